@@ -1,0 +1,28 @@
+"""Time comes from an injected clock so deadline logic is testable."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class FrozenClock:
+    """A clock for tests: stands still until moved."""
+
+    def __init__(self, at: datetime | None = None):
+        self._now = at or datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta) -> None:
+        self._now += timedelta(**delta)

@@ -1,0 +1,109 @@
+"""Intake: one use case for every channel (form, public API, later platforms).
+
+The report, its first event and the follow-up job are written in one transaction, so an acknowledged
+report is durable and its follow-up work cannot be lost. Triage runs inline because it is pure and fast;
+if it ever fails, the report is still stored and a job triages it later.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..db.tables import Report, ReportEvent
+from ..domain import followup
+from ..domain.report import ReportCreate
+from ..domain.triage import TriageFacts, triage
+from ..errors import NotFound
+from . import jobs
+from .uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    report_id: str
+    followup_code: str  # shown to the reporter once, never stored
+    priority: str | None
+    situations: tuple[str, ...]
+
+
+def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str) -> Receipt:
+    ctx = uow.ctx
+    now = uow.now()
+    code = followup.new_code()
+    row = Report(
+        public_id=str(uuid.uuid4()), channel=channel, received_at=now, updated_at=now, language=language,
+        situations=list(report.situations), platforms=list(report.platforms), platform_other=report.platform_other,
+        accounts=list(report.accounts), incident_when=report.when, province_code=report.province_code,
+        regency_code=report.regency_code, age_band=report.age_band, gender=report.gender,
+        disability=report.disability, reporter_role=report.reporter_role,
+        urgent_signals=list(report.urgent_signals), contact_method=report.contact_method,
+        contact_sealed=ctx.sealer.seal(report.contact_value, context="report.contact"),
+        consent_services=report.consent_services,
+        story_sealed=ctx.sealer.seal(report.story, context="report.story"),
+        followup_hash=followup.code_hash(code, key=ctx.followup_key), status="new",
+    )
+    try:
+        apply_triage(row, uow=uow)
+    except Exception:  # never let a rule bug lose a report: store it, triage it later
+        log.exception("inline triage failed; deferring to the worker")
+    with uow.session.no_autoflush:
+        uow.session.add(row)
+        uow.session.flush()
+        uow.session.add(ReportEvent(report_id=row.id, at=now, kind="created", to_status="new"))
+        if row.priority is None:
+            jobs.enqueue(uow, "report.triage", {"report_id": row.id})
+        jobs.enqueue(uow, "report.received", {"report_id": row.id})
+    uow.commit()
+    return Receipt(row.public_id, code, row.priority, tuple(row.situations))
+
+
+def facts_of(row: Report) -> TriageFacts:
+    return TriageFacts(
+        situations=tuple(row.situations), urgent_signals=tuple(row.urgent_signals), age_band=row.age_band,
+        disability=row.disability, reporter_role=row.reporter_role, has_identifiers=bool(row.accounts),
+    )
+
+
+def apply_triage(row: Report, *, uow: UnitOfWork) -> None:
+    result = triage(facts_of(row), received_at=row.received_at,
+                    deadline_minutes=uow.settings.triage_deadline_minutes)
+    row.priority = result.priority
+    row.triage_reasons = [{"code": r.code, "text": r.text, "priority": r.priority} for r in result.reasons]
+    row.deadline_at = result.deadline_at
+    row.triaged_at = uow.now()
+
+
+def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
+    """Worker job: triage a report stored without a priority. Idempotent."""
+    row = uow.session.get(Report, report_id)
+    if row is None:
+        raise NotFound()
+    if row.priority is None:
+        apply_triage(row, uow=uow)
+        uow.session.add(ReportEvent(report_id=row.id, at=uow.now(), kind="triaged"))
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    status: str
+    received_at: object
+    updated_at: object
+    situations: tuple[str, ...]
+
+
+def status_for_code(*, uow: UnitOfWork, code: str) -> PublicStatus:
+    """What a reporter may see with their follow-up code: the status in plain words, nothing an analyst wrote."""
+    digest = followup.code_hash(code, key=uow.ctx.followup_key)
+    row = None
+    if digest is not None:
+        row = uow.session.execute(select(Report).where(Report.followup_hash == digest)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("We could not find a report with this code. Check the code and try again.")
+    return PublicStatus(row.status, row.received_at, row.updated_at, tuple(row.situations))

@@ -1,0 +1,86 @@
+"""The outbox: enqueue inside the caller's transaction; workers claim, run and complete jobs.
+
+At-least-once: a claim is a lease; a worker that dies leaves the lease to expire and the job runs again,
+so handlers must be idempotent. On PostgreSQL claims use FOR UPDATE SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from ..db.tables import Job, WorkerHeartbeat
+from .uow import UnitOfWork
+
+LEASE = timedelta(seconds=60)
+
+
+def enqueue(uow: UnitOfWork, kind: str, payload: dict, *, delay: timedelta = timedelta(0)) -> None:
+    """Add a job to the current transaction; it exists only if the caller commits."""
+    now = uow.now()
+    uow.session.add(Job(kind=kind, payload=payload, created_at=now, run_after=now + delay, attempts=0))
+
+
+def claim(*, uow: UnitOfWork, worker_id: str, limit: int = 20) -> list[Job]:
+    now = uow.now()
+    query = (
+        select(Job)
+        .where(Job.done_at.is_(None), Job.failed_at.is_(None), Job.run_after <= now,
+               or_(Job.locked_until.is_(None), Job.locked_until < now))
+        .order_by(Job.run_after, Job.id)
+        .limit(limit)
+    )
+    if uow.session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    jobs = list(uow.session.scalars(query))
+    for job in jobs:
+        job.locked_by, job.locked_until = worker_id, now + LEASE
+        job.attempts += 1
+    uow.commit()
+    return jobs
+
+
+def complete(*, uow: UnitOfWork, job_id: int, worker_id: str) -> None:
+    uow.session.execute(
+        update(Job).where(Job.id == job_id, Job.locked_by == worker_id)
+        .values(done_at=uow.now(), locked_by=None, locked_until=None)
+    )
+    uow.commit()
+
+
+def fail(*, uow: UnitOfWork, job_id: int, worker_id: str, error: str) -> None:
+    """Retry with exponential backoff; park the job as failed after the configured attempts."""
+    job = uow.session.get(Job, job_id)
+    if job is None or job.locked_by != worker_id:
+        return
+    now = uow.now()
+    job.last_error, job.locked_by, job.locked_until = error[:2000], None, None
+    if job.attempts >= uow.settings.job_max_attempts:
+        job.failed_at = now
+    else:
+        job.run_after = now + timedelta(seconds=min(2 ** job.attempts, 3600))
+    uow.commit()
+
+
+def heartbeat(*, uow: UnitOfWork, worker_id: str) -> None:
+    beat = uow.session.get(WorkerHeartbeat, worker_id)
+    if beat is None:
+        uow.session.add(WorkerHeartbeat(worker_id=worker_id, seen_at=uow.now()))
+    else:
+        beat.seen_at = uow.now()
+    uow.commit()
+
+
+def backlog(*, uow: UnitOfWork) -> dict:
+    """Health figures: ready jobs waiting, failed jobs, and when a worker last showed life."""
+    from sqlalchemy import func
+
+    now = uow.now()
+    waiting = uow.session.scalar(
+        select(func.count()).select_from(Job)
+        .where(Job.done_at.is_(None), Job.failed_at.is_(None), Job.run_after <= now)
+    )
+    failed = uow.session.scalar(select(func.count()).select_from(Job).where(Job.failed_at.is_not(None)))
+    last_seen = uow.session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
+    return {"waiting": waiting, "failed": failed, "last_seen": last_seen}

@@ -1,0 +1,58 @@
+"""Unit of work: one transaction, rolled back unless the use case commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..clock import Clock
+from ..config import Settings
+from ..crypto import Sealer, derive_key
+
+
+@dataclass
+class Context:
+    """What every use case may need besides the transaction: settings, clock, keys."""
+
+    settings: Settings
+    clock: Clock
+    sealer: Sealer
+    followup_key: bytes
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock) -> "Context":
+        secret = settings.resolved_secret
+        return cls(settings, clock, Sealer(secret), derive_key(secret, "followup-code"))
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, ctx: Context):
+        self._factory = session_factory
+        self.ctx = ctx
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._factory()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    # shortcuts used by every use case
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    def now(self):
+        return self.ctx.clock.now()

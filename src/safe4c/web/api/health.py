@@ -1,0 +1,34 @@
+"""GET /healthz: is the database reachable, and is a worker keeping up?"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from ...services import jobs
+
+router = APIRouter()
+
+
+@router.get("/healthz", tags=["operations"], summary="Database and worker health")
+def healthz(request: Request):
+    body = {"status": "ok", "database": "ok", "worker": "unknown"}
+    try:
+        with request.app.state.uow_factory() as uow:
+            uow.session.execute(text("SELECT 1"))
+            figures = jobs.backlog(uow=uow)
+            now = uow.now()
+    except Exception:
+        body.update(status="error", database="unreachable")
+        return JSONResponse(body, status_code=503)
+    last_seen = figures["last_seen"]
+    if last_seen is not None and now - last_seen < timedelta(seconds=30):
+        body["worker"] = "ok"
+    elif figures["waiting"]:
+        body["worker"] = "stalled"  # work is waiting and nobody has shown life for 30 s
+    body["jobs_waiting"] = figures["waiting"]
+    body["jobs_failed"] = figures["failed"]
+    return body

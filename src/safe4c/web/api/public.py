@@ -1,0 +1,90 @@
+"""The public intake API: the same report the form takes, for every channel (apps, chatbots, partners)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ...domain.report import ReportCreate, parse_report
+from ...domain.taxonomy import PUBLIC_STATUS_TEXT, SITUATIONS_BY_CODE
+from ...errors import FieldError, Invalid
+from ...services import intake
+from ..deps import LangDep, client_address
+from ..i18n import translate
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"])
+
+
+class ReportReceipt(BaseModel):
+    id: str = Field(description="The report's id.")
+    followup_code: str = Field(description="Shown once: the reporter keeps it to check the status later.")
+    status: str
+    advice: list[str] = Field(description="Safety advice matched to what was reported, in the requested language.")
+
+
+class StatusQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(max_length=40, description="The follow-up code, e.g. ABCD-EFGH-JKMN-PQRS.")
+
+
+class ReportStatus(BaseModel):
+    status: str = Field(description="new, in_review, actioned or closed.")
+    status_text: str = Field(description="The status in plain words, in the requested language.")
+    received_at: datetime
+    updated_at: datetime
+
+
+async def read_json(request: Request) -> object:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid([FieldError("body", "The request body must be valid JSON.")]) from None
+
+
+def advice_for(situations, lang: str) -> list[str]:
+    """Advice for what was reported, most specific first, each piece once."""
+    codes: list[str] = []
+    for code in situations:
+        for advice in SITUATIONS_BY_CODE[code].advice:
+            if advice not in codes:
+                codes.append(advice)
+    from ...domain.taxonomy import ADVICE
+
+    return [translate(lang, ADVICE[c]) for c in codes]
+
+
+@router.post(
+    "/reports", status_code=201, response_model=ReportReceipt,
+    summary="Submit a report (anonymous allowed; text only, never files)",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": ReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+    responses={413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
+               422: {"description": "One error per field, in the requested language"},
+               429: {"description": "Too many reports from this address in a minute"}},
+)
+async def submit(request: Request, lang: LangDep) -> ReportReceipt:
+    request.app.state.intake_limiter.check(client_address(request))
+    report = parse_report(await read_json(request))
+    receipt = await run_in_threadpool(_submit, request, report, lang)
+    return ReportReceipt(id=receipt.report_id, followup_code=receipt.followup_code, status="new",
+                         advice=advice_for(receipt.situations, lang))
+
+
+def _submit(request: Request, report: ReportCreate, lang: str) -> intake.Receipt:
+    with request.app.state.uow_factory() as uow:
+        return intake.submit_report(uow=uow, report=report, channel="api", language=lang)
+
+
+@router.post("/reports/status", response_model=ReportStatus,
+             summary="See a report's progress with its follow-up code (sent in the body, never in the URL)")
+def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
+    request.app.state.intake_limiter.check(client_address(request))
+    with request.app.state.uow_factory() as uow:
+        found = intake.status_for_code(uow=uow, code=query.code)
+    return ReportStatus(status=found.status, status_text=translate(lang, PUBLIC_STATUS_TEXT[found.status]),
+                        received_at=found.received_at, updated_at=found.updated_at)

@@ -1,0 +1,54 @@
+"""The app factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..clock import Clock, SystemClock
+from ..config import Settings
+from ..db.session import make_engine, make_session_factory
+from ..services.uow import Context, UnitOfWork
+from . import errors
+from .middleware import SafetyMiddleware
+from .ratelimit import RateLimiter
+
+WEB_DIR = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    engine = engine or make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    ctx = Context.build(settings, clock)
+
+    app = FastAPI(
+        title="safe4c API",
+        version=__version__,
+        description="Reports of online child sexual exploitation and abuse in Indonesia: public intake, "
+                    "platforms, and staff. See docs/ in the repository.",
+        docs_url="/api/docs", redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.uow_factory = lambda: UnitOfWork(factory, ctx)
+    app.state.ctx = ctx
+    app.state.intake_limiter = RateLimiter(settings.public_rate_limit_per_minute, salt=ctx.followup_key)
+
+    errors.install(app)
+    from .api import health, public
+    from .pages import register as register_pages
+
+    app.include_router(health.router)
+    app.include_router(public.router)
+    register_pages(app)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes,
+                       default_language=settings.default_language)
+    return app

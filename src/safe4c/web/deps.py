@@ -1,0 +1,26 @@
+"""Typed dependency aliases that keep route signatures short."""
+
+from __future__ import annotations
+
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Request
+
+from ..services.uow import UnitOfWork
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    with request.app.state.uow_factory() as uow:
+        yield uow
+
+
+def get_lang(request: Request) -> str:
+    return request.state.lang
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+LangDep = Annotated[str, Depends(get_lang)]

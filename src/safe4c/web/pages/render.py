@@ -1,0 +1,62 @@
+"""Jinja2 rendering with gettext in the request's language, and HTML error pages for page routes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ...errors import AppError
+from ..i18n import LANGUAGE_NAMES, LANGUAGES, translations
+
+TEMPLATES = __import__("pathlib").Path(__file__).parent.parent / "templates"
+
+_env: Environment | None = None
+
+
+def environment() -> Environment:
+    global _env
+    if _env is None:
+        env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+        env.install_gettext_callables(gettext=lambda s, **kw: s, ngettext=lambda s, p, n, **kw: s, newstyle=True)
+        _env = env
+    return _env
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:
+    lang = request.state.lang
+    t = translations(lang)
+    env = environment()
+    tmpl = env.get_template(template)
+
+    def _(message: str, **params) -> str:
+        text = t.gettext(message)
+        return text % params if params else text
+
+    def ngettext(singular: str, plural: str, n: int, **params) -> str:
+        text = t.ngettext(singular, plural, n)
+        return text % {"num": n, **params}
+
+    html = tmpl.render(
+        request=request, lang=lang, languages=LANGUAGES, language_names=LANGUAGE_NAMES,
+        gettext=_, _=_, ngettext=ngettext, now=datetime.now(timezone.utc), **context,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    # Pages may show a child's report: never let a shared phone's browser cache keep them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Page routes (not under /api/) show errors as a page in the user's language."""
+    json_handler = app.exception_handlers[AppError]
+
+    async def _app_error(request: Request, exc: AppError):
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            return await json_handler(request, exc)
+        return render(request, "error.html", status_code=exc.status, message=exc.message, params=exc.params)
+
+    app.exception_handlers[AppError] = _app_error
