@@ -27,7 +27,7 @@ browser:
 	@sh scripts/ensure-chromium
 
 test: setup browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 test-fast: setup
 	$(BIN)/python -m pytest tests/unit

@@ -43,6 +43,11 @@ class UnitOfWork:
             self.session.close()
             self.session = None
 
+    def fork(self, *, clock: Clock | None = None) -> "UnitOfWork":
+        """A new unit of work on the same database, optionally with another clock (demo data, back-fills)."""
+        ctx = self.ctx if clock is None else Context(self.ctx.settings, clock, self.ctx.sealer, self.ctx.followup_key)
+        return UnitOfWork(self._factory, ctx)
+
     def commit(self) -> None:
         self.session.commit()
 

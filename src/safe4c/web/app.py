@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -28,7 +29,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     factory = make_session_factory(engine)
     ctx = Context.build(settings, clock)
 
+    uow_factory = lambda: UnitOfWork(factory, ctx)  # noqa: E731
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = None
+        if settings.worker_in_process:
+            from ..worker import Worker
+
+            worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds)
+            worker.start_thread()
+        yield
+        if worker is not None:
+            worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="safe4c API",
         version=__version__,
         description="Reports of online child sexual exploitation and abuse in Indonesia: public intake, "
@@ -37,7 +53,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.uow_factory = lambda: UnitOfWork(factory, ctx)
+    app.state.uow_factory = uow_factory
     app.state.ctx = ctx
     app.state.intake_limiter = RateLimiter(settings.public_rate_limit_per_minute, salt=ctx.followup_key)
 

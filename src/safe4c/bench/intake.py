@@ -1,0 +1,110 @@
+"""`safe4c bench intake`: N reports through the HTTP API, on SQLite and on PostgreSQL, side by side.
+
+Prints reports/s, p50 and p99 latency, and checks durability: every report acknowledged with 201
+is counted in the database afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+import uuid
+
+from sqlalchemy import create_engine, func, select, text
+
+from ..db.migrate import upgrade
+from ..db.session import make_engine
+from ..db.tables import Report
+from ..domain import regions
+from .loadgen import post_request, run_load
+from .server import running_server
+
+WARMUP = 300
+
+
+def sample_bodies(n: int = 64, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    situations = ["grooming", "sextortion", "image_sharing", "unwanted_content", "gaming", "trafficking"]
+    provinces = regions.provinces()
+    bodies = []
+    for i in range(n):
+        province = rng.choice(provinces).code
+        report = {
+            "situations": rng.sample(situations, k=rng.randint(1, 2)),
+            "story": "Dia terus mengirim pesan dan meminta foto. Saya takut dan tidak tahu harus bagaimana. " * 3,
+            "platforms": rng.sample(["instagram", "whatsapp", "tiktok", "telegram"], k=2),
+            "accounts": [f"@akun_{i}", f"0812{rng.randint(10000000, 99999999)}"],
+            "when": "this_week",
+            "province_code": province,
+            "regency_code": rng.choice(regions.regencies(province)).code,
+            "age_band": "13_15",
+            "reporter_role": "child",
+            "urgent_signals": ["threat_deadline"] if i % 5 == 0 else [],
+            "contact_method": "none",
+        }
+        bodies.append(post_request("/api/v1/public/reports", json.dumps(report).encode()))
+    return bodies
+
+
+def _pg_schema(base_url: str):
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base_url else "?"
+    return admin, schema, f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: int, data_dir: str) -> dict:
+    engine = make_engine(url, pool_size=2, max_overflow=0) if not url.startswith("sqlite") else make_engine(url)
+    upgrade(engine)
+    bodies = sample_bodies()
+    with running_server(database_url=url, data_dir=data_dir, workers=workers) as port:
+        run_load("127.0.0.1", port, bodies, total=WARMUP, concurrency=concurrency)
+        result = run_load("127.0.0.1", port, bodies, total=reports, concurrency=concurrency)
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(Report))
+    engine.dispose()
+    acknowledged = result.statuses.get(201, 0)
+    return {
+        "database": label, "reports": reports, "concurrency": concurrency, "workers": workers,
+        "per_second": len(result.latencies) / result.seconds if result.seconds else 0.0,
+        "p50_ms": result.percentile(0.50) * 1000, "p99_ms": result.percentile(0.99) * 1000,
+        "acknowledged": acknowledged, "errors": sum(v for k, v in result.statuses.items() if k != 201),
+        "durable": stored >= acknowledged + WARMUP and stored == WARMUP + acknowledged,
+    }
+
+
+def run(*, reports: int, concurrency: int, workers: int, database_url: str | None) -> int:
+    targets = []
+    tmp = tempfile.mkdtemp(prefix="safe4c-bench-")
+    targets.append(("sqlite", f"sqlite:///{tmp}/bench.db", None))
+    pg = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL") or os.environ.get("SAFE4C_DATABASE_URL")
+    cleanups = []
+    if pg and pg.startswith("postgresql"):
+        try:
+            admin, schema, url = _pg_schema(pg)
+            targets.append(("postgresql", url, None))
+            cleanups.append((admin, schema))
+        except Exception as exc:  # noqa: BLE001
+            print(f"PostgreSQL not reachable ({type(exc).__name__}); measuring SQLite only")
+    rows = []
+    try:
+        for label, url, _ in targets:
+            rows.append(bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers, data_dir=tmp))
+    finally:
+        for admin, schema in cleanups:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    print(f"intake benchmark: {reports} reports after {WARMUP} warm-up, {concurrency} connections, "
+          f"{workers} web processes, {os.cpu_count()} cores (load generator on the same machine)")
+    print(f"{'database':<11}{'reports/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'201s':>8}{'errors':>8}  durable")
+    for r in rows:
+        print(f"{r['database']:<11}{r['per_second']:>10.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+              f"{r['acknowledged']:>8}{r['errors']:>8}  {'yes' if r['durable'] else 'NO'}")
+    if len(rows) == 2 and rows[0]["per_second"]:
+        print(f"ratio postgresql/sqlite throughput: {rows[1]['per_second'] / rows[0]['per_second']:.2f}")
+    return 0 if all(r["durable"] and not r["errors"] for r in rows) else 1

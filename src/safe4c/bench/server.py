@@ -1,0 +1,47 @@
+"""Start `safe4c serve`-equivalent uvicorn processes on a free loopback port for a benchmark."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(*, database_url: str, data_dir: str, workers: int, extra_env: dict | None = None):
+    port = free_port()
+    env = dict(os.environ, SAFE4C_DATABASE_URL=database_url, SAFE4C_DATA_DIR=data_dir,
+               SAFE4C_SECRET_KEY="bench-secret", SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE="0",
+               **(extra_env or {}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "safe4c.web.app:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("benchmark server did not start: " + proc.stderr.read().decode()[-2000:])
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,181 @@
+"""The `safe4c` command: thin wrappers that parse arguments, call a use case and print the result."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from .config import Settings
+
+
+def _engine(settings: Settings):
+    from .db.session import make_engine
+
+    return make_engine(settings.resolved_database_url)
+
+
+def _uow_factory(settings: Settings, engine=None):
+    from .clock import SystemClock
+    from .db.session import make_session_factory
+    from .services.uow import Context, UnitOfWork
+
+    factory = make_session_factory(engine or _engine(settings))
+    ctx = Context.build(settings, SystemClock())
+    return lambda: UnitOfWork(factory, ctx)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from .db.migrate import current_revision, head_revision
+
+    if current_revision(_engine(settings)) != head_revision():
+        print("The database is not migrated: run `safe4c db upgrade` first.", file=sys.stderr)
+        return 1
+    print(f"safe4c serving on http://{args.host}:{args.port}  (staff: /staff, API: /openapi.json)", flush=True)
+    uvicorn.run("safe4c.web.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning", access_log=False, proxy_headers=False)
+    return 0
+
+
+def cmd_worker(args, settings: Settings) -> int:
+    from .worker import Worker
+
+    worker = Worker(_uow_factory(settings), poll_seconds=settings.worker_poll_seconds)
+    if args.once:
+        print(f"ran {worker.run_once(limit=1000)} jobs")
+        return 0
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        worker.stop()
+    return 0
+
+
+def cmd_db(args, settings: Settings) -> int:
+    from .db.migrate import current_revision, head_revision, upgrade
+
+    engine = _engine(settings)
+    if args.action == "upgrade":
+        upgrade(engine)
+        print(f"database at revision {current_revision(engine)}")
+    else:
+        print(f"current {current_revision(engine)}, head {head_revision()}")
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from .services.demo import ensure_demo_user, load_demo
+
+    factory = _uow_factory(settings)
+    added = load_demo(uow_factory=factory, count=args.count, if_empty=args.if_empty)
+    username, password = ensure_demo_user(uow_factory=factory)
+    print(f"demo data: {added} reports added" if added else "demo data: already loaded")
+    print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
+    return 0
+
+
+def cmd_user(args, settings: Settings) -> int:
+    from .errors import Invalid
+    from .services import accounts
+
+    factory = _uow_factory(settings)
+    if args.action == "list":
+        with factory() as uow:
+            for user in accounts.list_users(uow=uow):
+                print(f"{user.username}\t{user.role}\t{'active' if user.active else 'disabled'}\t{user.display_name}")
+        return 0
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    try:
+        with factory() as uow:
+            accounts.create_user(uow=uow, username=args.username, password=password, role=args.role,
+                                 display_name=args.name or args.username)
+    except Invalid as exc:
+        for f in exc.fields:
+            print(f"{f.field}: {f.message.format(**f.params)}", file=sys.stderr)
+        return 2
+    print(f"created {args.role} {args.username}")
+    return 0
+
+
+def cmd_audit(args, settings: Settings) -> int:
+    from .services import audit
+
+    with _uow_factory(settings)() as uow:
+        intact, checked, broken = audit.verify(uow=uow)
+    if intact:
+        print(f"audit log intact: {checked} entries verified")
+        return 0
+    print(f"audit log BROKEN at entry {broken} (after {checked} good entries)", file=sys.stderr)
+    return 1
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    if args.name == "intake":
+        from .bench.intake import run
+
+        return run(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
+                   database_url=args.database_url)
+    print(f"unknown benchmark {args.name!r}", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="safe4c", description="safe4c: report, triage and act on online child "
+                                     "sexual exploitation and abuse.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="serve the web app (and, by default, an in-process worker)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="web processes")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background jobs")
+    p.add_argument("--once", action="store_true", help="run what is ready now, then exit")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("db", help="database migrations")
+    p.add_argument("action", choices=["upgrade", "current"])
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("demo", help="load synthetic demo reports and the demo staff login")
+    p.add_argument("--count", type=int, default=80)
+    p.add_argument("--if-empty", action="store_true", help="only when there are no reports yet")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("user", help="staff accounts")
+    p.add_argument("action", choices=["create", "list"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", default="analyst")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("audit", help="verify the tamper-evident audit log")
+    p.add_argument("action", choices=["verify"])
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("bench", help="benchmarks that print figures")
+    p.add_argument("name", choices=["intake"])
+    p.add_argument("--reports", type=int, default=5000)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
+    p.add_argument("--database-url", default=None, help="defaults to SAFE4C_DATABASE_URL or a temporary SQLite file")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.command == "user" and args.action == "create" and not args.username:
+        print("safe4c user create USERNAME --role ROLE", file=sys.stderr)
+        return 2
+    return args.func(args, Settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

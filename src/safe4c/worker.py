@@ -1,0 +1,81 @@
+"""The worker: claim a job, call its use case, mark it done. No business rules here."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Callable
+
+from .services import intake, jobs
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., None]
+
+
+def default_handlers() -> dict[str, Handler]:
+    return {
+        "report.triage": lambda *, uow, payload: intake.triage_report(uow=uow, report_id=payload["report_id"]),
+    }
+
+
+class Worker:
+    def __init__(self, uow_factory, *, handlers: dict[str, Handler] | None = None, poll_seconds: float = 0.5,
+                 worker_id: str | None = None):
+        self.uow_factory = uow_factory
+        self.handlers = handlers if handlers is not None else default_handlers()
+        self.poll_seconds = poll_seconds
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
+        self.stop_event = threading.Event()
+
+    def run_once(self, limit: int = 20) -> int:
+        """Run the jobs that are ready now; returns how many were attempted."""
+        with self.uow_factory() as uow:
+            claimed = [(j.id, j.kind, j.payload) for j in jobs.claim(uow=uow, worker_id=self.worker_id, limit=limit)]
+        for job_id, kind, payload in claimed:
+            self._run(job_id, kind, payload)
+        return len(claimed)
+
+    def _run(self, job_id: int, kind: str, payload: dict) -> None:
+        handler = self.handlers.get(kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {kind!r}")
+            with self.uow_factory() as uow:
+                handler(uow=uow, payload=payload)
+            with self.uow_factory() as uow:
+                jobs.complete(uow=uow, job_id=job_id, worker_id=self.worker_id)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
+            log.warning("job %s (%s) failed: %s", job_id, kind, type(exc).__name__)
+            with self.uow_factory() as uow:
+                jobs.fail(uow=uow, job_id=job_id, worker_id=self.worker_id, error=f"{type(exc).__name__}: {exc}")
+
+    def beat(self) -> None:
+        with self.uow_factory() as uow:
+            jobs.heartbeat(uow=uow, worker_id=self.worker_id)
+
+    def run_forever(self) -> None:
+        log.info("worker %s started", self.worker_id)
+        beats = 0.0
+        while not self.stop_event.is_set():
+            try:
+                if beats <= 0:
+                    self.beat()
+                    beats = 5.0
+                busy = self.run_once()
+            except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
+                log.exception("worker loop error")
+                busy = 0
+            if not busy:
+                self.stop_event.wait(self.poll_seconds)
+                beats -= self.poll_seconds
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name="safe4c-worker", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.stop_event.set()
