@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     worker_in_process: bool = Field(True, description="`safe4c serve` also runs a background worker thread.")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for new jobs.")
     job_max_attempts: int = Field(10, description="Attempts before a job is parked as failed.")
-    audit_views: bool = Field(True, description="Write every staff view of a report to the audit log.")
 
     @cached_property
     def resolved_database_url(self) -> str:

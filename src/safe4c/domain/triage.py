@@ -84,7 +84,8 @@ def triage(facts: TriageFacts, *, received_at: datetime, deadline_minutes: Mappi
     if not reasons:
         reasons.append(Reason("default", N_("No specific risk was reported; an analyst will assess it."), "P4"))
 
-    priority = min((r.priority for r in reasons), key=PRIORITIES.index)
+    reasons.sort(key=lambda r: PRIORITIES.index(r.priority))  # the reason that decided comes first
+    priority = reasons[0].priority
 
     raise_reasons = []
     if facts.age_band in YOUNG_CHILD_BANDS:

@@ -1,0 +1,51 @@
+"""The real `safe4c` command, run as a subprocess on a fresh SQLite database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+SAFE4C = [sys.executable, "-m", "safe4c.cli"]
+
+
+@pytest.fixture
+def env(tmp_path):
+    return dict(os.environ, SAFE4C_DATA_DIR=str(tmp_path), SAFE4C_DATABASE_URL="", SAFE4C_SECRET_KEY="cli-test")
+
+
+def run(env, *args, stdin=None):
+    return subprocess.run([*SAFE4C, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_the_commands(env):
+    out = run(env, "--help").stdout
+    for command in ("serve", "worker", "db", "demo", "user", "audit", "bench"):
+        assert command in out
+
+
+def test_serve_refuses_an_unmigrated_database(env):
+    result = run(env, "serve", "--port", "1")
+    assert result.returncode == 1 and "safe4c db upgrade" in result.stderr
+
+
+def test_upgrade_demo_user_audit(env):
+    assert "database at revision" in run(env, "db", "upgrade").stdout
+    demo = run(env, "demo", "--count", "12")
+    assert demo.returncode == 0, demo.stderr
+    assert "12 reports added" in demo.stdout and "password" in demo.stdout
+    again = run(env, "demo", "--count", "12", "--if-empty")
+    assert "already loaded" in again.stdout
+
+    created = run(env, "user", "create", "siti", "--role", "analyst", "--password-stdin",
+                  stdin="panjang-sekali-rahasia\n")
+    assert created.returncode == 0, created.stderr
+    short = run(env, "user", "create", "budi", "--role", "analyst", "--password-stdin", stdin="pendek\n")
+    assert short.returncode == 2
+    users = run(env, "user", "list").stdout
+    assert "siti\tanalyst" in users and "budi" not in users
+
+    assert run(env, "audit", "verify").returncode == 0
+    assert run(env, "worker", "--once").returncode == 0
