@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..clock import Clock, SystemClock
 from ..config import Settings
+from ..domain import regions
 from ..db.session import make_engine, make_session_factory
 from ..services.uow import Context, UnitOfWork
 from . import errors
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.ctx = ctx
     app.state.intake_limiter = RateLimiter(settings.public_rate_limit_per_minute, salt=ctx.followup_key)
 
+    regions.provinces()  # load the region tables now, not on the first report
     errors.install(app)
     from .api import health, public
     from .pages import register as register_pages
