@@ -1,7 +1,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from safe4c.db.tables import Base
+from safe4c.db.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")
