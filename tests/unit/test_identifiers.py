@@ -292,7 +292,7 @@ def test_handles_in_text(text, expected):
     ("//example.com/a", "https://example.com/a"),
     ("https://example.com/a?utm_source=wa&utm_medium=x&id=5", "https://example.com/a?id=5"),
     ("https://example.com/a?id=5&fbclid=IwAR0abc&gclid=xyz", "https://example.com/a?id=5"),
-    ("https://example.com/?b=2&a=1", "https://example.com/?b=2&a=1"),       # order kept
+    ("https://example.com/?b=2&a=1", "https://example.com/?a=1&b=2"),       # sorted by name
     ("https://example.com/a?q=Hello%20World", "https://example.com/a?q=Hello%20World"),
     ("https://user:secret@example.com/a", "https://example.com/a"),
     ("https://example.com./a", "https://example.com/a"),
@@ -303,7 +303,7 @@ def test_handles_in_text(text, expected):
     ("https://www.instagram.com/p/Cxyz123/?igshid=MzRlODBiNWFlZA==", "https://instagram.com/p/Cxyz123"),
     ("https://www.instagram.com/reel/Cxyz123/?igsh=abc", "https://instagram.com/reel/Cxyz123"),
     ("https://m.facebook.com/story.php?story_fbid=123&id=456&mibextid=Nif5oz",
-     "https://facebook.com/story.php?story_fbid=123&id=456"),
+     "https://facebook.com/story.php?id=456&story_fbid=123"),
     ("https://youtu.be/dQw4w9WgXcQ?si=AbCdEf", "https://youtu.be/dQw4w9WgXcQ"),
     ("https://vt.tiktok.com/ZSabc123/", "https://vt.tiktok.com/ZSabc123/"),
     ("https://mobile.twitter.com/budi/status/1", "https://x.com/budi/status/1"),
