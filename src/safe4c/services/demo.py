@@ -158,9 +158,9 @@ def ensure_demo_user(*, uow_factory) -> tuple[str, str]:
     from . import accounts
 
     with uow_factory() as uow:
-    exists = uow.session.scalar(select(StaffUser).where(StaffUser.username == DEMO_USERNAME))
+        exists = uow.session.scalar(select(StaffUser).where(StaffUser.username == DEMO_USERNAME))
     if exists is None:
-    with uow_factory() as uow:
-        accounts.create_user(uow=uow, username=DEMO_USERNAME, password=DEMO_PASSWORD, role="admin",
-                             display_name="Analis Demo")
+        with uow_factory() as uow:
+            accounts.create_user(uow=uow, username=DEMO_USERNAME, password=DEMO_PASSWORD, role="admin",
+                                 display_name="Analis Demo")
     return DEMO_USERNAME, DEMO_PASSWORD

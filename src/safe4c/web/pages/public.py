@@ -1,0 +1,187 @@
+"""The child-friendly public portal: home, one page per situation, the report form and the status page.
+
+Server-rendered and complete without JavaScript. The form posts to the same intake service as the public
+API. The follow-up code appears once, in the body of the POST response: never in a URL, never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from ...domain import regions, taxonomy
+from ...domain.report import parse_report
+from ...domain.taxonomy import N_
+from ...errors import FieldError, Invalid, NotFound, RateLimited
+from ...services import intake
+from ..api.public import advice_for
+from ..deps import client_address
+from ..i18n import LANGUAGES, translate
+from .render import render
+
+router = APIRouter(include_in_schema=False)
+
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+# Dates a reporter reads are in Western Indonesia Time, the national reference (WIB).
+WIB = ZoneInfo("Asia/Jakarta")
+
+LIST_FIELDS = ("situations", "platforms", "urgent_signals")
+TEXT_FIELDS = ("story", "platform_other", "when", "province_code", "regency_code", "age_band", "gender",
+               "disability", "reporter_role", "contact_method", "contact_value")
+# Where the error summary sends the focus for each field (the id of its first control).
+FIELD_ANCHORS = {
+    "situations": "situations-" + taxonomy.SITUATION_CODES[0],
+    "platforms": "platforms-" + taxonomy.PLATFORM_CODES[0],
+    "urgent_signals": "urgent_signals-" + taxonomy.URGENT_SIGNAL_CODES[0],
+    "when": "when-" + taxonomy.WHEN_CODES[0],
+    "age_band": "age_band-" + taxonomy.AGE_BAND_CODES[0],
+    "gender": "gender-" + taxonomy.GENDER_CODES[0],
+    "disability": "disability-" + taxonomy.DISABILITY_CODES[0],
+    "reporter_role": "reporter_role-" + taxonomy.REPORTER_ROLE_CODES[0],
+    "contact_method": "contact_method-" + taxonomy.CONTACT_METHOD_CODES[0],
+    "consent_services": "consent_services",
+}
+FIELD_ORDER = ("situations", "urgent_signals", "story", "platforms", "platform_other", "accounts", "when",
+               "province_code", "regency_code", "age_band", "gender", "disability", "reporter_role",
+               "contact_method", "contact_value", "consent_services")
+
+
+def page(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:
+    """Render a public page; an explicit ?lang= choice is remembered in a cookie so it sticks."""
+    response = render(request, template, status_code=status_code, public_page=True, taxonomy=taxonomy,
+                      **context)
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES:
+        response.set_cookie("lang", chosen, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True,
+                            secure=request.app.state.settings.secure_cookies)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    return page(request, "public/home.html")
+
+
+@router.get("/situasi/{code}", response_class=HTMLResponse)
+def situation(request: Request, code: str):
+    found = taxonomy.SITUATIONS_BY_CODE.get(code)
+    if found is None:
+        raise NotFound()
+    return page(request, "public/situation.html", situation=found)
+
+
+@router.get("/lapor", response_class=HTMLResponse)
+def report_form(request: Request, situasi: str | None = None):
+    answers = {"situations": [situasi]} if situasi in taxonomy.SITUATIONS_BY_CODE else {}
+    return _form(request, answers)
+
+
+@router.post("/lapor", response_class=HTMLResponse)
+async def report_submit(request: Request):
+    lang = request.state.lang
+    answers = form_answers(await request.form())
+    try:
+        request.app.state.intake_limiter.check(client_address(request))
+    except RateLimited as exc:
+        return _form(request, answers, notice=translate(lang, exc.message), status_code=exc.status)
+    try:
+        report = parse_report(report_data(answers))
+    except Invalid as exc:
+        return _form(request, answers, errors=field_errors(lang, exc.fields), status_code=exc.status)
+    receipt = await run_in_threadpool(_submit, request, report, lang)
+    return page(request, "public/thanks.html", code=receipt.followup_code,
+                advice=advice_for(receipt.situations, lang), show_language_switch=False)
+
+
+def _submit(request: Request, report, lang: str) -> intake.Receipt:
+    with request.app.state.uow_factory() as uow:
+        return intake.submit_report(uow=uow, report=report, channel="web", language=lang)
+
+
+def _form(request: Request, answers: dict, *, errors: dict | None = None, notice: str | None = None,
+          status_code: int = 200) -> HTMLResponse:
+    errors = errors or {}
+    summary = [(field, FIELD_ANCHORS.get(field, field), message)
+               for field, message in sorted(errors.items(), key=lambda kv: _order(kv[0]))]
+    return page(request, "public/report.html", status_code=status_code, answers=answers, errors=errors,
+                summary=summary, notice=notice, provinces=regions.provinces(), regencies=regions.regencies,
+                situation_options=[(s.code, s.title) for s in taxonomy.SITUATIONS],
+                situation_hints={s.code: s.explanation for s in taxonomy.SITUATIONS})
+
+
+def _order(field: str) -> int:
+    return FIELD_ORDER.index(field) if field in FIELD_ORDER else len(FIELD_ORDER)
+
+
+def form_answers(form: FormData) -> dict:
+    """What the person entered, kept as typed so the form can show it again."""
+    answers: dict = {}
+    for key in LIST_FIELDS:
+        answers[key] = [v for v in form.getlist(key) if isinstance(v, str) and v]
+    for key in TEXT_FIELDS:
+        value = form.get(key)
+        answers[key] = value.strip() if isinstance(value, str) else ""
+    # Accounts come from a textarea (one per line) and/or several inputs with the same name.
+    lines = [line.strip() for v in form.getlist("accounts") if isinstance(v, str) for line in v.splitlines()]
+    answers["accounts"] = [line for line in lines if line]
+    answers["consent_services"] = form.get("consent_services") not in (None, "")
+    return answers
+
+
+def report_data(answers: dict) -> dict:
+    """The dict shape ReportCreate expects: lists for multi-value fields, empty answers left out."""
+    data = {key: value for key, value in answers.items() if value not in ("", [], None)}
+    data["consent_services"] = bool(answers.get("consent_services"))
+    data.setdefault("contact_method", "none")
+    return data
+
+
+def field_errors(lang: str, fields: list[FieldError]) -> dict[str, str]:
+    return {f.field: translate(lang, f.message, **f.params) for f in fields}
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status_form(request: Request):
+    return page(request, "public/status.html", code="")
+
+
+@router.post("/status", response_class=HTMLResponse)
+async def status_lookup(request: Request):
+    lang = request.state.lang
+    form = await request.form()
+    code = form.get("code")
+    code = code.strip()[:40] if isinstance(code, str) else ""
+    try:
+        request.app.state.intake_limiter.check(client_address(request))
+    except RateLimited as exc:
+        return page(request, "public/status.html", code=code, status_code=exc.status,
+                    notice=translate(lang, exc.message))
+    if not code:
+        return page(request, "public/status.html", code=code, status_code=422,
+                    error=translate(lang, N_("Type your follow-up code.")))
+    try:
+        found = await run_in_threadpool(_status, request, code)
+    except NotFound as exc:
+        return page(request, "public/status.html", code=code, status_code=exc.status,
+                    error=translate(lang, exc.message))
+    return page(request, "public/status_result.html", found=found,
+                status_text=taxonomy.PUBLIC_STATUS_TEXT[found.status],
+                status_label=dict(taxonomy.STATUSES)[found.status],
+                received=_date(found.received_at, lang), updated=_date(found.updated_at, lang))
+
+
+def _status(request: Request, code: str) -> intake.PublicStatus:
+    with request.app.state.uow_factory() as uow:
+        return intake.status_for_code(uow=uow, code=code)
+
+
+def _date(value: datetime, lang: str) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return format_date(value.astimezone(WIB).date(), format="long", locale=lang)

@@ -1,0 +1,82 @@
+"""A real server and Debian's chromium for the browser tests (never a downloaded browser).
+
+The server is uvicorn in a thread on a free loopback port, with the app on a temporary SQLite database
+migrated like production. Without /usr/bin/chromium the browser tests skip locally and fail in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from safe4c.config import Settings
+from safe4c.db.migrate import upgrade
+from safe4c.db.session import make_engine
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def need(config, condition: bool, why: str) -> None:
+    """need() from tests/conftest.py (skip locally, fail in CI), found among pytest's loaded conftests:
+    the tests folder is not a package, so it cannot be imported relatively."""
+    root = Path(__file__).resolve().parents[1] / "conftest.py"
+    for plugin in config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root:
+            return plugin.need(condition, why)
+    raise RuntimeError("tests/conftest.py is not loaded")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    import uvicorn
+
+    from safe4c.web.app import create_app
+
+    data = tmp_path_factory.mktemp("live")
+    settings = Settings(data_dir=data, secret_key="e2e-secret-not-for-production",
+                        public_rate_limit_per_minute=0, worker_in_process=False)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    app = create_app(settings, engine=engine)
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser(pytestconfig):
+    need(pytestconfig, os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
