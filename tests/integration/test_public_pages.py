@@ -288,3 +288,12 @@ def test_home_explains_every_situation_with_advice_and_help_lines(client):
 def test_pages_are_never_cached(client):
     assert client.get("/lapor").headers["cache-control"] == "no-store"
     assert submit(client).headers["cache-control"] == "no-store"
+
+
+def test_unknown_page_is_an_html_page_in_indonesian_but_api_stays_json(client):
+    page = client.get("/tidak-ada")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Keluar cepat" in page.text  # a public page, with its quick exit
+    api = client.get("/api/v1/tidak-ada")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "http_404"

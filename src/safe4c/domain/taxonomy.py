@@ -122,6 +122,16 @@ ADVICE: dict[str, str] = {
     "report_the_link": N_("Copy the link (the address of the page) into the report form."),
 }
 
+def advice_for(situations) -> list[str]:
+    """The advice msgids for what was reported, most specific situation first, each piece once."""
+    codes: list[str] = []
+    for code in situations:
+        for advice in SITUATIONS_BY_CODE[code].advice:
+            if advice not in codes:
+                codes.append(advice)
+    return [ADVICE[c] for c in codes]
+
+
 PLATFORMS: tuple[tuple[str, str], ...] = (
     ("whatsapp", "WhatsApp"),
     ("instagram", "Instagram"),

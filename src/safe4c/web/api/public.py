@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...domain.report import ReportCreate, parse_report
-from ...domain.taxonomy import PUBLIC_STATUS_TEXT, SITUATIONS_BY_CODE
+from ...domain import taxonomy
+from ...domain.taxonomy import PUBLIC_STATUS_TEXT
 from ...errors import FieldError, Invalid
 from ...services import intake
 from ..deps import LangDep, client_address
@@ -48,15 +49,7 @@ async def read_json(request: Request) -> object:
 
 
 def advice_for(situations, lang: str) -> list[str]:
-    """Advice for what was reported, most specific first, each piece once."""
-    codes: list[str] = []
-    for code in situations:
-        for advice in SITUATIONS_BY_CODE[code].advice:
-            if advice not in codes:
-                codes.append(advice)
-    from ...domain.taxonomy import ADVICE
-
-    return [translate(lang, ADVICE[c]) for c in codes]
+    return [translate(lang, msgid) for msgid in taxonomy.advice_for(situations)]
 
 
 @router.post(

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ...errors import AppError
@@ -55,8 +56,23 @@ def install(app: FastAPI) -> None:
     json_handler = app.exception_handlers[AppError]
 
     async def _app_error(request: Request, exc: AppError):
-        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        if _is_api(request):
             return await json_handler(request, exc)
         return render(request, "error.html", status_code=exc.status, message=exc.message, params=exc.params)
 
     app.exception_handlers[AppError] = _app_error
+
+    http_json = app.exception_handlers[StarletteHTTPException]
+
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if _is_api(request):
+            return await http_json(request, exc)
+        message = {404: "We could not find that.", 405: "This method is not allowed here."}.get(
+            exc.status_code, "Something went wrong on our side. Please try again.")
+        return render(request, "error.html", status_code=exc.status_code, message=message, params={})
+
+    app.exception_handlers[StarletteHTTPException] = _http_error
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
