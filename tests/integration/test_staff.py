@@ -221,6 +221,18 @@ def test_time_left_follows_the_clock(client, uow_factory, clock):
     assert "terlambat 2 jam" in shown("id")
 
 
+def test_deadline_is_met_once_an_analyst_takes_the_report_up(client, uow_factory, clock):
+    public_id = submit(uow_factory, situations=["grooming"], urgent_signals=["danger_now"])
+    make_user(uow_factory)
+    login(client)
+    clock.advance(hours=3)
+    assert "overdue 2 h" in client.get("/staff", params={"lang": "en"}).text
+    assert change(client, public_id, status="in_review", note="Sedang saya tangani.", current="new").status_code == 303
+    html = client.get("/staff", params={"lang": "en"}).text
+    assert "overdue" not in html
+    assert re.search(r'<td class="time-left">\s*—\s*</td>', html)
+
+
 # --- a report and its status -----------------------------------------------------------------------------
 
 def test_report_page_shows_everything_and_the_view_is_audited(client, uow_factory):

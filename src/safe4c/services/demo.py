@@ -130,21 +130,24 @@ def load_demo(*, uow_factory, count: int = 80, seed: int = 2026, if_empty: bool 
             receipt = intake.submit_report(uow=uow, report=parse_report(data), channel=rng.choice(["web", "web", "api"]),
                                            language="id")
         with template.fork() as uow:
-            _age_status(uow, receipt.report_id, received, rng)
+            _age_status(uow, receipt.report_id, received, rng, now=now)
         added += 1
     return added
 
 
-def _age_status(uow: UnitOfWork, public_id: str, received, rng: random.Random) -> None:
-    """Older demo reports have moved on, so the queue shows every status."""
+def _age_status(uow: UnitOfWork, public_id: str, received, rng: random.Random, *, now) -> None:
+    """Older demo reports have moved on, as in a hotline that keeps up: the queue shows every status,
+    mostly recent reports are still new, and only a few are overdue."""
+    age_hours = (now - received).total_seconds() / 3600
     steps = {0: [], 1: ["in_review"], 2: ["in_review", "actioned"], 3: ["in_review", "actioned", "closed"]}
-    path = steps[rng.choices([0, 1, 2, 3], weights=[5, 3, 2, 1])[0]]
+    weights = [6, 3, 1, 0] if age_hours < 6 else [1, 3, 3, 2] if age_hours < 24 else [1, 1, 3, 6]
+    path = steps[rng.choices([0, 1, 2, 3], weights=weights)[0]]
     if not path:
         return
     row = uow.session.scalar(select(Report).where(Report.public_id == public_id))
     at, current = received, row.status
     for to in path:
-        at = at + timedelta(minutes=rng.randint(10, 240))
+        at = min(at + timedelta(minutes=rng.randint(10, 240)), now)  # never in the future
         note = {"in_review": "Sedang ditelaah analis.", "actioned": "Permintaan penurunan konten dikirim ke platform.",
                 "closed": "Konten sudah diturunkan; kasus ditutup."}[to]
         uow.session.add(ReportEvent(report_id=row.id, at=at, kind="status", from_status=current, to_status=to,

@@ -74,6 +74,10 @@ class TimeLeft:
     overdue: bool
 
 
+# The triage deadline is for the first action: once an analyst has taken the report up, it is met.
+AWAITING_FIRST_ACTION = "new"
+
+
 def time_left(deadline: datetime | None, now: datetime) -> TimeLeft | None:
     if deadline is None:
         return None
@@ -143,7 +147,7 @@ def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_
         region = regions.get(r.province_code) if r.province_code else None
         rows.append(QueueRow(r.public_id, r.status, r.priority, tuple(r.situations), tuple(r.platforms),
                              r.province_code, region.name if region else None, r.received_at, r.deadline_at,
-                             time_left(r.deadline_at, now) if r.status in OPEN_STATUSES else None))
+                             time_left(r.deadline_at, now) if r.status == AWAITING_FIRST_ACTION else None))
     return QueuePage(rows, total, page, pages, filters, now)
 
 
@@ -225,7 +229,7 @@ def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
         public_id=row.public_id, channel=row.channel, status=row.status, priority=row.priority,
         reasons=tuple(row.triage_reasons or ()), received_at=row.received_at, updated_at=row.updated_at,
         deadline_at=row.deadline_at,
-        time_left=time_left(row.deadline_at, uow.now()) if row.status in OPEN_STATUSES else None,
+        time_left=time_left(row.deadline_at, uow.now()) if row.status == AWAITING_FIRST_ACTION else None,
         situations=tuple(row.situations), platforms=tuple(row.platforms), platform_other=row.platform_other,
         accounts=tuple(row.accounts) if with_sealed else (), incident_when=row.incident_when,
         province=_region_name(row.province_code), regency=_region_name(row.regency_code),
