@@ -20,6 +20,7 @@ from safe4c.db.session import make_engine
 
 
 CHROMIUM = "/usr/bin/chromium"
+STAFF_USER, STAFF_PASSWORD = "e2e-analis", "kata-sandi-uji-panjang"
 
 
 def need(config, condition: bool, why: str) -> None:
@@ -45,6 +46,7 @@ def live_server(tmp_path_factory):
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     app = create_app(settings, engine=engine)
+    _seed_staff_and_a_report(app)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -64,6 +66,21 @@ def live_server(tmp_path_factory):
     engine.dispose()
 
 
+def _seed_staff_and_a_report(app) -> None:
+    from safe4c.domain.report import parse_report
+    from safe4c.services import accounts, intake
+
+    with app.state.uow_factory() as uow:
+        accounts.create_user(uow=uow, username=STAFF_USER, password=STAFF_PASSWORD, role="admin",
+                             display_name="Analis Uji")
+    with app.state.uow_factory() as uow:
+        intake.submit_report(uow=uow, report=parse_report({
+            "situations": ["sextortion"], "urgent_signals": ["threat_deadline"], "platforms": ["instagram"],
+            "accounts": ["@akun.pengancam"], "province_code": "32", "regency_code": "32.76",
+            "story": "Dia meminta uang dan mengancam menyebarkan foto saya besok.",
+            "contact_method": "email", "contact_value": "pelapor@contoh.id"}), channel="web", language="id")
+
+
 @pytest.fixture(scope="session")
 def browser(pytestconfig):
     need(pytestconfig, os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
@@ -80,3 +97,9 @@ def browser(pytestconfig):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def staff_credentials() -> tuple[str, str]:
+    """The staff account seeded in the live server."""
+    return STAFF_USER, STAFF_PASSWORD

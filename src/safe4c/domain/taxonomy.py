@@ -226,14 +226,19 @@ PUBLIC_STATUS_TEXT: dict[str, str] = {
     "closed": N_("Your report is closed. If something new happens, you can always make a new report."),
 }
 
-# Allowed status changes: new -> in review -> actioned -> closed, and closing from anywhere.
-STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
-    "new": frozenset({"in_review", "closed"}),
-    "in_review": frozenset({"actioned", "closed", "new"}),
-    "actioned": frozenset({"closed", "in_review"}),
-    "closed": frozenset({"in_review"}),
+# Allowed status changes, the usual next step first: new -> in review -> actioned -> closed;
+# closing is possible from anywhere, and a closed report can be reopened.
+STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("in_review", "closed"),
+    "in_review": ("actioned", "closed", "new"),
+    "actioned": ("closed", "in_review"),
+    "closed": ("in_review",),
 }
 
 
+def next_statuses(from_status: str) -> tuple[str, ...]:
+    return STATUS_TRANSITIONS.get(from_status, ())
+
+
 def can_move(from_status: str, to_status: str) -> bool:
-    return to_status in STATUS_TRANSITIONS.get(from_status, frozenset())
+    return to_status in STATUS_TRANSITIONS.get(from_status, ())

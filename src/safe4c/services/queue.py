@@ -20,6 +20,7 @@ from sqlalchemy import String, cast, func, select
 from ..db.tables import Report, ReportEvent, StaffUser
 from ..domain import regions
 from ..domain.taxonomy import N_, PLATFORM_CODES, SITUATION_CODES, STATUS_CODES, can_move
+from ..domain.taxonomy import next_statuses as allowed_moves
 from ..domain.triage import PRIORITIES
 from ..errors import FieldError, Invalid, NotFound
 from . import audit
@@ -204,7 +205,7 @@ def _load(uow: UnitOfWork, public_id: str, *, for_update: bool = False) -> Repor
 
 
 def next_statuses(status: str) -> tuple[str, ...]:
-    return tuple(s for s in STATUS_CODES if can_move(status, s))
+    return allowed_moves(status)
 
 
 def _region_name(code: str | None) -> str | None:
