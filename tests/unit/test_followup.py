@@ -30,3 +30,8 @@ def test_garbage_is_not_a_code():
     assert followup.code_hash("", key=KEY) is None
     assert followup.code_hash("ABCD-EFGH", key=KEY) is None
     assert followup.code_hash("ABCD-EFGH-JKMN-PQR!", key=KEY) is None
+
+
+def test_codes_use_the_whole_alphabet_and_nothing_else():
+    seen = set("".join(followup.canonical(followup.new_code()) for _ in range(2000)))
+    assert seen == set(followup.ALPHABET)

@@ -38,7 +38,7 @@ def running_server(*, database_url: str, data_dir: str, workers: int, extra_env:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("benchmark server did not start: " + proc.stderr.read().decode()[-2000:])
                 time.sleep(0.2)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         try:

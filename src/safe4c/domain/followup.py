@@ -6,6 +6,7 @@ or copied by hand still works: lookalike letters are folded when the code is rea
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -15,8 +16,12 @@ CODE_CHARS = 16  # 16 x 5 bits = 80 bits
 _FOLD = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 
+_FROM_RFC4648 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
+
+
 def new_code() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_CHARS))
+    # 10 random bytes are exactly 80 bits, exactly 16 base32 characters (no padding).
+    raw = base64.b32encode(secrets.token_bytes(10)).translate(_FROM_RFC4648).decode()
     return "-".join(raw[i:i + 4] for i in range(0, CODE_CHARS, 4))
 
 
