@@ -297,3 +297,30 @@ def test_unknown_page_is_an_html_page_in_indonesian_but_api_stays_json(client):
     assert "Keluar cepat" in page.text  # a public page, with its quick exit
     api = client.get("/api/v1/tidak-ada")
     assert api.status_code == 404 and api.json()["error"]["code"] == "http_404"
+
+
+def test_the_same_form_sent_twice_is_one_report(client, uow_factory):
+    """Back, then "resend": a child on a slow network must not file the report twice."""
+    from sqlalchemy import func, select
+
+    from safe4c.db.tables import Report
+
+    form = client.get("/lapor").text
+    form_id = re.search(r'name="form_id" value="([^"]+)"', form).group(1)
+    data = {"form_id": form_id, "situations": ["grooming"], "accounts": "@orang.asing"}
+    first = client.post("/lapor", data=data)
+    assert first.status_code == 200 and "followup-code" in first.text
+    again = client.post("/lapor", data=data)
+    assert again.status_code == 200
+    assert "Laporan ini sudah kami terima" in again.text and "followup-code" not in again.text
+    other_form = re.search(r'name="form_id" value="([^"]+)"', client.get("/lapor").text).group(1)
+    assert other_form != form_id
+    assert client.post("/lapor", data=dict(data, form_id=other_form)).status_code == 200
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Report)) == 2
+
+
+def test_the_form_id_survives_an_error(client):
+    form_id = "A" * 22
+    page = client.post("/lapor", data={"form_id": form_id, "situations": ["nope"]})
+    assert page.status_code == 422 and f'name="form_id" value="{form_id}"' in page.text

@@ -61,6 +61,8 @@ class Report(Base):
     consent_services: Mapped[bool] = mapped_column(Boolean)
     story_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     followup_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A keyed hash of the form's one-time id: the same form sent twice (Back, then resend) is one report.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))
     priority: Mapped[str | None] = mapped_column(String(2))
     triage_reasons: Mapped[list | None]

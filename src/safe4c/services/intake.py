@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from ..db.tables import Report, ReportEvent
 from ..domain import followup
 from ..domain.report import ReportCreate
 from ..domain.triage import TriageFacts, triage
-from ..errors import NotFound
-from . import jobs
+from ..errors import Conflict, NotFound
+from . import jobs, known_material
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,33 @@ class Receipt:
 _INSERT_REPORT = insert(Report.__table__).returning(Report.__table__.c.id)
 
 
-def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str) -> Receipt:
+class AlreadyReceived(Conflict):
+    code = "already_received"
+    message = "We already have this report. Its follow-up code was shown when it was first sent."
+
+
+def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str,
+                  submission_key: str | None = None) -> Receipt:
+    """Store a report. With a ``submission_key`` (the form's one-time id), sending it again is refused with
+    ``AlreadyReceived`` rather than stored twice."""
+    if submission_key and uow.session.scalar(select(Report.id).where(Report.submission_key == submission_key)):
+        raise AlreadyReceived()
+    try:
+        _, receipt = stage_report(uow=uow, report=report, channel=channel, language=language,
+                                  submission_key=submission_key)
+        uow.commit()
+    except IntegrityError:
+        uow.rollback()
+        if submission_key and uow.session.scalar(select(Report.id).where(Report.submission_key == submission_key)):
+            raise AlreadyReceived() from None  # the same form sent twice at once
+        raise
+    return receipt
+
+
+def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str,
+                 platform_escalation: bool = False, submission_key: str | None = None) -> tuple[int, Receipt]:
+    """``submit_report`` without the commit: returns the row id so a channel (platforms) can add its own rows
+    to the same transaction. ``platform_escalation`` is the platform's "escalate to urgent" flag (triage P1)."""
     ctx = uow.ctx
     now = uow.now()
     code = followup.new_code()
@@ -51,11 +78,14 @@ def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, langua
         contact_sealed=ctx.sealer.seal(report.contact_value, context="report.contact"),
         consent_services=report.consent_services,
         story_sealed=ctx.sealer.seal(report.story, context="report.story"),
-        followup_hash=followup.code_hash(code, key=ctx.followup_key), status="new",
+        followup_hash=followup.code_hash(code, key=ctx.followup_key), submission_key=submission_key, status="new",
         priority=None, triage_reasons=None, deadline_at=None, triaged_at=None,
     )
     try:
-        values.update(triage_values(facts_of(report), received_at=now, uow=uow))
+        facts = facts_of(report)
+        if platform_escalation:
+            facts = replace(facts, platform_escalation=True)
+        values.update(triage_values(facts, received_at=now, uow=uow))
     except Exception:  # never let a rule bug lose a report: store it, triage it later
         log.exception("inline triage failed; deferring to the worker")
     # One INSERT (Core, not the ORM unit of work): intake is the hot path. Its "created" event is
@@ -63,8 +93,14 @@ def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, langua
     report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
     if values["priority"] is None:
         jobs.enqueue(uow, "report.triage", {"report_id": report_id})
-    uow.commit()
-    return Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]))
+    if uow.settings.match_at_intake and known_material.should_match(channel=channel, accounts=report.accounts):
+        # Matching needs the in-memory hash list: a job keeps it off the hot path (services/known_material.py).
+        jobs.enqueue(uow, known_material.JOB, {"report_id": report_id})
+    if channel == "platform" or report.accounts or report.story:
+        # Linking into networks reads the identifiers in the accounts, the story and a platform's content
+        # (services/linking.py, job "report.link"); same transaction, off the hot path.
+        jobs.enqueue(uow, "report.link", {"report_id": report_id})
+    return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]))
 
 
 def facts_of(row: Report | ReportCreate) -> TriageFacts:

@@ -6,6 +6,10 @@ API. The follow-up code appears once, in the body of the POST response: never in
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -32,6 +36,7 @@ LANG_COOKIE_SECONDS = 365 * 24 * 3600
 WIB = ZoneInfo("Asia/Jakarta")
 
 LIST_FIELDS = ("situations", "platforms", "urgent_signals")
+FORM_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 TEXT_FIELDS = ("story", "platform_other", "when", "province_code", "regency_code", "age_band", "gender",
                "disability", "reporter_role", "contact_method", "contact_value")
 # Where the error summary sends the focus for each field (the id of its first control).
@@ -94,14 +99,20 @@ async def report_submit(request: Request):
         report = parse_report(report_data(answers))
     except Invalid as exc:
         return _form(request, answers, errors=field_errors(lang, exc.fields), status_code=exc.status)
-    receipt = await run_in_threadpool(_submit, request, report, lang)
+    try:
+        receipt = await run_in_threadpool(_submit, request, report, lang, answers["form_id"])
+    except intake.AlreadyReceived:
+        return page(request, "public/already.html", show_language_switch=False)
     return page(request, "public/thanks.html", code=receipt.followup_code,
                 advice=advice_for(receipt.situations, lang), show_language_switch=False)
 
 
-def _submit(request: Request, report, lang: str) -> intake.Receipt:
+def _submit(request: Request, report, lang: str, form_id: str | None) -> intake.Receipt:
+    key = None
+    if form_id:  # keyed, so the stored value says nothing about the form that was shown
+        key = hmac.new(request.app.state.ctx.followup_key, b"form:" + form_id.encode(), hashlib.sha256).hexdigest()
     with request.app.state.uow_factory() as uow:
-        return intake.submit_report(uow=uow, report=report, channel="web", language=lang)
+        return intake.submit_report(uow=uow, report=report, channel="web", language=lang, submission_key=key)
 
 
 def _form(request: Request, answers: dict, *, errors: dict | None = None, notice: str | None = None,
@@ -109,6 +120,9 @@ def _form(request: Request, answers: dict, *, errors: dict | None = None, notice
     errors = errors or {}
     summary = [(field, FIELD_ANCHORS.get(field, field), message)
                for field, message in sorted(errors.items(), key=lambda kv: _order(kv[0]))]
+    # One id per form shown, kept through error re-renders: sending the same form twice stores one report.
+    answers.setdefault("form_id", None)
+    answers["form_id"] = answers["form_id"] or secrets.token_urlsafe(16)
     return page(request, "public/report.html", status_code=status_code, answers=answers, errors=errors,
                 summary=summary, notice=notice, provinces=regions.provinces(), regencies=regions.regencies,
                 situation_options=[(s.code, s.title) for s in taxonomy.SITUATIONS],
@@ -131,12 +145,14 @@ def form_answers(form: FormData) -> dict:
     lines = [line.strip() for v in form.getlist("accounts") if isinstance(v, str) for line in v.splitlines()]
     answers["accounts"] = [line for line in lines if line]
     answers["consent_services"] = form.get("consent_services") not in (None, "")
+    form_id = form.get("form_id")
+    answers["form_id"] = form_id if isinstance(form_id, str) and FORM_ID.fullmatch(form_id) else None
     return answers
 
 
 def report_data(answers: dict) -> dict:
     """The dict shape ReportCreate expects: lists for multi-value fields, empty answers left out."""
-    data = {key: value for key, value in answers.items() if value not in ("", [], None)}
+    data = {key: value for key, value in answers.items() if value not in ("", [], None) and key != "form_id"}
     data["consent_services"] = bool(answers.get("consent_services"))
     data.setdefault("contact_method", "none")
     return data

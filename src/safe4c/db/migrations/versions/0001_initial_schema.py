@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('consent_services', sa.Boolean(), nullable=False),
     sa.Column('story_sealed', sa.LargeBinary(), nullable=True),
     sa.Column('followup_hash', sa.String(length=64), nullable=False),
+    sa.Column('submission_key', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('priority', sa.String(length=2), nullable=True),
     sa.Column('triage_reasons', sa.JSON(), nullable=True),
@@ -65,6 +66,7 @@ def upgrade() -> None:
     sa.Column('updated_at', safe4c.db.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('followup_hash'),
+    sa.UniqueConstraint('submission_key'),
     sa.UniqueConstraint('public_id')
     )
     with op.batch_alter_table('reports', schema=None) as batch_op:
