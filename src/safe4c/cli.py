@@ -112,12 +112,60 @@ def cmd_audit(args, settings: Settings) -> int:
     return 1
 
 
+def cmd_platform(args, settings: Settings) -> int:
+    from .errors import AppError, Invalid
+    from .services import platforms
+
+    factory = _uow_factory(settings)
+    try:
+        with factory() as uow:
+            if args.action == "create":
+                made = platforms.create_platform(uow=uow, name=args.name, webhook_url=args.webhook_url,
+                                                 taxonomy_code=args.code)
+                print(f"created platform {made.name} (id {made.id})")
+                print(f"API key (shown once, keep it secret): {made.api_key}")
+                print(f"webhook signing secret (shown once): {made.webhook_secret}")
+            elif args.action == "key-add":
+                key = platforms.add_key(uow=uow, platform_name=args.name, label=args.label)
+                print(f"new API key for {args.name} (shown once): {key}")
+                print("revoke the old one when the platform has switched: safe4c platform key-revoke PREFIX")
+            elif args.action == "key-revoke":
+                platforms.revoke_key(uow=uow, prefix=args.name)
+                print(f"revoked key {args.name}")
+            else:
+                for p in platforms.list_platforms(uow=uow):
+                    keys = ", ".join(k["prefix"] + (" (revoked)" if k["revoked"] else "") for k in p["keys"])
+                    print(f"{p['name']}\t{p['webhook_url'] or '-'}\t{keys}")
+    except Invalid as exc:
+        for f in exc.fields:
+            print(f"{f.field}: {f.message.format(**f.params)}", file=sys.stderr)
+        return 2
+    except AppError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_bench(args, settings: Settings) -> int:
+    if args.name == "match":
+        from .matching.bench import run_match_bench
+
+        run_match_bench(args.hashes, args.queries)
+        return 0
     if args.name == "intake":
         from .bench.intake import run
 
         return run(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
                    database_url=args.database_url)
+    if args.name == "platform-api":
+        from .bench.platform_api import run as run_platform
+
+        return run_platform(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
+                            database_url=args.database_url)
+    if args.name == "link":
+        from .bench.link import run as run_link
+
+        return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url)
     print(f"unknown benchmark {args.name!r}", file=sys.stderr)
     return 2
 
@@ -158,19 +206,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["verify"])
     p.set_defaults(func=cmd_audit)
 
+    p = sub.add_parser("platform", help="platforms: create (prints the first API key once), keys, list")
+    p.add_argument("action", choices=["create", "key-add", "key-revoke", "list"])
+    p.add_argument("name", nargs="?", help="platform name (create, key-add) or key prefix (key-revoke)")
+    p.add_argument("--webhook-url", help="where takedown orders are sent (HTTPS)")
+    p.add_argument("--code", help="the platform's code in the report taxonomy, e.g. tiktok")
+    p.add_argument("--label", help="a note for a new key, e.g. 'rotation 2026-02'")
+    p.set_defaults(func=cmd_platform)
+
     p = sub.add_parser("bench", help="benchmarks that print figures")
-    p.add_argument("name", choices=["intake"])
+    p.add_argument("name", choices=["intake", "platform-api", "match", "link"])
     p.add_argument("--reports", type=int, default=5000)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
     p.add_argument("--database-url", default=None, help="defaults to SAFE4C_DATABASE_URL or a temporary SQLite file")
+    p.add_argument("--hashes", type=int, default=1_000_000, help="match: hashes in the list")
+    p.add_argument("--queries", type=int, default=10_000, help="match: queries")
+    p.add_argument("--db-reports", type=int, default=2000, help="link: reports linked through the database (0: none)")
     p.set_defaults(func=cmd_bench)
+
+    from .cli_hashlist import add_commands
+
+    add_commands(sub)  # hash, match, hashlist
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if args.command == "platform" and args.action != "list" and not args.name:
+        print("safe4c platform create NAME [--webhook-url URL] | key-add NAME | key-revoke PREFIX", file=sys.stderr)
+        return 2
     if args.command == "user" and args.action == "create" and not args.username:
         print("safe4c user create USERNAME --role ROLE", file=sys.stderr)
         return 2

@@ -38,6 +38,63 @@ class Settings(BaseSettings):
     worker_in_process: bool = Field(True, description="`safe4c serve` also runs a background worker thread.")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for new jobs.")
     job_max_attempts: int = Field(10, description="Attempts before a job is parked as failed.")
+    takedown_deadline_hours: dict[str, float] = Field(
+        {"urgent": 4, "standard": 24},
+        description="Hours a platform has to remove content after a takedown order: urgent (child sexual abuse "
+        "material, terrorism) and standard orders (Permenkominfo 5/2020; JSON object).",
+    )
+    takedown_escalation_hours: list[float] = Field(
+        [0, 24, 24],
+        description="Escalation ladder (Kepmen 522/2024): hours from the missed deadline to warning 1, then from "
+        "each warning to the next (warning 2: fine commitment; warning 3: access-blocking recommendation).",
+    )
+    takedown_preservation_days: int = Field(
+        90, description="Days a platform must preserve the evidence of content it removes under an order."
+    )
+    webhook_timeout_seconds: float = Field(10.0, description="How long safe4c waits for a platform's webhook to answer.")
+    webhook_retry_seconds: list[int] = Field(
+        [10, 30, 60, 120, 300, 600, 900, 1800, 3600],
+        description="Waits between webhook delivery attempts, in seconds; the last one repeats (JSON list).",
+    )
+    webhook_give_up_hours: float = Field(
+        72, description="Stop retrying a webhook delivery this long after it was first attempted (the order "
+        "stays available by pull)."
+    )
+
+    match_pdq_max_distance: int = Field(
+        31, ge=0, le=31, description="Largest Hamming distance (of 256 bits) at which two PDQ hashes match; the "
+        "index is exact up to 31."
+    )
+    match_pdq_min_quality: int = Field(
+        50, ge=0, le=100, description="PDQ hashes with a lower quality score are not matched (too little detail)."
+    )
+    match_batch_limit: int = Field(500, ge=1, description="Most items in one POST /api/v1/match request.")
+    signals_page_size: int = Field(1000, ge=1, description="Most changes in one page of GET /api/v1/signals.")
+    matcher_poll_seconds: float = Field(
+        0.2, gt=0, description="How often each serving process reads new hash-list changes (a confirmed hash "
+        "matches everywhere within about this time)."
+    )
+    match_at_intake: bool = Field(
+        True, description="Match the hashes and links a report carries against the hash list when it arrives "
+        "(a background job)."
+    )
+    match_takedown_at_intake: bool = Field(
+        True, description="When a report matches a confirmed bank, issue an urgent takedown order to the platform "
+        "that hosts the content (if it is registered)."
+    )
+
+    link_recheck_seconds: int = Field(
+        30, ge=1, description="After linking a report whose hash-list match has not run yet, look at its network's "
+        "urgency again this many seconds later."
+    )
+    link_confirmed_bank: str = Field(
+        "safe4c-confirmed", description="Name of the confirmed hash bank that an analyst's \"confirm material as "
+        "illegal\" decision adds hashes to (created on first use)."
+    )
+    link_common_reports: int = Field(
+        25, ge=2, description="An identifier held by at least this many reports is shown as very common on the "
+        "network page, where an administrator can mark it as not linking."
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

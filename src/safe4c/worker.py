@@ -8,7 +8,7 @@ import socket
 import threading
 from typing import Callable
 
-from .services import intake, jobs
+from .services import intake, jobs, known_material, linking, takedowns, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,12 @@ Handler = Callable[..., None]
 def default_handlers() -> dict[str, Handler]:
     return {
         "report.triage": lambda *, uow, payload: intake.triage_report(uow=uow, report_id=payload["report_id"]),
+        "report.match": lambda *, uow, payload: known_material.match_report(uow=uow, report_id=payload["report_id"]),
+        "webhook.deliver": lambda *, uow, payload: webhooks.deliver(uow=uow, delivery_id=payload["delivery_id"]),
+        "report.link": lambda *, uow, payload: linking.link_report(uow=uow, report_id=payload["report_id"]),
+        "link.recheck": lambda *, uow, payload: linking.recheck(uow=uow, report_id=payload["report_id"]),
+        "takedown.escalate": lambda *, uow, payload: takedowns.escalate(uow=uow, order_id=payload["order_id"],
+                                                                        level=payload["level"]),
     }
 
 

@@ -105,7 +105,8 @@ def test_errors_are_summarised_and_focused(open_page, live_server):
     page.get_by_role("button", name="Kirim laporan").click()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # enhance.js moves the focus once it has run; wait for it (fails after the timeout if it never does)
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "situations-grooming"  # the first choice
     assert page.locator("#story").input_value() == STORY

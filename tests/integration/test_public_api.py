@@ -38,7 +38,8 @@ def test_report_is_stored_triaged_and_enqueued(client, uow_factory):
         assert uow.ctx.sealer.open(row.story_sealed, context="report.story") == GOOD["story"]
         assert body["followup_code"] not in str(row.followup_hash)
     assert count(uow_factory, ReportEvent) == 0  # its creation is the row's received_at
-    assert count(uow_factory, Job) == 0  # triaged inline: nothing left for the worker
+    with uow_factory() as uow:  # triaged inline: no triage job; only linking into networks (it has a story)
+        assert list(uow.session.scalars(select(Job.kind))) == ["report.link"]
 
 
 def test_status_by_code_in_english(client):

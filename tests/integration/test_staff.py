@@ -402,3 +402,21 @@ def test_staff_pages_have_no_quick_exit_and_no_inline_code(client, uow_factory):
         assert 'href="/static/staff.css"' in html and '<html lang="id">' in html, name
         assert re.findall(r"<th(?![^>]*scope=)[ >]", html) == [], name  # every header cell says its scope
     assert client.get("/static/staff.css").status_code == 200
+
+
+def test_a_regulator_never_sees_a_childs_report(client, uow_factory):
+    public_id = submit(uow_factory, story=STORY)
+    make_user(uow_factory, username="regulator", role="regulator")
+    r = client.get("/staff/login")
+    r = client.post("/staff/login", data={"username": "regulator", "password": PASSWORD, "csrf": hidden(r.text),
+                                          "next": "/staff"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/staff/compliance"
+    for path in ("/staff", f"/staff/reports/{public_id}"):
+        page = client.get(path)
+        assert page.status_code == 403, path
+        assert STORY not in page.text and public_id not in page.text
+    compliance = client.get("/staff/compliance")
+    assert compliance.status_code == 200 and 'href="/staff"' not in compliance.text
+    refused = client.post(f"/staff/reports/{public_id}/status",
+                          data={"status": "closed", "note": "x", "csrf": hidden(compliance.text), "current": "new"})
+    assert refused.status_code == 403 and report_status(uow_factory, public_id) == "new"

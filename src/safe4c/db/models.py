@@ -4,6 +4,9 @@ Each area keeps its tables in a module of its own next to ``tables.py``; add it 
 """
 
 from . import tables  # noqa: F401
+from . import platforms  # noqa: F401  (platforms, API keys, takedown orders, webhooks)
+from . import hashlist  # noqa: F401  (hash banks, entries, change log)
+from . import linking  # noqa: F401  (identifiers, clusters, links, workspace, decisions, referrals)
 from .tables import Base
 
 metadata = Base.metadata

@@ -41,7 +41,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 def _sqlite_begin_immediate(conn) -> None:
     # Take the write lock up front: a deferred transaction that reads then writes fails with
     # SQLITE_BUSY at once under concurrency instead of waiting for the busy timeout.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only work (execution option ``readonly``) takes no lock: WAL readers never block writers.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("readonly") else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

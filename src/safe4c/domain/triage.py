@@ -26,6 +26,7 @@ class TriageFacts:
     has_identifiers: bool = False  # usernames, numbers or links that an analyst can act on
     known_material: bool = False  # a hash or URL matched the confirmed list
     linked_to_urgent: bool = False  # shares an identifier with a P1 report or confirmed material
+    platform_escalation: bool = False  # a platform's report flagged "escalate to urgent"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def triage(facts: TriageFacts, *, received_at: datetime, deadline_minutes: Mappi
         reasons.append(Reason("match.known_material", N_("Reported content matches known child sexual abuse material."), "P1"))
     if facts.linked_to_urgent:
         reasons.append(Reason("link.urgent_cluster", N_("Linked to a report that is urgent or holds confirmed material."), "P1"))
+    if facts.platform_escalation:
+        reasons.append(Reason("platform.escalated", N_("The reporting platform escalated this report as urgent: a child may be in imminent danger."), "P1"))
     for code in facts.situations:
         if code in SITUATION_RULES:
             priority, text = SITUATION_RULES[code]

@@ -28,9 +28,10 @@ from ..errors import FieldError, Invalid
 from . import audit
 from .uow import UnitOfWork
 
-# Lowest to highest: a role includes every role before it.
-ROLES: tuple[str, ...] = ("analyst", "admin")
-ROLE_LABELS = {"analyst": N_("Analyst"), "admin": N_("Administrator")}
+# Lowest to highest: a role includes every role before it. "regulator" sits below analyst so it never gains
+# an analyst's rights; compliance pages check for regulator or admin by name (web/pages/takedowns.py).
+ROLES: tuple[str, ...] = ("regulator", "analyst", "admin")
+ROLE_LABELS = {"regulator": N_("Regulator"), "analyst": N_("Analyst"), "admin": N_("Administrator")}
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 accepts more, but a megabyte "password" is only a way to burn CPU

@@ -41,6 +41,7 @@ class QueueFilters:
     platform: str | None = None
     province: str | None = None
     page: int = 1
+    assignee: str | None = None  # "me", "none" or a staff user id (the workspace, services/workspace.py)
 
     @classmethod
     def parse(cls, params) -> "QueueFilters":
@@ -49,6 +50,9 @@ class QueueFilters:
             return value if value in allowed else None
 
         province = (params.get("province") or "").strip()
+        assignee = (params.get("assignee") or "").strip()
+        if not (assignee in ("me", "none") or (assignee.isdigit() and len(assignee) < 12)):
+            assignee = None
         try:
             page = max(1, min(int(params.get("page") or 1), 10_000))
         except ValueError:
@@ -57,12 +61,14 @@ class QueueFilters:
             status=pick("status", STATUS_CODES), priority=pick("priority", PRIORITIES),
             situation=pick("situation", SITUATION_CODES), platform=pick("platform", PLATFORM_CODES),
             province=province if province and regions.is_province(province) else None, page=page,
+            assignee=assignee,
         )
 
     def query(self, **changes) -> dict[str, str]:
         """The filters as query parameters (for links to other pages), without empty ones."""
         values = {"status": self.status, "priority": self.priority, "situation": self.situation,
-                  "platform": self.platform, "province": self.province, "page": self.page, **changes}
+                  "platform": self.platform, "province": self.province, "assignee": self.assignee,
+                  "page": self.page, **changes}
         return {k: str(v) for k, v in values.items() if v not in (None, "") and not (k == "page" and v == 1)}
 
 
@@ -104,6 +110,9 @@ class QueueRow:
     received_at: datetime
     deadline_at: datetime | None
     time_left: TimeLeft | None
+    assignee: str | None = None  # display name of the analyst it is assigned to
+    cluster_id: int | None = None  # its network, when it shares identifiers with other reports
+    cluster_size: int = 1
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,8 @@ class QueuePage:
     pages: int
     filters: QueueFilters
     now: datetime
+    analysts: list[dict] = field(default_factory=list)  # for assignment (workspace)
+    saved_filters: list[dict] = field(default_factory=list)  # the viewer's own
 
 
 def _contains_code(column, code: str):
@@ -121,8 +132,16 @@ def _contains_code(column, code: str):
     return cast(column, String).like(pattern, escape="\\")
 
 
-def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
+def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_SIZE,
+               viewer_id: int | None = None) -> QueuePage:
+    from ..db.linking import Cluster, ClusterMember, ReportAssignment
+
     conditions = [Report.status == filters.status] if filters.status else [Report.status.in_(OPEN_STATUSES)]
+    if filters.assignee == "none":
+        conditions.append(~Report.id.in_(select(ReportAssignment.report_id)))
+    elif filters.assignee:
+        who = viewer_id if filters.assignee == "me" else int(filters.assignee)
+        conditions.append(Report.id.in_(select(ReportAssignment.report_id).where(ReportAssignment.assignee_id == who)))
     if filters.priority:
         conditions.append(Report.priority == filters.priority)
     if filters.situation:
@@ -137,7 +156,12 @@ def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_
     page = min(filters.page, pages)
     query = (
         select(Report.public_id, Report.status, Report.priority, Report.situations, Report.platforms,
-               Report.province_code, Report.received_at, Report.deadline_at)
+               Report.province_code, Report.received_at, Report.deadline_at, StaffUser.display_name.label("assignee"),
+               ClusterMember.cluster_id, Cluster.size.label("cluster_size"))
+        .outerjoin(ReportAssignment, ReportAssignment.report_id == Report.id)
+        .outerjoin(StaffUser, StaffUser.id == ReportAssignment.assignee_id)
+        .outerjoin(ClusterMember, ClusterMember.report_id == Report.id)
+        .outerjoin(Cluster, Cluster.id == ClusterMember.cluster_id)
         .where(*conditions)
         .order_by(Report.priority.asc().nulls_first(), Report.deadline_at.asc().nulls_first(), Report.id)
         .limit(page_size).offset((page - 1) * page_size)
@@ -148,8 +172,12 @@ def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_
         region = regions.get(r.province_code) if r.province_code else None
         rows.append(QueueRow(r.public_id, r.status, r.priority, tuple(r.situations), tuple(r.platforms),
                              r.province_code, region.name if region else None, r.received_at, r.deadline_at,
-                             time_left(r.deadline_at, now) if r.status == AWAITING_FIRST_ACTION else None))
-    return QueuePage(rows, total, page, pages, filters, now)
+                             time_left(r.deadline_at, now) if r.status == AWAITING_FIRST_ACTION else None,
+                             r.assignee, r.cluster_id, r.cluster_size or 1))
+    from . import workspace
+
+    return QueuePage(rows, total, page, pages, filters, now, analysts=workspace.analysts(uow=uow),
+                     saved_filters=workspace.list_filters(uow=uow, owner_id=viewer_id) if viewer_id else [])
 
 
 @dataclass(frozen=True)
@@ -192,6 +220,7 @@ class ReportDetail:
     story: str | None
     next_statuses: tuple[str, ...]
     events: tuple[EventView, ...] = field(default=())
+    workspace: dict | None = None  # network, assignment, identifiers and decisions (services/workspace.py)
 
 
 def _load(uow: UnitOfWork, public_id: str, *, for_update: bool = False) -> Report:
@@ -240,7 +269,14 @@ def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
         consent_services=row.consent_services,
         story=sealer.open(row.story_sealed, context="report.story") if with_sealed else None,
         next_statuses=next_statuses(row.status), events=events,
+        workspace=_workspace(uow, row) if with_sealed else None,
     )
+
+
+def _workspace(uow: UnitOfWork, row: Report) -> dict:
+    from . import workspace
+
+    return workspace.report_panel(uow=uow, report_id=row.id)
 
 
 def view_report(*, uow: UnitOfWork, public_id: str, actor_id: int) -> ReportDetail:

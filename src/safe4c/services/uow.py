@@ -43,6 +43,11 @@ class UnitOfWork:
             self.session.close()
             self.session = None
 
+    def reading(self) -> "UnitOfWork":
+        """The same unit of work for reading only: on SQLite it takes no write lock (never commit in it)."""
+        bind = self._factory.kw["bind"].execution_options(readonly=True)
+        return UnitOfWork(lambda: self._factory(bind=bind), self.ctx)
+
     def fork(self, *, clock: Clock | None = None) -> "UnitOfWork":
         """A new unit of work on the same database, optionally with another clock (demo data, back-fills)."""
         ctx = self.ctx if clock is None else Context(self.ctx.settings, clock, self.ctx.sealer, self.ctx.followup_key)

@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        follower = _start_matcher(app, engine, uow_factory, settings)
         worker = None
         if settings.worker_in_process:
             from ..worker import Worker
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         yield
         if worker is not None:
             worker.stop()
+        if follower is not None:
+            follower.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -65,8 +68,31 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     app.include_router(health.router)
     app.include_router(public.router)
+    from .api import platform
+
+    platform.install(app)  # the platform API (router + its nested OpenAPI schemas)
+    from .api import match
+
+    app.include_router(match.router)  # hash-list matching and sync for platforms
     register_pages(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes,
                        default_language=settings.default_language)
     return app
+
+
+def _start_matcher(app: FastAPI, engine, uow_factory, settings: Settings):
+    """Load the hash list into this process's matcher and follow its changes (services/matcher.py).
+    If loading fails (e.g. the database is not migrated yet), the API loads it on first use instead."""
+    from ..services import matcher
+
+    instance = matcher.Matcher.from_settings(settings)
+    try:
+        with uow_factory() as uow:
+            instance.load(uow)
+    except Exception as exc:  # noqa: BLE001 - serve the rest of the app; matching retries on demand
+        log.warning("hash list not loaded at start-up: %s", type(exc).__name__)
+        return None
+    matcher.register(engine, instance)
+    app.state.matcher = instance
+    return matcher.MatcherFollower(instance, uow_factory, poll_seconds=settings.matcher_poll_seconds).start()

@@ -141,7 +141,7 @@ def require_role(role: str, *, csrf: bool = False):
     # A default, not Annotated: ``base`` is a local, which string annotations (PEP 563) cannot see.
     def _check(user: StaffUser = Depends(base)) -> StaffUser:
         if not user.has_role(role):
-            raise Forbidden(N_("Only an administrator can do this."))
+            raise Forbidden(N_("Your role does not allow this."))
         return user
 
     return Annotated[StaffUser, Depends(_check)]
@@ -151,3 +151,6 @@ OptionalStaff = Annotated[StaffUser | None, Depends(optional_staff)]
 CurrentStaff = Annotated[StaffUser, Depends(current_staff)]
 CsrfStaff = Annotated[StaffUser, Depends(csrf_checked_staff)]
 AdminStaff = require_role("admin")
+# Children's reports are for analysts (and admins): a regulator sees platforms' compliance, never a report.
+AnalystStaff = require_role("analyst")
+AnalystCsrfStaff = require_role("analyst", csrf=True)

@@ -17,7 +17,7 @@ router = APIRouter()
 def healthz(request: Request):
     body = {"status": "ok", "database": "ok", "worker": "unknown"}
     try:
-        with request.app.state.uow_factory() as uow:
+        with request.app.state.uow_factory().reading() as uow:
             uow.session.execute(text("SELECT 1"))
             figures = jobs.backlog(uow=uow)
             now = uow.now()

@@ -9,7 +9,7 @@ def register(app: FastAPI) -> None:
     from . import render
 
     render.install(app)
-    for name in ("public", "staff"):
+    for name in ("public", "staff", "takedowns", "hashlist", "clusters", "workspace"):
         try:
             module = __import__(f"{__name__}.{name}", fromlist=["router"])
         except ModuleNotFoundError as exc:

@@ -1,7 +1,7 @@
 """Staff pages: sign in and out, the triage queue, a report with its status form, and the users list.
 
 Handlers parse the form, call a use case in services/ and render. Everything works without JavaScript.
-Access rules live in web/auth.py (CurrentStaff, CsrfStaff, AdminStaff); auditing lives in the services.
+Access rules live in web/auth.py (CurrentStaff, CsrfStaff, AnalystStaff, AdminStaff); auditing lives in the services.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ...domain.triage import PRIORITIES
 from ...errors import AppError, Invalid
 from ...services import accounts, queue
 from .. import auth
-from ..auth import AdminStaff, CsrfStaff, CurrentStaff, OptionalStaff
+from ..auth import AdminStaff, AnalystCsrfStaff, AnalystStaff, CsrfStaff, OptionalStaff
 from ..deps import UowDep
 from ..i18n import translate
 from .render import render
@@ -66,7 +66,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "contact": {"none": N_("Anonymous"), "phone": N_("Phone call"), "whatsapp": "WhatsApp", "email": N_("E-mail")},
     "channel": {"web": N_("Web form"), "api": N_("Public API"), "platform": N_("Platform")},
-    "event": {"created": N_("Report received"), "triaged": N_("Triaged"), "status": N_("Status changed")},
+    "event": {"created": N_("Report received"), "triaged": N_("Triaged"), "status": N_("Status changed"),
+              "linked": N_("Linked to a network"), "matched": N_("Matched known material"), "raised": N_("Priority raised: linked to an urgent network")},
     "role": accounts.ROLE_LABELS,
     "language": {"id": "Bahasa Indonesia", "en": "English"},
 }
@@ -140,7 +141,10 @@ def login(request: Request, uow: UowDep, username: Annotated[str, Form()] = "",
         return _login_page(request, error=N_("The username or password is not correct."), username=username[:64],
                            next_url=next, status_code=401)
     token = accounts.start_session(uow=uow, user_id=user.id)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    target = safe_next(next)
+    if not user.has_role("analyst") and target == "/staff":
+        target = "/staff/compliance"  # a regulator's home: the queue holds children's reports
+    response = RedirectResponse(target, status_code=303)
     auth.set_session_cookie(request, response, token)
     return response
 
@@ -156,9 +160,9 @@ def logout(request: Request, uow: UowDep, staff: CsrfStaff):
 # --- the queue and a report ------------------------------------------------------------------------------
 
 @router.get("", response_class=HTMLResponse)
-def queue_page(request: Request, uow: UowDep, staff: CurrentStaff):
+def queue_page(request: Request, uow: UowDep, staff: AnalystStaff):
     filters = queue.QueueFilters.parse(request.query_params)
-    result = queue.list_queue(uow=uow, filters=filters)
+    result = queue.list_queue(uow=uow, filters=filters, viewer_id=staff.id)
 
     def page_link(n: int) -> str:
         query = urlencode(filters.query(page=n))
@@ -171,14 +175,14 @@ def queue_page(request: Request, uow: UowDep, staff: CurrentStaff):
 
 
 @router.get("/reports/{public_id}", response_class=HTMLResponse)
-def report_page(request: Request, public_id: str, uow: UowDep, staff: CurrentStaff, saved: str | None = None):
+def report_page(request: Request, public_id: str, uow: UowDep, staff: AnalystStaff, saved: str | None = None):
     report = queue.view_report(uow=uow, public_id=public_id, actor_id=staff.id)
     return page(request, "staff/report.html", staff=staff, report=report, full=True, errors={},
                 form={}, saved=saved == "status")
 
 
 @router.post("/reports/{public_id}/status", response_class=HTMLResponse)
-def change_status(request: Request, public_id: str, uow: UowDep, staff: CsrfStaff,
+def change_status(request: Request, public_id: str, uow: UowDep, staff: AnalystCsrfStaff,
                   status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
                   current: Annotated[str, Form()] = ""):
     try:

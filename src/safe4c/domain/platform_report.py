@@ -1,0 +1,205 @@
+"""A report from a platform, shaped like an NCMEC CyberTipline report so platforms reuse what they send.
+
+Validated here (pure); ``to_report_create`` maps it onto the shared ``ReportCreate`` so it goes through the
+same triage and storage as a report from a child. What only a platform sends (IP capture events, hashes,
+e-mails of the reported account...) is kept whole, sealed, in ``platform_reports``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from ..errors import FieldError, Invalid
+from .report import MAX_ACCOUNT_CHARS, MAX_ACCOUNTS, ReportCreate, SituationCode, parse_report
+from .taxonomy import AGE_BAND_CODES, PLATFORM_CODES, N_
+
+ANNOTATIONS = (
+    "sextortion", "minor_to_minor", "csam_solicitation", "sadistic_online_exploitation", "generative_ai",
+    "possible_trafficking", "viral", "spam",
+)
+# ESP industry classification (Technology Coalition): A = prepubescent, B = pubescent; 1 = sex act, 2 = lascivious.
+INDUSTRY_CLASSES = ("A1", "A2", "B1", "B2", "unclassified")
+IP_EVENTS = ("login", "registration", "upload", "purchase", "other")
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
+                                       pattern=r"^https?://\S+$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()\-.]{6,19}$")]
+IpAddress = Annotated[str, StringConstraints(strip_whitespace=True, max_length=45, pattern=r"^[0-9A-Fa-f:.]{2,45}$")]
+Md5 = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{32}$")]
+Sha1 = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{40}$")]
+Sha256 = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{64}$")]
+Pdq = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{64}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Incident(_Strict):
+    situation: SituationCode = Field(description="What happened, from the shared taxonomy (e.g. sextortion).")
+    time: AwareDatetime = Field(description="When it happened or was detected, with a time zone (ISO 8601).")
+    escalate_to_urgent: bool = Field(False, description="The platform believes a child is in imminent danger.")
+    escalation_reason: str | None = Field(None, max_length=1000, description="Why, required when escalating.")
+    annotations: list[Literal[ANNOTATIONS]] = Field(default_factory=list, max_length=len(ANNOTATIONS))  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _reason(self) -> "Incident":
+        if self.escalate_to_urgent and not (self.escalation_reason or "").strip():
+            raise ValueError(N_("Say why the report is urgent."))
+        return self
+
+
+class IpCaptureEvent(_Strict):
+    ip_address: IpAddress
+    event_type: Literal[IP_EVENTS] = "other"  # type: ignore[valid-type]
+    at: AwareDatetime
+
+
+class ReportedAccount(_Strict):
+    platform_user_id: Short | None = None
+    screen_name: Short | None = None
+    display_names: list[Short] = Field(default_factory=list, max_length=10)
+    profile_urls: list[Url] = Field(default_factory=list, max_length=10)
+    emails: list[Email] = Field(default_factory=list, max_length=10)
+    phones: list[Phone] = Field(default_factory=list, max_length=10)
+    ip_capture_events: list[IpCaptureEvent] = Field(default_factory=list, max_length=50)
+
+
+class Victim(_Strict):
+    age: int | None = Field(None, ge=0, le=17, description="Age in years, when known.")
+    estimated_age_band: Literal[AGE_BAND_CODES] | None = None  # type: ignore[valid-type]
+    platform_user_id: Short | None = None
+    screen_name: Short | None = None
+
+
+class ContentItem(_Strict):
+    url: Url | None = None
+    md5: Md5 | None = None
+    sha1: Sha1 | None = None
+    sha256: Sha256 | None = None
+    pdq: Pdq | None = None
+    file_name: Short | None = None
+    industry_classification: Literal[INDUSTRY_CLASSES] | None = None  # type: ignore[valid-type]
+
+
+class PlatformReportCreate(_Strict):
+    """A report from a platform (CyberTipline-shaped). Never the content itself: hashes, URLs, identifiers."""
+
+    external_id: Short | None = Field(None, description="The platform's own id for this report.")
+    incident: Incident
+    reported_accounts: list[ReportedAccount] = Field(default_factory=list, max_length=20)
+    victims: list[Victim] = Field(default_factory=list, max_length=20)
+    content: list[ContentItem] = Field(default_factory=list, max_length=100)
+    additional_information: str | None = Field(None, max_length=5000)
+
+
+def age_band(age: int) -> str:
+    return "under_10" if age < 10 else "10_12" if age <= 12 else "13_15" if age <= 15 else "16_17"
+
+
+def youngest_band(victims: list[Victim]) -> str | None:
+    bands = [age_band(v.age) if v.age is not None else v.estimated_age_band for v in victims]
+    known = [b for b in bands if b and b != "unknown"]
+    if known:
+        return min(known, key=AGE_BAND_CODES.index)
+    return "unknown" if bands and any(bands) else None
+
+
+def when_code(incident_time: datetime, received_at: datetime) -> str:
+    age = received_at - incident_time.astimezone(timezone.utc)
+    if age <= timedelta(hours=1):
+        return "now"
+    if age <= timedelta(days=1):
+        return "today"
+    if age <= timedelta(days=7):
+        return "this_week"
+    return "this_month" if age <= timedelta(days=31) else "earlier"
+
+
+def identifiers(report: PlatformReportCreate) -> list[str]:
+    """Accounts an analyst can act on, as the shared report keeps them (at most MAX_ACCOUNTS)."""
+    found: list[str] = []
+    for account in report.reported_accounts:
+        for value in (account.screen_name, *account.profile_urls, *account.emails, *account.phones):
+            if value and len(value) <= MAX_ACCOUNT_CHARS and value not in found:
+                found.append(value)
+    return found[:MAX_ACCOUNTS]
+
+
+def content_hashes(report: PlatformReportCreate) -> list[dict]:
+    out = []
+    for item in report.content:
+        for kind in ("md5", "sha1", "sha256", "pdq"):
+            value = getattr(item, kind)
+            if value and {"type": kind, "value": value} not in out:
+                out.append({"type": kind, "value": value})
+    return out
+
+
+def to_report_create(report: PlatformReportCreate, *, platform_code: str | None, platform_name: str,
+                     received_at: datetime) -> ReportCreate:
+    """The shared report, so the platform's report is triaged exactly like a child's."""
+    code = platform_code if platform_code in PLATFORM_CODES and platform_code != "other" else None
+    return parse_report({
+        "situations": [report.incident.situation],
+        "story": report.additional_information,
+        "platforms": [code or "other"],
+        "platform_other": None if code else platform_name[:100],
+        "accounts": identifiers(report),
+        "when": when_code(report.incident.time, received_at),
+        "age_band": youngest_band(report.victims),
+        "contact_method": "none",
+    })
+
+
+_MESSAGES = {
+    "missing": N_("This is required."),
+    "extra_forbidden": N_("This field is not allowed."),
+    "literal_error": N_("This choice is not one of the allowed options."),
+    "string_too_long": N_("This is too long (at most {max_length} characters)."),
+    "string_too_short": N_("This cannot be empty."),
+    "string_pattern_mismatch": N_("This does not have the expected format."),
+    "too_long": N_("Too many items (at most {max_length})."),
+    "list_type": N_("This must be a list."),
+    "string_type": N_("This must be text."),
+    "bool_type": N_("This must be true or false."),
+    "bool_parsing": N_("This must be true or false."),
+    "int_type": N_("This must be a whole number."),
+    "int_parsing": N_("This must be a whole number."),
+    "less_than_equal": N_("This must be at most {le}."),
+    "greater_than_equal": N_("This must be at least {ge}."),
+    "timezone_aware": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
+    "datetime_type": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
+    "datetime_parsing": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
+    "datetime_from_date_parsing": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
+    "model_type": N_("This must be a JSON object."),
+    "model_attributes_type": N_("This must be a JSON object."),
+}
+_FALLBACK = N_("This value is not valid.")
+_PARAMS = re.compile(r"\{(\w+)\}")
+
+
+def parse_platform_report(data: object) -> PlatformReportCreate:
+    """Validate or raise ``Invalid`` with one error per field, named by its path (``incident.time``)."""
+    try:
+        return PlatformReportCreate.model_validate(data)
+    except ValidationError as exc:
+        errors: dict[str, FieldError] = {}
+        for err in exc.errors(include_url=False):
+            field = ".".join(str(p) for p in err["loc"]) or "body"
+            if err["type"] == "value_error":  # our own checks: the msgid is the message
+                message = str(err["ctx"]["error"]) if err.get("ctx") else _FALLBACK
+            else:
+                message = _MESSAGES.get(err["type"], _FALLBACK)
+            ctx = err.get("ctx") or {}
+            params = {k: v for k, v in ctx.items() if isinstance(v, (int, str))}
+            if set(_PARAMS.findall(message)) - set(params):
+                message = _FALLBACK
+            errors.setdefault(field, FieldError(field, message, params))
+        raise Invalid(list(errors.values())) from None

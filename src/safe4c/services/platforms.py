@@ -1,0 +1,210 @@
+"""Platforms: organisations with API keys and a webhook, and the reports they send.
+
+API keys are ``s4c_`` + 256 random bits, shown once and stored as SHA-256; a platform may hold several so it
+can rotate them, and each can be revoked. A report from a platform is stored by the same intake as a child's
+report (same table, same triage) plus a ``platform_reports`` row, in one transaction. ``Idempotency-Key``:
+a unique constraint on (platform, key) makes a retried request return the first report, never a duplicate,
+even when two copies race; the same key with a different body is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ..db.platforms import Platform, PlatformApiKey, PlatformReport
+from ..db.tables import Report
+from ..domain.platform_report import PlatformReportCreate, content_hashes, to_report_create
+from ..domain.taxonomy import PLATFORM_CODES, N_
+from ..errors import Conflict, FieldError, Invalid, NotFound
+from . import audit, intake
+from .uow import UnitOfWork
+
+KEY_PREFIX = "s4c_"
+MAX_IDEMPOTENCY_KEY = 200
+_NAME = re.compile(r"^[\w .&()'-]{2,100}$", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class PlatformPrincipal:
+    """Who is calling the platform API."""
+
+    id: int
+    name: str
+    taxonomy_code: str | None
+
+
+@dataclass(frozen=True)
+class NewPlatform:
+    id: int
+    name: str
+    api_key: str  # shown once
+    webhook_secret: str  # shown once
+
+
+@dataclass(frozen=True)
+class PlatformReceipt:
+    report_id: str
+    received_at: datetime
+    created: bool  # False when an Idempotency-Key replay returned the first report
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def _valid_webhook_url(url: str | None) -> bool:
+    return url is None or (url.startswith(("https://", "http://")) and len(url) <= 500 and " " not in url)
+
+
+def create_platform(*, uow: UnitOfWork, name: str, webhook_url: str | None = None, taxonomy_code: str | None = None,
+                    contacts: list[dict] | None = None, actor_id: int | None = None) -> NewPlatform:
+    name = (name or "").strip()
+    errors = []
+    if not _NAME.match(name):
+        errors.append(FieldError("name", N_("Use 2 to 100 letters, digits, spaces or . & ( ) ' -")))
+    if not _valid_webhook_url(webhook_url):
+        errors.append(FieldError("webhook_url", N_("The webhook address must start with https:// (or http:// for "
+                                                   "testing).")))
+    if taxonomy_code is not None and taxonomy_code not in PLATFORM_CODES:
+        errors.append(FieldError("taxonomy_code", N_("This choice is not one of the allowed options.")))
+    if not errors and uow.session.scalar(select(Platform.id).where(Platform.name == name)):
+        errors.append(FieldError("name", N_("A platform with this name already exists.")))
+    if errors:
+        raise Invalid(errors)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    row = Platform(name=name, taxonomy_code=taxonomy_code, webhook_url=webhook_url, active=True,
+                   webhook_secret_sealed=uow.ctx.sealer.seal(secret, context="platform.webhook_secret"),
+                   contacts_sealed=uow.ctx.sealer.seal(json.dumps(contacts), context="platform.contacts")
+                   if contacts else None, created_at=uow.now())
+    uow.session.add(row)
+    uow.session.flush()
+    key = _add_key(uow, row.id, label="first key")
+    audit.record(uow, actor_id=actor_id, action="platform.create", subject_type="platform", subject_id=row.id,
+                 detail={"webhook": webhook_url is not None})
+    uow.commit()
+    return NewPlatform(row.id, name, key, secret)
+
+
+def _add_key(uow: UnitOfWork, platform_id: int, *, label: str | None) -> str:
+    key = _new_key()
+    uow.session.add(PlatformApiKey(platform_id=platform_id, prefix=key[:12], key_hash=key_hash(key),
+                                   label=(label or "")[:100] or None, created_at=uow.now()))
+    return key
+
+
+def platform_by_name(*, uow: UnitOfWork, name: str) -> Platform:
+    row = uow.session.scalar(select(Platform).where(Platform.name == (name or "").strip()))
+    if row is None:
+        raise NotFound(N_("There is no platform with this name."))
+    return row
+
+
+def add_key(*, uow: UnitOfWork, platform_name: str, label: str | None = None, actor_id: int | None = None) -> str:
+    """Another key for rotation: both work until the old one is revoked. Returns the key, shown once."""
+    platform = platform_by_name(uow=uow, name=platform_name)
+    key = _add_key(uow, platform.id, label=label)
+    uow.session.flush()
+    audit.record(uow, actor_id=actor_id, action="platform.key_add", subject_type="platform", subject_id=platform.id,
+                 detail={"prefix": key[:12]})
+    uow.commit()
+    return key
+
+
+def revoke_key(*, uow: UnitOfWork, prefix: str, actor_id: int | None = None) -> None:
+    row = uow.session.scalar(select(PlatformApiKey).where(PlatformApiKey.prefix == prefix))
+    if row is None:
+        raise NotFound(N_("There is no API key with this prefix."))
+    if row.revoked_at is None:
+        row.revoked_at = uow.now()
+        audit.record(uow, actor_id=actor_id, action="platform.key_revoke", subject_type="platform",
+                     subject_id=row.platform_id, detail={"prefix": prefix})
+    uow.commit()
+
+
+def list_platforms(*, uow: UnitOfWork) -> list[dict]:
+    keys: dict[int, list] = {}
+    for k in uow.session.scalars(select(PlatformApiKey).order_by(PlatformApiKey.id)):
+        keys.setdefault(k.platform_id, []).append({"prefix": k.prefix, "label": k.label, "created_at": k.created_at,
+                                                   "revoked": k.revoked_at is not None})
+    return [{"id": p.id, "name": p.name, "webhook_url": p.webhook_url, "taxonomy_code": p.taxonomy_code,
+             "active": p.active, "keys": keys.get(p.id, [])}
+            for p in uow.session.scalars(select(Platform).order_by(Platform.name))]
+
+
+_AUTH = (
+    select(Platform.id, Platform.name, Platform.taxonomy_code)
+    .join(PlatformApiKey, PlatformApiKey.platform_id == Platform.id)
+    .where(PlatformApiKey.revoked_at.is_(None), Platform.active.is_(True))
+)
+
+
+def authenticate(*, uow: UnitOfWork, key: str | None) -> PlatformPrincipal | None:
+    if not key or not key.startswith(KEY_PREFIX) or len(key) > 100:
+        return None
+    found = uow.session.execute(_AUTH.where(PlatformApiKey.key_hash == key_hash(key))).first()
+    return PlatformPrincipal(found.id, found.name, found.taxonomy_code) if found else None
+
+
+def body_hash(report: PlatformReportCreate) -> str:
+    """The same report, however its JSON was spaced or ordered, hashes the same."""
+    canonical = json.dumps(report.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_INSERT_DETAIL = insert(PlatformReport.__table__)
+
+
+def submit_platform_report(*, uow: UnitOfWork, platform: PlatformPrincipal, report: PlatformReportCreate,
+                           idempotency_key: str | None, language: str = "id") -> PlatformReceipt:
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()
+        if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+            raise Invalid([FieldError("Idempotency-Key", N_("The Idempotency-Key header must have 1 to 200 "
+                                                            "characters."))])
+    digest = body_hash(report)
+    shared = to_report_create(report, platform_code=platform.taxonomy_code, platform_name=platform.name,
+                              received_at=uow.now())
+    try:
+        row_id, receipt = intake.stage_report(uow=uow, report=shared, channel="platform", language=language,
+                                              platform_escalation=report.incident.escalate_to_urgent)
+        uow.session.connection().execute(_INSERT_DETAIL, dict(
+            report_id=row_id, platform_id=platform.id, idempotency_key=idempotency_key, body_hash=digest,
+            external_id=report.external_id, escalate_to_urgent=report.incident.escalate_to_urgent,
+            annotations=list(report.incident.annotations), content_hashes=content_hashes(report),
+            detail_sealed=uow.ctx.sealer.seal(report.model_dump_json(), context="platform_report.detail"),
+        ))
+        received_at = uow.now()
+        uow.commit()
+    except IntegrityError:
+        uow.rollback()
+        if idempotency_key is None:
+            raise
+        return _replay(uow, platform, idempotency_key, digest)
+    return PlatformReceipt(receipt.report_id, received_at, created=True)
+
+
+def _replay(uow: UnitOfWork, platform: PlatformPrincipal, key: str, digest: str) -> PlatformReceipt:
+    found = uow.session.execute(
+        select(Report.public_id, Report.received_at, PlatformReport.body_hash)
+        .join(PlatformReport, PlatformReport.report_id == Report.id)
+        .where(PlatformReport.platform_id == platform.id, PlatformReport.idempotency_key == key)
+    ).first()
+    uow.rollback()
+    if found is None:
+        raise Conflict(N_("This request clashed with another one. Please send it again."))
+    if found.body_hash != digest:
+        raise Conflict(N_("This Idempotency-Key was already used for a different report. Use a new key for a new "
+                          "report."))
+    return PlatformReceipt(found.public_id, found.received_at, created=False)

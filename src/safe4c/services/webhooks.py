@@ -1,0 +1,122 @@
+"""Webhook deliveries to platforms: written in the transaction of the change, sent by the worker, retried.
+
+Each event is a ``webhook_deliveries`` row plus a ``webhook.deliver`` job, both in the caller's transaction, so
+a committed order is always delivered (outbox). The job sends one attempt: on a 2xx the delivery is done; on
+anything else (error, timeout, non-2xx) the handler records the attempt and writes the next attempt's job
+itself, delayed by ``SAFE4C_WEBHOOK_RETRY_SECONDS`` (10 s, 30 s, 1, 2, 5, 10, 15, 30 min, then hourly), until
+``SAFE4C_WEBHOOK_GIVE_UP_HOURS`` (72 h) after the first attempt. The schedule lives in the database, so it
+survives a restart of safe4c, and a platform down for an hour is reached within about an hour of coming back.
+No database transaction is open while waiting for the platform.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import timezone
+from typing import Callable
+
+import httpx
+
+from ..db.platforms import Platform, TakedownEvent, WebhookDelivery
+from ..domain import webhooks as signing
+from . import audit, jobs
+from .uow import UnitOfWork
+
+JOB_KIND = "webhook.deliver"
+
+# (url, body, headers, timeout seconds) -> HTTP status; raises on a network error or a timeout
+Sender = Callable[[str, bytes, dict, float], int]
+
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def http_send(url: str, body: bytes, headers: dict, timeout: float) -> int:
+    """The real sender: one shared keep-alive client for the process, no redirects followed."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = httpx.Client(follow_redirects=False, limits=httpx.Limits(max_connections=50))
+    return _client.post(url, content=body, headers=headers, timeout=timeout).status_code
+
+
+def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dict, order_id: int | None = None) -> None:
+    """Add a delivery and its job to the caller's transaction; nothing when the platform has no webhook."""
+    url = uow.session.get(Platform, platform_id).webhook_url
+    if not url:
+        return
+    now = uow.now()
+    event_id = str(uuid.uuid4())
+    payload = {"id": event_id, "type": event_type, "created_at": now.astimezone(timezone.utc).isoformat(),
+               "data": data}
+    delivery = WebhookDelivery(event_id=event_id, platform_id=platform_id, order_id=order_id, event_type=event_type,
+                               payload=payload, created_at=now, attempts=0, next_attempt_at=now)
+    uow.session.add(delivery)
+    uow.session.flush()
+    jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery.id})
+
+
+def body_of(payload: dict) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def deliver(*, uow: UnitOfWork, delivery_id: int, send: Sender | None = None) -> str:
+    """One attempt. Returns "delivered", "retry", "gave_up" or "skipped". Idempotent: a done delivery is skipped."""
+    send = send or http_send
+    d = uow.session.get(WebhookDelivery, delivery_id)
+    if d is None or d.delivered_at is not None or d.gave_up_at is not None:
+        return "skipped"
+    platform = uow.session.get(Platform, d.platform_id)
+    url = platform.webhook_url
+    secret = uow.ctx.sealer.open(platform.webhook_secret_sealed, context="platform.webhook_secret")
+    body = body_of(d.payload)
+    started = uow.now()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "safe4c-webhooks/1",
+        signing.SIGNATURE_HEADER: signing.sign(secret, int(started.timestamp()), body),
+        signing.EVENT_HEADER: d.event_type,
+        signing.DELIVERY_HEADER: d.event_id,
+    }
+    timeout = uow.settings.webhook_timeout_seconds
+    uow.rollback()  # never hold a transaction (SQLite: the write lock) while the platform answers
+
+    status, error = None, None
+    if not url:
+        error = "no webhook URL"
+    else:
+        try:
+            status = send(url, body, headers, timeout)
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except Exception as exc:  # noqa: BLE001 - any failure is retried; only its type is kept
+            error = type(exc).__name__
+
+    d = uow.session.get(WebhookDelivery, delivery_id)
+    if d.delivered_at is not None or d.gave_up_at is not None:
+        return "skipped"  # another worker finished it meanwhile (at-least-once)
+    now = uow.now()
+    d.attempts += 1
+    d.first_attempt_at = d.first_attempt_at or started
+    d.last_attempt_at, d.last_status, d.last_error = now, status, error
+    if error is None:
+        d.delivered_at, d.next_attempt_at = now, None
+        if d.order_id is not None:
+            uow.session.add(TakedownEvent(order_id=d.order_id, at=now, kind="delivered",
+                                          detail={"event": d.event_type, "attempts": d.attempts}))
+        outcome = "delivered"
+    elif signing.should_give_up(d.first_attempt_at, now, give_up_hours=uow.settings.webhook_give_up_hours):
+        d.gave_up_at, d.next_attempt_at = now, None
+        audit.record(uow, actor_id=None, action="webhook.gave_up", subject_type="platform", subject_id=d.platform_id,
+                     detail={"event": d.event_type, "event_id": d.event_id, "attempts": d.attempts, "error": error})
+        outcome = "gave_up"
+    else:
+        delay = signing.retry_delay(d.attempts, schedule=uow.settings.webhook_retry_seconds)
+        d.next_attempt_at = now + delay
+        jobs.enqueue(uow, JOB_KIND, {"delivery_id": d.id}, delay=delay)
+        outcome = "retry"
+    uow.commit()
+    return outcome

@@ -1,0 +1,160 @@
+"""Platform API for the hash list: match a batch of hashes and links, and mirror the list by cursor.
+
+Both routes need ``Authorization: Bearer <key>`` (web/platform_auth.py). Guide: docs/platform-api.md
+("Matching" and "Mirroring the hash list").
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Query as QueryParam, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from ...domain.taxonomy import N_
+from ...errors import FieldError, Invalid
+from ...services import hashlist
+from ...services.matcher import Matcher, Query, shared_matcher
+from ..deps import LangDep
+from ..i18n import translate
+from ..platform_auth import CurrentPlatform
+from .public import read_json
+
+router = APIRouter(prefix="/api/v1", tags=["hash list"])
+
+BAD_BODY = N_("Send a JSON object with a list of items: {\"items\": [{\"type\": \"pdq\", \"value\": \"...\"}]}.")
+TOO_MANY = N_("Send at most {limit} items in one request.")
+BAD_CURSOR = N_("This cursor is not valid: use a next_cursor value from an earlier page, or start without a cursor.")
+
+
+class MatchItem(BaseModel):
+    type: str = Field(description="Signal type: pdq, md5, sha1, sha256 or url.")
+    value: str = Field(description="Hex for hashes (any case); a link for url (normalised before matching).")
+    quality: int | None = Field(None, ge=0, le=100, description="PDQ quality score; below 50 the item is ignored.")
+
+
+class MatchRequest(BaseModel):
+    items: list[MatchItem] = Field(description="At most SAFE4C_MATCH_BATCH_LIMIT items (500 by default).")
+
+
+class MatchHit(BaseModel):
+    entry_id: int = Field(description="The hash-list entry: the id that GET /api/v1/signals uses.")
+    bank: str
+    classification: str = Field(description="csam, exploitation or other.")
+    distance: int = Field(description="Hamming distance for pdq (0-31); 0 for exact types.")
+
+
+class ItemError(BaseModel):
+    code: str = Field(description="empty, bad_hex, wrong_length, unknown_type, bad_url, unsupported_scheme, "
+                                  "too_long, bad_quality or not_an_object.")
+    message: str = Field(description="What was wrong, in the requested language.")
+
+
+class MatchResult(BaseModel):
+    index: int = Field(description="Position of the item in the request.")
+    type: str | None
+    value: str | None = Field(description="The canonical value that was matched; null for a refused item.")
+    status: Literal["match", "no_match", "ignored", "error"] = Field(
+        description="ignored: a PDQ hash with quality below 50 is not matched.")
+    matches: list[MatchHit]
+    error: ItemError | None = None
+
+
+class MatchResponse(BaseModel):
+    results: list[MatchResult]
+    list_version: str = Field(description="The change-log position of the list these results were computed from "
+                                          "(the same scale as next_cursor).")
+
+
+class Signal(BaseModel):
+    id: int = Field(description="Entry id; a later removal names the same id.")
+    type: str
+    value: str
+    bank: str
+    classification: str
+    tags: list[str]
+
+
+class SignalsPage(BaseModel):
+    additions: list[Signal]
+    removals: list[Signal]
+    next_cursor: str = Field(description="Pass as ?cursor= for the next page; store it when has_more is false.")
+    has_more: bool
+
+
+def app_matcher(request: Request) -> Matcher:
+    """The process's matcher; refreshed here if its follower thread has fallen behind (or never ran)."""
+    state = request.app.state
+    matcher = getattr(state, "matcher", None)
+    stale_after = max(1.0, 5 * state.settings.matcher_poll_seconds)
+    if matcher is None or not matcher.loaded or time.monotonic() - matcher.refreshed_at > stale_after:
+        with state.uow_factory() as uow:
+            matcher = shared_matcher(uow)
+    return matcher
+
+
+def _run_match(request: Request, items: list) -> tuple[list, int]:
+    matcher = app_matcher(request)
+    queries = [Query(i.get("type"), i.get("value"), i.get("quality")) if isinstance(i, dict) else Query(None, None)
+               for i in items]
+    return matcher.match(queries), matcher.cursor
+
+
+@router.post(
+    "/match", response_model=MatchResponse,
+    summary="Match a batch of hashes and links against the national hash list",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": MatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+    responses={401: {"description": "Missing, unknown or revoked API key"},
+               413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
+               422: {"description": "The body is not {\"items\": [...]}, or it has more than "
+                                    "SAFE4C_MATCH_BATCH_LIMIT items. A bad item never fails the batch: it gets "
+                                    "its own error."}},
+)
+async def match(request: Request, platform: CurrentPlatform, lang: LangDep) -> MatchResponse:
+    data = await read_json(request)
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise Invalid([FieldError("items", BAD_BODY)])
+    limit = request.app.state.settings.match_batch_limit
+    if len(items) > limit:
+        raise Invalid([FieldError("items", TOO_MANY, {"limit": limit})])
+    results, version = await run_in_threadpool(_run_match, request, items)
+    out = []
+    for item, r in zip(items, results):
+        error = None
+        if r.status == "error":
+            code = r.error_code if isinstance(item, dict) else "not_an_object"
+            message, params = hashlist.signal_error(code, r.signal_type)
+            error = ItemError(code=code, message=translate(lang, message, **params))
+        out.append(MatchResult(index=r.index, type=r.signal_type, value=r.value, status=r.status, error=error,
+                               matches=[MatchHit(entry_id=h.entry_id, bank=h.bank, classification=h.classification,
+                                                 distance=h.distance) for h in r.matches]))
+    return MatchResponse(results=out, list_version=str(version))
+
+
+@router.get(
+    "/signals", response_model=SignalsPage,
+    summary="Mirror the hash list: additions and removals after a cursor",
+    responses={401: {"description": "Missing, unknown or revoked API key"},
+               422: {"description": "The cursor is not one this API gave"}},
+)
+def signals(request: Request, platform: CurrentPlatform,
+            cursor: str | None = QueryParam(None, max_length=20, description="next_cursor from the previous page; "
+                                            "omit it to start from the beginning."),
+            limit: int | None = QueryParam(None, ge=1, description="Page size; at most SAFE4C_SIGNALS_PAGE_SIZE.")
+            ) -> SignalsPage:
+    if cursor in (None, ""):
+        position = 0
+    elif cursor.isascii() and cursor.isdigit():
+        position = int(cursor)
+    else:
+        raise Invalid([FieldError("cursor", BAD_CURSOR)])
+    size = min(limit or request.app.state.settings.signals_page_size, request.app.state.settings.signals_page_size)
+    with request.app.state.uow_factory() as uow:
+        page = hashlist.sync_page(uow=uow, cursor=position, limit=size)
+    return SignalsPage(additions=[Signal(**vars(s)) for s in page.additions],
+                       removals=[Signal(**vars(s)) for s in page.removals],
+                       next_cursor=str(page.next_cursor), has_more=page.has_more)

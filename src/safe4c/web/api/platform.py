@@ -1,0 +1,206 @@
+"""The platform API: reports in (CyberTipline-shaped), takedown orders out, compliance figures.
+
+Every route needs ``Authorization: Bearer <key>``; a platform sees only its own reports and orders (another
+platform's order is 404). Guide for platform engineers: docs/platform-api.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ...domain.platform_report import PlatformReportCreate, parse_platform_report
+from ...errors import Unauthorized
+from ...services import compliance, platforms, takedowns
+from ..platform_auth import BAD_KEY, CurrentPlatform, bearer
+from .public import read_json
+
+router = APIRouter(prefix="/api/v1", tags=["platform"])
+
+ERRORS = {401: {"description": "Missing, unknown or revoked API key"},
+          404: {"description": "No such order for this platform"},
+          422: {"description": "One error per field, in the requested language"}}
+
+
+class PlatformReportReceipt(BaseModel):
+    id: str = Field(description="safe4c's id for the report.")
+    received_at: datetime
+    status: str = Field(description="Always \"received\": the report is stored and triaged.")
+
+
+class TakedownTarget(BaseModel):
+    type: Literal["url", "hash", "account"]
+    value: str
+    hash_type: str | None = None
+
+
+class Escalation(BaseModel):
+    level: int = Field(description="0 none; 1 warning 1; 2 warning 2 (fine commitment); 3 warning 3 "
+                                   "(access blocking recommended). Kepmen 522/2024.")
+    step: str | None = None
+    escalated_at: datetime | None = None
+    next_step_due_at: datetime | None = None
+
+
+class OrderEvent(BaseModel):
+    at: datetime
+    kind: str = Field(description="issued, delivered, acknowledged, removed, disputed, dispute_upheld, withdrawn, "
+                                  "escalated")
+    level: int | None = None
+    step: str | None = None
+
+
+class Takedown(BaseModel):
+    id: str
+    status: Literal["issued", "acknowledged", "disputed", "removed", "withdrawn"]
+    target: TakedownTarget
+    category: Literal["csam", "terrorism", "other"]
+    legal_basis: str
+    urgent: bool
+    issued_at: datetime
+    deadline_at: datetime
+    preserve_until: datetime = Field(description="Keep the evidence of what you remove until then.")
+    acknowledged_at: datetime | None = None
+    removed_at: datetime | None = None
+    disputed_at: datetime | None = None
+    dispute_outcome: str | None = None
+    escalation: Escalation
+    events: list[OrderEvent] | None = None
+
+
+class TakedownsPage(BaseModel):
+    items: list[Takedown]
+    next: str | None = Field(description="Pass as ?after= to get the next page; null on the last page.")
+
+
+class DisputeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=takedowns.MAX_REASON,
+                        description="Why the order should not stand (e.g. the content is not on our service).")
+
+
+class ComplianceMonth(BaseModel):
+    month: str
+    platform: str
+    received: int
+    acknowledged: int
+    removed: int
+    removed_within_deadline: int
+    share_within_deadline: float | None
+    median_hours: float | None
+    p90_hours: float | None
+    overdue_now: int
+    escalation_level: int
+    disputes: int
+    withdrawn: int
+
+
+@router.post(
+    "/reports", status_code=201, response_model=PlatformReportReceipt,
+    summary="Submit a report (CyberTipline-shaped; hashes and URLs, never content)",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/PlatformReportCreate"}}}}},
+    responses={200: {"description": "Replay: the Idempotency-Key was seen with the same body; the first report",
+                     "model": PlatformReportReceipt},
+               409: {"description": "The Idempotency-Key was used with a different body"},
+               413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES"}, **ERRORS},
+)
+async def submit_report(request: Request,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                        idempotency_key: Annotated[str | None, Header(
+                            alias="Idempotency-Key",
+                            description="Your unique id for this report (1-200 characters); retries with the same "
+                                        "key and body never create a duplicate.")] = None):
+    if credentials is None:
+        raise Unauthorized(BAD_KEY)
+    data = await read_json(request)
+    # The hot path: one trip to a worker thread and one transaction for the key check and the report.
+    receipt = await run_in_threadpool(_submit, request, credentials.credentials.strip(), data, idempotency_key)
+    return JSONResponse({"id": receipt.report_id, "received_at": receipt.received_at.isoformat(),
+                         "status": "received"}, status_code=201 if receipt.created else 200)
+
+
+def _submit(request: Request, token: str, data: object, key: str | None):
+    with request.app.state.uow_factory() as uow:
+        platform = platforms.authenticate(uow=uow, key=token)
+        if platform is None:
+            raise Unauthorized(BAD_KEY)
+        report = parse_platform_report(data)
+        return platforms.submit_platform_report(uow=uow, platform=platform, report=report, idempotency_key=key,
+                                                language=request.state.lang)
+
+
+@router.get("/takedowns", response_model=TakedownsPage, responses=ERRORS,
+            summary="Your takedown orders, oldest first (status=open for those that need action)")
+def list_takedowns(request: Request, platform: CurrentPlatform,
+                   status: Annotated[Literal[takedowns.STATUS_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
+                   after: Annotated[str | None, Query(max_length=36)] = None,
+                   limit: Annotated[int, Query(ge=1, le=100)] = 50):
+    with request.app.state.uow_factory() as uow:
+        items, nxt = takedowns.list_for_platform(uow=uow, platform_id=platform.id, status=status, after=after,
+                                                 limit=limit)
+    return {"items": items, "next": nxt}
+
+
+@router.get("/takedowns/{order_id}", response_model=Takedown, responses=ERRORS,
+            summary="One order with its history (every step timestamped, escalations included)")
+def get_takedown(request: Request, order_id: str, platform: CurrentPlatform):
+    with request.app.state.uow_factory() as uow:
+        return takedowns.get_for_platform(uow=uow, platform_id=platform.id, public_id=order_id)
+
+
+@router.post("/takedowns/{order_id}/acknowledge", response_model=Takedown,
+             responses={409: {"description": "The order is closed"}, **ERRORS},
+             summary="You have received the order and are acting on it")
+def acknowledge(request: Request, order_id: str, platform: CurrentPlatform):
+    with request.app.state.uow_factory() as uow:
+        return takedowns.acknowledge(uow=uow, platform_id=platform.id, public_id=order_id)
+
+
+@router.post("/takedowns/{order_id}/removed", response_model=Takedown,
+             responses={409: {"description": "The order was withdrawn"}, **ERRORS},
+             summary="The content is removed (keep the evidence until preserve_until)")
+def removed(request: Request, order_id: str, platform: CurrentPlatform):
+    with request.app.state.uow_factory() as uow:
+        return takedowns.mark_removed(uow=uow, platform_id=platform.id, public_id=order_id)
+
+
+@router.post("/takedowns/{order_id}/dispute", response_model=Takedown,
+             responses={409: {"description": "The order is closed or a dispute was already decided"}, **ERRORS},
+             summary="Dispute the order with a reason; staff uphold or withdraw it (no escalation meanwhile)")
+def dispute(request: Request, order_id: str, body: DisputeCreate, platform: CurrentPlatform):
+    with request.app.state.uow_factory() as uow:
+        return takedowns.dispute(uow=uow, platform_id=platform.id, public_id=order_id, reason=body.reason)
+
+
+@router.get("/compliance", response_model=list[ComplianceMonth], responses=ERRORS,
+            summary="Your compliance figures for one month (WIB), as the regulator sees them")
+def own_compliance(request: Request, platform: CurrentPlatform,
+                   month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")] = None):
+    with request.app.state.uow_factory() as uow:
+        m = compliance.parse_month(month, now=uow.now())
+        rows = compliance.monthly(uow=uow, month=m, platform_id=platform.id)
+    return [{k: v for k, v in r.__dict__.items() if k != "platform_id"} for r in rows]
+
+
+def install(app: FastAPI) -> None:
+    """Include the router and publish the report's nested schemas under components (for clients and tests)."""
+    app.include_router(router)
+    original = app.openapi
+
+    def openapi():
+        if app.openapi_schema is None:
+            schema = original()
+            report = PlatformReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(report.pop("$defs", {}))
+            components["PlatformReportCreate"] = report
+        return app.openapi_schema
+
+    app.openapi = openapi

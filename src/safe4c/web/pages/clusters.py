@@ -1,0 +1,165 @@
+"""Network (cluster) pages: the list, one network with everything an analyst needs to act, cutting links,
+marking identifiers as not linking (administrators), decisions, and evidence package downloads.
+
+Who may do what: analysts and administrators may see networks and act on them (a regulator may not); marking an
+identifier as not linking changes every network it joins, so it is for administrators. Views and actions are
+audited by the services.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ...domain.taxonomy import N_
+from ...errors import Invalid
+from ...services import clusters, evidence, linking, workspace
+from .. import auth
+from ..auth import require_role
+from ..deps import UowDep
+from ..i18n import translations
+from .render import environment
+from .staff import field_errors, page
+
+router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
+# Regulators sit below analysts: they never see children's reports or networks.
+AnalystStaff = require_role("analyst")
+AnalystCsrf = require_role("analyst", csrf=True)
+AdminCsrf = require_role("admin", csrf=True)
+
+DECISION_LABELS = {
+    "confirm_material": N_("Confirm material as illegal"),
+    "takedown": N_("Issue takedown orders"),
+    "refer_police": N_("Refer to the police"),
+    "refer_child": N_("Refer the child for help"),
+    "close": N_("Close as not actionable"),
+}
+DONE_MESSAGES = {
+    "confirm_material": N_("The hashes were added to the confirmed list and the decision was recorded."),
+    "takedown": N_("The takedown orders were issued and the decision was recorded."),
+    "refer_police": N_("The police referral and its evidence package were recorded."),
+    "refer_child": N_("The referral for help was recorded. It will be handed to case management."),
+    "close": N_("The open reports were closed and the decision was recorded."),
+    "assign": N_("The assignment was saved."),
+    "cut": N_("The link was cut and the network was split."),
+    "linking": N_("The identifier was updated and the networks were recomputed."),
+}
+IDENTIFIER_KINDS = {
+    "phone": N_("Phone number"), "email": N_("E-mail address"), "handle": N_("Account"), "url": N_("Link"),
+    "tg_invite": N_("Telegram invite"), "wa_invite": N_("WhatsApp group invite"), "ewallet": N_("E-wallet"),
+    "bank": N_("Bank account"), "md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "pdq": "PDQ",
+}
+TIMELINE_KINDS = {
+    "received": N_("Report received"), "linked": N_("Linked to a network"),
+    "raised": N_("Priority raised: linked to an urgent network"), "matched": N_("Matched known material"),
+    "triaged": N_("Triaged"), "status": N_("Status changed"), "order_issued": N_("Takedown order issued"),
+    "order_removed": N_("Content removed"), "decision": N_("Decision"),
+}
+
+
+# The report and queue pages (web/pages/staff.py) render the workspace parts too: their labels are globals.
+environment().globals.update(decision_labels=DECISION_LABELS, kind_labels=IDENTIFIER_KINDS)
+
+
+def _context() -> dict:
+    return {"decision_labels": DECISION_LABELS, "kind_labels": IDENTIFIER_KINDS, "timeline_labels": TIMELINE_KINDS,
+            "done_messages": DONE_MESSAGES}
+
+
+def refused(request: Request, staff, exc: Invalid, back: str) -> HTMLResponse:
+    """A decision or action that was not recorded: what was wrong, and the way back (nothing was changed)."""
+    return page(request, "clusters/refused.html", status_code=422, staff=staff, errors=field_errors(exc), back=back)
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()][:200]
+
+
+@router.get("/clusters", response_class=HTMLResponse)
+def clusters_page(request: Request, uow: UowDep, staff: AnalystStaff):
+    return page(request, "clusters/list.html", staff=staff, rows=clusters.list_clusters(uow=uow), **_context())
+
+
+@router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
+def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: AnalystStaff, done: str | None = None):
+    current = linking.resolve_cluster(uow, cluster_id).id
+    if current != cluster_id:
+        return RedirectResponse(f"/staff/clusters/{current}", status_code=303)
+    view = clusters.view_cluster(uow=uow, cluster_id=cluster_id, actor_id=staff.id)
+    return page(request, "clusters/detail.html", staff=staff, c=view, done=DONE_MESSAGES.get(done or ""),
+                analysts=workspace.analysts(uow=uow), **_context())
+
+
+@router.post("/clusters/{cluster_id}/assign")
+def assign_cluster(request: Request, cluster_id: int, uow: UowDep, staff: AnalystCsrf,
+                   assignee: Annotated[str, Form()] = ""):
+    where = workspace.scope(uow, cluster_id=cluster_id)
+    try:
+        workspace.assign(uow=uow, where=where, assignee_id=int(assignee) if assignee.isdigit() else None,
+                         actor_id=staff.id)
+    except Invalid as exc:
+        return refused(request, staff, exc, f"/staff/clusters/{where.cluster_id}")
+    return RedirectResponse(f"/staff/clusters/{where.cluster_id}?done=assign", status_code=303)
+
+
+@router.post("/clusters/{cluster_id}/decisions/{kind}")
+def cluster_decision(request: Request, cluster_id: int, kind: str, uow: UowDep, staff: AnalystCsrf,
+                     reason: Annotated[str, Form()] = "", identifiers: Annotated[list[str], Form()] = [],
+                     platform: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "csam"):
+    where = workspace.scope(uow, cluster_id=cluster_id)
+    back = f"/staff/clusters/{where.cluster_id}"
+    try:
+        workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
+                         identifier_ids=_ids(identifiers), platform_id=int(platform) if platform.isdigit() else None,
+                         category=category)
+    except Invalid as exc:
+        return refused(request, staff, exc, back)
+    return RedirectResponse(f"{back}?done={kind}", status_code=303)
+
+
+@router.post("/links/{link_id}/cut")
+def cut(request: Request, link_id: int, uow: UowDep, staff: AnalystCsrf, reason: Annotated[str, Form()] = "",
+        cluster: Annotated[str, Form()] = ""):
+    back = f"/staff/clusters/{int(cluster)}" if cluster.isdigit() else "/staff/clusters"
+    try:
+        ids = linking.cut_link(uow=uow, link_id=link_id, actor_id=staff.id, reason=reason)
+    except Invalid as exc:
+        return refused(request, staff, exc, back)
+    return RedirectResponse(f"/staff/clusters/{ids[0]}?done=cut", status_code=303)
+
+
+@router.post("/identifiers/{identifier_id}/linking")
+def identifier_linking(request: Request, identifier_id: int, uow: UowDep, staff: AdminCsrf,
+                       linking_: Annotated[str, Form(alias="linking")] = "0", reason: Annotated[str, Form()] = "",
+                       cluster: Annotated[str, Form()] = ""):
+    back = f"/staff/clusters/{int(cluster)}" if cluster.isdigit() else "/staff/clusters"
+    try:
+        linking.set_identifier_linking(uow=uow, identifier_id=identifier_id, linking=linking_ == "1",
+                                       actor_id=staff.id, reason=reason)
+    except Invalid as exc:
+        return refused(request, staff, exc, back)
+    return RedirectResponse(f"{back}?done=linking", status_code=303)
+
+
+@router.get("/referrals/{referral_id}.json")
+def referral_json(referral_id: str, uow: UowDep, staff: AnalystStaff):
+    package = workspace.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="json")
+    body = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True)
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="evidence-{referral_id}.json"', "Cache-Control": "no-store"})
+
+
+@router.get("/referrals/{referral_id}.pdf")
+def referral_pdf(request: Request, referral_id: str, uow: UowDep, staff: AnalystStaff):
+    package = workspace.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="pdf")
+    t = translations(request.state.lang)
+
+    def _(message: str, **params) -> str:
+        text = t.gettext(message)
+        return text % params if params else text
+
+    return Response(evidence.render_pdf(package, translate=_), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="evidence-{referral_id}.pdf"', "Cache-Control": "no-store"})

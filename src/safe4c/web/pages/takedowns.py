@@ -1,0 +1,150 @@
+"""Staff pages for takedown orders (analysts and admins) and platform compliance (regulators and admins).
+
+Orders: list, issue (form), one order with its history, uphold or withdraw a dispute. Compliance: the monthly
+transparency table, as a page, CSV and PDF. Handlers parse, call a service, render; every view is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ...domain import deadlines
+from ...domain.taxonomy import N_
+from ...errors import Forbidden, Invalid
+from ...services import audit, compliance, platforms, takedowns
+from ...services.accounts import StaffUser
+from .. import auth
+from ..auth import require_role
+from ..deps import UowDep
+from .staff import field_errors, page
+
+router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
+
+AnalystStaff = require_role("analyst")
+AnalystForm = require_role("analyst", csrf=True)
+COMPLIANCE_ROLES = ("regulator", "admin")
+
+
+def _regulator(user: StaffUser = Depends(auth.current_staff)) -> StaffUser:
+    # Not a rung of the analyst/admin ladder: a regulator sees compliance figures, never children's reports.
+    if not (user.active and user.role in COMPLIANCE_ROLES):
+        raise Forbidden(N_("Only a regulator or an administrator can see compliance figures."))
+    return user
+
+
+RegulatorStaff = Annotated[StaffUser, Depends(_regulator)]
+
+TAKEDOWN_LABELS = {
+    "status": {"issued": N_("Issued"), "acknowledged": N_("Acknowledged"), "disputed": N_("Disputed"),
+               "removed": N_("Removed"), "withdrawn": N_("Withdrawn"), "open": N_("Open (needs action)"),
+               "closed": N_("Closed")},
+    "target": {"url": N_("Web address (URL)"), "hash": N_("Content hash"), "account": N_("Account")},
+    "category": {"csam": N_("Child sexual abuse material"), "terrorism": N_("Terrorism"), "other": N_("Other")},
+    "event": {"issued": N_("Order issued"), "delivered": N_("Delivered to the platform's webhook"),
+              "acknowledged": N_("Acknowledged by the platform"), "removed": N_("Removal confirmed"),
+              "disputed": N_("Disputed by the platform"), "dispute_upheld": N_("Dispute rejected: order upheld"),
+              "withdrawn": N_("Order withdrawn"), "escalated": N_("Escalated")},
+}
+
+
+def tlabel(kind: str, code: str | None) -> str:
+    return TAKEDOWN_LABELS.get(kind, {}).get(code or "", code or "")
+
+
+def _page(request: Request, template: str, **context) -> HTMLResponse:
+    return page(request, template, tlabel=tlabel, steps=deadlines.STEPS_BY_LEVEL, **context)
+
+
+def _list_page(request: Request, uow, staff, *, status: str | None, form: dict, errors: dict,
+               status_code: int = 200) -> HTMLResponse:
+    return _page(request, "takedowns/list.html", status_code=status_code, staff=staff, active="takedowns",
+                 orders=takedowns.list_orders(uow=uow, status=status), status=status,
+                 statuses=takedowns.STATUS_FILTERS, platforms=platforms.list_platforms(uow=uow), form=form,
+                 errors=errors, targets=takedowns.TARGET_TYPES, hash_types=list(takedowns.HASH_TYPES),
+                 categories=takedowns.CATEGORIES, default_basis=takedowns.DEFAULT_LEGAL_BASIS)
+
+
+@router.get("/takedowns", response_class=HTMLResponse)
+def orders_page(request: Request, uow: UowDep, staff: AnalystStaff, status: str | None = None):
+    status = status if status in takedowns.STATUS_FILTERS else None
+    return _list_page(request, uow, staff, status=status, form={}, errors={})
+
+
+@router.post("/takedowns", response_class=HTMLResponse)
+def issue(request: Request, uow: UowDep, staff: AnalystForm,
+          platform_id: Annotated[str, Form()] = "", target_type: Annotated[str, Form()] = "",
+          target_value: Annotated[str, Form()] = "", hash_type: Annotated[str, Form()] = "",
+          category: Annotated[str, Form()] = "", urgent: Annotated[str, Form()] = "",
+          legal_basis: Annotated[str, Form()] = "", report_id: Annotated[str, Form()] = ""):
+    form = dict(platform_id=platform_id, target_type=target_type, target_value=target_value[:2000],
+                hash_type=hash_type, category=category, urgent=urgent, legal_basis=legal_basis[:300],
+                report_id=report_id[:40])
+    try:
+        public_id = takedowns.issue_order(uow=uow, actor_id=staff.id, order=takedowns.OrderInput(
+            platform_id=int(platform_id) if platform_id.isdigit() else None, target_type=target_type,
+            target_value=target_value, hash_type=hash_type or None, category=category, urgent=urgent == "yes",
+            legal_basis=legal_basis or None, report_id=report_id or None))
+    except Invalid as exc:
+        uow.rollback()
+        return _list_page(request, uow, staff, status=None, form=form, errors=field_errors(exc), status_code=422)
+    return RedirectResponse(f"/staff/takedowns/{public_id}?saved=issued", status_code=303)
+
+
+@router.get("/takedowns/{public_id}", response_class=HTMLResponse)
+def order_page(request: Request, public_id: str, uow: UowDep, staff: AnalystStaff, saved: str | None = None):
+    order = takedowns.view_order(uow=uow, public_id=public_id, actor_id=staff.id)
+    return _page(request, "takedowns/detail.html", staff=staff, active="takedowns", order=order, saved=saved)
+
+
+@router.post("/takedowns/{public_id}/uphold")
+def uphold(public_id: str, uow: UowDep, staff: AnalystForm):
+    takedowns.uphold(uow=uow, public_id=public_id, actor_id=staff.id)
+    return RedirectResponse(f"/staff/takedowns/{public_id}?saved=upheld", status_code=303)
+
+
+@router.post("/takedowns/{public_id}/withdraw")
+def withdraw(public_id: str, uow: UowDep, staff: AnalystForm):
+    takedowns.withdraw(uow=uow, public_id=public_id, actor_id=staff.id)
+    return RedirectResponse(f"/staff/takedowns/{public_id}?saved=withdrawn", status_code=303)
+
+
+# --- compliance and transparency ------------------------------------------------------------------------
+
+def _rows(uow, staff: StaffUser, month: str | None, fmt: str):
+    m = compliance.parse_month(month, now=uow.now())
+    rows = compliance.monthly(uow=uow, month=m)
+    audit.record(uow, actor_id=staff.id, action="compliance.view", subject_type="compliance", subject_id=m,
+                 detail={"format": fmt})
+    uow.commit()
+    return m, rows
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+def compliance_page(request: Request, uow: UowDep, staff: RegulatorStaff, month: str | None = None):
+    m, rows = _rows(uow, staff, month, "html")
+    slowest = max((r.p90_hours or 0 for r in rows), default=0) or 1
+    return _page(request, "takedowns/compliance.html", staff=staff, active="compliance", month=m, rows=rows,
+                 months=compliance.previous_months(compliance.parse_month(None, now=uow.now()), 12), slowest=slowest,
+                 overdue_total=sum(r.overdue_now for r in rows))
+
+
+@router.get("/compliance.csv")
+def compliance_csv(uow: UowDep, staff: RegulatorStaff, month: str | None = None):
+    m, rows = _rows(uow, staff, month, "csv")
+    return Response(compliance.to_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="safe4c-compliance-{m}.csv"',
+                             "Cache-Control": "no-store"})
+
+
+@router.get("/compliance.pdf")
+def compliance_pdf(request: Request, uow: UowDep, staff: RegulatorStaff, month: str | None = None):
+    from .transparency_pdf import render_pdf
+
+    m, rows = _rows(uow, staff, month, "pdf")
+    pdf = render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now())
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="safe4c-transparency-{m}.pdf"',
+                             "Cache-Control": "no-store"})

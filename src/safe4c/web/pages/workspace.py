@@ -1,0 +1,78 @@
+"""The workspace on the queue and the report page: assignment, bulk actions, saved filters, and decisions on
+one report. Analysts and administrators may use them (not regulators); the services audit each change."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from ...errors import Invalid
+from ...services import workspace
+from .. import auth
+from ..deps import UowDep
+from .clusters import AnalystCsrf, _ids, refused
+
+router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
+
+
+@router.post("/reports/{public_id}/assign")
+def assign_report(request: Request, public_id: str, uow: UowDep, staff: AnalystCsrf,
+                  assignee: Annotated[str, Form()] = ""):
+    where = workspace.scope(uow, report_public_id=public_id)
+    try:
+        workspace.assign(uow=uow, where=where, assignee_id=int(assignee) if assignee.isdigit() else None,
+                         actor_id=staff.id)
+    except Invalid as exc:
+        return refused(request, staff, exc, f"/staff/reports/{public_id}")
+    return RedirectResponse(f"/staff/reports/{public_id}?saved=assign", status_code=303)
+
+
+@router.post("/reports/{public_id}/decisions/{kind}")
+def report_decision(request: Request, public_id: str, kind: str, uow: UowDep, staff: AnalystCsrf,
+                    reason: Annotated[str, Form()] = "", identifiers: Annotated[list[str], Form()] = [],
+                    platform: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "csam"):
+    where = workspace.scope(uow, report_public_id=public_id)
+    try:
+        workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
+                         identifier_ids=_ids(identifiers), platform_id=int(platform) if platform.isdigit() else None,
+                         category=category)
+    except Invalid as exc:
+        return refused(request, staff, exc, f"/staff/reports/{public_id}")
+    return RedirectResponse(f"/staff/reports/{public_id}?saved={kind}", status_code=303)
+
+
+@router.post("/queue/bulk")
+def bulk(request: Request, uow: UowDep, staff: AnalystCsrf, reports: Annotated[list[str], Form()] = [],
+         action: Annotated[str, Form()] = "", assignee: Annotated[str, Form()] = "",
+         status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
+         back: Annotated[str, Form()] = ""):
+    target = back if back.startswith("/staff") and not back.startswith("//") else "/staff"
+    try:
+        result = workspace.bulk(uow=uow, actor_id=staff.id, public_ids=reports, action=action,
+                                assignee_id=int(assignee) if assignee.isdigit() else None, to_status=status or None,
+                                note=note)
+    except Invalid as exc:
+        return refused(request, staff, exc, target)
+    sep = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{sep}{urlencode({'bulk_done': result.done, 'bulk_refused': result.refused})}",
+                            status_code=303)
+
+
+@router.post("/filters")
+def save_filter(request: Request, uow: UowDep, staff: AnalystCsrf, name: Annotated[str, Form()] = "",
+                query: Annotated[str, Form()] = ""):
+    try:
+        workspace.save_filter(uow=uow, owner_id=staff.id, name=name, query=query)
+    except Invalid as exc:
+        return refused(request, staff, exc, "/staff")
+    normalised = workspace._normalise_query(query)
+    return RedirectResponse("/staff" + (f"?{normalised}" if normalised else ""), status_code=303)
+
+
+@router.post("/filters/{filter_id}/delete")
+def delete_filter(request: Request, filter_id: int, uow: UowDep, staff: AnalystCsrf):
+    workspace.delete_filter(uow=uow, owner_id=staff.id, filter_id=filter_id)
+    return RedirectResponse("/staff", status_code=303)

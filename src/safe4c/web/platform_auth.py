@@ -1,0 +1,37 @@
+"""Platform authentication: ``Authorization: Bearer <API key>`` -> ``CurrentPlatform``.
+
+A missing, malformed, unknown or revoked key is 401 in one shape, whichever it was. Staff pages never look at
+this header (they use the session cookie), so a platform key opens nothing there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..domain.taxonomy import N_
+from ..errors import Unauthorized
+from ..services import platforms
+from ..services.platforms import PlatformPrincipal
+
+bearer = HTTPBearer(auto_error=False, scheme_name="PlatformApiKey",
+                    description="A platform API key (s4c_...), from `safe4c platform create` or `platform key-add`.")
+
+BAD_KEY = N_("A valid platform API key is required: send the header Authorization: Bearer followed by your key.")
+
+
+def current_platform(request: Request,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> PlatformPrincipal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized(BAD_KEY)
+    with request.app.state.uow_factory().reading() as uow:
+        principal = platforms.authenticate(uow=uow, key=credentials.credentials.strip())
+    if principal is None:
+        raise Unauthorized(BAD_KEY)
+    request.state.platform = principal
+    return principal
+
+
+CurrentPlatform = Annotated[PlatformPrincipal, Depends(current_platform)]
