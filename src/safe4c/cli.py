@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Client libraries log every request with its URL at INFO: nothing we want in an operator's log.
+    for noisy in ("httpx", "httpcore", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     if args.command == "platform" and args.action != "list" and not args.name:
         print("safe4c platform create NAME [--webhook-url URL] | key-add NAME | key-revoke PREFIX", file=sys.stderr)

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(65536, description="Largest request body accepted; larger bodies get 413.")
     session_hours: int = Field(8, description="How long a staff session lasts without activity.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (turn on behind HTTPS).")
+    web_threads: int = Field(
+        8, description="Threads per web process for database work; a few per core avoid lock and GIL contention."
+    )
     worker_in_process: bool = Field(True, description="`safe4c serve` also runs a background worker thread.")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for new jobs.")
     job_max_attempts: int = Field(10, description="Attempts before a job is parked as failed.")

@@ -91,15 +91,17 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
     # One INSERT (Core, not the ORM unit of work): intake is the hot path. Its "created" event is
     # the row's received_at; the history shows it without a row of its own.
     report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
+    work = []
     if values["priority"] is None:
-        jobs.enqueue(uow, "report.triage", {"report_id": report_id})
+        work.append(("report.triage", {"report_id": report_id}))
     if uow.settings.match_at_intake and known_material.should_match(channel=channel, accounts=report.accounts):
         # Matching needs the in-memory hash list: a job keeps it off the hot path (services/known_material.py).
-        jobs.enqueue(uow, known_material.JOB, {"report_id": report_id})
+        work.append((known_material.JOB, {"report_id": report_id}))
     if channel == "platform" or report.accounts or report.story:
         # Linking into networks reads the identifiers in the accounts, the story and a platform's content
         # (services/linking.py, job "report.link"); same transaction, off the hot path.
-        jobs.enqueue(uow, "report.link", {"report_id": report_id})
+        work.append(("report.link", {"report_id": report_id}))
+    jobs.enqueue_many(uow, work)  # one statement, however many jobs
     return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]))
 
 

@@ -21,10 +21,19 @@ _INSERT_JOB = insert(Job.__table__)  # Core, compiled once: enqueueing sits on t
 
 def enqueue(uow: UnitOfWork, kind: str, payload: dict, *, delay: timedelta = timedelta(0)) -> None:
     """Add a job to the current transaction; it exists only if the caller commits."""
+    enqueue_many(uow, [(kind, payload)], delay=delay)
+
+
+def enqueue_many(uow: UnitOfWork, work: list[tuple[str, dict]], *, delay: timedelta = timedelta(0)) -> None:
+    """Several jobs in one statement (one round trip), in the current transaction."""
+    if not work:
+        return
     now = uow.now()
-    uow.session.connection().execute(_INSERT_JOB, {
-        "kind": kind, "payload": payload, "created_at": now, "run_after": now + delay, "attempts": 0,
-        "locked_by": None, "locked_until": None, "done_at": None, "failed_at": None, "last_error": None})
+    rows = [{"kind": kind, "payload": payload, "created_at": now, "run_after": now + delay, "attempts": 0,
+             "locked_by": None, "locked_until": None, "done_at": None, "failed_at": None, "last_error": None}
+            for kind, payload in work]
+    # A list of parameter sets is one executemany: batched into a single round trip by the driver.
+    uow.session.connection().execute(_INSERT_JOB, rows)
 
 
 def claim(*, uow: UnitOfWork, worker_id: str, limit: int = 20) -> list[Job]:

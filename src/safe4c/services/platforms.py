@@ -13,6 +13,8 @@ import hashlib
 import json
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,6 +133,7 @@ def revoke_key(*, uow: UnitOfWork, prefix: str, actor_id: int | None = None) -> 
         audit.record(uow, actor_id=actor_id, action="platform.key_revoke", subject_type="platform",
                      subject_id=row.platform_id, detail={"prefix": prefix})
     uow.commit()
+    forget_keys()  # after the commit, so no other thread can remember the key from before it
 
 
 def list_platforms(*, uow: UnitOfWork) -> list[dict]:
@@ -150,11 +153,36 @@ _AUTH = (
 )
 
 
+# Known keys are remembered for a few seconds per process: one database round trip less on every platform
+# call. Revoking a key clears this process's memory at once; other processes forget it within the TTL.
+AUTH_CACHE_SECONDS = 5.0
+_auth_cache: dict[str, tuple[float, PlatformPrincipal]] = {}
+_auth_lock = threading.Lock()
+
+
 def authenticate(*, uow: UnitOfWork, key: str | None) -> PlatformPrincipal | None:
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
-    found = uow.session.execute(_AUTH.where(PlatformApiKey.key_hash == key_hash(key))).first()
-    return PlatformPrincipal(found.id, found.name, found.taxonomy_code) if found else None
+    digest = key_hash(key)
+    now = time.monotonic()
+    hit = _auth_cache.get(digest)
+    if hit is not None and now - hit[0] < AUTH_CACHE_SECONDS:
+        return hit[1]
+    found = uow.session.execute(_AUTH.where(PlatformApiKey.key_hash == digest)).first()
+    if found is None:
+        return None  # unknown keys are never remembered: a new key works at once
+    principal = PlatformPrincipal(found.id, found.name, found.taxonomy_code)
+    with _auth_lock:
+        if len(_auth_cache) > 10_000:
+            _auth_cache.clear()
+        _auth_cache[digest] = (now, principal)
+    return principal
+
+
+def forget_keys() -> None:
+    """Drop remembered keys (after a revocation, or a platform switched off)."""
+    with _auth_lock:
+        _auth_cache.clear()
 
 
 def body_hash(report: PlatformReportCreate) -> str:
