@@ -3,10 +3,8 @@ bulk actions, saved filters, evidence packages, and who may see and act."""
 
 from __future__ import annotations
 
-import json
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from safe4c.db.hashlist import HashBank, HashEntry

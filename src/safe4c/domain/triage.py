@@ -7,7 +7,7 @@ Rules and their reasons are listed in docs/triage.md; keep the two in step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 

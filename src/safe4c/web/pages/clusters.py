@@ -18,7 +18,7 @@ from ...domain.taxonomy import N_
 from ...errors import Invalid
 from ...services import clusters, evidence, linking, workspace
 from .. import auth
-from ..auth import require_role
+from ..auth import AnalystCsrfStaff, AnalystStaff, require_role
 from ..deps import UowDep
 from ..i18n import translations
 from .render import environment
@@ -26,8 +26,7 @@ from .staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 # Regulators sit below analysts: they never see children's reports or networks.
-AnalystStaff = require_role("analyst")
-AnalystCsrf = require_role("analyst", csrf=True)
+AnalystCsrf = AnalystCsrfStaff
 AdminCsrf = require_role("admin", csrf=True)
 
 DECISION_LABELS = {
@@ -78,6 +77,28 @@ def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit()][:200]
 
 
+def assign_in(request: Request, uow, staff, where, *, assignee: str, back: str, done: str):
+    """Assign a report or a whole network (``where``), then go to ``done``; refusals go back."""
+    try:
+        workspace.assign(uow=uow, where=where, assignee_id=int(assignee) if assignee.isdigit() else None,
+                         actor_id=staff.id)
+    except Invalid as exc:
+        return refused(request, staff, exc, back)
+    return RedirectResponse(done, status_code=303)
+
+
+def decide_in(request: Request, uow, staff, where, kind: str, *, reason: str, identifiers: list[str],
+              platform: str, category: str, back: str, done: str):
+    """Record a decision on a report or a whole network (``where``), then go to ``done``; refusals go back."""
+    try:
+        workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
+                         identifier_ids=_ids(identifiers), platform_id=int(platform) if platform.isdigit() else None,
+                         category=category)
+    except Invalid as exc:
+        return refused(request, staff, exc, back)
+    return RedirectResponse(done, status_code=303)
+
+
 @router.get("/clusters", response_class=HTMLResponse)
 def clusters_page(request: Request, uow: UowDep, staff: AnalystStaff):
     return page(request, "clusters/list.html", staff=staff, rows=clusters.list_clusters(uow=uow), **_context())
@@ -97,12 +118,8 @@ def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: AnalystS
 def assign_cluster(request: Request, cluster_id: int, uow: UowDep, staff: AnalystCsrf,
                    assignee: Annotated[str, Form()] = ""):
     where = workspace.scope(uow, cluster_id=cluster_id)
-    try:
-        workspace.assign(uow=uow, where=where, assignee_id=int(assignee) if assignee.isdigit() else None,
-                         actor_id=staff.id)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/clusters/{where.cluster_id}")
-    return RedirectResponse(f"/staff/clusters/{where.cluster_id}?done=assign", status_code=303)
+    back = f"/staff/clusters/{where.cluster_id}"
+    return assign_in(request, uow, staff, where, assignee=assignee, back=back, done=f"{back}?done=assign")
 
 
 @router.post("/clusters/{cluster_id}/decisions/{kind}")
@@ -111,13 +128,8 @@ def cluster_decision(request: Request, cluster_id: int, kind: str, uow: UowDep, 
                      platform: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "csam"):
     where = workspace.scope(uow, cluster_id=cluster_id)
     back = f"/staff/clusters/{where.cluster_id}"
-    try:
-        workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
-                         identifier_ids=_ids(identifiers), platform_id=int(platform) if platform.isdigit() else None,
-                         category=category)
-    except Invalid as exc:
-        return refused(request, staff, exc, back)
-    return RedirectResponse(f"{back}?done={kind}", status_code=303)
+    return decide_in(request, uow, staff, where, kind, reason=reason, identifiers=identifiers, platform=platform,
+                     category=category, back=back, done=f"{back}?done={kind}")
 
 
 @router.post("/links/{link_id}/cut")

@@ -13,7 +13,7 @@ from ...errors import Invalid
 from ...services import workspace
 from .. import auth
 from ..deps import UowDep
-from .clusters import AnalystCsrf, _ids, refused
+from .clusters import AnalystCsrf, assign_in, decide_in, refused
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 
@@ -22,12 +22,8 @@ router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.St
 def assign_report(request: Request, public_id: str, uow: UowDep, staff: AnalystCsrf,
                   assignee: Annotated[str, Form()] = ""):
     where = workspace.scope(uow, report_public_id=public_id)
-    try:
-        workspace.assign(uow=uow, where=where, assignee_id=int(assignee) if assignee.isdigit() else None,
-                         actor_id=staff.id)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/reports/{public_id}")
-    return RedirectResponse(f"/staff/reports/{public_id}?saved=assign", status_code=303)
+    back = f"/staff/reports/{public_id}"
+    return assign_in(request, uow, staff, where, assignee=assignee, back=back, done=f"{back}?saved=assign")
 
 
 @router.post("/reports/{public_id}/decisions/{kind}")
@@ -35,13 +31,9 @@ def report_decision(request: Request, public_id: str, kind: str, uow: UowDep, st
                     reason: Annotated[str, Form()] = "", identifiers: Annotated[list[str], Form()] = [],
                     platform: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "csam"):
     where = workspace.scope(uow, report_public_id=public_id)
-    try:
-        workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
-                         identifier_ids=_ids(identifiers), platform_id=int(platform) if platform.isdigit() else None,
-                         category=category)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/reports/{public_id}")
-    return RedirectResponse(f"/staff/reports/{public_id}?saved={kind}", status_code=303)
+    back = f"/staff/reports/{public_id}"
+    return decide_in(request, uow, staff, where, kind, reason=reason, identifiers=identifiers, platform=platform,
+                     category=category, back=back, done=f"{back}?saved={kind}")
 
 
 @router.post("/queue/bulk")
