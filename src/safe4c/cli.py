@@ -68,11 +68,15 @@ def cmd_db(args, settings: Settings) -> int:
 
 def cmd_demo(args, settings: Settings) -> int:
     from .services.demo import ensure_demo_user, load_demo
+    from .services.demo_platforms import load_demo_platforms
 
     factory = _uow_factory(settings)
     added = load_demo(uow_factory=factory, count=args.count, if_empty=args.if_empty)
     username, password = ensure_demo_user(uow_factory=factory)
+    orders = load_demo_platforms(uow_factory=factory)
     print(f"demo data: {added} reports added" if added else "demo data: already loaded")
+    if orders:
+        print(f"demo platforms: 4 platforms, {orders} takedown orders, one hash bank of random values")
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 

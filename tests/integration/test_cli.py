@@ -36,6 +36,7 @@ def test_upgrade_demo_user_audit(env):
     demo = run(env, "demo", "--count", "12")
     assert demo.returncode == 0, demo.stderr
     assert "12 reports added" in demo.stdout and "password" in demo.stdout
+    assert "demo platforms: 4 platforms" in demo.stdout
     again = run(env, "demo", "--count", "12", "--if-empty")
     assert "already loaded" in again.stdout
 

@@ -69,11 +69,22 @@ PLATFORMS_BY_SITUATION = {
     "abuse_material": ["telegram", "x", "other"],
     "other": ["instagram", "facebook", "whatsapp"],
 }
-HANDLES = ["@kakak.baik", "@teman_main22", "@dimas.ganteng", "@sultan_diamond", "@cari.teman.sma", "@info_loker_jkt",
-           "@rina_cantik05", "@gamer.pro.id", "@bang_jago", "@om.baik.hati"]
-PHONES = ["0812-3456-7890", "0857 1122 3344", "+62 813-9988-7766", "0821 5566 7788", "0896-1234-5678"]
-LINKS = ["t.me/+Qx7aBcDeFgH12", "https://instagram.com/akun.rahasia_", "https://x.com/jual_konten",
-         "chat.whatsapp.com/AbCdEfGhIjK123"]
+NAME_PARTS = ["kakak", "teman", "dimas", "rina", "gamer", "bang", "cari", "info", "sultan", "om", "kak", "putri"]
+# Three small networks, as analysts meet them: the same number, link or account behind several reports.
+NETWORKS = (
+    ("sextortion", ["0812-7788-9900", "t.me/+Qx7aBcDeFgH12"]),  # a ring that moves children to Telegram
+    ("trafficking", ["@info_loker_jkt", "chat.whatsapp.com/AbCdEfGhIjK123"]),  # "job offers", then "open BO"
+    ("gaming", ["@sultan_diamond"]),  # diamonds for photos, across two games
+)
+
+
+def _unique_accounts(rng: random.Random) -> list[str]:
+    """Identifiers of one report only: made up, so demo reports do not link by accident."""
+    accounts = [f"@{rng.choice(NAME_PARTS)}{rng.choice(['.', '_', ''])}{rng.randint(10, 99999)}"
+                for _ in range(rng.randint(0, 2))]
+    if rng.random() < 0.4:
+        accounts.append(f"08{rng.choice(['12', '13', '21', '57', '96'])}{rng.randint(10000000, 99999999)}")
+    return accounts
 
 
 def load_demo(*, uow_factory, count: int = 80, seed: int = 2026, if_empty: bool = False) -> int:
@@ -88,14 +99,15 @@ def load_demo(*, uow_factory, count: int = 80, seed: int = 2026, if_empty: bool 
     populous = ["31", "32", "33", "35", "36", "12", "73", "64", "51", "94", "11", "52"]
     added = 0
     for i in range(count):
-        situation = rng.choice(list(STORIES))
+        network = NETWORKS[i % len(NETWORKS)] if i % 7 == 0 else None  # about one report in seven
+        situation = network[0] if network else rng.choice(list(STORIES))
         situations = [situation] + (["grooming"] if situation == "sextortion" and rng.random() < 0.4 else [])
         province = rng.choice(populous) if rng.random() < 0.8 else rng.choice(provinces).code
         regency = rng.choice(regions.regencies(province)).code
         platforms = rng.sample(PLATFORMS_BY_SITUATION[situation], k=rng.randint(1, 2))
-        accounts = rng.sample(HANDLES, k=rng.randint(0, 2)) + rng.sample(PHONES, k=rng.randint(0, 1))
-        if situation in ("abuse_material", "trafficking", "image_sharing"):
-            accounts.append(rng.choice(LINKS))
+        accounts = _unique_accounts(rng)
+        if network:
+            accounts += rng.sample(network[1], k=min(len(network[1]), rng.randint(1, 2)))
         urgent = []
         if situation == "sextortion" and rng.random() < 0.5:
             urgent.append("threat_deadline")
