@@ -76,9 +76,24 @@ def _seed_staff_and_a_report(app) -> None:
     with app.state.uow_factory() as uow:
         intake.submit_report(uow=uow, report=parse_report({
             "situations": ["sextortion"], "urgent_signals": ["threat_deadline"], "platforms": ["instagram"],
-            "accounts": ["@akun.pengancam"], "province_code": "32", "regency_code": "32.76",
+            "accounts": ["@akun.pengancam", "0812-3456-7890"], "province_code": "32", "regency_code": "32.76",
             "story": "Dia meminta uang dan mengancam menyebarkan foto saya besok.",
             "contact_method": "email", "contact_value": "pelapor@contoh.id"}), channel="web", language="id")
+    # a second report with the same account, so there is a network; an order, so there is an order page
+    with app.state.uow_factory() as uow:
+        intake.submit_report(uow=uow, report=parse_report({
+            "situations": ["grooming"], "platforms": ["instagram", "telegram"],
+            "accounts": ["+62 812 3456 7890", "t.me/+Qx7aBcDeFgH12"], "reporter_role": "parent"}),
+            channel="api", language="id")
+    from safe4c.services import platforms, takedowns
+    from safe4c.worker import Worker
+
+    Worker(app.state.uow_factory).run_once(limit=100)  # link the two reports
+    with app.state.uow_factory() as uow:
+        made = platforms.create_platform(uow=uow, name="Instagram (test)", taxonomy_code="instagram")
+    with app.state.uow_factory() as uow:
+        takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
+            platform_id=made.id, target_type="url", target_value="https://instagram.com/p/uji", category="csam"))
 
 
 @pytest.fixture(scope="session")
