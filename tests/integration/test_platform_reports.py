@@ -98,9 +98,12 @@ def test_wrong_missing_or_revoked_key_is_401(client, uow_factory):
         r = client.post("/api/v1/reports", json=REPORT, headers=headers)
         assert r.status_code == 401, headers
         assert r.json()["error"]["code"] == "unauthorized"
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
     with uow_factory() as uow:
         second = platforms.add_key(uow=uow, platform_name=p.name, label="rotation")
     assert client.get("/api/v1/takedowns", headers=auth(second)).status_code == 200
+    # the key was just used (so remembered for a few seconds): revoking it must still take effect at once
+    assert client.get("/api/v1/takedowns", headers=auth(p.api_key)).status_code == 200
     with uow_factory() as uow:
         platforms.revoke_key(uow=uow, prefix=p.api_key[:12])
     assert client.get("/api/v1/takedowns", headers=auth(p.api_key)).status_code == 401

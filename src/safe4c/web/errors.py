@@ -37,6 +37,8 @@ def install(app: FastAPI) -> None:
         fields = exc.fields if isinstance(exc, Invalid) else ()
         body = error_body(request_language(request), exc.code, exc.message, fields, **exc.params)
         headers = {"Retry-After": "60"} if exc.status == 429 else None
+        if exc.status == 401:  # RFC 6750: say which scheme the API expects
+            headers = {"WWW-Authenticate": 'Bearer realm="safe4c"'}
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
