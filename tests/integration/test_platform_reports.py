@@ -83,6 +83,27 @@ def test_escalate_to_urgent_makes_p1_with_a_reason(client, uow_factory):
         assert row.triage_reasons[0]["code"] == "platform.escalated"
 
 
+def test_escalation_survives_deferred_triage(client, uow_factory, monkeypatch):
+    """If inline triage ever fails, the worker's triage still honours the platform's escalation."""
+    import safe4c.services.intake as intake_module
+    from safe4c.worker import Worker
+
+    p = make_platform(uow_factory)
+    body = copy.deepcopy(REPORT)
+    body["incident"].update(escalate_to_urgent=True, escalation_reason="Meeting planned tonight")
+    real_triage = intake_module.triage
+    monkeypatch.setattr(intake_module, "triage", lambda *a, **k: 1 / 0)
+    r = client.post("/api/v1/reports", json=body, headers=auth(p.api_key))
+    assert r.status_code == 201
+    monkeypatch.setattr(intake_module, "triage", real_triage)
+    Worker(uow_factory, handlers={"report.triage": lambda *, uow, payload: intake_module.triage_report(
+        uow=uow, report_id=payload["report_id"])}).run_once()
+    with uow_factory() as uow:
+        row = uow.session.scalar(select(Report).where(Report.public_id == r.json()["id"]))
+        assert row.priority == "P1"
+        assert row.triage_reasons[0]["code"] == "platform.escalated"
+
+
 def test_escalation_needs_a_reason(client, uow_factory):
     p = make_platform(uow_factory)
     body = copy.deepcopy(REPORT)

@@ -129,7 +129,14 @@ def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
     if row is None:
         raise NotFound()
     if row.priority is None:
-        for name, value in triage_values(facts_of(row), received_at=row.received_at, uow=uow).items():
+        facts = facts_of(row)
+        if row.channel == "platform":  # the platform's "escalate to urgent" flag is kept with its detail
+            from ..db.platforms import PlatformReport
+
+            escalated = uow.session.scalar(
+                select(PlatformReport.escalate_to_urgent).where(PlatformReport.report_id == row.id))
+            facts = replace(facts, platform_escalation=bool(escalated))
+        for name, value in triage_values(facts, received_at=row.received_at, uow=uow).items():
             setattr(row, name, value)
         uow.session.add(ReportEvent(report_id=row.id, at=uow.now(), kind="triaged"))
         uow.commit()
