@@ -150,6 +150,16 @@ def cmd_platform(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_link(args, settings: Settings) -> int:
+    from .services.link_rebuild import rebuild_links
+
+    r = rebuild_links(uow_factory=_uow_factory(settings), batch_size=args.batch_size)
+    print(f"networks rebuilt in {r.total_seconds:.1f} s: {r.reports:,} reports ({r.extracted:,} extracted now), "
+          f"{r.clusters:,} networks ({r.multi:,} with 2+ reports), {r.links:,} links; {r.new_clusters:,} new, "
+          f"{r.retired_clusters:,} merged away, {r.moved_members:,} reports moved; {r.raised:,} raised to P1")
+    return 0
+
+
 def cmd_bench(args, settings: Settings) -> int:
     if args.name == "match":
         from .matching.bench import run_match_bench
@@ -169,7 +179,8 @@ def cmd_bench(args, settings: Settings) -> int:
     if args.name == "link":
         from .bench.link import run as run_link
 
-        return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url)
+        return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url,
+                        bulk_reports=args.bulk_reports, extract_reports=args.extract_reports)
     print(f"unknown benchmark {args.name!r}", file=sys.stderr)
     return 2
 
@@ -218,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", help="a note for a new key, e.g. 'rotation 2026-02'")
     p.set_defaults(func=cmd_platform)
 
+    p = sub.add_parser("link", help="networks: rebuild every cluster and link in bulk (after a back-fill)")
+    p.add_argument("action", choices=["rebuild"])
+    p.add_argument("--batch-size", type=int, default=20_000, help="rows read and written per batch")
+    p.set_defaults(func=cmd_link)
+
     p = sub.add_parser("bench", help="benchmarks that print figures")
     p.add_argument("name", choices=["intake", "platform-api", "match", "link"])
     p.add_argument("--reports", type=int, default=5000)
@@ -227,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hashes", type=int, default=1_000_000, help="match: hashes in the list")
     p.add_argument("--queries", type=int, default=10_000, help="match: queries")
     p.add_argument("--db-reports", type=int, default=2000, help="link: reports linked through the database (0: none)")
+    p.add_argument("--bulk-reports", type=int, default=0,
+                   help="link: reports (3 identifiers each) stored in bulk, then linked by `safe4c link rebuild`")
+    p.add_argument("--extract-reports", type=int, default=0,
+                   help="link: reports stored through intake, then extracted and linked by the rebuild")
     p.set_defaults(func=cmd_bench)
 
     from .cli_hashlist import add_commands

@@ -337,25 +337,37 @@ def raise_if_urgent(uow: UnitOfWork, cluster_id: int) -> list[int]:
     rows = uow.session.scalars(select(Report).join(ClusterMember, ClusterMember.report_id == Report.id)
                                .where(ClusterMember.cluster_id == cluster_id, Report.status != "closed"))
     for row in rows:
-        reasons = list(row.triage_reasons or [])
-        if row.priority == "P1" or any(r.get("code") == REASON_CODE for r in reasons):
-            continue
-        if row.priority is None:
-            facts = replace(intake.facts_of(row), linked_to_urgent=True)
-            for name, value in intake.triage_values(facts, received_at=row.received_at, uow=uow).items():
-                setattr(row, name, value)
-        else:
-            row.triage_reasons = [_link_reason(), *reasons]
-            row.priority = "P1"
-            # Raised now: the first action is due an hour (the P1 time) from now, or earlier if it already was.
-            row.deadline_at = min(row.deadline_at, first_action) if row.deadline_at else first_action
-        row.updated_at = now
-        uow.session.add(ReportEvent(report_id=row.id, at=now, kind="raised",
-                                    note_sealed=uow.ctx.sealer.seal(f"#{cluster_id}", context="report.note")))
-        audit.record(uow, actor_id=None, action="report.raise", subject_type="report", subject_id=row.public_id,
-                     detail={"cluster": cluster_id, "reason": REASON_CODE})
-        raised.append(row.id)
+        if raise_report(uow, row, cluster_id, now=now, first_action=first_action):
+            raised.append(row.id)
     return raised
+
+
+def needs_raise(priority: str | None, reasons: list | None) -> bool:
+    """An open report of an urgent cluster is raised unless it is P1 already or was raised by a network."""
+    return not (priority == "P1" or any(r.get("code") == REASON_CODE for r in reasons or ()))
+
+
+def raise_report(uow: UnitOfWork, row: Report, cluster_id: int, *, now, first_action) -> bool:
+    """Raise one open report of an urgent cluster to P1 (a ``raised`` event, an audit entry ``report.raise``).
+    Shared by ``raise_if_urgent`` and the bulk rebuild (``services/link_rebuild.py``)."""
+    reasons = list(row.triage_reasons or [])
+    if not needs_raise(row.priority, reasons):
+        return False
+    if row.priority is None:
+        facts = replace(intake.facts_of(row), linked_to_urgent=True)
+        for name, value in intake.triage_values(facts, received_at=row.received_at, uow=uow).items():
+            setattr(row, name, value)
+    else:
+        row.triage_reasons = [_link_reason(), *reasons]
+        row.priority = "P1"
+        # Raised now: the first action is due an hour (the P1 time) from now, or earlier if it already was.
+        row.deadline_at = min(row.deadline_at, first_action) if row.deadline_at else first_action
+    row.updated_at = now
+    uow.session.add(ReportEvent(report_id=row.id, at=now, kind="raised",
+                                note_sealed=uow.ctx.sealer.seal(f"#{cluster_id}", context="report.note")))
+    audit.record(uow, actor_id=None, action="report.raise", subject_type="report", subject_id=row.public_id,
+                 detail={"cluster": cluster_id, "reason": REASON_CODE})
+    return True
 
 
 # --- cutting and re-splitting ---------------------------------------------------------------------------
