@@ -7,15 +7,29 @@ e-mails of the reported account...) is kept whole, sealed, in ``platform_reports
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from ..errors import FieldError, Invalid
-from .report import MAX_ACCOUNT_CHARS, MAX_ACCOUNTS, ReportCreate, SituationCode, parse_report
-from .taxonomy import AGE_BAND_CODES, PLATFORM_CODES, N_
+from .report import (
+    MAX_ACCOUNT_CHARS,
+    MAX_ACCOUNTS,
+    ReportCreate,
+    SituationCode,
+    parse_report,
+)
+from .taxonomy import AGE_BAND_CODES, N_, PLATFORM_CODES
+from .validation import message_for
 
 ANNOTATIONS = (
     "sextortion", "minor_to_minor", "csam_solicitation", "sadistic_online_exploitation", "generative_ai",
@@ -158,33 +172,6 @@ def to_report_create(report: PlatformReportCreate, *, platform_code: str | None,
     })
 
 
-_MESSAGES = {
-    "missing": N_("This is required."),
-    "extra_forbidden": N_("This field is not allowed."),
-    "literal_error": N_("This choice is not one of the allowed options."),
-    "string_too_long": N_("This is too long (at most {max_length} characters)."),
-    "string_too_short": N_("This cannot be empty."),
-    "string_pattern_mismatch": N_("This does not have the expected format."),
-    "too_long": N_("Too many items (at most {max_length})."),
-    "list_type": N_("This must be a list."),
-    "string_type": N_("This must be text."),
-    "bool_type": N_("This must be true or false."),
-    "bool_parsing": N_("This must be true or false."),
-    "int_type": N_("This must be a whole number."),
-    "int_parsing": N_("This must be a whole number."),
-    "less_than_equal": N_("This must be at most {le}."),
-    "greater_than_equal": N_("This must be at least {ge}."),
-    "timezone_aware": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
-    "datetime_type": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
-    "datetime_parsing": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
-    "datetime_from_date_parsing": N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00."),
-    "model_type": N_("This must be a JSON object."),
-    "model_attributes_type": N_("This must be a JSON object."),
-}
-_FALLBACK = N_("This value is not valid.")
-_PARAMS = re.compile(r"\{(\w+)\}")
-
-
 def parse_platform_report(data: object) -> PlatformReportCreate:
     """Validate or raise ``Invalid`` with one error per field, named by its path (``incident.time``)."""
     try:
@@ -193,13 +180,6 @@ def parse_platform_report(data: object) -> PlatformReportCreate:
         errors: dict[str, FieldError] = {}
         for err in exc.errors(include_url=False):
             field = ".".join(str(p) for p in err["loc"]) or "body"
-            if err["type"] == "value_error":  # our own checks: the msgid is the message
-                message = str(err["ctx"]["error"]) if err.get("ctx") else _FALLBACK
-            else:
-                message = _MESSAGES.get(err["type"], _FALLBACK)
-            ctx = err.get("ctx") or {}
-            params = {k: v for k, v in ctx.items() if isinstance(v, (int, str))}
-            if set(_PARAMS.findall(message)) - set(params):
-                message = _FALLBACK
+            message, params = message_for(err)
             errors.setdefault(field, FieldError(field, message, params))
         raise Invalid(list(errors.values())) from None

@@ -8,15 +8,32 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ..errors import FieldError, Invalid
 from . import regions
 from .taxonomy import (
-    AGE_BAND_CODES, CONTACT_METHOD_CODES, DISABILITY_CODES, GENDER_CODES, PLATFORM_CODES, REPORTER_ROLE_CODES,
-    SITUATION_CODES, URGENT_SIGNAL_CODES, WHEN_CODES, N_,
+    AGE_BAND_CODES,
+    CONTACT_METHOD_CODES,
+    DISABILITY_CODES,
+    GENDER_CODES,
+    N_,
+    PLATFORM_CODES,
+    REPORTER_ROLE_CODES,
+    SITUATION_CODES,
+    URGENT_SIGNAL_CODES,
+    WHEN_CODES,
 )
+from .validation import message_for
 
 MAX_STORY_CHARS = 5000
 MAX_ACCOUNTS = 20
@@ -113,22 +130,8 @@ def _field_error(field: str, msgid: str) -> _ModelFieldError:
     return _ModelFieldError(field, msgid)
 
 
-# pydantic error types -> what the person reads (English msgids)
-_MESSAGES = {
-    "missing": N_("This is required."),
-    "extra_forbidden": N_("This field is not allowed."),
-    "literal_error": N_("This choice is not one of the allowed options."),
-    "string_too_long": N_("This is too long (at most {max_length} characters)."),
-    "string_too_short": N_("This cannot be empty."),
-    "too_long": N_("Too many items (at most {max_length})."),
-    "too_short": N_("Choose at least {min_length}."),
-    "list_type": N_("This must be a list."),
-    "string_type": N_("This must be text."),
-    "bool_type": N_("This must be true or false."),
-    "bool_parsing": N_("This must be true or false."),
-    "model_type": N_("The report must be a JSON object."),
-}
-_FALLBACK = N_("This value is not valid.")
+# The public report is the whole body: "not an object" is said of the report itself.
+_OVERRIDES = {"model_type": N_("The report must be a JSON object.")}
 
 
 def parse_report(data: object) -> ReportCreate:
@@ -150,8 +153,6 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
             loc = [str(p) for p in err["loc"]]
             # "situations.0" and "situations" are one field for the person who fills the form
             field = loc[0] if loc else "body"
-            # our own checks carry their msgid as the message (no placeholders)
-            message = err["msg"] if err["type"] == "safe4c" else _MESSAGES.get(err["type"], _FALLBACK)
-            params = {k: v for k, v in ctx.items() if isinstance(v, (int, str))}
+            message, params = message_for(err, _OVERRIDES)
         errors.setdefault(field, FieldError(field, message, params))
     return list(errors.values())

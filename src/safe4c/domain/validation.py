@@ -1,0 +1,54 @@
+"""What a person reads when input fails validation: pydantic's error types mapped to English msgids.
+
+Shared by every validated input (public reports, platform reports), so one wording is translated once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .taxonomy import N_
+
+_DATETIME = N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00.")
+MESSAGES = {
+    "missing": N_("This is required."),
+    "extra_forbidden": N_("This field is not allowed."),
+    "literal_error": N_("This choice is not one of the allowed options."),
+    "string_too_long": N_("This is too long (at most {max_length} characters)."),
+    "string_too_short": N_("This cannot be empty."),
+    "string_pattern_mismatch": N_("This does not have the expected format."),
+    "too_long": N_("Too many items (at most {max_length})."),
+    "too_short": N_("Choose at least {min_length}."),
+    "list_type": N_("This must be a list."),
+    "string_type": N_("This must be text."),
+    "bool_type": N_("This must be true or false."),
+    "bool_parsing": N_("This must be true or false."),
+    "int_type": N_("This must be a whole number."),
+    "int_parsing": N_("This must be a whole number."),
+    "less_than_equal": N_("This must be at most {le}."),
+    "greater_than_equal": N_("This must be at least {ge}."),
+    "timezone_aware": _DATETIME,
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "model_type": N_("This must be a JSON object."),
+    "model_attributes_type": N_("This must be a JSON object."),
+}
+FALLBACK = N_("This value is not valid.")
+_PARAMS = re.compile(r"\{(\w+)\}")
+
+
+def message_for(err: dict, overrides: dict[str, str] | None = None) -> tuple[str, dict]:
+    """The msgid and its parameters for one pydantic error (an item of ``ValidationError.errors()``)."""
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind == "safe4c":  # PydanticCustomError from our own checks: the msgid is the message
+        message = err["msg"]
+    elif kind == "value_error":  # ValueError raised by our own validators with a msgid
+        message = str(ctx["error"]) if "error" in ctx else FALLBACK
+    else:
+        message = (overrides or {}).get(kind) or MESSAGES.get(kind, FALLBACK)
+    params = {k: v for k, v in ctx.items() if isinstance(v, (int, str))}
+    if set(_PARAMS.findall(message)) - set(params):  # never show a placeholder we cannot fill
+        message = FALLBACK
+    return message, params
