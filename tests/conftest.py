@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from safe4c.clock import FrozenClock
 from safe4c.config import Settings
 from safe4c.db.migrate import upgrade
-from safe4c.db.session import make_engine, make_session_factory
 from safe4c.db.models import Base
+from safe4c.db.session import make_engine, make_session_factory
 from safe4c.services.uow import Context, UnitOfWork
 
 IN_CI = os.environ.get("CI") == "true"

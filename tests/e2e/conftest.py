@@ -18,7 +18,6 @@ from safe4c.config import Settings
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 
-
 CHROMIUM = "/usr/bin/chromium"
 STAFF_USER, STAFF_PASSWORD = "e2e-analis", "kata-sandi-uji-panjang"
 

@@ -11,20 +11,17 @@ timeline, reports and chain of custody.
 from __future__ import annotations
 
 import re
+
+from helpers import PASSWORD, hidden
 from sqlalchemy import select
 
 from safe4c.db.tables import Report
 from safe4c.services import accounts, linking, platforms
 from safe4c.worker import Worker
 
-PASSWORD = "correct horse battery"
 PHONE_LOCAL, PHONE_E164 = "0812-3456-7890", "+6281234567890"
 INVITE = "https://t.me/+PremPlace2024xYz"
 MD5 = "5d41402abc4b2a76b9719d911017c592"
-
-
-def hidden(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]*)"', html).group(1)
 
 
 def test_fragments_of_one_network_become_one_cluster_with_path_priority_and_evidence(client, uow_factory, clock):

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
+from helpers import hidden, make_user, sign_in
 from sqlalchemy import select
 
 from safe4c.db.hashlist import HashEntry
 from safe4c.domain.report import parse_report
-from safe4c.services import accounts, hashlist, intake
+from safe4c.services import hashlist, intake
 
-PASSWORD = "correct horse battery"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-
-
-def make_user(uow_factory, username, role):
-    with uow_factory() as uow:
-        accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role, display_name=username)
-
-
-def hidden(html: str, name: str = "csrf") -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
-def login(client, username):
-    form = client.get("/staff/login")
-    r = client.post("/staff/login", data={"username": username, "password": PASSWORD, "csrf": hidden(form.text)},
-                    follow_redirects=False)
-    assert r.status_code == 303
 
 
 def entries(uow_factory):
@@ -39,7 +21,7 @@ def entries(uow_factory):
 def test_admin_creates_a_bank_and_an_analyst_adds_disables_imports_and_exports(client, uow_factory):
     make_user(uow_factory, "admin1", "admin")
     make_user(uow_factory, "analis", "analyst")
-    login(client, "admin1")
+    sign_in(client, "admin1")
     page = client.get("/staff/hashlist?lang=en")
     assert page.status_code == 200 and "New bank" in page.text
     r = client.post("/staff/hashlist/banks", data={"name": "National CSAM list", "confirmed": "1",
@@ -48,7 +30,7 @@ def test_admin_creates_a_bank_and_an_analyst_adds_disables_imports_and_exports(c
     bank_url = r.headers["location"]
     client.post("/staff/logout", data={"csrf": hidden(client.get(bank_url).text)})
 
-    login(client, "analis")
+    sign_in(client, "analis")
     page = client.get(bank_url + "?lang=en")
     assert "Disable the whole bank" not in page.text  # administrators only
     csrf = hidden(page.text)
@@ -80,7 +62,7 @@ def test_admin_creates_a_bank_and_an_analyst_adds_disables_imports_and_exports(c
 def test_forms_need_csrf_and_pages_need_a_login(client, uow_factory):
     assert client.get("/staff/hashlist", follow_redirects=False).status_code == 303
     make_user(uow_factory, "analis", "analyst")
-    login(client, "analis")
+    sign_in(client, "analis")
     with uow_factory() as uow:
         bank_id = hashlist.create_bank(uow=uow, name="National CSAM list")
     r = client.post(f"/staff/hashlist/banks/{bank_id}/entries", data={"signal_type": "md5", "value": MD5})
@@ -94,7 +76,7 @@ def test_an_analyst_adds_a_confirmed_hash_from_a_report(client, uow_factory):
     with uow_factory() as uow:
         public_id = intake.submit_report(uow=uow, report=parse_report({"situations": ["abuse_material"]}),
                                          channel="web", language="id").report_id
-    login(client, "analis")
+    sign_in(client, "analis")
     page = client.get(f"/staff/reports/{public_id}?lang=en")
     assert page.status_code == 200 and "Add confirmed material to the hash list" in page.text
     r = client.post(f"/staff/reports/{public_id}/hashes", data={

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from safe4c.db.linking import Cluster, ClusterLink, ClusterMember, LinkIdentifier, ReportIdentifier
+from safe4c.db.linking import (
+    Cluster,
+    ClusterLink,
+    ClusterMember,
+    LinkIdentifier,
+    ReportIdentifier,
+)
 from safe4c.db.tables import AuditEntry, Job, Report, ReportEvent
 from safe4c.domain.report import parse_report
 from safe4c.services import accounts, intake, linking

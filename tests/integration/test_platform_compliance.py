@@ -6,26 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from pathlib import Path
 
-from safe4c.services import accounts, compliance, platforms, takedowns
+from helpers import sign_in_new
 
-PASSWORD = "correct horse battery"
-
-
-def hidden(html: str, name: str = "csrf") -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
-def login(client, uow_factory, username, role):
-    with uow_factory() as uow:
-        accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role)
-    client.cookies.clear()
-    form = client.get("/staff/login")
-    r = client.post("/staff/login", data={"username": username, "password": PASSWORD, "csrf": hidden(form.text)},
-                    follow_redirects=False)
-    assert r.status_code == 303
+from safe4c.services import compliance, platforms, takedowns
 
 
 def issue(uow_factory, platform_id, category="csam"):
@@ -73,7 +58,7 @@ def test_monthly_figures(uow_factory, clock):
 
 def test_regulator_sees_every_platform_page_csv_pdf(client, uow_factory, clock):
     scenario(uow_factory, clock)
-    login(client, uow_factory, "regulator1", "regulator")
+    sign_in_new(client, uow_factory, "regulator1", "regulator")
     page = client.get("/staff/compliance?month=2026-01")
     assert page.status_code == 200
     assert "TikTok Indonesia" in page.text and "Meta" in page.text and "<meter" in page.text
@@ -94,12 +79,12 @@ def test_regulator_sees_every_platform_page_csv_pdf(client, uow_factory, clock):
 
 def test_analyst_cannot_see_compliance_and_a_platform_sees_its_own(client, uow_factory, clock):
     tiktok, meta = scenario(uow_factory, clock)
-    login(client, uow_factory, "analis", "analyst")
+    sign_in_new(client, uow_factory, "analis", "analyst")
     assert client.get("/staff/compliance").status_code == 403
     assert client.get("/staff/compliance.csv").status_code == 403
     r = client.get("/api/v1/compliance?month=2026-01", headers={"Authorization": f"Bearer {tiktok.api_key}"})
     assert r.status_code == 200
     assert [row["platform"] for row in r.json()] == ["TikTok Indonesia"]
     assert r.json()[0]["median_hours"] == 1.0
-    login(client, uow_factory, "boss", "admin")
+    sign_in_new(client, uow_factory, "boss", "admin")
     assert client.get("/staff/compliance").status_code == 200

@@ -4,17 +4,16 @@ remove, dispute, uphold/withdraw, and the escalation ladder step by step with a 
 from __future__ import annotations
 
 import json
-import re
 
+from helpers import hidden, sign_in_new
 from sqlalchemy import select
 
 from safe4c.db.platforms import TakedownEvent, TakedownOrder, WebhookDelivery
 from safe4c.db.tables import AuditEntry, Job
 from safe4c.domain import webhooks as signing
-from safe4c.services import accounts, platforms, takedowns, webhooks
+from safe4c.services import platforms, takedowns, webhooks
 from safe4c.worker import Worker
 
-PASSWORD = "correct horse battery"
 URL = "https://video.example.com/v/123"
 
 
@@ -65,19 +64,6 @@ def auth(key):
     return {"Authorization": f"Bearer {key}"}
 
 
-def hidden(html: str, name: str = "csrf") -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
-def login(client, uow_factory, username="analis", role="analyst"):
-    with uow_factory() as uow:
-        accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role)
-    form = client.get("/staff/login")
-    r = client.post("/staff/login", data={"username": username, "password": PASSWORD, "csrf": hidden(form.text)},
-                    follow_redirects=False)
-    assert r.status_code == 303
-
-
 def order_row(uow_factory, public_id) -> TakedownOrder:
     with uow_factory() as uow:
         row = uow.session.scalar(select(TakedownOrder).where(TakedownOrder.public_id == public_id))
@@ -87,7 +73,7 @@ def order_row(uow_factory, public_id) -> TakedownOrder:
 
 def test_full_cycle_staff_issues_platform_receives_by_webhook_and_pull_and_removes(client, uow_factory, clock):
     p = make_platform(uow_factory)
-    login(client, uow_factory)
+    sign_in_new(client, uow_factory)
     page = client.get("/staff/takedowns")
     assert page.status_code == 200 and "TikTok Indonesia" in page.text
     r = client.post("/staff/takedowns", data={
@@ -140,7 +126,7 @@ def test_standard_order_deadline_is_24_hours_and_bad_orders_are_refused(client, 
     order_id = issue(uow_factory, p.id, category="other")
     row = order_row(uow_factory, order_id)
     assert not row.urgent and (row.deadline_at - row.issued_at).total_seconds() == 24 * 3600
-    login(client, uow_factory)
+    sign_in_new(client, uow_factory)
     page = client.get("/staff/takedowns")
     r = client.post("/staff/takedowns", data={"csrf": hidden(page.text), "platform_id": str(p.id),
                                               "target_type": "hash", "target_value": "abc", "hash_type": "md5",
@@ -268,7 +254,7 @@ def test_dispute_pauses_escalation_uphold_sets_new_deadline_withdraw_closes(clie
     drain(w)
     assert order_row(uow_factory, first).escalation_level == 0  # paused
 
-    login(client, uow_factory)
+    sign_in_new(client, uow_factory)
     page = client.get(f"/staff/takedowns/{first}")
     assert "Konten ini bukan di layanan kami." in page.text
     r = client.post(f"/staff/takedowns/{first}/uphold", data={"csrf": hidden(page.text)}, follow_redirects=False)

@@ -5,39 +5,22 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import PASSWORD, hidden, login, make_user
 from sqlalchemy import func, select
 
 from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffSession
 from safe4c.domain.report import parse_report
-from safe4c.services import accounts, audit, intake
+from safe4c.services import audit, intake
 
-PASSWORD = "correct horse battery"
 STORY = "Dia mengancam akan menyebar foto saya kalau saya tidak transfer uang."
 CONTACT = "anak.pelapor@example.org"
 REPORT_LINK = re.compile(r'href="/staff/reports/([0-9a-f-]{36})"')
-
-
-def make_user(uow_factory, username="analis", role="analyst") -> int:
-    with uow_factory() as uow:
-        return accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role,
-                                    display_name=username.title())
 
 
 def submit(uow_factory, **fields) -> str:
     data = {"situations": ["grooming"]} | fields
     with uow_factory() as uow:
         return intake.submit_report(uow=uow, report=parse_report(data), channel="web", language="id").report_id
-
-
-def hidden(html: str, name: str = "csrf") -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
-def login(client, username="analis", password=PASSWORD):
-    form = client.get("/staff/login")
-    assert form.status_code == 200
-    return client.post("/staff/login", data={"username": username, "password": password, "csrf": hidden(form.text)},
-                       follow_redirects=False)
 
 
 def count(uow_factory, model) -> int:

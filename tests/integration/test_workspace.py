@@ -5,39 +5,31 @@ from __future__ import annotations
 
 import re
 
+from helpers import hidden, make_user, sign_in
 from sqlalchemy import func, select
 
 from safe4c.db.hashlist import HashBank, HashEntry
-from safe4c.db.linking import ClusterLink, Decision, Referral, ReportAssignment, SavedFilter
+from safe4c.db.linking import (
+    ClusterLink,
+    Decision,
+    Referral,
+    ReportAssignment,
+    SavedFilter,
+)
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import AuditEntry, Report
 from safe4c.domain.report import parse_report
-from safe4c.services import accounts, intake, linking, platforms
+from safe4c.services import intake, linking, platforms
 from safe4c.worker import Worker
 
-PASSWORD = "correct horse battery"
 PHONE = "0812-3456-7890"
 MD5 = "9e107d9d372bb6826bd81d3542a419d6"
 VIDEO = "https://www.tiktok.com/@kak.rian/video/7312345678901234567"
 
 
-def make_user(uow_factory, username, role="analyst", active=True) -> int:
-    with uow_factory() as uow:
-        uid = accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role, display_name=username.title())
-        if not active:
-            accounts.set_active(uow=uow, user_id=uid, active=False) if hasattr(accounts, "set_active") else None
-        return uid
-
-
-def hidden(html: str, name: str = "csrf") -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-
-
 def login(client, username):
-    form = client.get("/staff/login")
-    r = client.post("/staff/login", data={"username": username, "password": PASSWORD, "csrf": hidden(form.text)},
-                    follow_redirects=False)
-    assert r.status_code == 303
+    """Sign in; returns the session's CSRF token (from any staff page)."""
+    sign_in(client, username)
     return hidden(client.get("/staff").text)
 
 

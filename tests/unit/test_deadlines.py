@@ -8,7 +8,13 @@ import pytest
 
 from safe4c.config import Settings
 from safe4c.domain import deadlines, webhooks
-from safe4c.domain.platform_report import age_band, parse_platform_report, when_code, youngest_band, Victim
+from safe4c.domain.platform_report import (
+    Victim,
+    age_band,
+    parse_platform_report,
+    when_code,
+    youngest_band,
+)
 from safe4c.errors import Invalid
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)

@@ -3,7 +3,14 @@ import threading
 import numpy as np
 import pytest
 
-from safe4c.matching import COMPACT, FAST, BruteForcePdqIndex, InvalidSignal, MultiHashParams, MultiHashPdqIndex
+from safe4c.matching import (
+    COMPACT,
+    FAST,
+    BruteForcePdqIndex,
+    InvalidSignal,
+    MultiHashParams,
+    MultiHashPdqIndex,
+)
 
 
 def random_hashes(n: int, seed: int = 0) -> np.ndarray:

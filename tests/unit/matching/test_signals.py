@@ -1,6 +1,12 @@
 import pytest
 
-from safe4c.matching import SIGNAL_TYPES, InvalidSignal, PdqSignal, get_signal_type, normalise_signal
+from safe4c.matching import (
+    SIGNAL_TYPES,
+    InvalidSignal,
+    PdqSignal,
+    get_signal_type,
+    normalise_signal,
+)
 from safe4c.matching.signals import Md5Signal, SignalType, build_registry
 
 

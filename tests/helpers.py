@@ -1,0 +1,41 @@
+"""Helpers the test modules share (importable because pyproject puts tests/ on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+import re
+
+from safe4c.services import accounts
+
+PASSWORD = "correct horse battery"
+
+
+def hidden(html: str, name: str = "csrf") -> str:
+    """The value of a hidden form field (the CSRF token by default)."""
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def make_user(uow_factory, username: str = "analis", role: str = "analyst") -> int:
+    with uow_factory() as uow:
+        return accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role,
+                                    display_name=username.title())
+
+
+def login(client, username: str = "analis", password: str = PASSWORD):
+    """Post the login form as a browser would; returns the response (success or not)."""
+    form = client.get("/staff/login")
+    assert form.status_code == 200
+    return client.post("/staff/login", data={"username": username, "password": password, "csrf": hidden(form.text)},
+                       follow_redirects=False)
+
+
+def sign_in(client, username: str = "analis") -> None:
+    """Log in, expecting success."""
+    assert login(client, username).status_code == 303
+
+
+def sign_in_new(client, uow_factory, username: str = "analis", role: str = "analyst") -> int:
+    """Create a staff user and log in as them (a fresh session); returns the user id."""
+    user_id = make_user(uow_factory, username, role)
+    client.cookies.clear()
+    sign_in(client, username)
+    return user_id
