@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 import os
 import random
-import tempfile
-import uuid
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from ..db.migrate import upgrade
 from ..db.session import make_engine
 from ..db.tables import Job, Report
 from ..domain import regions
 from .cpu import CpuMeter
+from .databases import bench_databases
 from .loadgen import post_request, run_load
 from .server import running_server
 
@@ -47,15 +46,6 @@ def sample_bodies(n: int = 64, seed: int = 7) -> list[bytes]:
         }
         bodies.append(post_request("/api/v1/public/reports", json.dumps(report).encode()))
     return bodies
-
-
-def _pg_schema(base_url: str):
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base_url else "?"
-    return admin, schema, f"{base_url}{sep}options=-csearch_path%3D{schema}"
 
 
 def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: int, data_dir: str) -> dict:
@@ -87,27 +77,9 @@ def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: 
 
 
 def run(*, reports: int, concurrency: int, workers: int, database_url: str | None) -> int:
-    targets = []
-    tmp = tempfile.mkdtemp(prefix="safe4c-bench-")
-    targets.append(("sqlite", f"sqlite:///{tmp}/bench.db", None))
-    pg = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL") or os.environ.get("SAFE4C_DATABASE_URL")
-    cleanups = []
-    if pg and pg.startswith("postgresql"):
-        try:
-            admin, schema, url = _pg_schema(pg)
-            targets.append(("postgresql", url, None))
-            cleanups.append((admin, schema))
-        except Exception as exc:  # noqa: BLE001
-            print(f"PostgreSQL not reachable ({type(exc).__name__}); measuring SQLite only")
-    rows = []
-    try:
-        for label, url, _ in targets:
-            rows.append(bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers, data_dir=tmp))
-    finally:
-        for admin, schema in cleanups:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with bench_databases(database_url) as (data_dir, targets):
+        rows = [bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers, data_dir=data_dir)
+                for label, url in targets]
     print(f"intake benchmark: {reports} reports after {WARMUP} warm-up, {concurrency} connections, "
           f"{workers} web processes, {os.cpu_count()} cores (load generator on the same machine)")
     print(f"{'database':<11}{'reports/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'201s':>8}{'errors':>8}"

@@ -265,17 +265,10 @@ def _target(database_url: str | None):
 
     pg = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL")
     if pg and pg.startswith("postgresql"):
-        from sqlalchemy import text
+        from .databases import drop_schema, pg_schema
 
-        from .intake import _pg_schema
-
-        admin, schema, url = _pg_schema(pg)
-
-        def cleanup():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        return "postgresql", url, cleanup
+        admin, schema, url = pg_schema(pg)
+        return "postgresql", url, lambda: drop_schema(admin, schema)
     tmp = tempfile.mkdtemp(prefix="safe4c-bench-link-")
     return "sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", lambda: None
 

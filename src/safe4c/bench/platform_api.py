@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import os
 import random
-import tempfile
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from ..clock import SystemClock
 from ..config import Settings
@@ -27,7 +26,7 @@ from ..db.session import make_engine, make_session_factory
 from ..services import platforms, takedowns
 from ..services.uow import Context, UnitOfWork
 from ..worker import Worker
-from .intake import _pg_schema
+from .databases import bench_databases
 from .loadgen import post_request, run_load
 from .server import running_server
 
@@ -183,27 +182,9 @@ def _ms(value) -> str:
 
 
 def run(*, reports: int, concurrency: int, workers: int, database_url: str | None, orders: int = 1000) -> int:
-    tmp = tempfile.mkdtemp(prefix="safe4c-bench-")
-    targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
-    pg = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL") or os.environ.get("SAFE4C_DATABASE_URL")
-    cleanups = []
-    if pg and pg.startswith("postgresql"):
-        try:
-            admin, schema, url = _pg_schema(pg)
-            targets.append(("postgresql", url))
-            cleanups.append((admin, schema))
-        except Exception as exc:  # noqa: BLE001
-            print(f"PostgreSQL not reachable ({type(exc).__name__}); measuring SQLite only")
-    rows = []
-    try:
-        for label, url in targets:
-            rows.append(bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers,
-                                  data_dir=tmp, orders=orders))
-    finally:
-        for admin, schema in cleanups:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with bench_databases(database_url) as (data_dir, targets):
+        rows = [bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers, data_dir=data_dir,
+                          orders=orders) for label, url in targets]
     print(f"platform API benchmark: {reports} CyberTipline-shaped reports with unique Idempotency-Keys after "
           f"{WARMUP} warm-up, then {reports // 5} replays; {concurrency} connections, {workers} web processes, "
           f"{os.cpu_count()} cores (load generator on the same machine); {orders} webhook deliveries by 2 worker "

@@ -1,0 +1,49 @@
+"""Where benchmarks run: a fresh SQLite file and, when PostgreSQL is reachable, a fresh schema there, both
+thrown away afterwards, so the same figures are printed side by side for both."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+
+def pg_schema(base_url: str):
+    """A new schema in the PostgreSQL database at ``base_url``: (admin engine, schema name, URL using it)."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base_url else "?"
+    return admin, schema, f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_schema(admin, schema: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@contextmanager
+def bench_databases(database_url: str | None):
+    """Yields (data_dir, [(label, url), ...]): SQLite always, PostgreSQL from ``database_url``,
+    SAFE4C_TEST_DATABASE_URL or SAFE4C_DATABASE_URL when one is set and reachable."""
+    data_dir = tempfile.mkdtemp(prefix="safe4c-bench-")
+    targets = [("sqlite", f"sqlite:///{data_dir}/bench.db")]
+    pg = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL") or os.environ.get("SAFE4C_DATABASE_URL")
+    created = None
+    if pg and pg.startswith("postgresql"):
+        try:
+            admin, schema, url = pg_schema(pg)
+            targets.append(("postgresql", url))
+            created = (admin, schema)
+        except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+            print(f"PostgreSQL not reachable ({type(exc).__name__}); measuring SQLite only")
+    try:
+        yield data_dir, targets
+    finally:
+        if created:
+            drop_schema(*created)
