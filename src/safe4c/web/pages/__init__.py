@@ -6,14 +6,8 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from . import render
+    from . import clusters, hashlist, public, render, staff, takedowns, workspace
 
     render.install(app)
-    for name in ("public", "staff", "takedowns", "hashlist", "clusters", "workspace"):
-        try:
-            module = __import__(f"{__name__}.{name}", fromlist=["router"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        app.include_router(module.router)
+    for area in (public, staff, takedowns, hashlist, clusters, workspace):
+        app.include_router(area.router)
