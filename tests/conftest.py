@@ -7,29 +7,20 @@ in CI (CI=true) they fail instead, so a green CI always means they ran.
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from helpers import need
+from sqlalchemy import text
 
+from safe4c.bench.databases import drop_schema, pg_schema
 from safe4c.clock import FrozenClock
 from safe4c.config import Settings
 from safe4c.db.migrate import upgrade
 from safe4c.db.models import Base
-from safe4c.db.session import make_engine, make_session_factory
-from safe4c.services.uow import Context, UnitOfWork
+from safe4c.db.session import make_engine
+from safe4c.services.uow import UowFactory
 
-IN_CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
-
-
-def need(condition: bool, why: str) -> None:
-    """Skip locally, fail in CI."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"required in CI: {why}", pytrace=False)
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="session")
@@ -37,23 +28,14 @@ def pg_schema_url():
     """A schema of our own in the test database, migrated once per test process."""
     need(bool(PG_URL), "SAFE4C_TEST_DATABASE_URL is not set")
     try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        admin, schema, url = pg_schema(PG_URL, prefix=f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
     except Exception as exc:  # noqa: BLE001 - any failure to connect means "no PostgreSQL here"
         need(False, f"PostgreSQL is not reachable at SAFE4C_TEST_DATABASE_URL ({type(exc).__name__})")
-    schema = f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
     engine = make_engine(url, pool_size=5, max_overflow=5)
     upgrade(engine)
     engine.dispose()
     yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    drop_schema(admin, schema)
 
 
 @pytest.fixture
@@ -86,9 +68,7 @@ def engine(request, tmp_path):
 
 @pytest.fixture
 def uow_factory(engine, settings, clock):
-    factory = make_session_factory(engine)
-    ctx = Context.build(settings, clock)
-    return lambda: UnitOfWork(factory, ctx)
+    return UowFactory(engine, settings, clock)
 
 
 @pytest.fixture

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
+
+import pytest
 
 from safe4c.services import accounts
 
+IN_CI = os.environ.get("CI") == "true"
+
 PASSWORD = "correct horse battery"
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip locally, fail in CI (so a green CI means PostgreSQL and browser tests ran)."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {why}", pytrace=False)
+    pytest.skip(why)
 
 
 def hidden(html: str, name: str = "csrf") -> str:

@@ -18,12 +18,16 @@ def _engine(settings: Settings):
 
 def _uow_factory(settings: Settings, engine=None):
     from .clock import SystemClock
-    from .db.session import make_session_factory
-    from .services.uow import Context, UnitOfWork
+    from .services.uow import UowFactory
 
-    factory = make_session_factory(engine or _engine(settings))
-    ctx = Context.build(settings, SystemClock())
-    return lambda: UnitOfWork(factory, ctx)
+    return UowFactory(engine or _engine(settings), settings, SystemClock())
+
+
+def _print_invalid(exc) -> int:
+    """One line per field a command's input got wrong (Invalid); the exit code for bad input."""
+    for f in exc.fields:
+        print(f"{f.field}: {f.message.format(**f.params)}", file=sys.stderr)
+    return 2
 
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -68,7 +72,7 @@ def cmd_db(args, settings: Settings) -> int:
 
 def cmd_demo(args, settings: Settings) -> int:
     from .services.demo import ensure_demo_user, load_demo
-    from .services.demo_platforms import load_demo_platforms
+    from .services.demo_platforms import DEMO_PLATFORMS, load_demo_platforms
 
     factory = _uow_factory(settings)
     added = load_demo(uow_factory=factory, count=args.count, if_empty=args.if_empty)
@@ -76,7 +80,8 @@ def cmd_demo(args, settings: Settings) -> int:
     orders = load_demo_platforms(uow_factory=factory)
     print(f"demo data: {added} reports added" if added else "demo data: already loaded")
     if orders:
-        print(f"demo platforms: 4 platforms, {orders} takedown orders, one hash bank of random values")
+        print(f"demo platforms: {len(DEMO_PLATFORMS)} platforms, {orders} takedown orders, "
+              "one hash bank of random values")
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 
@@ -97,9 +102,7 @@ def cmd_user(args, settings: Settings) -> int:
             accounts.create_user(uow=uow, username=args.username, password=password, role=args.role,
                                  display_name=args.name or args.username)
     except Invalid as exc:
-        for f in exc.fields:
-            print(f"{f.field}: {f.message.format(**f.params)}", file=sys.stderr)
-        return 2
+        return _print_invalid(exc)
     print(f"created {args.role} {args.username}")
     return 0
 
@@ -141,9 +144,7 @@ def cmd_platform(args, settings: Settings) -> int:
                     keys = ", ".join(k["prefix"] + (" (revoked)" if k["revoked"] else "") for k in p["keys"])
                     print(f"{p['name']}\t{p['webhook_url'] or '-'}\t{keys}")
     except Invalid as exc:
-        for f in exc.fields:
-            print(f"{f.field}: {f.message.format(**f.params)}", file=sys.stderr)
-        return 2
+        return _print_invalid(exc)
     except AppError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -176,13 +177,10 @@ def cmd_bench(args, settings: Settings) -> int:
 
         return run_platform(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
                             database_url=args.database_url)
-    if args.name == "link":
-        from .bench.link import run as run_link
+    from .bench.link import run as run_link  # "link": argparse allows only the names above
 
-        return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url,
-                        bulk_reports=args.bulk_reports, extract_reports=args.extract_reports)
-    print(f"unknown benchmark {args.name!r}", file=sys.stderr)
-    return 2
+    return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url,
+                    bulk_reports=args.bulk_reports, extract_reports=args.extract_reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,9 +21,8 @@ def cmd_hash(args, settings) -> int:
     for path in args.files:
         try:
             values = hash_file(path)
-        except (MatchingError, OSError) as exc:
-            code = getattr(exc, "code", "unreadable")
-            print(f"safe4c hash: {path}: cannot hash this file ({code}: {exc})", file=sys.stderr)
+        except MatchingError as exc:  # hash_file turns OSError into UnreadableImage("unreadable")
+            print(f"safe4c hash: {path}: cannot hash this file ({exc.code}: {exc})", file=sys.stderr)
             failed += 1
             continue
         for value in values:
@@ -35,12 +34,19 @@ def cmd_hash(args, settings) -> int:
 def cmd_match(args, settings) -> int:
     """Match one value against the hash list in the database: exit 0 on a match, 1 on none, 2 if invalid."""
     from .cli import _uow_factory
+    from .matching import InvalidSignal, normalise_signal
     from .services.hashlist import signal_error
     from .services.matcher import Matcher, Query
 
     matcher = Matcher.from_settings(settings)
-    with _uow_factory(settings)() as uow:
-        matcher.load(uow)
+    try:
+        canonical = normalise_signal(args.type, args.value)
+    except InvalidSignal:
+        canonical = None  # nothing to load: match() reports why the value is refused
+    if canonical is not None:
+        with _uow_factory(settings)().reading() as uow:
+            # An exact value is found by its value key; only PDQ (a near match) needs the whole index.
+            matcher.load(uow, only=None if args.type == "pdq" else (args.type, canonical))
     result = matcher.match([Query(args.type, args.value, args.quality)])[0]
     if result.status == "error":
         message, params = signal_error(result.error_code, result.signal_type)
@@ -115,15 +121,21 @@ def cmd_hashlist(args, settings) -> int:
 
 
 def add_commands(sub) -> None:
+    from .config import Settings
+    from .matching import SIGNAL_TYPES
+    from .services.hashlist import CLASSIFICATIONS
+
+    min_quality = Settings.model_fields["match_pdq_min_quality"].default
     p = sub.add_parser("hash", help="print type,value,quality,file for images (PDQ, MD5, SHA-1, SHA-256)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--header", action="store_true", help="print a header line first")
     p.set_defaults(func=cmd_hash)
 
     p = sub.add_parser("match", help="match one hash or link against the hash list in the database")
-    p.add_argument("type", help="pdq, md5, sha1, sha256 or url")
+    p.add_argument("type", help=", ".join(SIGNAL_TYPES))
     p.add_argument("value")
-    p.add_argument("--quality", type=int, default=None, help="PDQ quality (below 50 is not matched)")
+    p.add_argument("--quality", type=int, default=None, help=f"PDQ quality (below SAFE4C_MATCH_PDQ_MIN_QUALITY, "
+                   f"{min_quality} by default, is not matched)")
     p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("hashlist", help="the hash list: banks, bank-create, import and export CSV")
@@ -131,7 +143,7 @@ def add_commands(sub) -> None:
     p.add_argument("file", nargs="?", help="CSV signal_type,signal_value[,tags] (import: required; export: "
                                            "default standard output)")
     p.add_argument("--bank", help="bank name")
-    p.add_argument("--classification", default="csam", choices=["csam", "exploitation", "other"])
+    p.add_argument("--classification", default="csam", choices=CLASSIFICATIONS)
     p.add_argument("--description", help="bank-create: what the bank holds")
     p.add_argument("--unconfirmed", action="store_true",
                    help="bank-create: matches in this bank do not raise reports to P1 or issue takedowns")

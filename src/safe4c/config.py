@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .domain.triage import PRIORITIES
 
 
 class Settings(BaseSettings):
@@ -86,10 +89,6 @@ class Settings(BaseSettings):
         "that hosts the content (if it is registered)."
     )
 
-    link_recheck_seconds: int = Field(
-        30, ge=1, description="After linking a report whose hash-list match has not run yet, look at its network's "
-        "urgency again this many seconds later."
-    )
     link_confirmed_bank: str = Field(
         "safe4c-confirmed", description="Name of the confirmed hash bank that an analyst's \"confirm material as "
         "illegal\" decision adds hashes to (created on first use)."
@@ -105,22 +104,45 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'safe4c.db').resolve()}"
 
+    @field_validator("triage_deadline_minutes")
+    @classmethod
+    def _every_priority_has_a_deadline(cls, value: dict[str, int]) -> dict[str, int]:
+        if set(value) != set(PRIORITIES) or any(minutes <= 0 for minutes in value.values()):
+            raise ValueError(f"give a positive number of minutes for exactly {', '.join(PRIORITIES)}")
+        return value
+
     @cached_property
     def resolved_secret(self) -> bytes:
         if self.secret_key:
             return self.secret_key.encode()
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return _shared_secret(self.data_dir / "secret.key")
+
+
+def _shared_secret(path: Path) -> bytes:
+    """The generated key, created once even when several processes start together (`serve --workers N`).
+
+    The key is written in full to a private temporary file, then linked into place: the link either
+    creates the finished file or fails because another process won, so nobody reads a half-written key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
-        return path.read_text().strip().encode()
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.resolved_database_url.startswith("sqlite")
-
-
-def load_settings(**overrides) -> Settings:
-    return Settings(**overrides)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process was first: use its key
+        finally:
+            tmp.unlink(missing_ok=True)
+    # A key file from an older version may have been created empty and filled afterwards: wait briefly.
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key.encode()
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty: delete it to generate a new key, or set SAFE4C_SECRET_KEY")

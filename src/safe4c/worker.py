@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Callable
 
 from .services import intake, jobs, known_material, linking, takedowns, webhooks
@@ -13,6 +14,7 @@ from .services import intake, jobs, known_material, linking, takedowns, webhooks
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., None]
+BEAT_SECONDS = 5.0  # /healthz calls a worker stalled after 30 s without a beat
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -21,7 +23,6 @@ def default_handlers() -> dict[str, Handler]:
         "report.match": lambda *, uow, payload: known_material.match_report(uow=uow, report_id=payload["report_id"]),
         "webhook.deliver": lambda *, uow, payload: webhooks.deliver(uow=uow, delivery_id=payload["delivery_id"]),
         "report.link": lambda *, uow, payload: linking.link_report(uow=uow, report_id=payload["report_id"]),
-        "link.recheck": lambda *, uow, payload: linking.recheck(uow=uow, report_id=payload["report_id"]),
         "takedown.escalate": lambda *, uow, payload: takedowns.escalate(uow=uow, order_id=payload["order_id"],
                                                                         level=payload["level"]),
     }
@@ -46,6 +47,10 @@ class Worker:
 
     def _run(self, job_id: int, kind: str, payload: dict) -> None:
         handler = self.handlers.get(kind)
+        with self.uow_factory() as uow:
+            if not jobs.renew(uow=uow, job_id=job_id, worker_id=self.worker_id):
+                log.info("job %s (%s) skipped: its lease passed to another worker", job_id, kind)
+                return
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {kind!r}")
@@ -56,27 +61,27 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
             log.warning("job %s (%s) failed: %s", job_id, kind, type(exc).__name__)
             with self.uow_factory() as uow:
-                jobs.fail(uow=uow, job_id=job_id, worker_id=self.worker_id, error=f"{type(exc).__name__}: {exc}")
+                jobs.fail(uow=uow, job_id=job_id, worker_id=self.worker_id, error=jobs.error_summary(exc))
 
     def beat(self) -> None:
         with self.uow_factory() as uow:
             jobs.heartbeat(uow=uow, worker_id=self.worker_id)
 
-    def run_forever(self) -> None:
+    def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)
-        beats = 0.0
+        next_beat = monotonic()
         while not self.stop_event.is_set():
             try:
-                if beats <= 0:
+                # Timed by the clock, busy or idle: a worker working through a backlog is alive too.
+                if monotonic() >= next_beat:
                     self.beat()
-                    beats = 5.0
+                    next_beat = monotonic() + BEAT_SECONDS
                 busy = self.run_once()
             except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
                 log.exception("worker loop error")
                 busy = 0
             if not busy:
                 self.stop_event.wait(self.poll_seconds)
-                beats -= self.poll_seconds
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="safe4c-worker", daemon=True)

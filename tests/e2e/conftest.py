@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import need
 
 from safe4c.config import Settings
 from safe4c.db.migrate import upgrade
@@ -22,14 +23,6 @@ CHROMIUM = "/usr/bin/chromium"
 STAFF_USER, STAFF_PASSWORD = "e2e-analis", "kata-sandi-uji-panjang"
 
 
-def need(config, condition: bool, why: str) -> None:
-    """need() from tests/conftest.py (skip locally, fail in CI), found among pytest's loaded conftests:
-    the tests folder is not a package, so it cannot be imported relatively."""
-    root = Path(__file__).resolve().parents[1] / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root:
-            return plugin.need(condition, why)
-    raise RuntimeError("tests/conftest.py is not loaded")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
@@ -96,8 +89,8 @@ def _seed_staff_and_a_report(app) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser(pytestconfig):
-    need(pytestconfig, os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
+def browser():
+    need(os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 
 import pytest
+
+from safe4c.services.demo_platforms import DEMO_PLATFORMS
 
 SAFE4C = [sys.executable, "-m", "safe4c.cli"]
 
@@ -31,12 +35,12 @@ def test_serve_refuses_an_unmigrated_database(env):
     assert result.returncode == 1 and "safe4c db upgrade" in result.stderr
 
 
-def test_upgrade_demo_user_audit(env):
+def test_upgrade_demo_user_audit(env, tmp_path):
     assert "database at revision" in run(env, "db", "upgrade").stdout
     demo = run(env, "demo", "--count", "12")
     assert demo.returncode == 0, demo.stderr
     assert "12 reports added" in demo.stdout and "password" in demo.stdout
-    assert "demo platforms: 4 platforms" in demo.stdout
+    assert f"demo platforms: {len(DEMO_PLATFORMS)} platforms" in demo.stdout and len(DEMO_PLATFORMS) == 4
     again = run(env, "demo", "--count", "12", "--if-empty")
     assert "already loaded" in again.stdout
 
@@ -49,4 +53,11 @@ def test_upgrade_demo_user_audit(env):
     assert "siti\tanalyst" in users and "budi" not in users
 
     assert run(env, "audit", "verify").returncode == 0
-    assert run(env, "worker", "--once").returncode == 0
+    worker = run(env, "worker", "--once")
+    assert worker.returncode == 0, worker.stderr
+    ran = re.fullmatch(r"ran (\d+) jobs\n", worker.stdout)
+    assert ran and int(ran.group(1)) > 0  # the demo reports left linking and matching jobs
+    with sqlite3.connect(tmp_path / "safe4c.db") as db:
+        failed = db.execute("SELECT kind, last_error FROM jobs WHERE failed_at IS NOT NULL OR last_error IS NOT NULL")
+        assert failed.fetchall() == []
+        assert db.execute("SELECT count(*) FROM jobs WHERE done_at IS NOT NULL").fetchone() == (int(ran.group(1)),)

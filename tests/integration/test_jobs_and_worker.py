@@ -118,3 +118,76 @@ def test_heartbeat_makes_health_ok(client, uow_factory):
     assert client.get("/healthz").json()["worker"] == "unknown"
     Worker(uow_factory).beat()
     assert client.get("/healthz").json()["worker"] == "ok"
+
+
+def test_a_batch_renews_each_lease_before_running_the_job(uow_factory, clock):
+    """A slow first job must not let the rest of the claimed batch's leases run out."""
+    enqueue(uow_factory, "slow", {})
+    enqueue(uow_factory, "next", {})
+    seen_by_other = []
+
+    def slow(*, uow, payload):
+        clock.advance(seconds=45)
+
+    def later(*, uow, payload):
+        clock.advance(seconds=45)  # 90 s after the claim: past the batch's original lease
+        with uow.fork() as other:
+            seen_by_other.extend(j.id for j in jobs.claim(uow=other, worker_id="other"))
+
+    worker = Worker(uow_factory, handlers={"slow": slow, "next": later})
+    assert worker.run_once() == 2
+    assert seen_by_other == []  # the running job's lease was renewed when it started
+    assert all(j.done_at is not None for j in all_jobs(uow_factory))
+
+
+def test_a_job_whose_lease_passed_to_another_worker_is_skipped(uow_factory, clock):
+    enqueue(uow_factory, "first", {})
+    enqueue(uow_factory, "second", {})
+    ran = []
+
+    def first(*, uow, payload):
+        ran.append("first")
+        clock.advance(seconds=61)  # the whole batch's lease runs out; another worker takes it over
+        with uow.fork() as other:
+            assert len(jobs.claim(uow=other, worker_id="other")) == 2
+
+    worker = Worker(uow_factory, handlers={"first": first, "second": lambda *, uow, payload: ran.append("second")})
+    assert worker.run_once() == 2
+    assert ran == ["first"]  # the second job is now the other worker's: this one does not run it too
+    assert [j.locked_by for j in all_jobs(uow_factory)] == ["other", "other"]
+    with uow_factory() as uow:
+        assert not jobs.renew(uow=uow, job_id=all_jobs(uow_factory)[1].id, worker_id=worker.worker_id)
+        assert jobs.renew(uow=uow, job_id=all_jobs(uow_factory)[1].id, worker_id="other")
+
+
+def test_a_database_error_keeps_no_personal_data_in_the_job(uow_factory, clock):
+    from safe4c.db.tables import WorkerHeartbeat
+
+    personal = "pelapor.rahasia@contoh.id"
+    enqueue(uow_factory, "dup", {})
+
+    def duplicate(*, uow, payload):
+        uow.session.add(WorkerHeartbeat(worker_id=personal, seen_at=uow.now()))
+        uow.session.flush()
+        uow.session.expunge_all()
+        uow.session.add(WorkerHeartbeat(worker_id=personal, seen_at=uow.now()))
+        uow.session.flush()
+
+    assert Worker(uow_factory, handlers={"dup": duplicate}).run_once() == 1
+    job = all_jobs(uow_factory)[0]
+    assert job.last_error.startswith("IntegrityError")
+    assert personal not in job.last_error and "contoh" not in job.last_error
+
+
+def test_engine_errors_hide_the_statement_parameters(engine):
+    import pytest
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from safe4c.db.tables import WorkerHeartbeat
+
+    row = {"worker_id": "rahasia-sekali", "seen_at": None}
+    with engine.connect() as conn, pytest.raises(IntegrityError) as caught:
+        conn.execute(insert(WorkerHeartbeat.__table__), row)  # seen_at is NOT NULL
+    assert "parameters hidden" in str(caught.value)
+    assert "[parameters:" not in str(caught.value)

@@ -183,3 +183,152 @@ def test_an_urgent_report_raises_the_cluster_it_joins(uow_factory):
     with uow_factory() as uow:
         assert row_of(uow, calm).priority == "P1"
         assert row_of(uow, closed_one).priority == "P3"  # closed reports are left alone
+
+
+# --- lowering after a split, the one raise, a late match (review fixes) -------------------------------------
+
+SCHOOL = "(021) 555-1234"
+
+
+def events_of(uow, public_id) -> list[str]:
+    return list(uow.session.scalars(select(ReportEvent.kind).where(ReportEvent.report_id == row_of(uow, public_id).id)
+                                    .order_by(ReportEvent.id)))
+
+
+def test_cutting_the_wrong_link_lowers_a_priority_only_the_network_raised(uow_factory):
+    urgent = submit(uow_factory, accounts=[SCHOOL, PHONE], urgent_signals=["meeting_planned"])
+    calm = submit(uow_factory, accounts=[SCHOOL])  # grooming: P3 on its own
+    run_jobs(uow_factory)
+    with uow_factory() as uow:
+        row = row_of(uow, calm)
+        assert row.priority == "P1" and row.triage_reasons[0]["code"] == "link.urgent_cluster"
+        link_id = uow.session.scalar(select(ClusterLink.id).where(ClusterLink.report_id == row.id))
+    user = analyst(uow_factory)
+    with uow_factory() as uow:
+        linking.cut_link(uow=uow, link_id=link_id, actor_id=user, reason="Nomor telepon sekolah, bukan pelaku.")
+    with uow_factory() as uow:
+        row = row_of(uow, calm)
+        assert row.priority == "P3"
+        assert "link.urgent_cluster" not in [r["code"] for r in row.triage_reasons]
+        assert row.deadline_at == row.received_at + __import__("datetime").timedelta(hours=24)
+        assert events_of(uow, calm)[-1] == "lowered"
+        assert row_of(uow, urgent).priority == "P1"  # urgent on its own: untouched
+        assert "report.lower" in list(uow.session.scalars(select(AuditEntry.action)))
+        # report_count counts the reports holding the identifier: a cut does not change that
+        for ident in uow.session.scalars(select(LinkIdentifier)):
+            holders = uow.session.scalar(select(func.count()).select_from(ReportIdentifier)
+                                         .where(ReportIdentifier.identifier_id == ident.id))
+            assert ident.report_count == holders
+
+
+def test_not_linking_moves_a_network_decision_to_the_part_holding_its_material(uow_factory):
+    from safe4c.db.linking import Decision
+    from safe4c.services import workspace
+
+    md5 = "d41d8cd98f00b204e9800998ecf8427e"
+    calm = submit(uow_factory, accounts=[SCHOOL])
+    holder = submit(uow_factory, accounts=[SCHOOL, md5])
+    run_jobs(uow_factory)
+    cid = cluster_of(uow_factory, calm)
+    user = analyst(uow_factory)
+    with uow_factory() as uow:
+        outcome = workspace.decide(uow=uow, kind="confirm_material", where=workspace.scope(uow, cluster_id=cid),
+                                   actor_id=user, reason="Materi terkonfirmasi.", identifier_ids=[], platform_id=None,
+                                   category="csam")
+    with uow_factory() as uow:
+        assert row_of(uow, calm).priority == "P1"
+        school = next(i.id for i in uow.session.scalars(select(LinkIdentifier)) if i.kind == "phone")
+        # the bank entry is switched off: only the decision keeps the holder's part urgent
+        from safe4c.db.hashlist import HashEntry
+        for entry in uow.session.scalars(select(HashEntry)):
+            entry.enabled = False
+        uow.commit()
+    admin = analyst(uow_factory, "admin")
+    with uow_factory() as uow:
+        linking.set_identifier_linking(uow=uow, identifier_id=school, linking=False, actor_id=admin,
+                                       reason="Nomor sekolah dipakai banyak pelapor.")
+    with uow_factory() as uow:
+        decision = uow.session.scalar(select(Decision).where(Decision.public_id == outcome.decision_id))
+        assert decision.cluster_id == linking.cluster_of(uow, row_of(uow, holder).id) != cid
+        assert linking.urgency(uow, decision.cluster_id)["urgent"]
+        assert not linking.urgency(uow, cid)["urgent"]
+        assert row_of(uow, calm).priority == "P3" and events_of(uow, calm)[-1] == "lowered"
+
+
+def _platform_report(uow_factory, *, escalate: bool) -> int:
+    """A platform's report stored untriaged (as after a triage failure), with its escalation flag."""
+    from safe4c.db.platforms import PlatformReport
+    from safe4c.services import platforms
+
+    with uow_factory() as uow:
+        p = platforms.create_platform(uow=uow, name="TikTok Indonesia", taxonomy_code="tiktok")
+    with uow_factory() as uow:
+        rid, _ = intake.stage_report(uow=uow, report=parse_report({"situations": ["grooming"], "accounts": [PHONE]}),
+                                     channel="platform", language="id", platform_escalation=escalate)
+        uow.session.add(PlatformReport(report_id=rid, platform_id=p.id, body_hash="0" * 64,
+                                       escalate_to_urgent=escalate, annotations=[], content_hashes=[],
+                                       detail_sealed=uow.ctx.sealer.seal("{}", context="platform_report.detail")))
+        row = uow.session.get(Report, rid)
+        row.priority = row.triage_reasons = row.deadline_at = row.triaged_at = None
+        uow.commit()
+    return rid
+
+
+def test_a_raise_of_an_untriaged_platform_report_keeps_its_escalation(uow_factory):
+    rid = _platform_report(uow_factory, escalate=True)
+    for reason in ("link.urgent_cluster", "match.known_material"):
+        with uow_factory() as uow:
+            row = uow.session.get(Report, rid)
+            row.priority = row.triage_reasons = row.deadline_at = None
+            assert intake.raise_to_p1(uow, row, reason_code=reason, event_kind="raised", note="#1")
+            codes = [r["code"] for r in row.triage_reasons]
+            assert row.priority == "P1" and reason in codes and "platform.escalated" in codes
+            # escalated at intake: due an hour after it arrived, not an hour after the raise
+            assert row.deadline_at == row.received_at + __import__("datetime").timedelta(minutes=60)
+            uow.rollback()
+
+
+def test_the_deadline_of_a_raise_is_the_earlier_of_the_old_one_and_an_hour_from_now(uow_factory, clock):
+    from datetime import timedelta
+
+    calm = submit(uow_factory, accounts=[PHONE])  # P3: due in 24 hours
+    clock.advance(hours=3)
+    with uow_factory() as uow:
+        row = row_of(uow, calm)
+        assert intake.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
+        assert row.deadline_at == uow.now() + timedelta(minutes=60)  # learnt late: an hour from now
+        assert not intake.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
+        uow.commit()
+    urgent = submit(uow_factory, accounts=["0857-1111-2222"], urgent_signals=["danger_now"])  # due in 1 hour
+    clock.advance(minutes=50)
+    with uow_factory() as uow:
+        row = row_of(uow, urgent)
+        due = row.deadline_at
+        assert intake.raise_to_p1(uow, row, reason_code="match.known_material", event_kind="matched")
+        assert row.deadline_at == due  # already earlier: stays
+        assert row.triage_reasons[0]["text"] == "Reported content matches known child sexual abuse material."
+
+
+def test_a_late_match_raises_the_rest_of_the_network(uow_factory):
+    from safe4c.services import hashlist, known_material
+
+    link = "https://tiktok.com/@pemburu.rahasia/video/1"
+    calm = submit(uow_factory, accounts=[PHONE])
+    carrier = submit(uow_factory, accounts=[PHONE, link])
+    run_jobs(uow_factory)  # linked; the match found nothing (the list is empty)
+    with uow_factory() as uow:
+        assert row_of(uow, calm).priority == "P3"
+        assert uow.session.scalar(select(func.count()).select_from(Job).where(Job.kind == "link.recheck")) == 0
+    with uow_factory() as uow:
+        bank = hashlist.create_bank(uow=uow, name="National CSAM list", confirmed=True)
+    with uow_factory() as uow:
+        hashlist.add_entry(uow=uow, bank_id=bank, signal_type="url", value=link)
+    with uow_factory() as uow:
+        figures = known_material.match_report(uow=uow, report_id=row_of(uow, carrier).id)
+    assert figures["raised"] is True and figures["network_raised"] == 1
+    with uow_factory() as uow:
+        assert row_of(uow, carrier).triage_reasons[0]["code"] == "match.known_material"
+        row = row_of(uow, calm)
+        assert row.priority == "P1" and row.triage_reasons[0]["code"] == "link.urgent_cluster"
+        assert events_of(uow, calm)[-1] == "raised"
+

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -12,6 +11,7 @@ from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import Report, ReportEvent
 from safe4c.domain.report import parse_report
 from safe4c.services import hashlist, intake, known_material, platforms
+from safe4c.services.matcher import MatcherFollower
 from safe4c.services.uow import Context, UnitOfWork
 from safe4c.worker import Worker
 
@@ -94,21 +94,53 @@ def test_the_batch_limit_and_a_bad_body_are_422(client, uow_factory, settings):
     assert client.post("/api/v1/match", content=b"{not json", headers=auth(key)).status_code == 422
 
 
-def test_a_hash_confirmed_after_start_up_matches_through_the_api_within_a_second(client, uow_factory):
+def test_a_hash_confirmed_after_start_up_matches_through_the_api_after_a_follower_poll(client, uow_factory):
     key = platform(uow_factory).api_key
     b, _ = bank_with(uow_factory)
     body = {"items": [{"type": "pdq", "value": PDQ}]}
     assert client.post("/api/v1/match", json=body, headers=auth(key)).json()["results"][0]["status"] == "no_match"
     with uow_factory() as uow:
         hashlist.add_entry(uow=uow, bank_id=b, signal_type="pdq", value=PDQ)
-    deadline = time.monotonic() + 3.0  # the follower polls every 200 ms; generous for a loaded machine
-    status = None
-    while time.monotonic() < deadline:
-        status = client.post("/api/v1/match", json=body, headers=auth(key)).json()["results"][0]["status"]
-        if status == "match":
-            break
-        time.sleep(0.05)
-    assert status == "match"
+    MatcherFollower(client.app.state.matcher, uow_factory).poll_once()  # what the app's follower does
+    r = client.post("/api/v1/match", json=body, headers=auth(key)).json()
+    assert r["results"][0]["status"] == "match"
+    assert r["list_version"] == str(client.app.state.matcher.cursor)
+
+
+def test_without_a_start_up_matcher_the_first_request_loads_keeps_and_follows_one(client, uow_factory):
+    key = platform(uow_factory).api_key
+    _, (md5_id,) = bank_with(uow_factory, ("md5", MD5))
+    client.app.state.matcher = None  # as when loading failed at start-up
+    body = {"items": [{"type": "md5", "value": MD5}]}
+    r = client.post("/api/v1/match", json=body, headers=auth(key))
+    assert r.json()["results"][0]["matches"][0]["entry_id"] == md5_id
+    loaded = client.app.state.matcher
+    follower = client.app.state.matcher_follower
+    try:
+        assert loaded is not None and follower.matcher is loaded and follower._thread.is_alive()
+        client.post("/api/v1/match", json=body, headers=auth(key))
+        assert client.app.state.matcher is loaded  # kept, not loaded again
+    finally:
+        follower.stop()
+
+
+def test_a_stale_list_is_served_when_the_database_is_away(client, uow_factory, monkeypatch):
+    key = platform(uow_factory).api_key
+    bank_with(uow_factory, ("md5", MD5))
+    refresh(client, uow_factory)
+    matcher = client.app.state.matcher
+    attempts = []
+
+    def database_away(uow):
+        attempts.append(uow)
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(matcher, "refresh", database_away)
+    matcher.refreshed_at = 0.0  # the follower has fallen far behind
+    r = client.post("/api/v1/match", json={"items": [{"type": "md5", "value": MD5}]}, headers=auth(key))
+    assert attempts  # the request tried to catch up
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "match"
+    assert r.json()["list_version"] == str(matcher.cursor)
 
 
 def test_signals_pages_mirror_the_list(client, uow_factory):

@@ -88,3 +88,39 @@ def test_analyst_cannot_see_compliance_and_a_platform_sees_its_own(client, uow_f
     assert r.json()[0]["median_hours"] == 1.0
     sign_in_new(client, uow_factory, "boss", "admin")
     assert client.get("/staff/compliance").status_code == 200
+
+
+def test_pages_and_the_pdf_say_the_configured_deadlines(engine, settings, clock, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from safe4c.web.app import create_app
+    from safe4c.web.pages.transparency_pdf import render_pdf
+
+    settings = settings.model_copy(update={"takedown_deadline_hours": {"urgent": 6, "standard": 48}})
+    with TestClient(create_app(settings, clock=clock, engine=engine)) as client:
+        uow_factory = client.app.state.uow_factory
+        with uow_factory() as uow:
+            platforms.create_platform(uow=uow, name="TikTok Indonesia")
+        sign_in_new(client, uow_factory)
+        page = client.get("/staff/takedowns", headers={"Accept-Language": "en"})
+        assert "Urgent (6 hours)." in page.text and "4 hours" not in page.text
+        page = client.get("/staff/takedowns", headers={"Accept-Language": "id"})
+        assert "Mendesak (6 jam)." in page.text
+        sign_in_new(client, uow_factory, "regulator1", "regulator")
+        assert client.get("/staff/compliance.pdf").status_code == 200
+    from safe4c.web.pages import transparency_pdf
+
+    drawn: list[str] = []  # the paragraphs the PDF is made of
+
+    def paragraph(text, *args, **kwargs):
+        drawn.append(text)
+        return original(text, *args, **kwargs)
+
+    original = transparency_pdf.Paragraph
+    monkeypatch.setattr(transparency_pdf, "Paragraph", paragraph)
+    for lang, said in (("en", ("6 hours for urgent", "48 hours otherwise")), ("id", ("6 jam untuk", "48 jam untuk"))):
+        drawn.clear()
+        assert render_pdf([], month="2026-01", lang=lang, generated_at=clock.now(),
+                          hours={"urgent": "6", "standard": "48"}).startswith(b"%PDF")
+        note = next(t for t in drawn if said[0] in t)
+        assert said[1] in note and "4 " not in note.replace("524", ""), note

@@ -113,7 +113,7 @@ def test_escalation_needs_a_reason(client, uow_factory):
     assert r.json()["error"]["fields"][0]["field"] == "incident"
 
 
-def test_wrong_missing_or_revoked_key_is_401(client, uow_factory):
+def test_wrong_missing_or_revoked_key_is_401_and_revoked_here_at_once(client, uow_factory):
     p = make_platform(uow_factory)
     for headers in ({}, auth("s4c_wrong"), {"Authorization": "Basic abc"}, auth(p.api_key[:-1] + "x")):
         r = client.post("/api/v1/reports", json=REPORT, headers=headers)
@@ -123,7 +123,8 @@ def test_wrong_missing_or_revoked_key_is_401(client, uow_factory):
     with uow_factory() as uow:
         second = platforms.add_key(uow=uow, platform_name=p.name, label="rotation")
     assert client.get("/api/v1/takedowns", headers=auth(second)).status_code == 200
-    # the key was just used (so remembered for a few seconds): revoking it must still take effect at once
+    # the key was just used (so remembered for a few seconds): revoked by this process, it is refused at once;
+    # another process (the CLI) is heard within platforms.AUTH_CACHE_SECONDS (test_platform_cli.py)
     assert client.get("/api/v1/takedowns", headers=auth(p.api_key)).status_code == 200
     with uow_factory() as uow:
         platforms.revoke_key(uow=uow, prefix=p.api_key[:12])
@@ -202,3 +203,78 @@ def test_openapi_documents_the_platform_api(client):
     components = schema["components"]["schemas"]
     assert {"PlatformReportCreate", "Incident", "ReportedAccount", "ContentItem"} <= set(components)
     assert "PlatformApiKey" in schema["components"]["securitySchemes"]
+
+
+def test_an_external_id_longer_than_its_column_is_a_field_error_not_a_server_error(client, uow_factory):
+    p = make_platform(uow_factory)
+    body = copy.deepcopy(REPORT)
+    body["external_id"] = "x" * 150
+    r = client.post("/api/v1/reports", json=body, headers=auth(p.api_key, **{"Accept-Language": "en"}))
+    assert r.status_code == 422, r.text
+    assert [f["field"] for f in r.json()["error"]["fields"]] == ["external_id"]
+    body["external_id"] = "x" * 100  # the column's size fits
+    assert client.post("/api/v1/reports", json=body, headers=auth(p.api_key)).status_code == 201
+    assert count(uow_factory, PlatformReport) == 1
+
+
+def test_a_replay_answers_the_same_received_at_as_the_first_response(client, uow_factory, clock):
+    p = make_platform(uow_factory)
+    ticking = clock.now
+
+    def now():  # a clock that moves on every reading, as a real one does
+        clock.advance(seconds=1)
+        return ticking()
+
+    clock.now = now
+    headers = auth(p.api_key, **{"Idempotency-Key": "tick"})
+    first = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    again = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["received_at"] == again.json()["received_at"]
+    with uow_factory() as uow:
+        stored = uow.session.scalar(select(Report.received_at).where(Report.public_id == first.json()["id"]))
+    assert first.json()["received_at"] == stored.isoformat()
+
+
+def test_the_shared_report_built_without_validation_is_what_validation_gives():
+    from datetime import datetime, timezone
+
+    from safe4c.domain.platform_report import parse_platform_report, to_report_create
+    from safe4c.domain.report import ReportCreate
+
+    received = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
+    for body, code in ((REPORT, "tiktok"), ({**REPORT, "additional_information": "  ", "victims": []}, None),
+                       ({**REPORT, "reported_accounts": [], "victims": [{"estimated_age_band": "unknown"}]}, "other")):
+        built = to_report_create(parse_platform_report(body), platform_code=code, platform_name="Platform X",
+                                 received_at=received)
+        assert built == ReportCreate.model_validate(built.model_dump()), body
+        assert built.model_dump() == ReportCreate.model_validate(built.model_dump()).model_dump()
+
+
+def test_body_hash_is_the_models_json_so_spacing_and_order_do_not_matter(client, uow_factory):
+    import hashlib
+    import json
+
+    from safe4c.domain.platform_report import parse_platform_report
+
+    p = make_platform(uow_factory)
+    reordered = json.dumps(dict(reversed(list(REPORT.items()))), indent=3)
+    headers = auth(p.api_key, **{"Idempotency-Key": "order", "Content-Type": "application/json"})
+    first = client.post("/api/v1/reports", json=REPORT, headers=headers)
+    again = client.post("/api/v1/reports", content=reordered, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    with uow_factory() as uow:
+        stored = uow.session.scalar(select(PlatformReport.body_hash))
+    raw = parse_platform_report(REPORT).model_dump_json()
+    assert stored == hashlib.sha256(raw.encode()).hexdigest()
+
+
+def test_a_bad_content_hash_says_which_hash_and_how_long(client, uow_factory):
+    p = make_platform(uow_factory)
+    body = copy.deepcopy(REPORT)
+    body["content"][0].update(md5="g" * 32, pdq="f" * 63)
+    r = client.post("/api/v1/reports", json=body, headers=auth(p.api_key, **{"Accept-Language": "en"}))
+    assert r.status_code == 422
+    fields = {f["field"]: f["message"] for f in r.json()["error"]["fields"]}
+    assert fields == {"content.0.md5": "This is not a md5 hash (hexadecimal, 32 characters).",
+                      "content.0.pdq": "This is not a pdq hash (hexadecimal, 64 characters)."}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import func, select
 
 from safe4c.db.tables import Job, Report, ReportEvent
+from safe4c.domain import followup
 
 GOOD = {
     "situations": ["sextortion"],
@@ -36,7 +39,11 @@ def test_report_is_stored_triaged_and_enqueued(client, uow_factory):
         assert "urgent.threat_deadline" in [r["code"] for r in row.triage_reasons]
         assert row.story_sealed is not None and b"transfer" not in row.story_sealed  # encrypted at rest
         assert uow.ctx.sealer.open(row.story_sealed, context="report.story") == GOOD["story"]
-        assert body["followup_code"] not in str(row.followup_hash)
+        # stored only as the keyed hash of the code: not the code, not an unkeyed hash anyone could compute
+        canonical = followup.canonical(body["followup_code"])
+        assert row.followup_hash == followup.code_hash(body["followup_code"], key=uow.ctx.followup_key)
+        assert row.followup_hash != hashlib.sha256(canonical.encode()).hexdigest()
+        assert canonical not in row.followup_hash.upper()
     assert count(uow_factory, ReportEvent) == 0  # its creation is the row's received_at
     with uow_factory() as uow:  # triaged inline: no triage job; only linking into networks (it has a story)
         assert list(uow.session.scalars(select(Job.kind))) == ["report.link"]
@@ -93,3 +100,45 @@ def test_healthz_reports_database(client):
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.json()["database"] == "ok"
+
+
+def chunks(data: bytes, size: int = 8192):
+    """A body sent chunked, without Content-Length: the limit must hold while it is read."""
+    for i in range(0, len(data), size):
+        yield data[i:i + size]
+
+
+def test_oversize_chunked_body_is_413_where_the_framework_reads_the_body(client, uow_factory):
+    body = b'{"code": "' + b"A" * 70_000 + b'"}'
+    r = client.post("/api/v1/public/reports/status", content=chunks(body),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.text
+    assert r.json()["error"] == {"code": "too_large",
+                                 "message": "Yang kamu kirim terlalu besar (paling banyak 65536 byte)."}
+    r = client.post("/api/v1/public/reports", content=chunks(b"{" + b" " * 70_000 + b"}"),
+                    headers={"content-type": "application/json", "accept-language": "en"})
+    assert r.status_code == 413
+    assert r.json()["error"]["message"] == "What you sent is too large (at most 65536 bytes)."
+    assert count(uow_factory, Report) == 0
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_read(client):
+    r = client.post("/api/v1/public/reports/status", content=b"{" + b" " * 70_000 + b"}",
+                    headers={"content-type": "application/json", "accept-language": "en"})
+    assert r.status_code == 413 and r.headers["connection"] == "close"
+    assert r.json() == {"error": {"code": "too_large", "message": "What you sent is too large (at most 65536 bytes)."}}
+
+
+def test_field_errors_from_the_framework_say_what_is_wrong(client):
+    r = client.post("/api/v1/public/reports/status", json={}, headers={"accept-language": "en"})
+    assert r.status_code == 422
+    assert r.json()["error"]["fields"] == [{"field": "code", "message": "This is required."}]
+    r = client.post("/api/v1/public/reports/status", json={"code": "A" * 41}, headers={"accept-language": "en"})
+    assert r.json()["error"]["fields"] == [{"field": "code", "message": "This is too long (at most 40 characters)."}]
+
+
+def test_a_malformed_request_says_so_instead_of_blaming_the_server(client):
+    """A body that cannot be read (a multipart form without a boundary) is a 400 in plain words."""
+    r = client.post("/lapor", content=b"abc", headers={"content-type": "multipart/form-data", "Accept-Language": "en"})
+    assert r.status_code == 400
+    assert "We could not read what you sent" in r.text

@@ -40,17 +40,6 @@ def test_every_escalation_step_is_due_at_its_configured_time():
         deadlines.step_due_at(deadline, 4, intervals=LADDER)
 
 
-def test_level_due_moves_with_the_clock_step_by_step():
-    deadline = T0 + timedelta(hours=4)
-    at = lambda **d: deadline + timedelta(**d)  # noqa: E731
-    assert deadlines.level_due(deadline, at(seconds=-1), intervals=LADDER) == 0
-    assert deadlines.level_due(deadline, at(), intervals=LADDER) == 1
-    assert deadlines.level_due(deadline, at(hours=23, minutes=59), intervals=LADDER) == 1
-    assert deadlines.level_due(deadline, at(hours=24), intervals=LADDER) == 2
-    assert deadlines.level_due(deadline, at(hours=48), intervals=LADDER) == 3
-    assert deadlines.level_due(deadline, at(days=30), intervals=LADDER) == 3
-
-
 def test_the_ladder_is_kepmen_522_and_ends_at_warning_3():
     assert [s.code for s in deadlines.LADDER] == ["warning_1", "warning_2", "warning_3"]
     assert "fine" in deadlines.STEPS_BY_LEVEL[2].title and "blocking" in deadlines.STEPS_BY_LEVEL[3].title
@@ -58,6 +47,15 @@ def test_the_ladder_is_kepmen_522_and_ends_at_warning_3():
     assert step.level == 1 and due == T0
     assert deadlines.next_step(T0, 3, intervals=LADDER) is None
     assert deadlines.is_overdue(T0, T0 + timedelta(seconds=1)) and not deadlines.is_overdue(T0, T0)
+
+
+def test_only_an_order_waiting_on_the_platform_is_overdue():
+    late = T0 + timedelta(seconds=1)
+    assert deadlines.ESCALATING_STATUSES == ("issued", "acknowledged")
+    for status in deadlines.ESCALATING_STATUSES:
+        assert deadlines.is_overdue(T0, late, status=status) and not deadlines.is_overdue(T0, T0, status=status)
+    for status in ("disputed", "removed", "withdrawn"):
+        assert not deadlines.is_overdue(T0, late, status=status)
 
 
 def test_signature_round_trip_and_refusals():

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from safe4c.domain import followup
 
 KEY = b"k" * 32
@@ -23,7 +26,9 @@ def test_hand_copied_codes_still_match():
 def test_hash_depends_on_key_and_hides_code():
     code = followup.new_code()
     assert followup.code_hash(code, key=KEY) != followup.code_hash(code, key=b"other-key")
-    assert followup.canonical(code) not in followup.code_hash(code, key=KEY)
+    digest = followup.code_hash(code, key=KEY)
+    assert digest == hmac.new(KEY, followup.canonical(code).encode(), hashlib.sha256).hexdigest()
+    assert digest != hashlib.sha256(followup.canonical(code).encode()).hexdigest()  # keyed, not a plain hash
 
 
 def test_garbage_is_not_a_code():

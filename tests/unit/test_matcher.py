@@ -113,3 +113,28 @@ def test_signals_in_accounts_finds_links_and_hashes():
     assert should_match(channel="web", accounts=accounts)
     assert not should_match(channel="web", accounts=["@budi_123", "+62 812 3456 7890"])
     assert should_match(channel="platform", accounts=[])
+
+
+def test_the_follower_keeps_polling_after_a_failed_refresh_and_stops_on_its_event():
+    from safe4c.services.matcher import MatcherFollower
+
+    follower = MatcherFollower(Matcher(), uow_factory=None, poll_seconds=0)
+    polls: list[str] = []
+
+    def poll_once():
+        polls.append("poll")
+        if len(polls) == 1:
+            raise ConnectionError("database away")  # logged; the loop goes on
+        if len(polls) == 3:
+            follower._stop.set()
+
+    follower.poll_once = poll_once
+    follower._run()  # in this thread: returns once the stop event is set
+    assert polls == ["poll"] * 3
+
+
+def test_exact_urls_are_keyed_by_their_match_key(matcher):
+    matcher.apply([row(5, "add", 5, "url", "http://example.com/b")])
+    assert [h.entry_id for h in matcher.match([Query("url", "https://example.com/b")])[0].matches] == [5]
+    matcher.apply([row(6, "remove", 5, "url", "http://example.com/b")])
+    assert matcher.match([Query("url", "http://example.com/b")])[0].status == "no_match"

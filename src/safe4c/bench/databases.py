@@ -4,6 +4,7 @@ thrown away afterwards, so the same figures are printed side by side for both.""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from contextlib import contextmanager
@@ -11,12 +12,16 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, text
 
 
-def pg_schema(base_url: str):
+def pg_schema(base_url: str, prefix: str = "bench"):
     """A new schema in the PostgreSQL database at ``base_url``: (admin engine, schema name, URL using it)."""
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception:
+        admin.dispose()
+        raise
     sep = "&" if "?" in base_url else "?"
     return admin, schema, f"{base_url}{sep}options=-csearch_path%3D{schema}"
 
@@ -47,3 +52,4 @@ def bench_databases(database_url: str | None):
     finally:
         if created:
             drop_schema(*created)
+        shutil.rmtree(data_dir, ignore_errors=True)

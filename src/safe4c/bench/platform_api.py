@@ -26,6 +26,7 @@ from ..db.session import make_engine, make_session_factory
 from ..services import platforms, takedowns
 from ..services.uow import Context, UnitOfWork
 from ..worker import Worker
+from .cpu import CpuMeter
 from .databases import bench_databases
 from .loadgen import post_request, run_load
 from .server import running_server
@@ -129,13 +130,7 @@ def bench_webhooks(engine, *, orders: int, workers: int) -> dict:
     return {"deliveries": delivered, "received": receiver.count, "per_second": delivered / seconds if seconds else 0}
 
 
-def _meter(pid, label):
-    try:
-        from .cpu import CpuMeter
-    except ImportError:  # CPU figures need bench/cpu.py (Linux /proc)
-        return None
-    if pid is None:
-        return None
+def _meter(pid, label) -> CpuMeter:
     meter = CpuMeter(pid, postgres=label == "postgresql")
     meter.start()
     return meter
@@ -154,11 +149,11 @@ def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: 
     timed = requests_for(key, 0, reports, seed=2)
     with running_server(database_url=url, data_dir=data_dir, workers=workers,
                         extra_env={"SAFE4C_WORKER_IN_PROCESS": "false"}) as served:
-        port, pid = served if isinstance(served, tuple) else (served, None)  # (port, pid) in newer server.py
+        port, pid = served
         run_load("127.0.0.1", port, warm, total=len(warm), concurrency=concurrency)
         meter = _meter(pid, label)
         result = run_load("127.0.0.1", port, timed, total=len(timed), concurrency=concurrency)
-        server_cpu, db_cpu = meter.stop() if meter else (None, None)
+        server_cpu, db_cpu = meter.stop()
         replay = run_load("127.0.0.1", port, timed[: reports // 5], total=reports // 5, concurrency=concurrency)
     with engine.connect() as conn:
         stored = conn.scalar(select(func.count()).select_from(PlatformReport))

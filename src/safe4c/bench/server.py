@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -23,25 +24,35 @@ def running_server(*, database_url: str, data_dir: str, workers: int, extra_env:
     env = dict(os.environ, SAFE4C_DATABASE_URL=database_url, SAFE4C_DATA_DIR=data_dir,
                SAFE4C_SECRET_KEY="bench-secret", SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE="0",
                **(extra_env or {}))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "safe4c.web.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("benchmark server did not start: " + proc.stderr.read().decode()[-2000:])
-                time.sleep(0.2)
-        yield port, proc.pid
-    finally:
-        proc.terminate()
+    # stderr goes to a file, not a pipe: nobody reads a pipe while the benchmark runs, and a full one would
+    # block the server on its next log line.
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "safe4c.web.app:create_app", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+            env=env, stdout=subprocess.DEVNULL, stderr=errors,
+        )
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("benchmark server did not start: " + _tail(errors)) from None
+                    time.sleep(0.2)
+            yield port, proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _tail(file, size: int = 2000) -> str:
+    file.seek(0, os.SEEK_END)
+    file.seek(max(0, file.tell() - size))
+    return file.read().decode(errors="replace")

@@ -59,7 +59,8 @@ class Cluster(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     size: Mapped[int] = mapped_column(Integer, default=0)
-    merged_into: Mapped[int | None] = mapped_column(Integer)  # set when merged away: old links still lead somewhere
+    # set when merged away: old links still lead somewhere
+    merged_into: Mapped[int | None] = mapped_column(Id, ForeignKey("clusters.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     assigned_at: Mapped[datetime | None]
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import sessionmaker
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # Statement parameters are reports' personal data: keep them out of error text, logs and jobs.last_error.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -18,7 +18,9 @@ from typing import Mapping, Sequence
 
 from .taxonomy import N_
 
-URGENCIES = ("urgent", "standard")
+# An order in these states is waiting on the platform: it can be overdue and it escalates. A disputed order
+# waits on staff (paused); removed and withdrawn orders are closed.
+ESCALATING_STATUSES = ("issued", "acknowledged")
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,6 @@ def next_step(deadline_at: datetime, level: int, *, intervals: Sequence[float]) 
     return step, step_due_at(deadline_at, step.level, intervals=intervals)
 
 
-def level_due(deadline_at: datetime, now: datetime, *, intervals: Sequence[float]) -> int:
-    """How many steps are due by ``now`` (0 before the first): where an unanswered order should stand."""
-    return sum(1 for s in LADDER if step_due_at(deadline_at, s.level, intervals=intervals) <= now)
-
-
-def is_overdue(deadline_at: datetime, now: datetime) -> bool:
-    return now > deadline_at
+def is_overdue(deadline_at: datetime, now: datetime, *, status: str | None = None) -> bool:
+    """Past its deadline and, given a ``status``, still waiting on the platform (ESCALATING_STATUSES)."""
+    return (status is None or status in ESCALATING_STATUSES) and now > deadline_at

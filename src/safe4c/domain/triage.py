@@ -68,6 +68,22 @@ SITUATION_RULES: dict[str, tuple[str, str]] = {
 
 YOUNG_CHILD_BANDS = frozenset({"under_10", "10_12"})
 
+# Reasons that can also be added after intake (a hash-list match, an urgent network): one text each, used by
+# triage and by the raise in services/intake.raise_to_p1.
+KNOWN_MATERIAL = "match.known_material"
+LINKED_TO_URGENT = "link.urgent_cluster"
+PLATFORM_ESCALATED = "platform.escalated"
+RAISE_REASONS: dict[str, str] = {
+    KNOWN_MATERIAL: N_("Reported content matches known child sexual abuse material."),
+    LINKED_TO_URGENT: N_("Linked to a report that is urgent or holds confirmed material."),
+    PLATFORM_ESCALATED: N_("The reporting platform escalated this report as urgent: a child may be in imminent danger."),
+}
+
+
+def p1_reason(code: str) -> Reason:
+    """The P1 reason with this code (``RAISE_REASONS``), as triage writes it."""
+    return Reason(code, RAISE_REASONS[code], "P1")
+
 
 def triage(facts: TriageFacts, *, received_at: datetime, deadline_minutes: Mapping[str, int]) -> Triage:
     reasons: list[Reason] = []
@@ -75,11 +91,11 @@ def triage(facts: TriageFacts, *, received_at: datetime, deadline_minutes: Mappi
         if signal in URGENT_SIGNAL_REASONS:
             reasons.append(Reason(f"urgent.{signal}", URGENT_SIGNAL_REASONS[signal], "P1"))
     if facts.known_material:
-        reasons.append(Reason("match.known_material", N_("Reported content matches known child sexual abuse material."), "P1"))
+        reasons.append(p1_reason(KNOWN_MATERIAL))
     if facts.linked_to_urgent:
-        reasons.append(Reason("link.urgent_cluster", N_("Linked to a report that is urgent or holds confirmed material."), "P1"))
+        reasons.append(p1_reason(LINKED_TO_URGENT))
     if facts.platform_escalation:
-        reasons.append(Reason("platform.escalated", N_("The reporting platform escalated this report as urgent: a child may be in imminent danger."), "P1"))
+        reasons.append(p1_reason(PLATFORM_ESCALATED))
     for code in facts.situations:
         if code in SITUATION_RULES:
             priority, text = SITUATION_RULES[code]

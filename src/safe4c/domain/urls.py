@@ -13,6 +13,11 @@ Rules (pinned by tests in tests/unit/test_urls.py, tests/unit/matching/test_url.
   decoded (RFC 3986 6.2.2); case kept, since servers may treat it as significant;
 - tracking parameters dropped (``utm_*`` and ``TRACKING_PARAMETERS``); the rest sorted by name, repeated names
   keeping their order (``a=1&a=2`` may differ from ``a=2&a=1``); values re-encoded one way (space as ``%20``).
+
+``canonical_url`` keeps the scheme (it is what a person or platform sent). Whether two links name the same
+content is decided in one place, ``url_match_key``: http and https are the same there (sites serve the same
+content on both, and a report rarely says which). The hash list's value keys, the matcher and report linking
+compare URLs by that key.
 """
 
 from __future__ import annotations
@@ -97,6 +102,12 @@ def canonical_url(value: str) -> str:
         path = path.rstrip("/") or "/"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, path, _normalise_query(parts.query), ""))
+
+
+def url_match_key(url: str) -> str:
+    """What two canonical URLs must share to name the same content: the URL with ``http`` folded into
+    ``https``. Takes ``canonical_url`` output (pass anything else through ``canonical_url`` first)."""
+    return "https://" + url[len("http://"):] if url.startswith("http://") else url
 
 
 def normalise_url(value: str | None) -> str | None:

@@ -7,18 +7,17 @@ See docs/matching.md.
 from safe4c.matching.errors import InvalidSignal, MatchingError, UnreadableImage
 from safe4c.matching.hashing import exact_digests, hash_file, hash_image_bytes
 from safe4c.matching.index import BruteForcePdqIndex, Match, PdqIndex
-from safe4c.matching.mih_index import COMPACT, FAST, PRESETS, MultiHashParams, MultiHashPdqIndex
+from safe4c.matching.mih_index import COMPACT, FAST, MultiHashParams, MultiHashPdqIndex
 from safe4c.matching.pdq import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, PdqSignal
 from safe4c.matching.registry import SIGNAL_TYPES, get_signal_type, normalise_signal
 from safe4c.matching.signals import SignalType, SignalValue, build_registry
-from safe4c.matching.url import UrlSignal, normalise_url
+from safe4c.matching.url import UrlSignal
 
 __all__ = [
     "COMPACT",
     "FAST",
     "PDQ_MATCH_DISTANCE",
     "PDQ_MIN_QUALITY",
-    "PRESETS",
     "SIGNAL_TYPES",
     "BruteForcePdqIndex",
     "InvalidSignal",
@@ -38,5 +37,4 @@ __all__ = [
     "hash_file",
     "hash_image_bytes",
     "normalise_signal",
-    "normalise_url",
 ]

@@ -10,7 +10,7 @@ evidence, and errors end up in logs.
 class MatchingError(ValueError):
     """Base class: a value or file the matching library cannot use."""
 
-    code: str = "invalid"
+    code: str
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

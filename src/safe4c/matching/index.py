@@ -4,19 +4,24 @@ reference every fast index is tested against.
 Ids are the caller's int64 identifiers (for example hash-table row ids).
 Internally each added hash gets a *row*; removal only marks the row inactive
 (a mask applied to results), because FAISS multi-index hashing cannot delete
-in place. ``compact()`` rebuilds without inactive rows to give memory back.
+in place. ``compact()`` rebuilds without inactive rows to give memory back; it
+builds the new index outside the lock, so searches go on meanwhile.
 
 ``add`` is an upsert: adding an id that is already active replaces its hash.
 That keeps a matcher that replays hash-table changes (at least once) correct.
 
 Thread safety: every public method takes a readers-writer lock, so searches
 run concurrently with each other and never see a half-applied add or remove.
+``compact()`` holds the write lock only to replay what changed during its
+build and swap the new index in.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+
+import threading
 
 import numpy as np
 
@@ -73,6 +78,7 @@ class PdqIndex(ABC):
     def __init__(self, *, max_distance: int = PDQ_MATCH_DISTANCE) -> None:
         self.max_distance = max_distance
         self._lock = ReadWriteLock()
+        self._compacting = threading.Lock()  # one compaction at a time
         self._row_ids = _GrowingArray(np.int64)
         self._row_active = _GrowingArray(np.bool_)
         self._row_of_id: dict[int, int] = {}
@@ -90,13 +96,7 @@ class PdqIndex(ABC):
         if not len(id_array):
             return
         with self._lock.writing():
-            self._deactivate(id_array)
-            first_row = self._row_ids.size
-            self._append_rows(hash_array)
-            self._row_ids.extend(id_array)
-            self._row_active.extend(np.ones(len(id_array), dtype=np.bool_))
-            for offset, id_ in enumerate(id_array.tolist()):
-                self._row_of_id[id_] = first_row + offset
+            self._insert(id_array, hash_array)
 
     def remove(self, ids: Iterable[int] | np.ndarray) -> int:
         """Stop matching these ids; unknown ids are ignored. Returns how many were active."""
@@ -120,17 +120,29 @@ class PdqIndex(ABC):
             return self._to_matches(limits, distances, rows)
 
     def compact(self) -> None:
-        """Rebuild without removed rows (O(n)); call when many were removed."""
-        with self._lock.writing():
-            keep = np.flatnonzero(self._row_active.view)
-            hashes = self._stored_hashes()[keep]
-            ids = self._row_ids.view[keep]
-            self._reset_rows()
-            self._row_ids, self._row_active = _GrowingArray(np.int64), _GrowingArray(np.bool_)
-            self._append_rows(hashes)
-            self._row_ids.extend(ids)
-            self._row_active.extend(np.ones(len(ids), dtype=np.bool_))
-            self._row_of_id = {id_: row for row, id_ in enumerate(ids.tolist())}
+        """Rebuild without removed rows (O(n)); call when many were removed.
+
+        Searches, adds and removes go on during the build: it reads a snapshot
+        under the read lock, builds a new index with no lock held, then, under
+        a short write lock, replays what changed meanwhile and swaps it in.
+        """
+        with self._compacting:
+            with self._lock.reading():
+                snapshot_rows = self._row_ids.size
+                kept_rows = np.flatnonzero(self._row_active.view)
+                ids = self._row_ids.view[kept_rows].copy()
+                hashes = self._stored_hashes()[kept_rows]
+            fresh = self._empty_for(len(ids))
+            fresh._insert(ids, hashes)  # the slow part; ``fresh`` is not shared yet
+            self._after_build()
+            with self._lock.writing():
+                removed_meanwhile = kept_rows[~self._row_active.view[kept_rows]]
+                fresh._deactivate(self._row_ids.view[removed_meanwhile])
+                later_rows = np.arange(snapshot_rows, self._row_ids.size)
+                later_rows = later_rows[self._row_active.view[later_rows]]
+                if len(later_rows):  # added (or replaced) meanwhile, in order: add is an upsert
+                    fresh._insert(self._row_ids.view[later_rows], self._stored_hashes()[later_rows])
+                self._adopt(fresh)
 
     def __len__(self) -> int:
         return len(self._row_of_id)
@@ -158,10 +170,30 @@ class PdqIndex(ABC):
     @abstractmethod
     def _stored_hashes(self) -> np.ndarray: ...
 
-    @abstractmethod
-    def _reset_rows(self) -> None: ...
+    def _empty_for(self, n_hashes: int) -> PdqIndex:
+        """A new, empty index like this one, for ``n_hashes`` hashes (``compact``)."""
+        return type(self)(max_distance=self.max_distance)
+
+    def _after_build(self) -> None:
+        """Called by ``compact`` between its build and the swap, with no lock held (a seam for tests)."""
+
+    def _adopt(self, fresh: PdqIndex) -> None:
+        """Take over ``fresh``'s rows and storage (under the write lock); the locks stay ours."""
+        for name, value in vars(fresh).items():
+            if name not in ("_lock", "_compacting"):
+                setattr(self, name, value)
 
     # -- helpers -----------------------------------------------------------
+
+    def _insert(self, id_array: np.ndarray, hash_array: np.ndarray) -> None:
+        """``add`` without the lock: the caller holds the write lock or owns the index."""
+        self._deactivate(id_array)
+        first_row = self._row_ids.size
+        self._append_rows(hash_array)
+        self._row_ids.extend(id_array)
+        self._row_active.extend(np.ones(len(id_array), dtype=np.bool_))
+        for offset, id_ in enumerate(id_array.tolist()):
+            self._row_of_id[id_] = first_row + offset
 
     def _deactivate(self, ids: np.ndarray) -> int:
         removed = 0
@@ -212,6 +244,3 @@ class BruteForcePdqIndex(PdqIndex):
 
     def _stored_hashes(self) -> np.ndarray:
         return self._hashes.view.copy()
-
-    def _reset_rows(self) -> None:
-        self._hashes = _GrowingArray(np.uint8, PDQ_BYTES)

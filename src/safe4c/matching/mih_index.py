@@ -47,17 +47,19 @@ class MultiHashParams:
         return self.nhash * (self.nflip + 1) - 1
 
     @staticmethod
-    def for_expected_size(n_hashes: int) -> MultiHashParams:
+    def for_expected_size(n_hashes: int, max_distance: int = PDQ_MATCH_DISTANCE) -> MultiHashParams:
         """FAST pays ~3,000 hash-table probes per query whatever the size;
         COMPACT pays ~270 probes plus N / 65,536 candidates per probe. Measured
-        crossover on random hashes: a few hundred thousand hashes."""
-        return COMPACT if n_hashes < LARGE_LIST else FAST
+        crossover on random hashes: a few hundred thousand hashes. COMPACT is
+        only chosen where it is exact (distance <= 31)."""
+        if n_hashes < LARGE_LIST and COMPACT.is_exact_for(max_distance):
+            return COMPACT
+        return FAST
 
 
 LARGE_LIST = 300_000
 FAST = MultiHashParams(nhash=11, bits_per_hash=23, nflip=2)
 COMPACT = MultiHashParams(nhash=16, bits_per_hash=16, nflip=1)
-PRESETS = {"fast": FAST, "compact": COMPACT}
 
 
 class MultiHashPdqIndex(PdqIndex):
@@ -66,9 +68,17 @@ class MultiHashPdqIndex(PdqIndex):
     Adds are incremental (FAISS appends to its hash tables; no rebuild).
     ``nflip`` is fixed at construction, never changed per search, so
     concurrent searches never race on it.
+
+    Without ``params`` they are chosen for ``expected_size`` hashes
+    (:meth:`MultiHashParams.for_expected_size`) and chosen again for the
+    current size at every ``compact()``; explicit ``params`` are kept.
     """
 
-    def __init__(self, *, max_distance: int = PDQ_MATCH_DISTANCE, params: MultiHashParams = FAST) -> None:
+    def __init__(self, *, max_distance: int = PDQ_MATCH_DISTANCE, params: MultiHashParams | None = None,
+                 expected_size: int = 0) -> None:
+        self.auto_params = params is None
+        if params is None:
+            params = MultiHashParams.for_expected_size(expected_size, max_distance)
         if not params.is_exact_for(max_distance):
             raise ValueError(
                 f"{params} cannot guarantee full recall at distance {max_distance}; "
@@ -98,5 +108,16 @@ class MultiHashPdqIndex(PdqIndex):
 
         return faiss.vector_to_array(self._faiss.storage.xb).reshape(-1, PDQ_BYTES)
 
-    def _reset_rows(self) -> None:
-        self._faiss = self._new_faiss_index()
+    def _empty_for(self, n_hashes: int) -> MultiHashPdqIndex:
+        params = None if self.auto_params else self.params
+        return MultiHashPdqIndex(max_distance=self.max_distance, params=params, expected_size=n_hashes)
+
+    @property
+    def params_outgrown(self) -> bool:
+        """Chosen parameters no longer suit the size: a ``compact()`` would choose others."""
+        if not self.auto_params:
+            return False
+        # Hysteresis: a list hovering around the crossover must not be rebuilt at every change.
+        if self.params == COMPACT:
+            return len(self) >= LARGE_LIST
+        return MultiHashParams.for_expected_size(2 * len(self), self.max_distance) == COMPACT

@@ -41,10 +41,6 @@ class SignalType:
     def normalise(self, value: str) -> str:
         raise NotImplementedError
 
-    def validate(self, value: str) -> str:
-        """Alias of :meth:`normalise`, for call sites that read better so."""
-        return self.normalise(value)
-
     def __repr__(self) -> str:
         return f"<signal type {self.name}>"
 

@@ -4,23 +4,20 @@ same link in a report compare equal. The rules are documented there and in docs/
 
 from __future__ import annotations
 
-from safe4c.domain.urls import TRACKING_PARAMETERS, InvalidUrl, canonical_url, is_tracking_parameter
+from safe4c.domain.urls import InvalidUrl, canonical_url
 from safe4c.matching.errors import InvalidSignal
 from safe4c.matching.signals import SignalType
 
-__all__ = ["UrlSignal", "normalise_url", "is_tracking_parameter", "TRACKING_PARAMETERS"]
-
 
 class UrlSignal(SignalType):
+    """Normalised with ``canonical_url`` (raises :class:`InvalidSignal`; ``domain.urls.normalise_url`` is the
+    lenient one that returns None). Two URLs match when their ``domain.urls.url_match_key`` is equal."""
+
     name = "url"
-    description = "URL, normalised (exact match on the canonical form)"
+    description = "URL, normalised (exact match on the canonical form, http and https alike)"
 
     def normalise(self, value: str) -> str:
-        return normalise_url(value)
-
-
-def normalise_url(value: str) -> str:
-    try:
-        return canonical_url(value)
-    except InvalidUrl as error:
-        raise InvalidSignal(error.code, str(error)) from None
+        try:
+            return canonical_url(value)
+        except InvalidUrl as error:
+            raise InvalidSignal(error.code, str(error)) from None

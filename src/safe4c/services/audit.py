@@ -11,8 +11,10 @@ import json
 
 from datetime import timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from ..db import locks
+from ..db.locks import advisory_xact_lock
 from ..db.tables import AuditEntry
 from .uow import UnitOfWork
 
@@ -29,9 +31,8 @@ def record(uow: UnitOfWork, *, actor_id: int | None, action: str, subject_type: 
            subject_id: str | int | None = None, detail: dict | None = None) -> None:
     """Append to the log inside the caller's transaction. Never put personal data in ``detail``."""
     session = uow.session
-    if session.bind.dialect.name == "postgresql":
-        # One writer at a time extends the chain; the lock ends with the caller's transaction.
-        session.execute(select(func.pg_advisory_xact_lock(4242)))
+    # One writer at a time extends the chain; the lock ends with the caller's transaction.
+    advisory_xact_lock(session, locks.AUDIT)
     last = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     prev_hash = last or GENESIS
     at = uow.now()

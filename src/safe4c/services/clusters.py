@@ -11,22 +11,28 @@ two children with the same description count once. The page says so.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ..db.linking import Cluster, ClusterLink, ClusterMember, CutLink, Decision, LinkIdentifier, Referral, \
-    ReportIdentifier
+from ..db.linking import (
+    Cluster,
+    ClusterLink,
+    ClusterMember,
+    CutLink,
+    Decision,
+    LinkIdentifier,
+    Referral,
+    ReportIdentifier,
+)
 from ..db.platforms import Platform, PlatformReport, TakedownOrder
 from ..db.tables import Report, ReportEvent, StaffUser
-from ..domain import regions
+from ..domain import deadlines
 from ..domain.identifiers.model import PLATFORMS as HANDLE_PLATFORMS
-from . import audit, linking
+from . import audit, linking, platform_detail, queue, takedowns
 from .uow import UnitOfWork
 
-OPEN_ORDER_STATUSES = ("issued", "acknowledged", "disputed")
 # Identifiers that name a platform although the report did not (a Telegram invite is Telegram).
 _KIND_PLATFORM = {"tg_invite": "telegram", "wa_invite": "whatsapp"}
 
@@ -95,15 +101,10 @@ class ClusterView:
     platforms: list[dict] = field(default_factory=list)  # registered platforms, for the takedown form
 
 
-def _region(code: str | None) -> str | None:
-    region = regions.get(code) if code else None
-    return region.name if region else code
+_region = queue.region_name
 
 
-def member_rows(uow: UnitOfWork, cluster_id: int) -> list[Report]:
-    return list(uow.session.scalars(
-        select(Report).join(ClusterMember, ClusterMember.report_id == Report.id)
-        .where(ClusterMember.cluster_id == cluster_id).order_by(Report.received_at, Report.id)))
+member_rows = linking.member_rows
 
 
 def identifiers_of(uow: UnitOfWork, report_ids: list[int]) -> list[tuple[LinkIdentifier, list[int], bool]]:
@@ -142,23 +143,15 @@ def _platform_path(rows: list[Report], idents) -> list[dict]:
     return path
 
 
-def _victims(uow: UnitOfWork, row: Report) -> list[dict]:
-    detail = uow.session.get(PlatformReport, row.id)
+def _victims(uow: UnitOfWork, row: Report, detail: PlatformReport | None) -> list[dict]:
     if detail is None:
-        return []
-    raw = uow.ctx.sealer.open(detail.detail_sealed, context="platform_report.detail")
-    try:
-        victims = json.loads(raw or "{}").get("victims") or []
-    except (ValueError, AttributeError):
         return []
     from ..domain.platform_report import age_band
 
     out = []
-    for v in victims:
-        if not isinstance(v, dict):
-            continue
+    for v in platform_detail.victims(uow, detail):
         band = age_band(v["age"]) if isinstance(v.get("age"), int) else v.get("estimated_age_band")
-        screen = (v.get("screen_name") or v.get("platform_user_id") or "").strip().lstrip("@").casefold() or None
+        screen = str(v.get("screen_name") or v.get("platform_user_id") or "").strip().lstrip("@").casefold() or None
         out.append({"age": band, "gender": None, "province": None,
                     "screen": f"{row.platforms[0] if row.platforms else ''}:{screen}" if screen else None})
     return out
@@ -181,10 +174,13 @@ def estimate_children(profiles: list[dict]) -> int:
 
 
 def child_profiles(uow: UnitOfWork, rows: list[Report]) -> list[dict]:
+    platform_ids = [r.id for r in rows if r.channel == "platform"]
+    details = {d.report_id: d for d in uow.session.scalars(
+        select(PlatformReport).where(PlatformReport.report_id.in_(platform_ids)))} if platform_ids else {}
     profiles = []
     for row in rows:
         if row.channel == "platform":
-            profiles += _victims(uow, row) or [{}]
+            profiles += _victims(uow, row, details.get(row.id)) or [{}]
         else:
             profiles.append({"age": row.age_band if row.age_band != "unknown" else None,
                              "gender": row.gender if row.gender in ("girl", "boy") else None,
@@ -223,9 +219,20 @@ def decisions_of(uow: UnitOfWork, cluster_id: int | None, report_ids: list[int])
     return out
 
 
-def view_cluster(*, uow: UnitOfWork, cluster_id: int, actor_id: int) -> ClusterView:
-    """The whole network, decrypted for the analyst; the view is audited in the same transaction."""
+@dataclass(frozen=True)
+class Moved:
+    """The network asked for was merged into network ``id``."""
+
+    id: int
+
+
+def view_cluster(*, uow: UnitOfWork, cluster_id: int, actor_id: int) -> ClusterView | Moved:
+    """The whole network, decrypted for the analyst; the view is audited in the same transaction. A network
+    merged into another is not shown: ``Moved`` says where it went."""
     cluster = linking.resolve_cluster(uow, cluster_id)
+    if cluster.id != cluster_id:
+        uow.rollback()
+        return Moved(cluster.id)
     rows = member_rows(uow, cluster.id)
     ids = [r.id for r in rows]
     public = {r.id: r.public_id for r in rows}
@@ -253,11 +260,12 @@ def view_cluster(*, uow: UnitOfWork, cluster_id: int, actor_id: int) -> ClusterV
     orders = list(uow.session.scalars(select(TakedownOrder).where(TakedownOrder.report_id.in_(ids))
                                       .order_by(TakedownOrder.issued_at))) if ids else []
     names = dict(uow.session.execute(select(Platform.id, Platform.name)).all())
+    now = uow.now()
     order_views = [{"id": o.public_id, "platform": names.get(o.platform_id, "?"), "status": o.status,
                     "target_type": o.target_type, "target": o.target_value, "urgent": o.urgent,
                     "deadline_at": o.deadline_at, "report": public.get(o.report_id),
-                    "overdue": o.status in ("issued", "acknowledged") and uow.now() > o.deadline_at}
-                   for o in orders if o.status in OPEN_ORDER_STATUSES]
+                    "overdue": deadlines.is_overdue(o.deadline_at, now, status=o.status)}
+                   for o in orders if o.status in takedowns.OPEN_STATUSES]
     decisions = decisions_of(uow, cluster.id, ids)
     referrals = [{"id": r.public_id, "kind": r.kind, "status": r.status, "at": r.created_at, "consent": r.consent,
                   "has_package": r.package_sealed is not None}
@@ -280,7 +288,7 @@ def view_cluster(*, uow: UnitOfWork, cluster_id: int, actor_id: int) -> ClusterV
         children=estimate_children(child_profiles(uow, rows)),
         children_by_child=sum(1 for r in rows if r.reporter_role == "child"),
         identifiers=identifier_views, links=links, cuts=cuts, orders=order_views, decisions=decisions,
-        referrals=referrals, urgency=linking.urgency(uow, cluster.id),
+        referrals=referrals, urgency=linking.urgency(uow, cluster.id, rows),
         platforms=[{"id": i, "name": n} for i, n in sorted(names.items(), key=lambda kv: kv[1])],
     )
     audit.record(uow, actor_id=actor_id, action="cluster.view", subject_type="cluster", subject_id=cluster.id,
@@ -300,11 +308,14 @@ class ClusterRow:
 
 def list_clusters(*, uow: UnitOfWork, min_size: int = 2, limit: int = 100) -> list[ClusterRow]:
     """Networks of at least ``min_size`` reports, most urgent and largest first (codes and counts only)."""
+    # min(priority) only over the members of the networks listed (not singletons, not merged ones)
     top = (select(ClusterMember.cluster_id, func.min(Report.priority).label("top"))
-           .join(Report, Report.id == ClusterMember.report_id).group_by(ClusterMember.cluster_id).subquery())
+           .join(Report, Report.id == ClusterMember.report_id)
+           .join(Cluster, Cluster.id == ClusterMember.cluster_id)
+           .where(Cluster.merged_into.is_(None), Cluster.size >= min_size)
+           .group_by(ClusterMember.cluster_id).subquery())
     query = (select(Cluster, top.c.top, StaffUser.display_name).join(top, top.c.cluster_id == Cluster.id)
              .outerjoin(StaffUser, StaffUser.id == Cluster.assignee_id)
-             .where(Cluster.merged_into.is_(None), Cluster.size >= min_size)
              .order_by(top.c.top.asc().nulls_first(), Cluster.size.desc(), Cluster.id).limit(limit))
     return [ClusterRow(c.id, c.size, c.updated_at, t, n) for c, t, n in uow.session.execute(query)]
 

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..db.platforms import Platform, TakedownOrder
+from ..domain import deadlines
 from ..domain.taxonomy import N_
 from ..errors import FieldError, Invalid
+from . import audit
 from .uow import UnitOfWork
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -93,6 +95,16 @@ def monthly(*, uow: UnitOfWork, month: str, platform_id: int | None = None) -> l
     return [_row(pid, names.get(pid, "?"), month, rows, now) for pid, rows in by_platform.items()]
 
 
+def monthly_for_staff(*, uow: UnitOfWork, month: str | None, actor_id: int, fmt: str) -> tuple[str, list[PlatformMonth]]:
+    """The regulator's view of every platform for ``month`` (default: this month in WIB); the view is audited."""
+    m = parse_month(month, now=uow.now())
+    rows = monthly(uow=uow, month=m)
+    audit.record(uow, actor_id=actor_id, action="compliance.view", subject_type="compliance", subject_id=m,
+                 detail={"format": fmt})
+    uow.commit()
+    return m, rows
+
+
 def _row(platform_id: int, name: str, month: str, orders: list[TakedownOrder], now: datetime) -> PlatformMonth:
     removed = [o for o in orders if o.removed_at is not None]
     hours = [(o.removed_at - o.issued_at).total_seconds() / 3600 for o in removed]
@@ -103,7 +115,7 @@ def _row(platform_id: int, name: str, month: str, orders: list[TakedownOrder], n
         acknowledged=sum(1 for o in orders if o.acknowledged_at is not None), removed=len(removed),
         removed_within_deadline=within, share_within_deadline=(within / len(due)) if due else None,
         median_hours=percentile(hours, 0.5), p90_hours=percentile(hours, 0.9),
-        overdue_now=sum(1 for o in orders if o.status in ("issued", "acknowledged") and now > o.deadline_at),
+        overdue_now=sum(1 for o in orders if deadlines.is_overdue(o.deadline_at, now, status=o.status)),
         escalation_level=max((o.escalation_level for o in orders), default=0),
         disputes=sum(1 for o in orders if o.disputed_at is not None),
         withdrawn=sum(1 for o in orders if o.status == "withdrawn"),

@@ -16,28 +16,24 @@ import hashlib
 import io
 import json
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
 from ..db.linking import Decision, Referral
 from ..db.platforms import Platform, TakedownOrder
 from ..db.tables import AuditEntry, Report, ReportEvent, StaffUser
-from ..domain import regions
-from . import clusters, linking
+from ..domain.identifiers import HASH_KINDS
+from . import clusters, linking, queue
 from .uow import UnitOfWork
 
 FORMAT = "safe4c.evidence/1"
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat() if value else None
 
 
-def _region(code: str | None) -> str | None:
-    region = regions.get(code) if code else None
-    return region.name if region else code
+_region = queue.region_name
 
 
 def canonical(data: dict) -> bytes:
@@ -66,7 +62,7 @@ def build(uow: UnitOfWork, *, package_id: str, report_ids: list[int], cluster_id
         item = {"kind": ident.kind, "platform": ident.platform, "value": value,
                 "reports": [public[h] for h in holders], "links": ident.linking and not cut}
         identifiers.append(item)
-        if ident.kind in linking.HASH_KINDS:
+        if ident.kind in HASH_KINDS:
             hashes.append({"type": ident.kind, "value": value, "reports": item["reports"]})
         elif ident.kind == "url":
             urls.append({"url": value, "reports": item["reports"]})
@@ -135,11 +131,18 @@ def chain_of_custody(uow: UnitOfWork, *, report_public_ids: list[str], cluster_i
 
 def render_pdf(package: dict, *, translate) -> bytes:
     """A readable rendering of the package for a case file; the JSON stays the record."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-    from xml.sax.saxutils import escape
+    from reportlab.platypus import (
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     _ = translate
     styles = getSampleStyleSheet()
@@ -156,10 +159,10 @@ def render_pdf(package: dict, *, translate) -> bytes:
         return t
 
     story = [p(_("Evidence package"), styles["Title"]),
-             p(_("Package %(id)s, created %(at)s by %(name)s", id=package["package_id"], at=package["created_at"],
+             p(_("Package {id}, created {at} by {name}", id=package["package_id"], at=package["created_at"],
                  name=package["created_by"]["name"]), styles["BodyText"]),
-             p(_("Integrity (SHA-256 of the JSON record): %(hash)s", hash=package["integrity"]["sha256"])),
-             p(_("Reason for the referral: %(reason)s", reason=package["reason"])), Spacer(1, 8),
+             p(_("Integrity (SHA-256 of the JSON record): {hash}", hash=package["integrity"]["sha256"])),
+             p(_("Reason for the referral: {reason}", reason=package["reason"])), Spacer(1, 8),
              p(_("Cross-platform path"), styles["Heading2"]),
              p(" → ".join(x["platform"] for x in package["path"]) or "—"),
              p(_("Reports"), styles["Heading2"]),
@@ -169,7 +172,7 @@ def render_pdf(package: dict, *, translate) -> bytes:
                      r["priority"], r["regency"] or r["province"]] for r in package["reports"]])]
     for r in package["reports"]:
         if r["statement"]:
-            story += [p(_("Statement in report %(id)s", id=r["id"][:8]), styles["Heading4"]), p(r["statement"])]
+            story += [p(_("Statement in report {id}", id=r["id"][:8]), styles["Heading4"]), p(r["statement"])]
     story += [p(_("Identifiers"), styles["Heading2"]),
               table([_("Kind"), _("Platform"), _("Value"), _("Reports")],
                     [[i["kind"], i["platform"], i["value"], ", ".join(x[:8] for x in i["reports"])]

@@ -1,8 +1,8 @@
 """The national hash list: banks of entries, enable/disable without deleting, CSV import/export, sync pages.
 
 Every change that makes an entry start or stop matching writes a ``hash_changes`` row in the same
-transaction. Writers first take one lock (a PostgreSQL advisory transaction lock; on SQLite every write
-transaction is already ``BEGIN IMMEDIATE``), so sequence numbers become visible in order: a matcher or a
+transaction. Writers first take one lock (``db.locks.HASHLIST``, a PostgreSQL advisory transaction lock; on
+SQLite every write transaction is already ``BEGIN IMMEDIATE``), so sequence numbers become visible in order: a matcher or a
 platform that has read up to N has seen every change before N. Changes are rare (analysts, imports), so one
 writer at a time costs nothing that matters.
 
@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, insert, select
 
+from ..db import locks
 from ..db.hashlist import HashBank, HashChange, HashEntry
 from ..db.tables import Report
+from ..domain import validation
 from ..domain.taxonomy import N_
+from ..domain.urls import url_match_key
 from ..errors import Conflict, FieldError, Invalid, NotFound
 from ..matching import SIGNAL_TYPES, InvalidSignal, normalise_signal
 from . import audit
@@ -35,7 +38,6 @@ MAX_TAGS = 10
 MAX_LINE_ERRORS = 200  # listed one by one; beyond that only counted
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,39}$")
 _BANK_NAME = re.compile(r"^[\w .&()'/-]{2,100}$", re.UNICODE)
-_LOCK_KEY = 4243  # audit.py uses 4242; always take this one first
 CSV_HEADER = "signal_type,signal_value,tags"
 
 BANK_NOT_FOUND = N_("We could not find this hash bank.")
@@ -60,7 +62,7 @@ SIGNAL_ERROR_MESSAGES = {
 
 def signal_error(code: str, signal_type: str | None = None) -> tuple[str, dict]:
     """(msgid, params) for an error code; translate at the edge."""
-    message = SIGNAL_ERROR_MESSAGES.get(code, SIGNAL_ERROR_MESSAGES["bad_url"])
+    message = SIGNAL_ERROR_MESSAGES.get(code, validation.FALLBACK)
     params = {}
     if code == "wrong_length":
         params = {"signal_type": signal_type, "length": getattr(SIGNAL_TYPES.get(signal_type), "hex_length", "?")}
@@ -68,6 +70,10 @@ def signal_error(code: str, signal_type: str | None = None) -> tuple[str, dict]:
 
 
 def value_key(signal_type: str, value: str) -> str:
+    """The key an entry is stored, deduplicated and looked up by (``value`` in canonical form). URLs go through
+    ``domain.urls.url_match_key``, so http and https links share one key."""
+    if signal_type == "url":
+        value = url_match_key(value)
     return hashlib.sha256(f"{signal_type}:{value}".encode()).hexdigest()
 
 
@@ -81,8 +87,7 @@ def parse_tags(raw: str | Iterable[str] | None) -> list[str]:
 
 
 def _lock(uow: UnitOfWork) -> None:
-    if uow.session.bind.dialect.name == "postgresql":
-        uow.session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+    locks.advisory_xact_lock(uow.session, locks.HASHLIST)
 
 
 def _record_changes(uow: UnitOfWork, entry_ids: list[int], op: str) -> None:
@@ -113,8 +118,7 @@ def create_bank(*, uow: UnitOfWork, name: str, description: str | None = None, c
     if not _BANK_NAME.match(name):
         errors.append(FieldError("name", N_("Use 2 to 100 letters, digits, spaces or . & ( ) ' / -")))
     if description and len(description) > 500:
-        errors.append(FieldError("description", N_("This is too long (at most {max_length} characters)."),
-                                 {"max_length": 500}))
+        errors.append(FieldError("description", validation.MESSAGES["string_too_long"], {"max_length": 500}))
     if errors:
         raise Invalid(errors)
     if uow.session.scalar(select(HashBank.id).where(HashBank.name == name)) is not None:
@@ -130,22 +134,35 @@ def create_bank(*, uow: UnitOfWork, name: str, description: str | None = None, c
     return bank.id
 
 
-def list_banks(*, uow: UnitOfWork) -> list[BankView]:
-    counts = dict(
-        (row.bank_id, (row.total, row.active or 0)) for row in uow.session.execute(
-            select(HashEntry.bank_id, func.count().label("total"),
-                   func.sum(case((HashEntry.enabled.is_(True), 1), else_=0)).label("active"))
-            .group_by(HashEntry.bank_id))
-    )
+def _bank_views(uow: UnitOfWork, bank_id: int | None = None) -> list[BankView]:
+    """Banks with their entry counts, by name; with ``bank_id`` only that bank is read and counted."""
+    banks = select(HashBank).order_by(HashBank.name)
+    counted = (select(HashEntry.bank_id, func.count().label("total"),
+                      func.sum(case((HashEntry.enabled.is_(True), 1), else_=0)).label("active"))
+               .group_by(HashEntry.bank_id))
+    if bank_id is not None:
+        banks, counted = banks.where(HashBank.id == bank_id), counted.where(HashEntry.bank_id == bank_id)
+    counts = {row.bank_id: (row.total, row.active or 0) for row in uow.session.execute(counted)}
     return [BankView(b.id, b.name, b.description, b.confirmed, b.enabled, *counts.get(b.id, (0, 0)), b.created_at)
-            for b in uow.session.scalars(select(HashBank).order_by(HashBank.name))]
+            for b in uow.session.scalars(banks)]
+
+
+def list_banks(*, uow: UnitOfWork) -> list[BankView]:
+    return _bank_views(uow)
 
 
 def get_bank(*, uow: UnitOfWork, bank_id: int) -> BankView:
-    for bank in list_banks(uow=uow):
-        if bank.id == bank_id:
-            return bank
-    raise NotFound(BANK_NOT_FOUND)
+    """One bank with its counts (only its own entries are counted)."""
+    found = _bank_views(uow, bank_id)
+    if not found:
+        raise NotFound(BANK_NOT_FOUND)
+    return found[0]
+
+
+def enabled_bank_choices(*, uow: UnitOfWork) -> list:
+    """Rows with ``id`` and ``name`` of the enabled banks, by name: for pickers, which need no counts."""
+    return list(uow.session.execute(
+        select(HashBank.id, HashBank.name).where(HashBank.enabled.is_(True)).order_by(HashBank.name)))
 
 
 def bank_id_by_name(*, uow: UnitOfWork, name: str) -> int:
@@ -156,7 +173,9 @@ def bank_id_by_name(*, uow: UnitOfWork, name: str) -> int:
 
 
 def _bank(uow: UnitOfWork, bank_id: int) -> HashBank:
-    bank = uow.session.get(HashBank, bank_id)
+    """The bank as the database has it now: writers call this after ``_lock``, and an object the session
+    loaded earlier (a page that showed the bank first) must not answer with what it read before the lock."""
+    bank = uow.session.get(HashBank, bank_id, populate_existing=True)
     if bank is None:
         raise NotFound(BANK_NOT_FOUND)
     return bank
@@ -186,9 +205,16 @@ class AddResult:
     created: bool
 
 
-def _check_classification(classification: str) -> None:
+def _classification_error(classification: str) -> FieldError | None:
     if classification not in CLASSIFICATIONS:
-        raise Invalid([FieldError("classification", N_("This choice is not one of the allowed options."))])
+        return FieldError("classification", validation.MESSAGES["literal_error"])
+    return None
+
+
+def _check_classification(classification: str) -> None:
+    error = _classification_error(classification)
+    if error:
+        raise Invalid([error])
 
 
 def add_entry(*, uow: UnitOfWork, bank_id: int, signal_type: str, value: str, classification: str = "csam",
@@ -206,8 +232,8 @@ def add_entry(*, uow: UnitOfWork, bank_id: int, signal_type: str, value: str, cl
         tag_list = parse_tags(tags)
     except ValueError:
         errors.append(FieldError("tags", SIGNAL_ERROR_MESSAGES["bad_tags"]))
-    if classification not in CLASSIFICATIONS:
-        errors.append(FieldError("classification", N_("This choice is not one of the allowed options.")))
+    if error := _classification_error(classification):
+        errors.append(error)
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     report_row_id = None
@@ -461,13 +487,17 @@ def sync_page(*, uow: UnitOfWork, cursor: int = 0, limit: int = 1000) -> SyncPag
     return SyncPage(additions, removals, rows[-1][0] if rows else cursor, has_more)
 
 
-def active_entries(uow: UnitOfWork):
-    """Every entry that matches now (entry and bank enabled), for a matcher's first load."""
+def active_entries(uow: UnitOfWork, *, only: tuple[str, str] | None = None):
+    """Every entry that matches now (entry and bank enabled), for a matcher's first load; with
+    ``only=(type, canonical value)`` just the entries of that value (found by its value key)."""
+    where = [HashEntry.enabled.is_(True), HashBank.enabled.is_(True)]
+    if only is not None:
+        where += [HashEntry.value_key == value_key(*only), HashEntry.signal_type == only[0]]
     return uow.session.execute(
         select(HashEntry.id, HashEntry.signal_type, HashEntry.value, HashEntry.bank_id, HashBank.name,
                HashBank.confirmed, HashEntry.classification)
         .join(HashBank, HashBank.id == HashEntry.bank_id)
-        .where(HashEntry.enabled.is_(True), HashBank.enabled.is_(True))
+        .where(*where)
         .order_by(HashEntry.id)
     ).yield_per(10000)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from ..db.tables import Report, ReportEvent
 from ..domain import followup
 from ..domain.report import ReportCreate
-from ..domain.triage import TriageFacts, triage
+from ..domain.triage import (
+    KNOWN_MATERIAL,
+    LINKED_TO_URGENT,
+    TriageFacts,
+    p1_reason,
+    triage,
+)
 from ..errors import Conflict, NotFound
-from . import jobs, known_material
+from . import jobs, known_material, linking
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -31,6 +38,7 @@ class Receipt:
     followup_code: str  # shown to the reporter once, never stored
     priority: str | None
     situations: tuple[str, ...]
+    received_at: object = None  # a datetime: the stored reports.received_at (the platform API answers with it)
 
 
 # A Core statement on the table (not the ORM entity) with parameters passed apart: compiled once, cached,
@@ -47,8 +55,8 @@ def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, langua
                   submission_key: str | None = None) -> Receipt:
     """Store a report. With a ``submission_key`` (the form's one-time id), sending it again is refused with
     ``AlreadyReceived`` rather than stored twice."""
-    if submission_key and uow.session.scalar(select(Report.id).where(Report.submission_key == submission_key)):
-        raise AlreadyReceived()
+    # No look-up first: the unique constraint on submission_key refuses the second copy (one statement fewer
+    # on the hot path), and the IntegrityError below tells the two cases apart.
     try:
         _, receipt = stage_report(uow=uow, report=report, channel=channel, language=language,
                                   submission_key=submission_key)
@@ -56,7 +64,7 @@ def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, langua
     except IntegrityError:
         uow.rollback()
         if submission_key and uow.session.scalar(select(Report.id).where(Report.submission_key == submission_key)):
-            raise AlreadyReceived() from None  # the same form sent twice at once
+            raise AlreadyReceived() from None  # the same form sent again (or twice at once)
         raise
     return receipt
 
@@ -97,12 +105,13 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
     if uow.settings.match_at_intake and known_material.should_match(channel=channel, accounts=report.accounts):
         # Matching needs the in-memory hash list: a job keeps it off the hot path (services/known_material.py).
         work.append((known_material.JOB, {"report_id": report_id}))
-    if channel == "platform" or report.accounts or report.story:
+    if linking.should_link(channel=channel, accounts=report.accounts, story=report.story):
         # Linking into networks reads the identifiers in the accounts, the story and a platform's content
         # (services/linking.py, job "report.link"); same transaction, off the hot path.
-        work.append(("report.link", {"report_id": report_id}))
+        work.append((linking.JOB, {"report_id": report_id}))
     jobs.enqueue_many(uow, work)  # one statement, however many jobs
-    return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]))
+    return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]),
+                              now)
 
 
 def facts_of(row: Report | ReportCreate) -> TriageFacts:
@@ -111,6 +120,69 @@ def facts_of(row: Report | ReportCreate) -> TriageFacts:
         situations=tuple(row.situations), urgent_signals=tuple(row.urgent_signals), age_band=row.age_band,
         disability=row.disability, reporter_role=row.reporter_role, has_identifiers=bool(row.accounts),
     )
+
+
+def facts_for_row(uow: UnitOfWork, row: Report) -> TriageFacts:
+    """``facts_of`` a stored report plus what is kept beside it: a platform's "escalate to urgent" flag
+    (stored with the platform's detail). Every later triage of a stored row starts here."""
+    facts = facts_of(row)
+    if row.channel == "platform":
+        from ..db.platforms import PlatformReport
+
+        escalated = uow.session.scalar(
+            select(PlatformReport.escalate_to_urgent).where(PlatformReport.report_id == row.id))
+        facts = replace(facts, platform_escalation=bool(escalated))
+    return facts
+
+
+# The fact that stands for each reason a report can be raised for after intake.
+_RAISE_FACTS = {KNOWN_MATERIAL: "known_material", LINKED_TO_URGENT: "linked_to_urgent"}
+
+
+def raise_to_p1(uow: UnitOfWork, row: Report, *, reason_code: str, event_kind: str, note: str | None = None) -> bool:
+    """Raise a stored report to P1 for something learnt after intake (``match.known_material``: a hash-list
+    match; ``link.urgent_cluster``: an urgent network), with a report event ``event_kind`` (``note`` sealed).
+    Returns False, changing nothing, when the report already has this reason. The caller audits and commits.
+
+    The one deadline rule: the first action is due at the earlier of the deadline the report already had and
+    the P1 time from *now*. What makes a report urgent may be learnt hours after it arrived; the analyst
+    still gets the P1 time to act on it, and a deadline that was already earlier stays.
+    A report not triaged yet is triaged now with every fact (its platform's escalation included)."""
+    reasons = list(row.triage_reasons or [])
+    if any(r.get("code") == reason_code for r in reasons):
+        return False
+    now = uow.now()
+    first_action = now + timedelta(minutes=uow.settings.triage_deadline_minutes["P1"])
+    if row.priority is None:
+        facts = facts_for_row(uow, row)
+        current = triage(facts, received_at=row.received_at,
+                         deadline_minutes=uow.settings.triage_deadline_minutes).deadline_at
+        for name, value in triage_values(replace(facts, **{_RAISE_FACTS[reason_code]: True}),
+                                         received_at=row.received_at, uow=uow).items():
+            setattr(row, name, value)
+        row.deadline_at = min(current, first_action)
+    else:
+        reason = p1_reason(reason_code)
+        row.triage_reasons = [{"code": reason.code, "text": reason.text, "priority": reason.priority}, *reasons]
+        row.priority = "P1"
+        row.deadline_at = min(row.deadline_at, first_action) if row.deadline_at else first_action
+    row.updated_at = now
+    uow.session.add(ReportEvent(report_id=row.id, at=now, kind=event_kind,
+                                note_sealed=uow.ctx.sealer.seal(note, context="report.note") if note else None))
+    return True
+
+
+def retriage(uow: UnitOfWork, row: Report, *, dropped_code: str, event_kind: str, note: str | None = None) -> bool:
+    """Undo a raise: drop the reason ``dropped_code`` and triage the report again on its own facts (priority,
+    reasons and deadline as at intake), with a report event. False when it does not have the reason."""
+    if not any(r.get("code") == dropped_code for r in row.triage_reasons or ()):
+        return False
+    for name, value in triage_values(facts_for_row(uow, row), received_at=row.received_at, uow=uow).items():
+        setattr(row, name, value)
+    row.updated_at = uow.now()
+    uow.session.add(ReportEvent(report_id=row.id, at=row.updated_at, kind=event_kind,
+                                note_sealed=uow.ctx.sealer.seal(note, context="report.note") if note else None))
+    return True
 
 
 def triage_values(facts: TriageFacts, *, received_at, uow: UnitOfWork) -> dict:
@@ -129,14 +201,7 @@ def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
     if row is None:
         raise NotFound()
     if row.priority is None:
-        facts = facts_of(row)
-        if row.channel == "platform":  # the platform's "escalate to urgent" flag is kept with its detail
-            from ..db.platforms import PlatformReport
-
-            escalated = uow.session.scalar(
-                select(PlatformReport.escalate_to_urgent).where(PlatformReport.report_id == row.id))
-            facts = replace(facts, platform_escalation=bool(escalated))
-        for name, value in triage_values(facts, received_at=row.received_at, uow=uow).items():
+        for name, value in triage_values(facts_for_row(uow, row), received_at=row.received_at, uow=uow).items():
             setattr(row, name, value)
         uow.session.add(ReportEvent(report_id=row.id, at=uow.now(), kind="triaged"))
         uow.commit()
@@ -147,7 +212,6 @@ class PublicStatus:
     status: str
     received_at: object
     updated_at: object
-    situations: tuple[str, ...]
 
 
 def status_for_code(*, uow: UnitOfWork, code: str) -> PublicStatus:
@@ -158,4 +222,4 @@ def status_for_code(*, uow: UnitOfWork, code: str) -> PublicStatus:
         row = uow.session.execute(select(Report).where(Report.followup_hash == digest)).scalar_one_or_none()
     if row is None:
         raise NotFound("We could not find a report with this code. Check the code and try again.")
-    return PublicStatus(row.status, row.received_at, row.updated_at, tuple(row.situations))
+    return PublicStatus(row.status, row.received_at, row.updated_at)

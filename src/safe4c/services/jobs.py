@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import StatementError
 
 from ..db.tables import Job, WorkerHeartbeat
 from .uow import UnitOfWork
@@ -55,6 +56,21 @@ def claim(*, uow: UnitOfWork, worker_id: str, limit: int = 20) -> list[Job]:
     return jobs
 
 
+def renew(*, uow: UnitOfWork, job_id: int, worker_id: str) -> bool:
+    """Extend this worker's lease just before running the job; False when the lease was lost to another worker.
+
+    A claim leases a batch at once and the batch runs one job after another, so a later job's lease could
+    otherwise expire while earlier (slow) jobs run, and another worker would run it too.
+    """
+    renewed = uow.session.execute(
+        update(Job).where(Job.id == job_id, Job.locked_by == worker_id, Job.done_at.is_(None),
+                          Job.failed_at.is_(None))
+        .values(locked_until=uow.now() + LEASE)
+    ).rowcount
+    uow.commit()
+    return renewed == 1
+
+
 def complete(*, uow: UnitOfWork, job_id: int, worker_id: str) -> None:
     uow.session.execute(
         update(Job).where(Job.id == job_id, Job.locked_by == worker_id)
@@ -75,6 +91,18 @@ def fail(*, uow: UnitOfWork, job_id: int, worker_id: str, error: str) -> None:
     else:
         job.run_after = now + timedelta(seconds=min(2 ** job.attempts, 3600))
     uow.commit()
+
+
+def error_summary(exc: BaseException) -> str:
+    """What jobs.last_error keeps of a failure: the type and a short message, never a report's data.
+
+    A database error's text can quote the values it was given (PostgreSQL's "Key (x)=(...) already exists"),
+    so for those only the types are kept.
+    """
+    if isinstance(exc, StatementError):
+        orig = getattr(exc, "orig", None)
+        return type(exc).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
 def heartbeat(*, uow: UnitOfWork, worker_id: str) -> None:

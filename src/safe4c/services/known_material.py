@@ -7,37 +7,37 @@ the hot path stays one INSERT plus, at most, one job row. The job:
    for platform reports the content items' hashes and URLs;
 2. matches them with this process's matcher (``matcher.shared_matcher``, refreshed first);
 3. on a match in an enabled **confirmed** bank, raises the report to P1 with the reason
-   ``match.known_material`` and writes a ``matched`` report event and an audit entry;
+   ``match.known_material`` (``intake.raise_to_p1``: a ``matched`` report event) and an audit entry, then,
+   under the linking lock, the rest of its network (``linking.raise_if_urgent``): a match that arrives after
+   the report was linked still makes its network urgent;
 4. when ``SAFE4C_MATCH_TAKEDOWN_AT_INTAKE`` is on, issues an urgent takedown order (category csam) through
    ``services/takedowns.py`` to the platform that hosts the content: the reporting platform for a platform
    report, the platform registered for the link's host for a public report.
 
-Idempotent: a report that already has the reason is not raised again, and an order for the same report,
-platform and target is not issued twice.
+Idempotent: a report that already has the reason is not raised again, and no order is issued while an
+open one exists for the same platform and target (``takedown_guard.open_order_exists``).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from ..db.platforms import Platform, PlatformReport, TakedownOrder
-from ..db.tables import Report, ReportEvent
+from ..db.platforms import Platform, PlatformReport
+from ..db.tables import Report
+from ..domain.identifiers import HASH_KINDS
 from ..domain.identifiers.hashes import find_hashes
 from ..domain.identifiers.urls import find_urls
-from ..domain.triage import TriageFacts, triage
+from ..domain.triage import KNOWN_MATERIAL
 from ..errors import NotFound
 from ..matching import InvalidSignal, normalise_signal
-from . import audit, intake
+from . import audit, intake, platform_detail, takedown_guard
 from .matcher import Hit, Query, shared_matcher
 from .uow import UnitOfWork
 
 JOB = "report.match"
-REASON_CODE = "match.known_material"
+REASON_CODE = KNOWN_MATERIAL
 
 # The canonical hosts (domain/urls.py CANONICAL_HOSTS) of the platforms in the taxonomy.
 PLATFORM_OF_HOST = {
@@ -69,23 +69,21 @@ def signals_in_accounts(accounts) -> list[tuple[str, str]]:
 
 
 def should_match(*, channel: str, accounts) -> bool:
-    """Intake's question: is a ``report.match`` job worth writing? Platform reports carry content hashes."""
-    return channel == "platform" or bool(signals_in_accounts(accounts))
-
-
-def _content_items(uow: UnitOfWork, detail: PlatformReport) -> list[dict]:
-    raw = uow.ctx.sealer.open(detail.detail_sealed, context="platform_report.detail")
-    try:
-        return list(json.loads(raw or "{}").get("content") or [])
-    except (ValueError, AttributeError):
-        return []
+    """Intake's question: is a ``report.match`` job worth writing? Platform reports carry content hashes.
+    Cheap: the first link or hash found is enough; the job canonicalises them (``signals_in_accounts``)."""
+    if channel == "platform":
+        return True
+    for text in accounts or ():
+        if isinstance(text, str) and (find_urls(text) or find_hashes(text)):
+            return True
+    return False
 
 
 def _gather(uow: UnitOfWork, row: Report, detail: PlatformReport | None):
     """[(signal_type, value, url of the content item or None)] and the content items."""
     signals = [(t, v, v if t == "url" else None) for t, v in signals_in_accounts(row.accounts)]
     if detail is not None:
-        for item in _content_items(uow, detail):
+        for item in platform_detail.content_items(uow, detail):
             url = None
             if item.get("url"):
                 try:
@@ -93,7 +91,7 @@ def _gather(uow: UnitOfWork, row: Report, detail: PlatformReport | None):
                     signals.append(("url", url, url))
                 except InvalidSignal:
                     pass
-            for kind in ("md5", "sha1", "sha256", "pdq"):
+            for kind in HASH_KINDS:
                 if item.get(kind):
                     signals.append((kind, item[kind], url))
     seen, unique = set(), []
@@ -105,27 +103,10 @@ def _gather(uow: UnitOfWork, row: Report, detail: PlatformReport | None):
 
 
 def _raise_priority(uow: UnitOfWork, row: Report, hits: list[tuple[str, Hit]]) -> bool:
-    reasons = list(row.triage_reasons or [])
-    if any(r.get("code") == REASON_CODE for r in reasons):
-        return False
-    now = uow.now()
-    if row.priority is None:  # not triaged yet: triage now, with the match as one of the facts
-        facts = replace(intake.facts_of(row), known_material=True)
-        for name, value in intake.triage_values(facts, received_at=row.received_at, uow=uow).items():
-            setattr(row, name, value)
-    else:
-        reason = next(r for r in triage(TriageFacts(situations=(), known_material=True), received_at=now,
-                                         deadline_minutes=uow.settings.triage_deadline_minutes).reasons
-                      if r.code == REASON_CODE)
-        first_action = row.received_at + timedelta(minutes=uow.settings.triage_deadline_minutes["P1"])
-        row.triage_reasons = [{"code": reason.code, "text": reason.text, "priority": reason.priority}, *reasons]
-        row.priority = "P1"
-        row.deadline_at = min(row.deadline_at, first_action) if row.deadline_at else first_action
-    row.updated_at = now
     # The note names banks and entries only: a value may be a link that identifies someone.
     note = "\n".join(sorted({f"{t} · {h.bank} · #{h.entry_id} · d={h.distance}" for t, h in hits}))
-    uow.session.add(ReportEvent(report_id=row.id, at=now, kind="matched",
-                                note_sealed=uow.ctx.sealer.seal(note, context="report.note")))
+    if not intake.raise_to_p1(uow, row, reason_code=REASON_CODE, event_kind="matched", note=note):
+        return False
     audit.record(uow, actor_id=None, action="report.match", subject_type="report", subject_id=row.public_id,
                  detail={"entries": sorted({h.entry_id for _, h in hits})})
     return True
@@ -158,10 +139,7 @@ def _issue_takedowns(uow: UnitOfWork, row: Report, targets) -> int:
 
     issued = 0
     for platform_id, target_type, value, hash_type in targets:
-        exists = uow.session.scalar(select(TakedownOrder.id).where(
-            TakedownOrder.report_id == row.id, TakedownOrder.platform_id == platform_id,
-            TakedownOrder.target_type == target_type, TakedownOrder.target_value == value).limit(1))
-        if exists is not None:
+        if takedown_guard.open_order_exists(uow, platform_id, target_type, value):
             continue
         takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
             platform_id=platform_id, target_type=target_type, target_value=value, category="csam", urgent=True,
@@ -184,11 +162,18 @@ def match_report(*, uow: UnitOfWork, report_id: int) -> dict:
     if not confirmed:
         uow.rollback()
         return {"signals": len(signals), "confirmed": 0, "raised": False, "takedowns": 0}
+    from . import linking
+
+    linking.lock(uow)  # before the audit lock; the network is raised in the same transaction
     raised = _raise_priority(uow, row, [(s[0], h) for s, h in confirmed])
+    network = 0
+    if raised:
+        cluster_id = linking.cluster_of(uow, report_id)
+        network = len(linking.raise_if_urgent(uow, cluster_id)) if cluster_id else 0
     uow.commit()
     issued = 0
     if uow.settings.match_takedown_at_intake:
         matched = [s for s, _ in confirmed]
         issued = _issue_takedowns(uow, row, _takedown_targets(uow, detail, matched))
     return {"signals": len(signals), "confirmed": len({h.entry_id for _, h in confirmed}), "raised": raised,
-            "takedowns": issued}
+            "network_raised": network, "takedowns": issued}

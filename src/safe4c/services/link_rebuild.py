@@ -15,8 +15,8 @@ linked the same reports one by one in arrival order (report id), with the same c
    (report, first earlier report holding the identifier, identifier): exactly the incremental job's anchor.
 3. **keep cluster ids**: an existing cluster keeps its id for the new network holding most of its
    members (the largest existing cluster first, as in a merge); an existing cluster left without a network
-   is marked ``merged_into`` it (size 0; its decisions, referrals and assignee move over, as in
-   ``linking._merge``); networks without an id get new clusters. On a database the incremental path kept,
+   is marked ``merged_into`` it (size 0; its decisions, referrals and assignee move over:
+   ``linking.fold_clusters``, as in a merge); networks without an id get new clusters. On a database the incremental path kept,
    nothing changes.
 4. **write** in bulk: new clusters, sizes, new members (PostgreSQL ``COPY``, SQLite ``executemany``),
    members that moved, and ``cluster_links`` replaced (deleted and copied in again; ``created_at`` is the
@@ -24,8 +24,8 @@ linked the same reports one by one in arrival order (report id), with the same c
 5. **events and urgency**: a ``linked`` event (cluster and kinds, never a value) for each report that joined
    a network for the first time with at least one link; every open report of an urgent network is raised
    with ``linking.raise_report`` (the very same code as the job: reason ``link.urgent_cluster``, a
-   ``raised`` event, an audit entry ``report.raise``). Priorities are never lowered. A ``link.recheck`` is
-   enqueued for a newly linked report whose hash-list match has not run. One audit entry ``link.rebuild``
+   ``raised`` event, an audit entry ``report.raise``). Priorities are never lowered. (A hash-list match that
+   runs later raises the network from the match job.) One audit entry ``link.rebuild``
    (counts only) stands for the per-report ``report.link`` entries of the job.
 
 It takes the linking lock (PostgreSQL advisory lock 4244) for the whole transaction, so ``report.link``
@@ -41,26 +41,24 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import groupby
 from operator import itemgetter
 
 from sqlalchemy import Text, bindparam, cast, delete, func, or_, select, update
 
-from ..db.hashlist import HashBank, HashEntry
 from ..db.linking import (
     Cluster,
     ClusterLink,
     ClusterMember,
     Decision,
     LinkIdentifier,
-    Referral,
     ReportIdentifier,
 )
 from ..db.platforms import PlatformReport
-from ..db.tables import Job, Report, ReportEvent
+from ..db.tables import Report, ReportEvent
 from ..domain.linker import Linker
-from . import audit, jobs, linking
+from ..domain.triage import KNOWN_MATERIAL
+from . import audit, linking
 from .uow import UnitOfWork
 
 DEFAULT_BATCH = 20_000
@@ -126,7 +124,7 @@ def _stream(conn, stmt, batch_size: int) -> Iterator[tuple]:
 def _rebuild(uow: UnitOfWork, batch_size: int) -> RebuildResult:
     result = RebuildResult()
     timer = _Timer(result)
-    linking._lock(uow)
+    linking.lock(uow)
     session = uow.session
     now = uow.now()
 
@@ -238,18 +236,20 @@ def _extract_missing(uow: UnitOfWork, batch_size: int, result: RebuildResult) ->
     at = _db_value(conn, LinkIdentifier.__table__.c.first_seen_at, uow.now())
     open_ = uow.ctx.sealer.open
     for chunk in _chunks(todo, batch_size):
-        want = set(chunk)
-        rows = [r for r in session.scalars(select(Report).where(Report.id.between(chunk[0], chunk[-1]))
-                                           .order_by(Report.id)) if r.id in want]
-        if any(r.channel == "platform" for r in rows):  # into the identity map: collect() gets them from it
-            session.scalars(select(PlatformReport).where(PlatformReport.report_id.between(chunk[0], chunk[-1]))).all()
+        rows = []
+        for part in _chunks(chunk, _IN_CHUNK):  # only the reports to extract, never a whole id range
+            rows += session.scalars(select(Report).where(Report.id.in_(list(part))))
+        rows.sort(key=lambda r: r.id)
+        platform_ids = [r.id for r in rows if r.channel == "platform"]
+        for part in _chunks(platform_ids, _IN_CHUNK):  # into the identity map: collect() gets them from it
+            session.scalars(select(PlatformReport).where(PlatformReport.report_id.in_(part))).all()
         found_of: list[tuple[int, list]] = []
         digests: dict[str, tuple[str, object]] = {}
         for row in rows:
             story = open_(row.story_sealed, context="report.story")
             if not linking.should_link(channel=row.channel, accounts=row.accounts, story=story):
                 continue
-            found = linking.collect(uow, row)
+            found = linking.collect(uow, row, story=story)
             found_of.append((row.id, found))
             for identifier, _ in found:
                 if identifier.key not in digests:
@@ -440,14 +440,7 @@ def _retire(uow: UnitOfWork, retired: dict[int, int], now) -> None:
     """An existing cluster whose members are now in another network: it points there (as after a merge)."""
     session = uow.session
     for old, keep_id in retired.items():
-        other = session.get(Cluster, old)
-        keep = session.get(Cluster, keep_id)
-        session.execute(update(Decision).where(Decision.cluster_id == old).values(cluster_id=keep_id))
-        session.execute(update(Referral).where(Referral.cluster_id == old).values(cluster_id=keep_id))
-        session.execute(update(Cluster).where(Cluster.merged_into == old).values(merged_into=keep_id))
-        if keep.assignee_id is None and other.assignee_id is not None:
-            keep.assignee_id, keep.assigned_at = other.assignee_id, other.assigned_at
-        other.merged_into, other.size, other.assignee_id, other.updated_at = keep_id, 0, None, now
+        linking.fold_clusters(uow, session.get(Cluster, keep_id), [session.get(Cluster, old)], now)
     session.flush()
 
 
@@ -457,11 +450,10 @@ def _linked_events(uow: UnitOfWork, now, members: array, roots: array, old_of: a
                    cluster_of_root: dict[int, int], link_r: array, link_k: array, kinds: list[str],
                    result: RebuildResult) -> None:
     """A ``linked`` event for each report that joined a network for the first time by at least one link
-    (what the job writes), and a ``link.recheck`` for those whose hash-list match is still pending."""
+    (what the job writes)."""
     conn = uow.session.connection()
     seal = uow.ctx.sealer.seal
     at = _db_value(conn, ReportEvent.__table__.c.at, now)
-    pending = _pending_match(uow)
 
     def rows():
         for r, group in groupby(zip(link_r, link_k), key=itemgetter(0)):
@@ -472,19 +464,6 @@ def _linked_events(uow: UnitOfWork, now, members: array, roots: array, old_of: a
             yield members[r], at, "linked", seal(note, context="report.note")
 
     result.linked_events = bulk_insert(conn, ReportEvent.__table__, ["report_id", "at", "kind", "note_sealed"], rows())
-    # as the job: every report newly linked whose match is pending is looked at again later
-    rechecks = [rid for rid, old in zip(members, old_of) if not old and rid in pending] if pending else []
-    if rechecks:
-        jobs.enqueue_many(uow, [(linking.RECHECK_JOB, {"report_id": rid}) for rid in rechecks],
-                          delay=timedelta(seconds=uow.settings.link_recheck_seconds))
-
-
-def _pending_match(uow: UnitOfWork) -> set[int]:
-    from .known_material import JOB as MATCH_JOB
-
-    payloads = uow.session.scalars(select(Job.payload).where(Job.kind == MATCH_JOB, Job.done_at.is_(None),
-                                                             Job.failed_at.is_(None)))
-    return {p["report_id"] for p in payloads if isinstance(p, dict) and isinstance(p.get("report_id"), int)}
 
 
 def _raise_urgent(uow: UnitOfWork, now, members: array, roots: array, cluster_of_root: dict[int, int],
@@ -501,7 +480,7 @@ def _raise_urgent(uow: UnitOfWork, now, members: array, roots: array, cluster_of
     # P1 for a reason of its own, or confirmed material by the hash-list match
     for rid, priority, reasons in conn.execute(
             select(Report.id, Report.priority, Report.triage_reasons)
-            .where(or_(Report.priority == "P1", cast(Report.triage_reasons, Text).like(f"%{linking.MATCH_REASON}%")))):
+            .where(or_(Report.priority == "P1", cast(Report.triage_reasons, Text).like(f"%{KNOWN_MATERIAL}%")))):
         i = index(rid)
         if i is not None and any(linking._is_urgent_source(priority, reasons)):
             urgent_roots.add(roots[i])
@@ -512,20 +491,13 @@ def _raise_urgent(uow: UnitOfWork, now, members: array, roots: array, cluster_of
         if cid in root_of_cluster:
             urgent_roots.add(root_of_cluster[cid])
     # a hash or link of the network in an enabled confirmed bank
-    for rid in conn.scalars(
-            select(ReportIdentifier.report_id).distinct()
-            .join(LinkIdentifier, LinkIdentifier.id == ReportIdentifier.identifier_id)
-            .join(HashEntry, HashEntry.value_key == LinkIdentifier.signal_key)
-            .join(HashBank, HashBank.id == HashEntry.bank_id)
-            .where(LinkIdentifier.signal_key.is_not(None), HashEntry.enabled.is_(True), HashBank.enabled.is_(True),
-                   HashBank.confirmed.is_(True))):
+    for rid in conn.scalars(linking.listed_material_holders().distinct()):
         i = index(rid)
         if i is not None:
             urgent_roots.add(roots[i])
     if not urgent_roots:
         return
     candidates = [members[i] for i in range(len(members)) if roots[i] in urgent_roots]
-    first_action = now + timedelta(minutes=uow.settings.triage_deadline_minutes["P1"])
     for part in _chunks(candidates, _IN_CHUNK):
         todo = [rid for rid, priority, reasons in conn.execute(
             select(Report.id, Report.priority, Report.triage_reasons)
@@ -535,6 +507,6 @@ def _raise_urgent(uow: UnitOfWork, now, members: array, roots: array, cluster_of
             continue
         for row in session.scalars(select(Report).where(Report.id.in_(todo)).order_by(Report.id)):
             cid = cluster_of_root[roots[index(row.id)]]
-            if linking.raise_report(uow, row, cid, now=now, first_action=first_action):
+            if linking.raise_report(uow, row, cid):
                 result.raised += 1
         session.flush()

@@ -11,10 +11,12 @@ The ``report.link`` job (enqueued by intake in the report's own transaction) run
    relabelled, so a report is relabelled O(log n) times over its life: no full recomputation ever);
 4. write one ``cluster_links`` row per identifier that joined it, a ``linked`` report event, and
 5. if the cluster holds a P1 report or confirmed material, raise its other open reports to P1 with the
-   reason ``link.urgent_cluster`` (a ``raised`` event and an audit entry each).
+   reason ``link.urgent_cluster`` (a ``raised`` event and an audit entry each). A hash-list match that comes
+   later raises the network from the match job (``services/known_material.py`` calls ``raise_if_urgent``).
 
 Cutting a link (``cut_link``) or marking an identifier as not linking (``set_identifier_linking``) re-splits
-only the clusters concerned (``domain.linker.split`` on their reports). One writer at a time: a PostgreSQL
+only the clusters concerned (``domain.linker.split`` on their reports); a part that is no longer urgent has
+its network raises undone (``intake.retriage``). One writer at a time: a PostgreSQL
 advisory lock (SQLite transactions are already serialised).
 """
 
@@ -22,38 +24,44 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from sqlalchemy import delete, func, select, update
 
 from ..crypto import derive_key
+from ..db import locks
 from ..db.hashlist import HashBank, HashEntry
-from ..db.linking import Cluster, ClusterLink, ClusterMember, CutLink, Decision, LinkIdentifier, Referral, \
-    ReportIdentifier
+from ..db.linking import (
+    Cluster,
+    ClusterLink,
+    ClusterMember,
+    CutLink,
+    Decision,
+    LinkIdentifier,
+    Referral,
+    ReportIdentifier,
+)
 from ..db.platforms import PlatformReport
-from ..db.tables import Job, Report, ReportEvent
+from ..db.tables import Report, ReportEvent
 from ..domain import linker
-from ..domain.identifiers import Identifier, extract_from_fields, extract_from_text, identifiers_from_url, \
-    normalise_hash
+from ..domain.identifiers import (
+    HASH_KINDS,
+    Identifier,
+    extract_from_fields,
+    extract_from_text,
+    identifiers_from_url,
+    normalise_hash,
+)
 from ..domain.taxonomy import N_
-from ..domain.triage import TriageFacts, triage
+from ..domain.triage import KNOWN_MATERIAL, LINKED_TO_URGENT
 from ..errors import Conflict, FieldError, Invalid, NotFound
-from . import audit, intake, jobs
+from . import audit, intake, platform_detail
 from .uow import UnitOfWork
 
 JOB = "report.link"
-RECHECK_JOB = "link.recheck"
-REASON_CODE = "link.urgent_cluster"
-MATCH_REASON = "match.known_material"
-SIGNAL_KINDS = ("md5", "sha1", "sha256", "pdq", "url")
-HASH_KINDS = ("md5", "sha1", "sha256", "pdq")
+REASON_CODE = LINKED_TO_URGENT
+SIGNAL_KINDS = (*HASH_KINDS, "url")  # the kinds the hash list holds
 MAX_REASON = 2000
-_LOCK_KEY = 4244  # audit.py 4242, hashlist.py 4243; this one is taken first, before audit's
-
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # any time: only the reason text is used
 
 CLUSTER_NOT_FOUND = N_("We could not find this network.")
 LINK_NOT_FOUND = N_("We could not find this link.")
@@ -86,19 +94,13 @@ def signal_key(identifier: Identifier) -> str | None:
     return value_key(identifier.kind, identifier.value)
 
 
-def _content_items(uow: UnitOfWork, detail: PlatformReport) -> list[dict]:
-    raw = uow.ctx.sealer.open(detail.detail_sealed, context="platform_report.detail")
-    try:
-        return [item for item in (json.loads(raw or "{}").get("content") or []) if isinstance(item, dict)]
-    except (ValueError, AttributeError):
-        return []
-
-
-def collect(uow: UnitOfWork, row: Report) -> list[tuple[Identifier, str]]:
-    """A report's identifiers with the field each came from, each key once (the first field wins)."""
+def collect(uow: UnitOfWork, row: Report, *, story: str | None = None) -> list[tuple[Identifier, str]]:
+    """A report's identifiers with the field each came from, each key once (the first field wins). ``story``:
+    the story already opened by the caller (else it is decrypted here)."""
     platform = row.platforms[0] if len(row.platforms or ()) == 1 else None
     found = [(i, "accounts") for i in extract_from_fields(accounts=row.accounts or (), platform=platform)]
-    story = uow.ctx.sealer.open(row.story_sealed, context="report.story")
+    if story is None:
+        story = uow.ctx.sealer.open(row.story_sealed, context="report.story")
     if story:
         found += [(i, "story") for i in extract_from_text(story)]
     detail = uow.session.get(PlatformReport, row.id) if row.channel == "platform" else None
@@ -107,7 +109,7 @@ def collect(uow: UnitOfWork, row: Report) -> list[tuple[Identifier, str]]:
             identifier = normalise_hash(item.get("value", ""), item.get("type"))
             if identifier:
                 found.append((identifier, "content"))
-        for item in _content_items(uow, detail):
+        for item in platform_detail.content_items(uow, detail):
             if item.get("url"):
                 found += [(i, "content") for i in identifiers_from_url(item["url"])]
     unique: dict[str, tuple[Identifier, str]] = {}
@@ -123,21 +125,19 @@ def open_identifier(uow: UnitOfWork, row: LinkIdentifier) -> Identifier:
     return Identifier(row.kind, value, row.platform)
 
 
-def _lock(uow: UnitOfWork) -> None:
-    if uow.session.bind.dialect.name == "postgresql":
-        uow.session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+def lock(uow: UnitOfWork) -> None:
+    """The linking lock (``db.locks.LINKING``), held to the end of the transaction: one writer of cluster
+    membership at a time. Taken before the hash-list and audit locks."""
+    locks.advisory_xact_lock(uow.session, locks.LINKING)
 
 
-def _identifier_row(uow: UnitOfWork, identifier: Identifier) -> LinkIdentifier:
-    digest = key_hash(uow, identifier.key)
-    row = uow.session.scalar(select(LinkIdentifier).where(LinkIdentifier.key_hash == digest))
-    if row is None:
-        row = LinkIdentifier(key_hash=digest, kind=identifier.kind, platform=identifier.platform,
-                             value_sealed=uow.ctx.sealer.seal(identifier.key, context="identifier.key"),
-                             signal_key=signal_key(identifier), linking=True, report_count=0,
-                             first_seen_at=uow.now())
-        uow.session.add(row)
-        uow.session.flush()
+def _new_identifier(uow: UnitOfWork, identifier: Identifier, digest: str) -> LinkIdentifier:
+    """A new ``link_identifiers`` row (the caller looked it up by ``digest`` and did not find it; under the
+    linking lock nobody else creates it meanwhile)."""
+    row = LinkIdentifier(key_hash=digest, kind=identifier.kind, platform=identifier.platform,
+                         value_sealed=uow.ctx.sealer.seal(identifier.key, context="identifier.key"),
+                         signal_key=signal_key(identifier), linking=True, report_count=0, first_seen_at=uow.now())
+    uow.session.add(row)
     return row
 
 
@@ -145,6 +145,15 @@ def _identifier_row(uow: UnitOfWork, identifier: Identifier) -> LinkIdentifier:
 
 def cluster_of(uow: UnitOfWork, report_id: int) -> int | None:
     return uow.session.scalar(select(ClusterMember.cluster_id).where(ClusterMember.report_id == report_id))
+
+
+def clusters_of(uow: UnitOfWork, report_ids) -> set[int]:
+    """The clusters of these reports, in one query."""
+    report_ids = list(report_ids)
+    if not report_ids:
+        return set()
+    return set(uow.session.scalars(select(ClusterMember.cluster_id).distinct()
+                                   .where(ClusterMember.report_id.in_(report_ids))))
 
 
 def resolve_cluster(uow: UnitOfWork, cluster_id: int) -> Cluster:
@@ -167,23 +176,35 @@ def _new_cluster(uow: UnitOfWork, size: int) -> Cluster:
     return row
 
 
+def fold_clusters(uow: UnitOfWork, keep: Cluster, others: list[Cluster], now) -> None:
+    """Clusters ``others`` end in ``keep`` (merged by a new link, or retired by the bulk rebuild): their
+    decisions and referrals move over, clusters merged into them point to ``keep``, ``keep`` takes the first
+    assignee if it has none, and each points to ``keep`` with size 0. Members and links are the caller's."""
+    if not others:
+        return
+    ids = [c.id for c in others]
+    session = uow.session
+    session.execute(update(Decision).where(Decision.cluster_id.in_(ids)).values(cluster_id=keep.id))
+    session.execute(update(Referral).where(Referral.cluster_id.in_(ids)).values(cluster_id=keep.id))
+    session.execute(update(Cluster).where(Cluster.merged_into.in_(ids)).values(merged_into=keep.id))
+    for other in others:
+        if keep.assignee_id is None and other.assignee_id is not None:
+            keep.assignee_id, keep.assigned_at = other.assignee_id, other.assigned_at
+        other.merged_into, other.size, other.assignee_id, other.updated_at = keep.id, 0, None, now
+
+
 def _merge(uow: UnitOfWork, cluster_ids: set[int]) -> Cluster:
     """Merge clusters into the largest (the oldest on a tie); the others point to it."""
-    rows = sorted((uow.session.get(Cluster, i) for i in cluster_ids), key=lambda c: (-c.size, c.id))
+    rows = sorted(uow.session.scalars(select(Cluster).where(Cluster.id.in_(list(cluster_ids)))),
+                  key=lambda c: (-c.size, c.id))
     keep, others = rows[0], rows[1:]
     if others:
         ids = [c.id for c in others]
         session = uow.session
         session.execute(update(ClusterMember).where(ClusterMember.cluster_id.in_(ids)).values(cluster_id=keep.id))
         session.execute(update(ClusterLink).where(ClusterLink.cluster_id.in_(ids)).values(cluster_id=keep.id))
-        session.execute(update(Decision).where(Decision.cluster_id.in_(ids)).values(cluster_id=keep.id))
-        session.execute(update(Referral).where(Referral.cluster_id.in_(ids)).values(cluster_id=keep.id))
-        session.execute(update(Cluster).where(Cluster.merged_into.in_(ids)).values(merged_into=keep.id))
-        for other in others:
-            keep.size += other.size
-            if keep.assignee_id is None and other.assignee_id is not None:
-                keep.assignee_id, keep.assigned_at = other.assignee_id, other.assigned_at
-            other.merged_into, other.size, other.assignee_id = keep.id, 0, None
+        keep.size += sum(other.size for other in others)
+        fold_clusters(uow, keep, others, uow.now())
     keep.updated_at = uow.now()
     return keep
 
@@ -203,7 +224,7 @@ def _anchors(uow: UnitOfWork, report_id: int, identifier_ids: list[int]) -> dict
 
 def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
     """Worker job ``report.link``: idempotent (a report already in a cluster is left as it is)."""
-    _lock(uow)
+    lock(uow)
     row = uow.session.get(Report, report_id)
     if row is None:
         raise NotFound()
@@ -218,16 +239,23 @@ def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
     digests = {identifier.key: key_hash(uow, identifier.key) for identifier, _ in found}
     known = {r.key_hash: r for r in session.scalars(
         select(LinkIdentifier).where(LinkIdentifier.key_hash.in_(list(digests.values()))))} if found else {}
+    edges = []
     for identifier, source in found:
-        ident = known.get(digests[identifier.key]) or _identifier_row(uow, identifier)
+        digest = digests[identifier.key]
+        ident = known.get(digest) or _new_identifier(uow, identifier, digest)
         ident.report_count += 1
-        session.add(ReportIdentifier(report_id=report_id, identifier_id=ident.id, kind=identifier.kind,
-                                     source=source, cut=False))
+        edges.append((ident, identifier.kind, source))
+    session.flush()  # ids for the new identifiers
+    by_id = {}
+    for ident, kind, source in edges:
+        session.add(ReportIdentifier(report_id=report_id, identifier_id=ident.id, kind=kind, source=source,
+                                     cut=False))
+        by_id[ident.id] = ident
         if ident.linking:
             linking_ids.append(ident.id)
     session.flush()
     anchors = _anchors(uow, report_id, linking_ids)
-    clusters = {cluster_of(uow, other) for other in anchors.values()} - {None}
+    clusters = clusters_of(uow, anchors.values())
     cluster = _merge(uow, clusters) if clusters else _new_cluster(uow, 0)
     cluster.size += 1
     session.add(ClusterMember(report_id=report_id, cluster_id=cluster.id, joined_at=now))
@@ -235,7 +263,7 @@ def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
     for identifier_id, other in anchors.items():
         session.add(ClusterLink(cluster_id=cluster.id, report_id=report_id, other_report_id=other,
                                 identifier_id=identifier_id, created_at=now))
-        kinds.add(session.get(LinkIdentifier, identifier_id).kind)
+        kinds.add(by_id[identifier_id].kind)
     if anchors:
         # The note names the cluster and the kinds of identifier only, never a value.
         note = f"#{cluster.id} · " + ", ".join(sorted(kinds))
@@ -244,35 +272,16 @@ def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
         audit.record(uow, actor_id=None, action="report.link", subject_type="report", subject_id=row.public_id,
                      detail={"cluster": cluster.id, "links": len(anchors), "merged": len(clusters)})
     session.flush()
-    raised = raise_if_urgent(uow, cluster.id)
-    if _match_pending(uow, report_id):
-        # The hash-list match may still make this report urgent; look at the cluster again after it ran.
-        jobs.enqueue(uow, RECHECK_JOB, {"report_id": report_id},
-                     delay=timedelta(seconds=uow.settings.link_recheck_seconds))
+    if len(clusters) == 1 and not _urgent_report(uow, row):
+        # Joined one network and brings nothing urgent: the network's urgency is unchanged (its other open
+        # reports were raised when it became urgent), so only this report may need raising.
+        raised = [row.id] if (needs_raise(row.priority, row.triage_reasons) and row.status != "closed"
+                              and urgency(uow, cluster.id)["urgent"]
+                              and raise_report(uow, row, cluster.id)) else []
+    else:
+        raised = raise_if_urgent(uow, cluster.id)
     uow.commit()
     return {"cluster": cluster.id, "links": len(anchors), "identifiers": len(linking_ids), "raised": len(raised)}
-
-
-def _match_pending(uow: UnitOfWork, report_id: int) -> bool:
-    from .known_material import JOB as MATCH_JOB
-
-    payloads = uow.session.scalars(select(Job.payload).where(Job.kind == MATCH_JOB, Job.done_at.is_(None),
-                                                             Job.failed_at.is_(None)))
-    return any(isinstance(p, dict) and p.get("report_id") == report_id for p in payloads)
-
-
-def recheck(*, uow: UnitOfWork, report_id: int) -> int:
-    """Worker job ``link.recheck``: after the match job, raise the cluster if it became urgent."""
-    _lock(uow)
-    if _match_pending(uow, report_id):
-        jobs.enqueue(uow, RECHECK_JOB, {"report_id": report_id},
-                     delay=timedelta(seconds=uow.settings.link_recheck_seconds))
-        uow.commit()
-        return 0
-    cluster_id = cluster_of(uow, report_id)
-    raised = raise_if_urgent(uow, cluster_id) if cluster_id else []
-    uow.commit()
-    return len(raised)
 
 
 # --- urgency --------------------------------------------------------------------------------------------
@@ -282,15 +291,31 @@ def _is_urgent_source(priority: str | None, reasons: list | None) -> tuple[bool,
     network does not make the network urgent: otherwise a cut link could never calm a network down."""
     reasons = reasons or []
     own_p1 = priority == "P1" and any(r.get("priority") == "P1" and r.get("code") != REASON_CODE for r in reasons)
-    material = any(r.get("code") == MATCH_REASON for r in reasons)
+    material = any(r.get("code") == KNOWN_MATERIAL for r in reasons)
     return own_p1, material
 
 
-def urgency(uow: UnitOfWork, cluster_id: int) -> dict:
-    """Why a cluster is urgent: its P1 reports and whether it holds confirmed material."""
-    members = list(uow.session.execute(
-        select(Report.id, Report.priority, Report.triage_reasons).join(ClusterMember, ClusterMember.report_id == Report.id)
-        .where(ClusterMember.cluster_id == cluster_id)))
+def _urgent_report(uow: UnitOfWork, row: Report) -> bool:
+    """Would this one report make its network urgent (own P1, matched or listed material)?"""
+    return any(_is_urgent_source(row.priority, row.triage_reasons)) or _holds_listed_material(uow, [row.id])
+
+
+def member_rows(uow: UnitOfWork, cluster_id: int) -> list[Report]:
+    """A cluster's reports, in order of arrival."""
+    return list(uow.session.scalars(
+        select(Report).join(ClusterMember, ClusterMember.report_id == Report.id)
+        .where(ClusterMember.cluster_id == cluster_id).order_by(Report.received_at, Report.id)))
+
+
+def urgency(uow: UnitOfWork, cluster_id: int, rows: list[Report] | None = None) -> dict:
+    """Why a cluster is urgent: its P1 reports and whether it holds confirmed material. ``rows``: its member
+    reports when the caller has them already (else only the columns needed are read)."""
+    if rows is None:
+        members = list(uow.session.execute(
+            select(Report.id, Report.priority, Report.triage_reasons)
+            .join(ClusterMember, ClusterMember.report_id == Report.id).where(ClusterMember.cluster_id == cluster_id)))
+    else:
+        members = [(r.id, r.priority, r.triage_reasons) for r in rows]
     p1, material = [], False
     for rid, priority, reasons in members:
         own, mat = _is_urgent_source(priority, reasons)
@@ -306,40 +331,34 @@ def urgency(uow: UnitOfWork, cluster_id: int) -> dict:
     return {"p1_reports": p1, "confirmed_material": bool(material), "urgent": bool(p1 or material)}
 
 
+def listed_material_holders():
+    """SELECT of the report ids holding a hash or link that is in an enabled confirmed bank (one index:
+    ``link_identifiers.signal_key`` = ``hash_entries.value_key``). Callers add their own report filter."""
+    return (select(ReportIdentifier.report_id)
+            .join(LinkIdentifier, LinkIdentifier.id == ReportIdentifier.identifier_id)
+            .join(HashEntry, HashEntry.value_key == LinkIdentifier.signal_key)
+            .join(HashBank, HashBank.id == HashEntry.bank_id)
+            .where(LinkIdentifier.signal_key.is_not(None), HashEntry.enabled.is_(True), HashBank.enabled.is_(True),
+                   HashBank.confirmed.is_(True)))
+
+
 def _holds_listed_material(uow: UnitOfWork, report_ids: list[int]) -> bool:
     if not report_ids:
         return False
     found = uow.session.scalar(
-        select(func.count()).select_from(ReportIdentifier)
-        .join(LinkIdentifier, LinkIdentifier.id == ReportIdentifier.identifier_id)
-        .join(HashEntry, HashEntry.value_key == LinkIdentifier.signal_key)
-        .join(HashBank, HashBank.id == HashEntry.bank_id)
-        .where(ReportIdentifier.report_id.in_(report_ids), LinkIdentifier.signal_key.is_not(None),
-               HashEntry.enabled.is_(True), HashBank.enabled.is_(True), HashBank.confirmed.is_(True)))
-    return bool(found)
-
-
-def _link_reason() -> dict:
-    reason = next(r for r in triage(TriageFacts(situations=(), linked_to_urgent=True), received_at=_EPOCH,
-                                    deadline_minutes={"P1": 0, "P2": 0, "P3": 0, "P4": 0}).reasons
-                  if r.code == REASON_CODE)
-    return {"code": reason.code, "text": reason.text, "priority": reason.priority}
+        listed_material_holders().where(ReportIdentifier.report_id.in_(report_ids)).limit(1))
+    return found is not None
 
 
 def raise_if_urgent(uow: UnitOfWork, cluster_id: int) -> list[int]:
     """Raise the cluster's open reports to P1 with the reason ``link.urgent_cluster`` when the cluster holds a
-    P1 report or confirmed material. Returns the ids raised. The caller commits."""
-    if not urgency(uow, cluster_id)["urgent"]:
+    P1 report or confirmed material. Returns the ids raised. The caller holds the linking lock and commits."""
+    rows = member_rows(uow, cluster_id)
+    if not urgency(uow, cluster_id, rows)["urgent"]:
         return []
-    now = uow.now()
-    first_action = now + timedelta(minutes=uow.settings.triage_deadline_minutes["P1"])
-    raised = []
-    rows = uow.session.scalars(select(Report).join(ClusterMember, ClusterMember.report_id == Report.id)
-                               .where(ClusterMember.cluster_id == cluster_id, Report.status != "closed"))
-    for row in rows:
-        if raise_report(uow, row, cluster_id, now=now, first_action=first_action):
-            raised.append(row.id)
-    return raised
+    return [row.id for row in rows
+            if row.status != "closed" and needs_raise(row.priority, row.triage_reasons)
+            and raise_report(uow, row, cluster_id)]
 
 
 def needs_raise(priority: str | None, reasons: list | None) -> bool:
@@ -347,33 +366,41 @@ def needs_raise(priority: str | None, reasons: list | None) -> bool:
     return not (priority == "P1" or any(r.get("code") == REASON_CODE for r in reasons or ()))
 
 
-def raise_report(uow: UnitOfWork, row: Report, cluster_id: int, *, now, first_action) -> bool:
-    """Raise one open report of an urgent cluster to P1 (a ``raised`` event, an audit entry ``report.raise``).
-    Shared by ``raise_if_urgent`` and the bulk rebuild (``services/link_rebuild.py``)."""
-    reasons = list(row.triage_reasons or [])
-    if not needs_raise(row.priority, reasons):
+def raise_report(uow: UnitOfWork, row: Report, cluster_id: int) -> bool:
+    """Raise one open report of an urgent cluster to P1 (``intake.raise_to_p1``: reason ``link.urgent_cluster``,
+    a ``raised`` event) with an audit entry ``report.raise``. Shared by ``raise_if_urgent`` and the bulk
+    rebuild (``services/link_rebuild.py``)."""
+    if not needs_raise(row.priority, row.triage_reasons):
         return False
-    if row.priority is None:
-        facts = replace(intake.facts_of(row), linked_to_urgent=True)
-        for name, value in intake.triage_values(facts, received_at=row.received_at, uow=uow).items():
-            setattr(row, name, value)
-    else:
-        row.triage_reasons = [_link_reason(), *reasons]
-        row.priority = "P1"
-        # Raised now: the first action is due an hour (the P1 time) from now, or earlier if it already was.
-        row.deadline_at = min(row.deadline_at, first_action) if row.deadline_at else first_action
-    row.updated_at = now
-    uow.session.add(ReportEvent(report_id=row.id, at=now, kind="raised",
-                                note_sealed=uow.ctx.sealer.seal(f"#{cluster_id}", context="report.note")))
+    if not intake.raise_to_p1(uow, row, reason_code=REASON_CODE, event_kind="raised", note=f"#{cluster_id}"):
+        return False
     audit.record(uow, actor_id=None, action="report.raise", subject_type="report", subject_id=row.public_id,
                  detail={"cluster": cluster_id, "reason": REASON_CODE})
     return True
 
 
+def _calm(uow: UnitOfWork, cluster_id: int) -> list[int]:
+    """After a split: if the cluster is no longer urgent, its open reports raised only by a network are
+    triaged again on their own facts (a ``lowered`` event, an audit entry ``report.lower``). Returns their ids."""
+    rows = member_rows(uow, cluster_id)
+    if urgency(uow, cluster_id, rows)["urgent"]:
+        return []
+    lowered = []
+    for row in rows:
+        if row.status != "closed" and intake.retriage(uow, row, dropped_code=REASON_CODE, event_kind="lowered",
+                                                      note=f"#{cluster_id}"):
+            audit.record(uow, actor_id=None, action="report.lower", subject_type="report", subject_id=row.public_id,
+                         detail={"cluster": cluster_id, "reason": REASON_CODE})
+            lowered.append(row.id)
+    return lowered
+
+
 # --- cutting and re-splitting ---------------------------------------------------------------------------
 
 def _resplit(uow: UnitOfWork, cluster_id: int) -> list[int]:
-    """Recompute one cluster's components (only its reports); the largest keeps the id. Returns all ids."""
+    """Recompute one cluster's components (only its reports); the largest keeps the id. Decisions and
+    referrals go with the part they are about; a part that is no longer urgent is calmed (``_calm``).
+    Returns all ids."""
     session = uow.session
     members = list(session.scalars(select(ClusterMember.report_id).where(ClusterMember.cluster_id == cluster_id)
                                    .order_by(ClusterMember.report_id)))
@@ -404,7 +431,38 @@ def _resplit(uow: UnitOfWork, cluster_id: int) -> list[int]:
             session.add(ClusterLink(cluster_id=cluster.id, report_id=report, other_report_id=other,
                                     identifier_id=identifier_id, created_at=now))
     session.flush()
+    if len(components) > 1:
+        _move_decisions(uow, cluster_id, dict(zip(ids, (c.reports for c in components))))
+        for part in ids:
+            _calm(uow, part)
     return ids
+
+
+def _move_decisions(uow: UnitOfWork, cluster_id: int, parts: dict[int, list[int]]) -> None:
+    """A split cluster's decisions and referrals go to the part they are about: the part holding their report,
+    and for a network's confirm_material decision the part holding the identifiers it confirmed (else they
+    stay with the part that keeps the id)."""
+    session = uow.session
+    part_of = {rid: cid for cid, rids in parts.items() for rid in rids}
+    for table in (Decision, Referral):
+        for row in session.scalars(select(table).where(table.cluster_id == cluster_id,
+                                                       table.report_id.is_not(None))):
+            row.cluster_id = part_of.get(row.report_id, cluster_id)
+    for decision in session.scalars(select(Decision).where(Decision.cluster_id == cluster_id,
+                                                           Decision.kind == "confirm_material")):
+        entries = [e for e in (decision.detail or {}).get("entries") or () if isinstance(e, int)]
+        if not entries:
+            continue
+        holders = session.scalars(
+            select(ReportIdentifier.report_id)
+            .join(LinkIdentifier, LinkIdentifier.id == ReportIdentifier.identifier_id)
+            .join(HashEntry, HashEntry.value_key == LinkIdentifier.signal_key)
+            .where(HashEntry.id.in_(entries), ReportIdentifier.report_id.in_(list(part_of)))
+            .order_by(ReportIdentifier.report_id))
+        parts_holding = [part_of[rid] for rid in holders]
+        if parts_holding and cluster_id not in parts_holding:
+            decision.cluster_id = parts_holding[0]
+    session.flush()
 
 
 def _reason(reason: str) -> str:
@@ -421,7 +479,7 @@ def cut_link(*, uow: UnitOfWork, link_id: int, actor_id: int, reason: str) -> li
     """An analyst says an identifier wrongly links a report (a school's phone, a shared device): the report's
     edge to that identifier stops linking and its cluster is split. Returns the resulting cluster ids."""
     reason = _reason(reason)
-    _lock(uow)
+    lock(uow)
     link = uow.session.get(ClusterLink, link_id)
     if link is None:
         raise NotFound(LINK_NOT_FOUND)
@@ -445,7 +503,7 @@ def set_identifier_linking(*, uow: UnitOfWork, identifier_id: int, linking: bool
     """Mark a very common identifier (a school, a shop, a helpline) as not linking, or undo it. The clusters
     it joined are split, or joined again. Returns the cluster ids touched."""
     reason = _reason(reason)
-    _lock(uow)
+    lock(uow)
     ident = uow.session.get(LinkIdentifier, identifier_id)
     if ident is None:
         raise NotFound(LINK_NOT_FOUND)
@@ -457,7 +515,7 @@ def set_identifier_linking(*, uow: UnitOfWork, identifier_id: int, linking: bool
     holders = list(uow.session.scalars(select(ReportIdentifier.report_id).where(
         ReportIdentifier.identifier_id == identifier_id, ReportIdentifier.cut.is_(False))
         .order_by(ReportIdentifier.report_id)))
-    clusters = sorted({c for c in (cluster_of(uow, r) for r in holders) if c is not None})
+    clusters = sorted(clusters_of(uow, holders))
     touched: list[int] = []
     if not linking:
         for cluster_id in clusters:
@@ -466,10 +524,10 @@ def set_identifier_linking(*, uow: UnitOfWork, identifier_id: int, linking: bool
         keep = _merge(uow, set(clusters))
         now = uow.now()
         anchor = holders[0]
+        linked = set(uow.session.scalars(select(ClusterLink.report_id).where(
+            ClusterLink.identifier_id == identifier_id, ClusterLink.report_id.in_(holders[1:]))))
         for report_id in holders[1:]:
-            exists = uow.session.scalar(select(ClusterLink.id).where(ClusterLink.report_id == report_id,
-                                                                     ClusterLink.identifier_id == identifier_id))
-            if exists is None:
+            if report_id not in linked:
                 uow.session.add(ClusterLink(cluster_id=keep.id, report_id=report_id, other_report_id=anchor,
                                             identifier_id=identifier_id, created_at=now))
         uow.session.flush()

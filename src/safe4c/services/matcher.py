@@ -1,7 +1,8 @@
 """The per-process matcher: the hash list in memory, following the database's change log.
 
 - PDQ in a ``MultiHashPdqIndex`` (FAISS multi-index hashing, exact up to distance 31); md5, sha1, sha256 and
-  url in a dict from (type, canonical value) to entry ids.
+  url in a dict from (type, match key) to entry ids. The match key is the canonical value, except that a URL
+  is keyed by ``domain.urls.url_match_key`` (http and https are the same link), as the hash list's value keys.
 - ``load`` reads every matchable entry once; ``refresh`` applies ``hash_changes`` after its cursor (adds are
   upserts, removes are idempotent, so replaying a change is harmless). A ``MatcherFollower`` thread calls
   ``refresh`` every ``SAFE4C_MATCHER_POLL_SECONDS`` (200 ms), so a hash confirmed in one process matches in
@@ -22,7 +23,8 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..matching import InvalidSignal, MultiHashParams, MultiHashPdqIndex, normalise_signal
+from ..domain.urls import url_match_key
+from ..matching import InvalidSignal, MultiHashPdqIndex, normalise_signal
 from ..matching.pdq import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
 from . import hashlist
 from .uow import UnitOfWork
@@ -38,7 +40,6 @@ class EntryInfo:
     bank: str
     confirmed: bool
     classification: str
-    signal_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class Matcher:
         self.refreshed_at = 0.0  # time.monotonic() of the last successful refresh
         self._meta: dict[int, EntryInfo] = {}
         self._exact: dict[tuple[str, str], frozenset[int]] = {}
-        self._pdq = MultiHashPdqIndex(max_distance=max_distance, params=MultiHashParams.for_expected_size(0))
+        self._pdq = MultiHashPdqIndex(max_distance=max_distance)
         self._refresh_lock = threading.Lock()
 
     @classmethod
@@ -88,22 +89,24 @@ class Matcher:
 
     # --- following the database -------------------------------------------------------------------------
 
-    def load(self, uow: UnitOfWork) -> int:
-        """Read every matchable entry, then the changes made meanwhile. Returns how many entries are loaded."""
+    def load(self, uow: UnitOfWork, *, only: tuple[str, str] | None = None) -> int:
+        """Read every matchable entry, then the changes made meanwhile. Returns how many entries are loaded.
+
+        ``only=(type, canonical value)`` reads just the entries of that exact (non-PDQ) value, for a one-off
+        lookup (``safe4c match``); such a matcher must not be kept and followed."""
         with self._refresh_lock:
             cursor = hashlist.current_cursor(uow=uow)  # first: what changes during the read is replayed after
             ids, hashes = [], []
             meta: dict[int, EntryInfo] = {}
             exact: dict[tuple[str, str], set[int]] = {}
-            for entry_id, signal_type, value, bank_id, bank, confirmed, classification in hashlist.active_entries(uow):
-                meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification, signal_type)
+            for entry_id, signal_type, value, bank_id, bank, confirmed, classification in hashlist.active_entries(uow, only=only):
+                meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification)
                 if signal_type == "pdq":
                     ids.append(entry_id)
                     hashes.append(value)
                 else:
-                    exact.setdefault((signal_type, value), set()).add(entry_id)
-            index = MultiHashPdqIndex(max_distance=self.max_distance,
-                                      params=MultiHashParams.for_expected_size(len(ids)))
+                    exact.setdefault(_exact_key(signal_type, value), set()).add(entry_id)
+            index = MultiHashPdqIndex(max_distance=self.max_distance, expected_size=len(ids))
             if ids:
                 index.add(ids, hashes)
             self._pdq, self._meta = index, meta
@@ -126,8 +129,10 @@ class Matcher:
                 read += len(rows)
                 if len(rows) < REFRESH_BATCH:
                     break
-            if self._pdq.inactive_rows > max(1000, len(self._pdq) // 5):
-                self._pdq.compact()  # removal is a mask: give the memory back now and then
+            if self._pdq.inactive_rows > max(1000, len(self._pdq) // 5) or self._pdq.params_outgrown:
+                # Removal is a mask: give the memory back now and then, and re-choose the index layout for a
+                # list that has grown or shrunk past the crossover. Searches go on during the rebuild.
+                self._pdq.compact()
             self.refreshed_at = time.monotonic()
         return read
 
@@ -141,18 +146,18 @@ class Matcher:
         pdq_add_ids, pdq_add, pdq_remove = [], [], []
         for seq, op, entry_id, signal_type, value, bank_id, bank, confirmed, classification, _tags in last.values():
             if op == "add":
-                self._meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification, signal_type)
+                self._meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification)
                 if signal_type == "pdq":
                     pdq_add_ids.append(entry_id)
                     pdq_add.append(value)
                 else:
-                    key = (signal_type, value)
+                    key = _exact_key(signal_type, value)
                     self._exact[key] = self._exact.get(key, frozenset()) | {entry_id}
             else:
                 if signal_type == "pdq":
                     pdq_remove.append(entry_id)
                 else:
-                    key = (signal_type, value)
+                    key = _exact_key(signal_type, value)
                     remaining = self._exact.get(key, frozenset()) - {entry_id}
                     if remaining:
                         self._exact[key] = remaining
@@ -204,7 +209,8 @@ class Matcher:
                 pdq_values.append(value)
                 results.append(None)
                 continue
-            hits = [h for entry_id in sorted(self._exact_ids(signal_type, value)) if (h := self._hit(entry_id, 0))]
+            ids = self._exact.get(_exact_key(signal_type, value), frozenset())
+            hits = [h for entry_id in sorted(ids) if (h := self._hit(entry_id, 0))]
             results.append(ItemResult(i, signal_type, value, "match" if hits else "no_match", hits))
         if pdq_values:
             found = self._pdq.search(pdq_values, max_distance=self.max_distance)
@@ -213,12 +219,10 @@ class Matcher:
                 results[i] = ItemResult(i, "pdq", value, "match" if hits else "no_match", hits)
         return results  # type: ignore[return-value]
 
-    def _exact_ids(self, signal_type: str, value: str) -> frozenset[int]:
-        ids = self._exact.get((signal_type, value), frozenset())
-        if signal_type == "url":  # http and https name the same content in practice: look up both
-            other = "http://" + value[8:] if value.startswith("https://") else "https://" + value[7:]
-            ids = ids | self._exact.get((signal_type, other), frozenset())
-        return ids
+
+
+def _exact_key(signal_type: str, value: str) -> tuple[str, str]:
+    return signal_type, url_match_key(value) if signal_type == "url" else value
 
 
 class MatcherFollower:
@@ -262,11 +266,6 @@ _shared_lock = threading.Lock()
 def register(engine, matcher: Matcher) -> None:
     with _shared_lock:
         _shared[engine] = matcher
-
-
-def unregister(engine) -> None:
-    with _shared_lock:
-        _shared.pop(engine, None)
 
 
 def shared_matcher(uow: UnitOfWork) -> Matcher:

@@ -154,7 +154,8 @@ _AUTH = (
 
 
 # Known keys are remembered for a few seconds per process: one database round trip less on every platform
-# call. Revoking a key clears this process's memory at once; other processes forget it within the TTL.
+# call. Revoking a key clears the revoking process's memory at once; every other process (the web workers,
+# when the CLI revokes) still accepts it for up to AUTH_CACHE_SECONDS (docs/platform-api.md says so).
 AUTH_CACHE_SECONDS = 5.0
 _auth_cache: dict[str, tuple[float, PlatformPrincipal]] = {}
 _auth_lock = threading.Lock()
@@ -180,15 +181,15 @@ def authenticate(*, uow: UnitOfWork, key: str | None) -> PlatformPrincipal | Non
 
 
 def forget_keys() -> None:
-    """Drop remembered keys (after a revocation, or a platform switched off)."""
+    """Drop this process's remembered keys (after a revocation); other processes forget within the TTL."""
     with _auth_lock:
         _auth_cache.clear()
 
 
-def body_hash(report: PlatformReportCreate) -> str:
-    """The same report, however its JSON was spaced or ordered, hashes the same."""
-    canonical = json.dumps(report.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def body_hash(raw: str) -> str:
+    """SHA-256 of the report as ``model_dump_json`` writes it: field order fixed by the model, no spaces, so
+    the same report hashes the same however its JSON was spaced or ordered when sent."""
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 _INSERT_DETAIL = insert(PlatformReport.__table__)
@@ -201,7 +202,8 @@ def submit_platform_report(*, uow: UnitOfWork, platform: PlatformPrincipal, repo
         if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
             raise Invalid([FieldError("Idempotency-Key", N_("The Idempotency-Key header must have 1 to 200 "
                                                             "characters."))])
-    digest = body_hash(report)
+    raw = report.model_dump_json()  # serialised once: hashed and sealed
+    digest = body_hash(raw)
     shared = to_report_create(report, platform_code=platform.taxonomy_code, platform_name=platform.name,
                               received_at=uow.now())
     try:
@@ -211,16 +213,16 @@ def submit_platform_report(*, uow: UnitOfWork, platform: PlatformPrincipal, repo
             report_id=row_id, platform_id=platform.id, idempotency_key=idempotency_key, body_hash=digest,
             external_id=report.external_id, escalate_to_urgent=report.incident.escalate_to_urgent,
             annotations=list(report.incident.annotations), content_hashes=content_hashes(report),
-            detail_sealed=uow.ctx.sealer.seal(report.model_dump_json(), context="platform_report.detail"),
+            detail_sealed=uow.ctx.sealer.seal(raw, context="platform_report.detail"),
         ))
-        received_at = uow.now()
         uow.commit()
     except IntegrityError:
         uow.rollback()
         if idempotency_key is None:
             raise
         return _replay(uow, platform, idempotency_key, digest)
-    return PlatformReceipt(receipt.report_id, received_at, created=True)
+    # The time stored as reports.received_at, so a replay of this request answers exactly the same.
+    return PlatformReceipt(receipt.report_id, receipt.received_at, created=True)
 
 
 def _replay(uow: UnitOfWork, platform: PlatformPrincipal, key: str, digest: str) -> PlatformReceipt:

@@ -19,7 +19,13 @@ from sqlalchemy import String, cast, func, select
 
 from ..db.tables import Report, ReportEvent, StaffUser
 from ..domain import regions
-from ..domain.taxonomy import N_, PLATFORM_CODES, SITUATION_CODES, STATUS_CODES, can_move
+from ..domain.taxonomy import (
+    N_,
+    PLATFORM_CODES,
+    SITUATION_CODES,
+    STATUS_CODES,
+    can_move,
+)
 from ..domain.taxonomy import next_statuses as allowed_moves
 from ..domain.triage import PRIORITIES
 from ..errors import FieldError, Invalid, NotFound
@@ -237,7 +243,9 @@ def next_statuses(status: str) -> tuple[str, ...]:
     return allowed_moves(status)
 
 
-def _region_name(code: str | None) -> str | None:
+def region_name(code: str | None) -> str | None:
+    """A province's or regency's name for display (the code itself when unknown); the network page and the
+    evidence package use it too."""
     region = regions.get(code) if code else None
     return region.name if region else code
 
@@ -262,7 +270,7 @@ def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
         time_left=time_left(row.deadline_at, uow.now()) if row.status == AWAITING_FIRST_ACTION else None,
         situations=tuple(row.situations), platforms=tuple(row.platforms), platform_other=row.platform_other,
         accounts=tuple(row.accounts) if with_sealed else (), incident_when=row.incident_when,
-        province=_region_name(row.province_code), regency=_region_name(row.regency_code),
+        province=region_name(row.province_code), regency=region_name(row.regency_code),
         age_band=row.age_band, gender=row.gender, disability=row.disability, reporter_role=row.reporter_role,
         urgent_signals=tuple(row.urgent_signals), language=row.language, contact_method=row.contact_method,
         contact=sealer.open(row.contact_sealed, context="report.contact") if with_sealed else None,

@@ -21,8 +21,10 @@ from sqlalchemy import select
 from ..db.platforms import Platform, TakedownEvent, TakedownOrder
 from ..db.tables import Report
 from ..domain import deadlines
+from ..domain.platform_report import hash_error
 from ..domain.taxonomy import N_
 from ..errors import Conflict, FieldError, Invalid, NotFound
+from ..matching import InvalidSignal, normalise_signal
 from . import audit, jobs, webhooks
 from .uow import UnitOfWork
 
@@ -32,14 +34,12 @@ OPEN_STATUSES = ("issued", "acknowledged", "disputed")
 CLOSED_STATUSES = ("removed", "withdrawn")
 STATUS_FILTERS = ("open", "closed", *STATUSES)
 TARGET_TYPES = ("url", "hash", "account")
-HASH_TYPES = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+HASH_TYPES = ("md5", "sha1", "sha256", "pdq")  # signal types of safe4c.matching
 CATEGORIES = ("csam", "terrorism", "other")
 URGENT_CATEGORIES = ("csam", "terrorism")  # Permenkominfo 5/2020: 4 hours
 DEFAULT_LEGAL_BASIS = "Permenkominfo 5/2020 Art. 13-15; UU ITE Art. 27(1), 40(2b)"
 MAX_REASON = 2000
 ORDER_NOT_FOUND = N_("We could not find this takedown order.")
-
-_HEX = re.compile(r"^[0-9a-f]+$")
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,11 @@ def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
     elif data.target_type == "hash":
         if data.hash_type not in HASH_TYPES:
             errors.append(FieldError("hash_type", N_("Choose the hash type: md5, sha1, sha256 or pdq.")))
-        elif len(value) != HASH_TYPES[data.hash_type] or not _HEX.match(value.lower()):
-            errors.append(FieldError("target_value", N_("This is not a {hash_type} hash (hexadecimal, {length} "
-                                                        "characters)."),
-                                     {"hash_type": data.hash_type, "length": HASH_TYPES[data.hash_type]}))
+        else:
+            try:
+                value = normalise_signal(data.hash_type, value)
+            except InvalidSignal:
+                errors.append(FieldError("target_value", *hash_error(data.hash_type)))
     elif data.target_type == "account" and len(value) > 200:
         errors.append(FieldError("target_value", N_("This is too long (at most {max_length} characters)."),
                                  {"max_length": 200}))
@@ -87,7 +88,7 @@ def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
             errors.append(FieldError("report_id", N_("There is no report with this id.")))
     if errors:
         raise Invalid(errors)
-    return (value.lower() if data.target_type == "hash" else value), report_row_id
+    return value, report_row_id
 
 
 def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> str:
@@ -153,7 +154,7 @@ def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, 
         "escalation": {"level": order.escalation_level, "step": step.code if step else None,
                        "escalated_at": _iso(order.escalated_at)},
     }
-    if intervals is not None and order.status in ("issued", "acknowledged"):
+    if intervals is not None and order.status in deadlines.ESCALATING_STATUSES:
         nxt = deadlines.next_step(order.deadline_at, order.escalation_level, intervals=intervals)
         view["escalation"]["next_step_due_at"] = _iso(nxt[1]) if nxt else None
     if events is not None:
@@ -170,11 +171,14 @@ def events_of(uow: UnitOfWork, order_id: int) -> list[TakedownEvent]:
 
 # --- the platform's side --------------------------------------------------------------------------------
 
+def _locked(uow: UnitOfWork, query):
+    """``query`` locking its rows on PostgreSQL; SQLite's write lock already serialises writers."""
+    return query.with_for_update() if uow.session.bind.dialect.name == "postgresql" else query
+
+
 def _platform_order(uow: UnitOfWork, platform_id: int, public_id: str, *, lock: bool = False) -> TakedownOrder:
     query = select(TakedownOrder).where(TakedownOrder.public_id == public_id, TakedownOrder.platform_id == platform_id)
-    if lock and uow.session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = uow.session.scalar(query)
+    row = uow.session.scalar(_locked(uow, query) if lock else query)
     if row is None:  # another platform's order is "not found", never "forbidden": ids are not confirmed
         raise NotFound(ORDER_NOT_FOUND)
     return row
@@ -202,7 +206,12 @@ def list_for_platform(*, uow: UnitOfWork, platform_id: int, status: str | None =
 
 
 def get_for_platform(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
-    row = _platform_order(uow, platform_id, public_id)
+    return _platform_view(uow, _platform_order(uow, platform_id, public_id))
+
+
+def _platform_view(uow: UnitOfWork, row: TakedownOrder) -> dict:
+    """The order with its history; after a change, built before the commit from the locked row (no re-select)."""
+    uow.session.flush()  # the new event, so it is in the history with its id order
     return order_view(row, events_of(uow, row.id), intervals=uow.settings.takedown_escalation_hours)
 
 
@@ -222,8 +231,9 @@ def acknowledge(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
         _event(uow, row, "acknowledged", platform=platform_id)
         audit.record(uow, actor_id=None, action="takedown.acknowledge", subject_type="takedown",
                      subject_id=row.public_id, detail={"platform_id": platform_id})
-        uow.commit()
-    return get_for_platform(uow=uow, platform_id=platform_id, public_id=public_id)
+    view = _platform_view(uow, row)
+    uow.commit()
+    return view
 
 
 def mark_removed(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
@@ -240,8 +250,9 @@ def mark_removed(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
                        "minutes": int((now - row.issued_at).total_seconds() // 60)})
         audit.record(uow, actor_id=None, action="takedown.removed", subject_type="takedown", subject_id=row.public_id,
                      detail={"platform_id": platform_id, "within_deadline": now <= row.deadline_at})
-        uow.commit()
-    return get_for_platform(uow=uow, platform_id=platform_id, public_id=public_id)
+    view = _platform_view(uow, row)
+    uow.commit()
+    return view
 
 
 def dispute(*, uow: UnitOfWork, platform_id: int, public_id: str, reason: str) -> dict:
@@ -251,7 +262,7 @@ def dispute(*, uow: UnitOfWork, platform_id: int, public_id: str, reason: str) -
                                   {"max_length": MAX_REASON})])
     row = _platform_order(uow, platform_id, public_id, lock=True)
     if row.status == "disputed":
-        return get_for_platform(uow=uow, platform_id=platform_id, public_id=public_id)
+        return _platform_view(uow, row)
     _closed_conflict(row)
     if row.dispute_outcome == "upheld":
         raise Conflict(N_("A dispute of this order was already decided: the order stands."))
@@ -261,17 +272,15 @@ def dispute(*, uow: UnitOfWork, platform_id: int, public_id: str, reason: str) -
     _event(uow, row, "disputed", platform=platform_id)
     audit.record(uow, actor_id=None, action="takedown.dispute", subject_type="takedown", subject_id=row.public_id,
                  detail={"platform_id": platform_id})
+    view = _platform_view(uow, row)
     uow.commit()
-    return get_for_platform(uow=uow, platform_id=platform_id, public_id=public_id)
+    return view
 
 
 # --- the staff side -------------------------------------------------------------------------------------
 
 def _staff_order(uow: UnitOfWork, public_id: str) -> TakedownOrder:
-    query = select(TakedownOrder).where(TakedownOrder.public_id == public_id)
-    if uow.session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = uow.session.scalar(query)
+    row = uow.session.scalar(_locked(uow, select(TakedownOrder).where(TakedownOrder.public_id == public_id)))
     if row is None:
         raise NotFound(ORDER_NOT_FOUND)
     return row
@@ -296,8 +305,7 @@ def uphold(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
 
 def withdraw(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
     row = _staff_order(uow, public_id)
-    if row.status in CLOSED_STATUSES:
-        raise Conflict(N_("This order is closed: nothing more can be done on it."))
+    _closed_conflict(row)
     now = uow.now()
     if row.status == "disputed":
         row.dispute_outcome = "withdrawn"
@@ -311,11 +319,8 @@ def withdraw(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
 
 def escalate(*, uow: UnitOfWork, order_id: int, level: int) -> str:
     """Worker job: take step ``level`` of the ladder if it is due and the order is still unanswered. Idempotent."""
-    query = select(TakedownOrder).where(TakedownOrder.id == order_id)
-    if uow.session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = uow.session.scalar(query)
-    if row is None or row.status not in ("issued", "acknowledged") or row.escalation_level >= level:
+    row = uow.session.scalar(_locked(uow, select(TakedownOrder).where(TakedownOrder.id == order_id)))
+    if row is None or row.status not in deadlines.ESCALATING_STATUSES or row.escalation_level >= level:
         return "skipped"  # removed, withdrawn, paused by a dispute (upholding re-schedules), or done already
     if level != row.escalation_level + 1:
         return "skipped"  # a stale job; the chain from the current level is scheduled
@@ -370,7 +375,7 @@ def list_orders(*, uow: UnitOfWork, status: str | None = None, platform_id: int 
     for o, name in uow.session.execute(query.order_by(TakedownOrder.id.desc()).limit(limit)):
         out.append(StaffOrderRow(o.public_id, name, o.status, o.target_type, o.target_value, o.hash_type, o.category,
                                  o.urgent, o.issued_at, o.deadline_at, o.removed_at, o.escalation_level,
-                                 o.status in ("issued", "acknowledged") and now > o.deadline_at))
+                                 deadlines.is_overdue(o.deadline_at, now, status=o.status)))
     return out
 
 
@@ -388,7 +393,7 @@ def view_order(*, uow: UnitOfWork, public_id: str, actor_id: int) -> dict:
         shown["at_dt"] = event.at
     view.update(platform=platform.name, report_id=report_public, row=row,
                 dispute_reason=uow.ctx.sealer.open(row.dispute_reason_sealed, context="takedown.dispute_reason"),
-                overdue=row.status in ("issued", "acknowledged") and uow.now() > row.deadline_at)
+                overdue=deadlines.is_overdue(row.deadline_at, uow.now(), status=row.status))
     audit.record(uow, actor_id=actor_id, action="takedown.view", subject_type="takedown", subject_id=public_id)
     uow.commit()
     return view

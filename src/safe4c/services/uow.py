@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import Clock
 from ..config import Settings
 from ..crypto import Sealer, derive_key
+from ..db.session import make_session_factory
 
 
 @dataclass
@@ -45,8 +47,7 @@ class UnitOfWork:
 
     def reading(self) -> "UnitOfWork":
         """The same unit of work for reading only: on SQLite it takes no write lock (never commit in it)."""
-        bind = self._factory.kw["bind"].execution_options(readonly=True)
-        return UnitOfWork(lambda: self._factory(bind=bind), self.ctx)
+        return UnitOfWork(_reading_factory(self._factory), self.ctx)
 
     def fork(self, *, clock: Clock | None = None) -> "UnitOfWork":
         """A new unit of work on the same database, optionally with another clock (demo data, back-fills)."""
@@ -66,3 +67,25 @@ class UnitOfWork:
 
     def now(self):
         return self.ctx.clock.now()
+
+
+def _reading_factory(factory: sessionmaker) -> sessionmaker:
+    """The read-only twin of a session factory, built on first use and kept on the factory: reading() runs
+    on every status lookup and health check, and building an option engine each time is wasted work."""
+    twin = getattr(factory, "_safe4c_reading", None)
+    if twin is None:
+        twin = sessionmaker(class_=factory.class_,
+                            **{**factory.kw, "bind": factory.kw["bind"].execution_options(readonly=True)})
+        factory._safe4c_reading = twin
+    return twin
+
+
+class UowFactory:
+    """Fresh units of work on one engine: what the web app, the CLI and the tests call ``uow_factory()``."""
+
+    def __init__(self, engine: Engine, settings: Settings, clock: Clock):
+        self.sessions = make_session_factory(engine)
+        self.ctx = Context.build(settings, clock)
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.ctx)

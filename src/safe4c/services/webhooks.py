@@ -18,6 +18,7 @@ from datetime import timezone
 from typing import Callable
 
 import httpx
+from sqlalchemy import bindparam, func, literal, select, update
 
 from ..db.platforms import Platform, TakedownEvent, WebhookDelivery
 from ..domain import webhooks as signing
@@ -63,15 +64,31 @@ def body_of(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
+# The delivery, its platform's URL and sealed secret in one round trip; done deliveries are not found.
+_PENDING = (
+    select(WebhookDelivery.event_id, WebhookDelivery.event_type, WebhookDelivery.payload, WebhookDelivery.platform_id,
+           Platform.webhook_url, Platform.webhook_secret_sealed)
+    .join(Platform, Platform.id == WebhookDelivery.platform_id)
+    .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.gave_up_at.is_(None))
+)
+_T = WebhookDelivery.__table__
+# Record one attempt only if no other worker finished the delivery meanwhile (at-least-once jobs): the WHERE is
+# checked under the row's write lock, so two jobs for one delivery never both count it or both deliver it.
+_RECORD = (
+    update(_T)
+    .where(_T.c.id == bindparam("delivery_id"), _T.c.delivered_at.is_(None), _T.c.gave_up_at.is_(None))
+    .returning(_T.c.attempts, _T.c.first_attempt_at, _T.c.order_id)
+)
+
+
 def deliver(*, uow: UnitOfWork, delivery_id: int, send: Sender | None = None) -> str:
     """One attempt. Returns "delivered", "retry", "gave_up" or "skipped". Idempotent: a done delivery is skipped."""
     send = send or http_send
-    d = uow.session.get(WebhookDelivery, delivery_id)
-    if d is None or d.delivered_at is not None or d.gave_up_at is not None:
+    d = uow.session.execute(_PENDING.where(WebhookDelivery.id == delivery_id)).first()
+    if d is None:
+        uow.rollback()
         return "skipped"
-    platform = uow.session.get(Platform, d.platform_id)
-    url = platform.webhook_url
-    secret = uow.ctx.sealer.open(platform.webhook_secret_sealed, context="platform.webhook_secret")
+    secret = uow.ctx.sealer.open(d.webhook_secret_sealed, context="platform.webhook_secret")
     body = body_of(d.payload)
     started = uow.now()
     headers = {
@@ -85,38 +102,40 @@ def deliver(*, uow: UnitOfWork, delivery_id: int, send: Sender | None = None) ->
     uow.rollback()  # never hold a transaction (SQLite: the write lock) while the platform answers
 
     status, error = None, None
-    if not url:
+    if not d.webhook_url:
         error = "no webhook URL"
     else:
         try:
-            status = send(url, body, headers, timeout)
+            status = send(d.webhook_url, body, headers, timeout)
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
         except Exception as exc:  # noqa: BLE001 - any failure is retried; only its type is kept
             error = type(exc).__name__
 
-    d = uow.session.get(WebhookDelivery, delivery_id)
-    if d.delivered_at is not None or d.gave_up_at is not None:
-        return "skipped"  # another worker finished it meanwhile (at-least-once)
     now = uow.now()
-    d.attempts += 1
-    d.first_attempt_at = d.first_attempt_at or started
-    d.last_attempt_at, d.last_status, d.last_error = now, status, error
+    first = func.coalesce(_T.c.first_attempt_at, literal(started, _T.c.first_attempt_at.type))
+    values = dict(attempts=_T.c.attempts + 1, first_attempt_at=first, last_attempt_at=now, last_status=status, last_error=error)
     if error is None:
-        d.delivered_at, d.next_attempt_at = now, None
-        if d.order_id is not None:
-            uow.session.add(TakedownEvent(order_id=d.order_id, at=now, kind="delivered",
-                                          detail={"event": d.event_type, "attempts": d.attempts}))
+        values.update(delivered_at=now, next_attempt_at=None)
+    done = uow.session.execute(_RECORD.values(**values), {"delivery_id": delivery_id}).first()
+    if done is None:
+        uow.rollback()
+        return "skipped"  # another worker finished it meanwhile
+    if error is None:
+        if done.order_id is not None:
+            uow.session.add(TakedownEvent(order_id=done.order_id, at=now, kind="delivered",
+                                          detail={"event": d.event_type, "attempts": done.attempts}))
         outcome = "delivered"
-    elif signing.should_give_up(d.first_attempt_at, now, give_up_hours=uow.settings.webhook_give_up_hours):
-        d.gave_up_at, d.next_attempt_at = now, None
+    elif signing.should_give_up(done.first_attempt_at, now, give_up_hours=uow.settings.webhook_give_up_hours):
+        uow.session.execute(update(_T).where(_T.c.id == delivery_id).values(gave_up_at=now, next_attempt_at=None))
         audit.record(uow, actor_id=None, action="webhook.gave_up", subject_type="platform", subject_id=d.platform_id,
-                     detail={"event": d.event_type, "event_id": d.event_id, "attempts": d.attempts, "error": error})
+                     detail={"event": d.event_type, "event_id": d.event_id, "attempts": done.attempts,
+                             "error": error})
         outcome = "gave_up"
     else:
-        delay = signing.retry_delay(d.attempts, schedule=uow.settings.webhook_retry_seconds)
-        d.next_attempt_at = now + delay
-        jobs.enqueue(uow, JOB_KIND, {"delivery_id": d.id}, delay=delay)
+        delay = signing.retry_delay(done.attempts, schedule=uow.settings.webhook_retry_seconds)
+        uow.session.execute(update(_T).where(_T.c.id == delivery_id).values(next_attempt_at=now + delay))
+        jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery_id}, delay=delay)
         outcome = "retry"
     uow.commit()
     return outcome

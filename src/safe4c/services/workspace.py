@@ -12,9 +12,10 @@ audit entry ``decision.<kind>``:
 - ``close``: the open reports are closed as not actionable, with the reason as the status note.
 
 hashlist.add_entry and takedowns.issue_order commit on their own (they are use cases too), so a decision that
-calls them writes its own row in a last transaction; both are idempotent (an entry already in the bank is
-returned, an open order for the same target is not issued twice), so a decision repeated after a failure
-does no harm.
+calls them writes its own row in a last transaction. add_entry is idempotent (an entry already in the bank is
+returned); issue_order is not, so the takedown decision skips a target that already has an open order for the
+same platform (``takedown_guard.open_order_exists``, the match job's rule too): a decision repeated after a
+failure does no harm.
 """
 
 from __future__ import annotations
@@ -26,20 +27,27 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import delete, select
 
-from ..db.linking import Cluster, ClusterMember, Decision, LinkIdentifier, Referral, ReportAssignment, SavedFilter
-from ..db.platforms import Platform, PlatformReport, TakedownOrder
+from ..db.linking import (
+    Cluster,
+    ClusterMember,
+    Decision,
+    LinkIdentifier,
+    Referral,
+    ReportAssignment,
+    SavedFilter,
+)
+from ..db.platforms import Platform, PlatformReport
 from ..db.tables import Report, StaffUser
+from ..domain.identifiers import HASH_KINDS
 from ..domain.taxonomy import N_
 from ..errors import Conflict, FieldError, Invalid, NotFound
-from . import audit, clusters, evidence, linking, queue
+from . import audit, clusters, evidence, linking, queue, takedown_guard
 from .uow import UnitOfWork
 
 DECISIONS = ("confirm_material", "takedown", "refer_police", "refer_child", "close")
 BULK_ACTIONS = ("assign", "unassign", "status")
 MAX_FILTERS = 30
 ASSIGNABLE_ROLES = ("analyst", "admin")  # a regulator never handles reports
-# The platform a link, invite or account belongs to (services/known_material.py knows the hosts).
-_KIND_PLATFORM = {"tg_invite": "telegram", "wa_invite": "whatsapp"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def _identifiers(uow: UnitOfWork, where: Scope, identifier_ids: list[int] | None
     """(identifier row, its value, the first report of the scope holding it), optionally only those chosen."""
     out = []
     for ident, holders, _ in clusters.identifiers_of(uow, where.report_ids):
-        if ident.kind in kinds and (not identifier_ids or ident.id in identifier_ids):
+        if (kinds is None or ident.kind in kinds) and (not identifier_ids or ident.id in identifier_ids):
             out.append((ident, linking.open_identifier(uow, ident).value, holders[0]))
     return out
 
@@ -103,7 +111,7 @@ def confirm_material(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: st
     from . import hashlist
 
     reason = linking._reason(reason)
-    chosen = _identifiers(uow, where, identifier_ids, linking.HASH_KINDS)
+    chosen = _identifiers(uow, where, identifier_ids, HASH_KINDS)
     if not chosen:
         raise Invalid([FieldError("identifiers", N_("There is no hash to confirm here."))])
     name = uow.settings.link_confirmed_bank
@@ -121,7 +129,7 @@ def confirm_material(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: st
             entries.append(result.entry_id)
         except Conflict:
             continue  # disabled in the bank on purpose: the earlier decision stands until someone enables it
-    linking._lock(uow)
+    linking.lock(uow)
     decision = _record(uow, kind="confirm_material", where=where, actor_id=actor_id, reason=reason,
                        detail={"entries": entries, "bank_id": bank_id})
     cluster_id = where.cluster_id or linking.cluster_of(uow, where.report_id)
@@ -134,7 +142,7 @@ def _order_target(ident: LinkIdentifier, value: str) -> tuple[str, str, str | No
     """(target type, value, hash type, platform code) for an identifier."""
     from .known_material import PLATFORM_OF_HOST
 
-    if ident.kind in linking.HASH_KINDS:
+    if ident.kind in HASH_KINDS:
         return "hash", value, ident.kind, None
     if ident.kind == "url":
         return "url", value, None, PLATFORM_OF_HOST.get(urlsplit(value).hostname or "")
@@ -155,7 +163,7 @@ def issue_takedowns(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str
     if category not in takedowns.CATEGORIES:
         raise Invalid([FieldError("category", N_("This choice is not one of the allowed options."))])
     chosen = _identifiers(uow, where, identifier_ids,
-                          ("url", "tg_invite", "wa_invite", "handle", *linking.HASH_KINDS))
+                          ("url", "tg_invite", "wa_invite", "handle", *HASH_KINDS))
     if not identifier_ids or not chosen:
         raise Invalid([FieldError("identifiers", N_("Choose at least one link, hash or account."))])
     by_code = {code: pid for pid, code in uow.session.execute(
@@ -167,16 +175,12 @@ def issue_takedowns(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str
         if pid is None:
             skipped += 1
             continue
-        exists = uow.session.scalar(select(TakedownOrder.public_id).where(
-            TakedownOrder.platform_id == pid, TakedownOrder.target_type == target_type,
-            TakedownOrder.target_value == (target.lower() if target_type == "hash" else target),
-            TakedownOrder.status.in_(takedowns.OPEN_STATUSES)).limit(1))
-        if exists:
+        if takedown_guard.open_order_exists(uow, pid, target_type, target):
             continue
         issued.append(takedowns.issue_order(uow=uow, actor_id=actor_id, order=takedowns.OrderInput(
             platform_id=pid, target_type=target_type, target_value=target, category=category,
             urgent=category in takedowns.URGENT_CATEGORIES, hash_type=hash_type, report_id=_public(uow, holder))))
-    linking._lock(uow)
+    linking.lock(uow)
     decision = _record(uow, kind="takedown", where=where, actor_id=actor_id, reason=reason,
                        detail={"orders": issued, "without_platform": skipped})
     uow.commit()
@@ -189,7 +193,7 @@ def _reporting_platform(uow: UnitOfWork, report_id: int) -> int | None:
 
 def refer_police(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> Outcome:
     reason = linking._reason(reason)
-    linking._lock(uow)
+    linking.lock(uow)
     package_id = str(uuid.uuid4())
     decision = _record(uow, kind="refer_police", where=where, actor_id=actor_id, reason=reason,
                        detail={"referral": package_id, "reports": len(where.report_ids)})
@@ -211,7 +215,7 @@ def refer_child(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) ->
     """Record that the child needs help. One referral per report of the scope; consent is copied from each
     report so case management, when it exists, knows what it may do with it."""
     reason = linking._reason(reason)
-    linking._lock(uow)
+    linking.lock(uow)
     rows = list(uow.session.scalars(select(Report).where(Report.id.in_(where.report_ids), Report.channel != "platform")))
     if not rows:
         raise Invalid([FieldError("reason", N_("No report here comes from a child or a person who knows the "
@@ -245,7 +249,7 @@ def close_not_actionable(*, uow: UnitOfWork, where: Scope, actor_id: int, reason
                 closed += 1
             except Invalid:
                 pass
-    linking._lock(uow)
+    linking.lock(uow)
     decision = _record(uow, kind="close", where=where, actor_id=actor_id, reason=reason, detail={"closed": closed})
     uow.commit()
     return Outcome(decision.public_id, {"closed": closed})
@@ -353,7 +357,6 @@ def bulk(*, uow: UnitOfWork, actor_id: int, public_ids: list[str], action: str, 
     result = BulkResult()
     if action in ("assign", "unassign"):
         ids = list(uow.session.scalars(select(Report.id).where(Report.public_id.in_(public_ids))))
-        linking._lock(uow)
         result.done = assign_reports(uow=uow, report_ids=ids, assignee_id=assignee_id if action == "assign" else None,
                                      actor_id=actor_id)
         uow.commit()
@@ -380,7 +383,8 @@ def _normalise_query(raw: str) -> str:
     return urlencode(filters.query(page=1))
 
 
-def save_filter(*, uow: UnitOfWork, owner_id: int, name: str, query: str) -> int:
+def save_filter(*, uow: UnitOfWork, owner_id: int, name: str, query: str) -> str:
+    """Save (or replace) a named queue filter. Returns the query as saved (normalised), for the redirect."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 80:
         raise Invalid([FieldError("name", N_("Give the filter a name of 1 to 80 characters."))])
@@ -396,7 +400,7 @@ def save_filter(*, uow: UnitOfWork, owner_id: int, name: str, query: str) -> int
         uow.session.add(existing)
     uow.session.flush()
     uow.commit()
-    return existing.id
+    return normalised
 
 
 def list_filters(*, uow: UnitOfWork, owner_id: int) -> list[dict]:
@@ -417,8 +421,7 @@ def report_panel(*, uow: UnitOfWork, report_id: int) -> dict:
     where = Scope([report_id], None, report_id)
     assignment = uow.session.get(ReportAssignment, report_id)
     idents = [{"id": ident.id, "kind": ident.kind, "platform": ident.platform, "value": value, "linking": ident.linking}
-              for ident, value, _ in _identifiers(uow, where, None, tuple(linking.SIGNAL_KINDS) + (
-                  "phone", "email", "handle", "tg_invite", "wa_invite", "ewallet", "bank"))]
+              for ident, value, _ in _identifiers(uow, where, None, None)]
     return {
         "network": clusters.report_network(uow=uow, report_id=report_id),
         "assignee_id": assignment.assignee_id if assignment else None,

@@ -15,8 +15,8 @@ from .. import __version__
 from ..clock import Clock, SystemClock
 from ..config import Settings
 from ..domain import regions
-from ..db.session import make_engine, make_session_factory
-from ..services.uow import Context, UnitOfWork
+from ..db.session import make_engine
+from ..services.uow import UowFactory
 from . import errors
 from .middleware import SafetyMiddleware
 from .ratelimit import RateLimiter
@@ -29,10 +29,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     settings = settings or Settings()
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.resolved_database_url)
-    factory = make_session_factory(engine)
-    ctx = Context.build(settings, clock)
-
-    uow_factory = lambda: UnitOfWork(factory, ctx)  # noqa: E731
+    uow_factory = UowFactory(engine, settings, clock)
+    ctx = uow_factory.ctx
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -48,8 +46,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         yield
         if worker is not None:
             worker.stop()
-        if follower is not None:
-            follower.stop()
+        # the start-up follower, or the one /api/v1/match started when loading at start-up had failed
+        for running in {follower, getattr(app.state, "matcher_follower", None)} - {None}:
+            running.stop()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -15,7 +15,8 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
 
 
 def get_lang(request: Request) -> str:
-    return request.state.lang
+    """The language SafetyMiddleware picked; the default one for an error raised before it ran."""
+    return getattr(request.state, "lang", None) or request.app.state.settings.default_language
 
 
 def client_address(request: Request) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .i18n import pick_language, translate
+from ..errors import TooLarge
+from .errors import BodyTooLarge, error_body
+from .i18n import pick_language
 
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -14,10 +16,6 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class SafetyMiddleware:
@@ -50,7 +48,7 @@ class SafetyMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _TooLarge()
+                    raise BodyTooLarge(self.max_body)
             return message
 
         started = False
@@ -64,14 +62,13 @@ class SafetyMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
-        except _TooLarge:
+        except BodyTooLarge:  # read outside a route's handling (the routes' errors are rendered in web/errors.py)
             if not started:
                 await self._reject(scope, send, lang)
 
     async def _reject(self, scope, send, lang):
-        message = translate(lang, "What you sent is too large (at most {limit} bytes).", limit=self.max_body)
-        body = json.dumps({"error": {"code": "too_large", "message": message}}).encode()
-        await send({"type": "http.response.start", "status": 413,
+        body = json.dumps(error_body(lang, TooLarge.code, TooLarge.message, limit=self.max_body)).encode()
+        await send({"type": "http.response.start", "status": TooLarge.status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")] + SECURITY_HEADERS})
         await send({"type": "http.response.body", "body": body})

@@ -24,13 +24,12 @@ BAD_KEY = N_("A valid platform API key is required: send the header Authorizatio
 
 def current_platform(request: Request,
                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> PlatformPrincipal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is None:  # HTTPBearer already answers None for any scheme but Bearer
         raise Unauthorized(BAD_KEY)
     with request.app.state.uow_factory().reading() as uow:
         principal = platforms.authenticate(uow=uow, key=credentials.credentials.strip())
     if principal is None:
         raise Unauthorized(BAD_KEY)
-    request.state.platform = principal
     return principal
 
 

@@ -168,3 +168,53 @@ def test_searches_run_while_another_thread_adds_and_removes():
 def test_parameters_follow_the_expected_list_size():
     assert MultiHashParams.for_expected_size(10_000) == COMPACT
     assert MultiHashParams.for_expected_size(5_000_000) == FAST
+
+
+@pytest.mark.parametrize("make", [lambda: BruteForcePdqIndex(max_distance=31), lambda: MultiHashPdqIndex()])
+def test_compaction_builds_outside_the_lock_and_keeps_changes_made_meanwhile(make):
+    index = make()
+    stored = random_hashes(40, seed=3)
+    index.add(range(40), stored)
+    index.remove(range(0, 40, 2))  # 20 inactive rows to drop
+    replacement = random_hashes(1, seed=4)
+    during: dict[str, object] = {}
+
+    def while_building():
+        # Another thread searches while the new index is built: it must not wait for the compaction.
+        searched = threading.Event()
+        reader = threading.Thread(target=lambda: (during.update(found=index.search(stored[1:2])), searched.set()))
+        reader.start()
+        during["search_finished"] = searched.wait(timeout=10)
+        reader.join(timeout=10)
+        index.add([1], replacement)  # replaced, removed and added during the build: replayed at the swap
+        index.remove([3])
+        index.add([100], stored[:1])
+
+    index._after_build = while_building
+    index.compact()
+    assert during == {"search_finished": True, "found": [[(1, 0)]]}
+    assert index.inactive_rows == 2 and len(index) == 20  # only rows changed during the build are left
+    assert index.search(np.concatenate([stored[1:4], replacement, stored[:1]])) == [
+        [], [], [], [(1, 0)], [(100, 0)]]
+    assert index.search(stored[5:6]) == [[(5, 0)]]
+
+
+def test_compaction_re_chooses_parameters_for_the_current_size(monkeypatch):
+    from safe4c.matching import mih_index
+
+    monkeypatch.setattr(mih_index, "LARGE_LIST", 50)
+    index = MultiHashPdqIndex()
+    assert index.params == COMPACT and not index.params_outgrown
+    index.add(range(60), random_hashes(60))
+    assert index.params_outgrown
+    index.compact()
+    assert index.params == FAST and not index.params_outgrown
+    index.remove(range(40))
+    assert index.params_outgrown  # below half the crossover
+    index.compact()
+    assert index.params == COMPACT and index.search(random_hashes(60)[59:]) == [[(59, 0)]]
+    pinned = MultiHashPdqIndex(params=COMPACT)
+    pinned.add(range(60), random_hashes(60))
+    assert not pinned.params_outgrown
+    pinned.compact()
+    assert pinned.params == COMPACT

@@ -1,6 +1,11 @@
 import pytest
 
-from safe4c.matching import InvalidSignal, normalise_url
+from safe4c.domain.urls import url_match_key
+from safe4c.matching import InvalidSignal, normalise_signal
+
+
+def normalise_url(value: str) -> str:
+    return normalise_signal("url", value)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +81,10 @@ def test_unusable_urls_raise_typed_errors(raw, code):
     with pytest.raises(InvalidSignal) as caught:
         normalise_url(raw)
     assert caught.value.code == code
+
+
+def test_http_and_https_share_one_match_key_and_keep_their_canonical_form():
+    http, https = normalise_url("http://Example.com/a?x=1"), normalise_url("https://example.com/a?x=1")
+    assert (http, https) == ("http://example.com/a?x=1", "https://example.com/a?x=1")
+    assert url_match_key(http) == url_match_key(https) == https
+    assert url_match_key(normalise_url("https://example.com/b")) != url_match_key(https)

@@ -15,14 +15,13 @@ from .handles import normalise_handle, normalise_platform
 from .hashes import normalise_hash
 from .links import identifiers_from_url
 from .model import UNKNOWN_PLATFORM, Identifier
-from .phones import normalise_phone
+from .phones import _PHONE_START, normalise_phone
 from .text import scan_text
 from .urls import find_urls
 
 _ENTRY_SEPARATORS = re.compile(r"[\n,;]+")
 _PHONE_SHAPE = re.compile(r"[+0-9()\s.\-]{7,}")
 # Written the way Indonesians write a phone; a bare run of digits may be a game or Facebook id.
-_PHONE_PREFIX = re.compile(r"[(\s]*(?:\+|0|62)")
 
 
 def extract_from_fields(
@@ -70,7 +69,7 @@ def _account(entry: str, platform: str | None) -> list[Identifier]:
         return [Identifier("email", email)] if email else []
     if _PHONE_SHAPE.fullmatch(entry):
         phone = normalise_phone(entry)
-        if phone and (platform == "whatsapp" or _PHONE_PREFIX.match(entry)):
+        if phone and (platform == "whatsapp" or _PHONE_START.match(entry)):
             return [Identifier("phone", phone)]
     hashed = normalise_hash(entry)
     if hashed:

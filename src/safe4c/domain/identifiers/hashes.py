@@ -9,30 +9,32 @@ from __future__ import annotations
 
 import re
 
+from ...matching import SIGNAL_TYPES, InvalidSignal
+from ...matching.signals import HammingSignal, HexDigestSignal
 from .model import Identifier
 
-_KIND_BY_LENGTH = {32: "md5", 40: "sha1", 64: "sha256"}
-_HEX = re.compile(r"[0-9a-f]+", re.ASCII)
-_HEX_IN_TEXT = re.compile(r"(?<![0-9a-z])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-z])",
-                          re.ASCII | re.IGNORECASE)
+# The hash signal types decide what a valid value is (matching/ never imports domain.identifiers, so no cycle).
+_HASH_TYPES = {name: t for name, t in SIGNAL_TYPES.items() if isinstance(t, HexDigestSignal)}
+# An unlabelled hash is guessed from its length among the exact digests (a PDQ hash needs its label).
+_KIND_BY_LENGTH = {t.hex_length: name for name, t in _HASH_TYPES.items() if not isinstance(t, HammingSignal)}
+_LENGTHS = "|".join(f"[0-9a-f]{{{n}}}" for n in sorted(_KIND_BY_LENGTH, reverse=True))
+_HEX_IN_TEXT = re.compile(rf"(?<![0-9a-z])(?:{_LENGTHS})(?![0-9a-z])", re.ASCII | re.IGNORECASE)
 # 'PDQ: <hex>', 'pdq hash = <hex>', 'pdqhash <hex>' (the label within a few characters, same line).
 _PDQ_LABEL = re.compile(r"\bpdq(?:[\s_-]?hash)?\b[^\n]{0,16}$", re.IGNORECASE)
 
 
 def normalise_hash(raw: str, kind: str | None = None) -> Identifier | None:
-    """Lower-case hex of the right length for ``kind``; with no kind, guess from the length
-    (64 digits -> sha256). Returns None for anything else."""
-    value = raw.strip().lower()
-    if not _HEX.fullmatch(value):
-        return None
-    guessed = _KIND_BY_LENGTH.get(len(value))
+    """Lower-case hex of the right length for ``kind`` (a hash signal type: ``matching`` validates it); with no
+    kind, guess from the length (64 digits -> sha256). Returns None for anything else."""
     if kind is None:
-        kind = guessed
-    elif kind == "pdq":
-        kind = "pdq" if len(value) == 64 else None
-    elif kind != guessed:
+        kind = _KIND_BY_LENGTH.get(len(raw.strip()))
+    signal_type = _HASH_TYPES.get(kind)
+    if signal_type is None:
         return None
-    return Identifier(kind, value) if kind else None
+    try:
+        return Identifier(kind, signal_type.normalise(raw))
+    except InvalidSignal:
+        return None
 
 
 def find_hashes(text: str) -> list[tuple[int, int, Identifier]]:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from ...services import jobs
 
@@ -18,10 +17,9 @@ def healthz(request: Request):
     body = {"status": "ok", "database": "ok", "worker": "unknown"}
     try:
         with request.app.state.uow_factory().reading() as uow:
-            uow.session.execute(text("SELECT 1"))
             figures = jobs.backlog(uow=uow)
             now = uow.now()
-    except Exception:
+    except Exception:  # noqa: BLE001 - backlog's queries failing is what "unreachable" means here
         body.update(status="error", database="unreachable")
         return JSONResponse(body, status_code=503)
     last_seen = figures["last_seen"]

@@ -6,6 +6,8 @@ Both routes need ``Authorization: Bearer <key>`` (web/platform_auth.py). Guide: 
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from typing import Literal
 
@@ -16,13 +18,16 @@ from starlette.concurrency import run_in_threadpool
 from ...domain.taxonomy import N_
 from ...errors import FieldError, Invalid
 from ...services import hashlist
-from ...services.matcher import Matcher, Query, shared_matcher
+from ...services import matcher as matchers
+from ...services.matcher import Matcher, Query
 from ..deps import LangDep
 from ..i18n import translate
 from ..platform_auth import CurrentPlatform
 from .public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["hash list"])
+log = logging.getLogger(__name__)
+_loading = threading.Lock()  # one request loads the list when start-up could not; the others wait for it
 
 BAD_BODY = N_("Send a JSON object with a list of items: {\"items\": [{\"type\": \"pdq\", \"value\": \"...\"}]}.")
 TOO_MANY = N_("Send at most {limit} items in one request.")
@@ -32,7 +37,8 @@ BAD_CURSOR = N_("This cursor is not valid: use a next_cursor value from an earli
 class MatchItem(BaseModel):
     type: str = Field(description="Signal type: pdq, md5, sha1, sha256 or url.")
     value: str = Field(description="Hex for hashes (any case); a link for url (normalised before matching).")
-    quality: int | None = Field(None, ge=0, le=100, description="PDQ quality score; below 50 the item is ignored.")
+    quality: int | None = Field(None, ge=0, le=100, description="PDQ quality score; below "
+                                "SAFE4C_MATCH_PDQ_MIN_QUALITY (50 by default) the item is ignored.")
 
 
 class MatchRequest(BaseModel):
@@ -57,7 +63,8 @@ class MatchResult(BaseModel):
     type: str | None
     value: str | None = Field(description="The canonical value that was matched; null for a refused item.")
     status: Literal["match", "no_match", "ignored", "error"] = Field(
-        description="ignored: a PDQ hash with quality below 50 is not matched.")
+        description="ignored: a PDQ hash with quality below SAFE4C_MATCH_PDQ_MIN_QUALITY (50 by default) "
+                    "is not matched.")
     matches: list[MatchHit]
     error: ItemError | None = None
 
@@ -85,13 +92,40 @@ class SignalsPage(BaseModel):
 
 
 def app_matcher(request: Request) -> Matcher:
-    """The process's matcher; refreshed here if its follower thread has fallen behind (or never ran)."""
+    """The process's matcher, followed by its ``MatcherFollower`` thread.
+
+    If start-up could not load it (database not migrated yet, or away), the first request loads it, keeps it
+    in ``app.state.matcher`` and starts its follower (``app.state.matcher_follower``). If the follower has
+    fallen behind, the request tries to catch up; when the database is away meanwhile, it answers from the list
+    as it was (``list_version`` says which) rather than failing.
+    """
     state = request.app.state
     matcher = getattr(state, "matcher", None)
+    if matcher is None or not matcher.loaded:
+        with _loading:
+            matcher = getattr(state, "matcher", None)
+            if matcher is None or not matcher.loaded:
+                matcher = _load_and_follow(state)
+        return matcher
     stale_after = max(1.0, 5 * state.settings.matcher_poll_seconds)
-    if matcher is None or not matcher.loaded or time.monotonic() - matcher.refreshed_at > stale_after:
-        with state.uow_factory() as uow:
-            matcher = shared_matcher(uow)
+    if time.monotonic() - matcher.refreshed_at > stale_after:
+        try:
+            with state.uow_factory().reading() as uow:
+                matcher.refresh(uow)
+        except Exception as exc:  # noqa: BLE001 - a database hiccup must not fail matching
+            log.warning("hash list not refreshed; serving it as of change %s: %s", matcher.cursor,
+                        type(exc).__name__)
+    return matcher
+
+
+def _load_and_follow(state) -> Matcher:
+    matcher = Matcher.from_settings(state.settings)
+    with state.uow_factory().reading() as uow:
+        matcher.load(uow)
+    matchers.register(state.engine, matcher)  # the worker's report.match jobs in this process share it
+    state.matcher = matcher
+    state.matcher_follower = matchers.MatcherFollower(
+        matcher, state.uow_factory, poll_seconds=state.settings.matcher_poll_seconds).start()
     return matcher
 
 
@@ -99,7 +133,10 @@ def _run_match(request: Request, items: list) -> tuple[list, int]:
     matcher = app_matcher(request)
     queries = [Query(i.get("type"), i.get("value"), i.get("quality")) if isinstance(i, dict) else Query(None, None)
                for i in items]
-    return matcher.match(queries), matcher.cursor
+    # Read before matching: the results reflect at least this position (a refresh may apply newer changes
+    # while we match, but never takes one away).
+    version = matcher.cursor
+    return matcher.match(queries), version
 
 
 @router.post(
@@ -153,7 +190,7 @@ def signals(request: Request, platform: CurrentPlatform,
     else:
         raise Invalid([FieldError("cursor", BAD_CURSOR)])
     size = min(limit or request.app.state.settings.signals_page_size, request.app.state.settings.signals_page_size)
-    with request.app.state.uow_factory() as uow:
+    with request.app.state.uow_factory().reading() as uow:
         page = hashlist.sync_page(uow=uow, cursor=position, limit=size)
     return SignalsPage(additions=[Signal(**vars(s)) for s in page.additions],
                        removals=[Signal(**vars(s)) for s in page.removals],

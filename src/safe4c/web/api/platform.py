@@ -142,7 +142,7 @@ def list_takedowns(request: Request, platform: CurrentPlatform,
                    status: Annotated[Literal[takedowns.STATUS_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
                    after: Annotated[str | None, Query(max_length=36)] = None,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50):
-    with request.app.state.uow_factory() as uow:
+    with request.app.state.uow_factory().reading() as uow:
         items, nxt = takedowns.list_for_platform(uow=uow, platform_id=platform.id, status=status, after=after,
                                                  limit=limit)
     return {"items": items, "next": nxt}
@@ -151,7 +151,7 @@ def list_takedowns(request: Request, platform: CurrentPlatform,
 @router.get("/takedowns/{order_id}", response_model=Takedown, responses=ERRORS,
             summary="One order with its history (every step timestamped, escalations included)")
 def get_takedown(request: Request, order_id: str, platform: CurrentPlatform):
-    with request.app.state.uow_factory() as uow:
+    with request.app.state.uow_factory().reading() as uow:
         return takedowns.get_for_platform(uow=uow, platform_id=platform.id, public_id=order_id)
 
 
@@ -183,7 +183,7 @@ def dispute(request: Request, order_id: str, body: DisputeCreate, platform: Curr
             summary="Your compliance figures for one month (WIB), as the regulator sees them")
 def own_compliance(request: Request, platform: CurrentPlatform,
                    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")] = None):
-    with request.app.state.uow_factory() as uow:
+    with request.app.state.uow_factory().reading() as uow:
         m = compliance.parse_month(month, now=uow.now())
         rows = compliance.monthly(uow=uow, month=m, platform_id=platform.id)
     return [{k: v for k, v in r.__dict__.items() if k != "platform_id"} for r in rows]

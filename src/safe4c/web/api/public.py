@@ -79,7 +79,7 @@ def _submit(request: Request, report: ReportCreate, lang: str) -> intake.Receipt
              summary="See a report's progress with its follow-up code (sent in the body, never in the URL)")
 def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
     request.app.state.intake_limiter.check(client_address(request))
-    with request.app.state.uow_factory() as uow:
+    with request.app.state.uow_factory().reading() as uow:
         found = intake.status_for_code(uow=uow, code=query.code)
     return ReportStatus(status=found.status, status_text=translate(lang, PUBLIC_STATUS_TEXT[found.status]),
                         received_at=found.received_at, updated_at=found.updated_at)

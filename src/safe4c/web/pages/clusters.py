@@ -9,6 +9,7 @@ audited by the services.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +21,7 @@ from ...services import clusters, evidence, linking, workspace
 from .. import auth
 from ..auth import AnalystCsrfStaff, AnalystStaff, require_role
 from ..deps import UowDep
-from ..i18n import translations
+from ..i18n import translate
 from .render import environment
 from .staff import field_errors, page
 
@@ -106,10 +107,9 @@ def clusters_page(request: Request, uow: UowDep, staff: AnalystStaff):
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
 def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: AnalystStaff, done: str | None = None):
-    current = linking.resolve_cluster(uow, cluster_id).id
-    if current != cluster_id:
-        return RedirectResponse(f"/staff/clusters/{current}", status_code=303)
     view = clusters.view_cluster(uow=uow, cluster_id=cluster_id, actor_id=staff.id)
+    if isinstance(view, clusters.Moved):  # merged into another network: go there (nothing shown or audited)
+        return RedirectResponse(f"/staff/clusters/{view.id}", status_code=303)
     return page(request, "clusters/detail.html", staff=staff, c=view, done=DONE_MESSAGES.get(done or ""),
                 analysts=workspace.analysts(uow=uow), **_context())
 
@@ -167,11 +167,5 @@ def referral_json(referral_id: str, uow: UowDep, staff: AnalystStaff):
 @router.get("/referrals/{referral_id}.pdf")
 def referral_pdf(request: Request, referral_id: str, uow: UowDep, staff: AnalystStaff):
     package = workspace.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="pdf")
-    t = translations(request.state.lang)
-
-    def _(message: str, **params) -> str:
-        text = t.gettext(message)
-        return text % params if params else text
-
-    return Response(evidence.render_pdf(package, translate=_), media_type="application/pdf", headers={
+    return Response(evidence.render_pdf(package, translate=partial(translate, request.state.lang)), media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="evidence-{referral_id}.pdf"', "Cache-Control": "no-store"})

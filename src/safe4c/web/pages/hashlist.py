@@ -37,14 +37,16 @@ def hl_label(kind: str, code: str) -> str:
     return HASHLIST_LABELS.get(kind, {}).get(code, code)
 
 
-def enabled_banks(request: Request) -> list[hashlist.BankView]:
-    """For the form on a report's page (templates/hashlist/_add_from_report.html), which has no bank list."""
-    with request.app.state.uow_factory() as uow:
-        return [b for b in hashlist.list_banks(uow=uow) if b.enabled]
+def enabled_banks(request: Request) -> list:
+    """For the form on a report's page (templates/hashlist/_add_from_report.html), which has no bank list:
+    ids and names only, read without a write lock (it runs on every view of a report)."""
+    with request.app.state.uow_factory().reading() as uow:
+        return hashlist.enabled_bank_choices(uow=uow)
 
 
-environment().globals["hashlist_banks"] = enabled_banks
-environment().globals["hl_label"] = hl_label
+environment().globals.update(hashlist_banks=enabled_banks, hl_label=hl_label,
+                             hashlist_signal_types=SIGNAL_TYPE_NAMES,
+                             hashlist_classifications=hashlist.CLASSIFICATIONS)
 
 
 def _page(request: Request, template: str, staff, *, status_code: int = 200, **context) -> HTMLResponse:
@@ -134,13 +136,13 @@ def import_csv(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff, fi
     # The request's own unit of work: on SQLite a second one would wait for this one's write lock.
     text = file.file.read().decode("utf-8-sig", errors="replace")
     try:
-        bank = hashlist.get_bank(uow=uow, bank_id=bank_id)
         result = hashlist.import_csv(uow=uow, bank_id=bank_id, lines=text.splitlines(), classification=classification,
                                      source="partner", actor_id=staff.id)
     except Invalid as exc:
         uow.rollback()
         return _bank_page(request, uow, staff, bank_id, errors=field_errors(exc), status_code=422)
-    return _page(request, "hashlist/import_result.html", staff, bank=bank, result=result)
+    return _page(request, "hashlist/import_result.html", staff, bank=hashlist.get_bank(uow=uow, bank_id=bank_id),
+                 result=result)
 
 
 @router.get("/hashlist/banks/{bank_id}/export.csv")

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -193,11 +193,9 @@ async def status_lookup(request: Request):
 
 
 def _status(request: Request, code: str) -> intake.PublicStatus:
-    with request.app.state.uow_factory() as uow:
+    with request.app.state.uow_factory().reading() as uow:
         return intake.status_for_code(uow=uow, code=code)
 
 
 def _date(value: datetime, lang: str) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
     return format_date(value.astimezone(WIB).date(), format="long", locale=lang)

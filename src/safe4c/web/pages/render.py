@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ...errors import AppError
+from ..errors import HTTP_MESSAGES
 from ..i18n import LANGUAGE_NAMES, LANGUAGES, translations
 
 TEMPLATES = __import__("pathlib").Path(__file__).parent.parent / "templates"
@@ -43,7 +42,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
 
     html = tmpl.render(
         request=request, lang=lang, languages=LANGUAGES, language_names=LANGUAGE_NAMES,
-        gettext=_, _=_, ngettext=ngettext, now=datetime.now(timezone.utc), **context,
+        gettext=_, _=_, ngettext=ngettext, **context,
     )
     response = HTMLResponse(html, status_code=status_code)
     # Pages may show a child's report: never let a shared phone's browser cache keep them.
@@ -67,8 +66,7 @@ def install(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException):
         if _is_api(request):
             return await http_json(request, exc)
-        message = {404: "We could not find that.", 405: "This method is not allowed here."}.get(
-            exc.status_code, "Something went wrong on our side. Please try again.")
+        message = HTTP_MESSAGES.get(exc.status_code, AppError.message)
         return render(request, "error.html", status_code=exc.status_code, message=message, params={})
 
     app.exception_handlers[StarletteHTTPException] = _http_error

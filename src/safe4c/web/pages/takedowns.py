@@ -14,17 +14,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ...domain import deadlines
 from ...domain.taxonomy import N_
 from ...errors import Forbidden, Invalid
-from ...services import audit, compliance, platforms, takedowns
+from ...services import compliance, platforms, takedowns
 from ...services.accounts import StaffUser
 from .. import auth
-from ..auth import require_role
+from ..auth import AnalystCsrfStaff, AnalystStaff
 from ..deps import UowDep
 from .staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 
-AnalystStaff = require_role("analyst")
-AnalystForm = require_role("analyst", csrf=True)
 COMPLIANCE_ROLES = ("regulator", "admin")
 
 
@@ -58,9 +56,15 @@ def _page(request: Request, template: str, **context) -> HTMLResponse:
     return page(request, template, tlabel=tlabel, steps=deadlines.STEPS_BY_LEVEL, **context)
 
 
+def deadline_hours(settings) -> dict[str, str]:
+    """The configured deadlines as people read them: "4", "24", "1.5" (SAFE4C_TAKEDOWN_DEADLINE_HOURS)."""
+    return {k: f"{float(v):g}" for k, v in settings.takedown_deadline_hours.items()}
+
+
 def _list_page(request: Request, uow, staff, *, status: str | None, form: dict, errors: dict,
                status_code: int = 200) -> HTMLResponse:
     return _page(request, "takedowns/list.html", status_code=status_code, staff=staff, active="takedowns",
+                 hours=deadline_hours(uow.settings),
                  orders=takedowns.list_orders(uow=uow, status=status), status=status,
                  statuses=takedowns.STATUS_FILTERS, platforms=platforms.list_platforms(uow=uow), form=form,
                  errors=errors, targets=takedowns.TARGET_TYPES, hash_types=list(takedowns.HASH_TYPES),
@@ -74,7 +78,7 @@ def orders_page(request: Request, uow: UowDep, staff: AnalystStaff, status: str 
 
 
 @router.post("/takedowns", response_class=HTMLResponse)
-def issue(request: Request, uow: UowDep, staff: AnalystForm,
+def issue(request: Request, uow: UowDep, staff: AnalystCsrfStaff,
           platform_id: Annotated[str, Form()] = "", target_type: Annotated[str, Form()] = "",
           target_value: Annotated[str, Form()] = "", hash_type: Annotated[str, Form()] = "",
           category: Annotated[str, Form()] = "", urgent: Annotated[str, Form()] = "",
@@ -96,35 +100,27 @@ def issue(request: Request, uow: UowDep, staff: AnalystForm,
 @router.get("/takedowns/{public_id}", response_class=HTMLResponse)
 def order_page(request: Request, public_id: str, uow: UowDep, staff: AnalystStaff, saved: str | None = None):
     order = takedowns.view_order(uow=uow, public_id=public_id, actor_id=staff.id)
-    return _page(request, "takedowns/detail.html", staff=staff, active="takedowns", order=order, saved=saved)
+    return _page(request, "takedowns/detail.html", staff=staff, active="takedowns", order=order, saved=saved,
+                 open_statuses=takedowns.OPEN_STATUSES)
 
 
 @router.post("/takedowns/{public_id}/uphold")
-def uphold(public_id: str, uow: UowDep, staff: AnalystForm):
+def uphold(public_id: str, uow: UowDep, staff: AnalystCsrfStaff):
     takedowns.uphold(uow=uow, public_id=public_id, actor_id=staff.id)
     return RedirectResponse(f"/staff/takedowns/{public_id}?saved=upheld", status_code=303)
 
 
 @router.post("/takedowns/{public_id}/withdraw")
-def withdraw(public_id: str, uow: UowDep, staff: AnalystForm):
+def withdraw(public_id: str, uow: UowDep, staff: AnalystCsrfStaff):
     takedowns.withdraw(uow=uow, public_id=public_id, actor_id=staff.id)
     return RedirectResponse(f"/staff/takedowns/{public_id}?saved=withdrawn", status_code=303)
 
 
 # --- compliance and transparency ------------------------------------------------------------------------
 
-def _rows(uow, staff: StaffUser, month: str | None, fmt: str):
-    m = compliance.parse_month(month, now=uow.now())
-    rows = compliance.monthly(uow=uow, month=m)
-    audit.record(uow, actor_id=staff.id, action="compliance.view", subject_type="compliance", subject_id=m,
-                 detail={"format": fmt})
-    uow.commit()
-    return m, rows
-
-
 @router.get("/compliance", response_class=HTMLResponse)
 def compliance_page(request: Request, uow: UowDep, staff: RegulatorStaff, month: str | None = None):
-    m, rows = _rows(uow, staff, month, "html")
+    m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="html")
     slowest = max((r.p90_hours or 0 for r in rows), default=0) or 1
     return _page(request, "takedowns/compliance.html", staff=staff, active="compliance", month=m, rows=rows,
                  months=compliance.previous_months(compliance.parse_month(None, now=uow.now()), 12), slowest=slowest,
@@ -133,7 +129,7 @@ def compliance_page(request: Request, uow: UowDep, staff: RegulatorStaff, month:
 
 @router.get("/compliance.csv")
 def compliance_csv(uow: UowDep, staff: RegulatorStaff, month: str | None = None):
-    m, rows = _rows(uow, staff, month, "csv")
+    m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="csv")
     return Response(compliance.to_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="safe4c-compliance-{m}.csv"',
                              "Cache-Control": "no-store"})
@@ -143,8 +139,9 @@ def compliance_csv(uow: UowDep, staff: RegulatorStaff, month: str | None = None)
 def compliance_pdf(request: Request, uow: UowDep, staff: RegulatorStaff, month: str | None = None):
     from .transparency_pdf import render_pdf
 
-    m, rows = _rows(uow, staff, month, "pdf")
-    pdf = render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now())
+    m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")
+    pdf = render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now(),
+                     hours=deadline_hours(uow.settings))
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="safe4c-transparency-{m}.pdf"',
                              "Cache-Control": "no-store"})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -15,10 +14,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ...services.compliance import PlatformMonth
+from ...services.compliance import WIB, PlatformMonth
 from ..i18n import translate
 
-WIB = ZoneInfo("Asia/Jakarta")
 MEDIAN_COLOUR = colors.HexColor("#1a4fba")
 P90_COLOUR = colors.HexColor("#b35900")
 
@@ -27,7 +25,9 @@ def _hours(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def render_pdf(rows: list[PlatformMonth], *, month: str, lang: str, generated_at: datetime) -> bytes:
+def render_pdf(rows: list[PlatformMonth], *, month: str, lang: str, generated_at: datetime,
+               hours: dict[str, str]) -> bytes:
+    """``hours``: the configured deadlines as text, {"urgent": "4", "standard": "24"}."""
     def _(message: str, **params) -> str:
         return translate(lang, message, **params)
 
@@ -65,10 +65,11 @@ def render_pdf(rows: list[PlatformMonth], *, month: str, lang: str, generated_at
     story.append(_chart(rows, _))
     story.append(Spacer(1, 0.4 * cm))
     story.append(Paragraph(_(
-        "Deadlines: 4 hours for urgent orders (child sexual abuse material, terrorism), 24 hours otherwise "
-        "(Permenkominfo 5/2020). Missed deadlines escalate: warning 1, warning 2 (fine commitment), warning 3 "
-        "with an access-blocking recommendation (Kepmen 522/2024). \"Within deadline\" counts removed orders "
-        "among those removed or past their deadline; withdrawn orders are left out."), styles["BodyText"]))
+        "Deadlines: {urgent} hours for urgent orders (child sexual abuse material, terrorism), {standard} hours "
+        "otherwise (Permenkominfo 5/2020). Missed deadlines escalate: warning 1, warning 2 (fine commitment), "
+        "warning 3 with an access-blocking recommendation (Kepmen 522/2024). \"Within deadline\" counts removed "
+        "orders among those removed or past their deadline; withdrawn orders are left out.",
+        urgent=hours["urgent"], standard=hours["standard"]), styles["BodyText"]))
     doc.build(story)
     return buf.getvalue()
 

@@ -57,10 +57,9 @@ def bulk(request: Request, uow: UowDep, staff: AnalystCsrf, reports: Annotated[l
 def save_filter(request: Request, uow: UowDep, staff: AnalystCsrf, name: Annotated[str, Form()] = "",
                 query: Annotated[str, Form()] = ""):
     try:
-        workspace.save_filter(uow=uow, owner_id=staff.id, name=name, query=query)
+        normalised = workspace.save_filter(uow=uow, owner_id=staff.id, name=name, query=query)
     except Invalid as exc:
         return refused(request, staff, exc, "/staff")
-    normalised = workspace._normalise_query(query)
     return RedirectResponse("/staff" + (f"?{normalised}" if normalised else ""), status_code=303)
 
 

@@ -62,8 +62,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('report_id'),
     sa.UniqueConstraint('platform_id', 'idempotency_key', name='uq_platform_reports_idempotency')
     )
-    with op.batch_alter_table('platform_reports', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_platform_reports_platform_id'), ['platform_id'], unique=False)
+    # No index of its own on platform_id: the unique (platform_id, idempotency_key) leads with it.
 
     op.create_table('takedown_orders',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -159,9 +158,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_takedown_issued')
 
     op.drop_table('takedown_orders')
-    with op.batch_alter_table('platform_reports', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_platform_reports_platform_id'))
-
     op.drop_table('platform_reports')
     with op.batch_alter_table('platform_api_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_platform_api_keys_platform_id'))

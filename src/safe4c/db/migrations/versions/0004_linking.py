@@ -24,10 +24,11 @@ def upgrade() -> None:
     sa.Column('created_at', safe4c.db.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', safe4c.db.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('merged_into', sa.Integer(), nullable=True),
+    sa.Column('merged_into', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('assignee_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('assigned_at', safe4c.db.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['staff_users.id'], ),
+    sa.ForeignKeyConstraint(['merged_into'], ['clusters.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('clusters', schema=None) as batch_op:
