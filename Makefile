@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 
 export SAFE4C_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-fast browser bench clean
+.PHONY: setup run test test-fast audit browser bench clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,9 @@ browser:
 
 test: setup browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+audit: setup
+	sh scripts/audit-dependencies $(BIN)
 
 test-fast: setup
 	$(BIN)/python -m pytest tests/unit
