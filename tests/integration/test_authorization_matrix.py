@@ -219,27 +219,53 @@ def test_an_app_with_a_route_that_declares_no_action_does_not_start(settings):
     from fastapi import APIRouter
     from sqlalchemy import create_engine
 
-    from safe4c.web import access, auth
+    from safe4c.web import auth, authorization
     from safe4c.web.app import create_app
 
     app = create_app(settings, engine=create_engine("sqlite://"))
-    assert access.route_problems(access.app_routes(app)) == []
+    assert authorization.route_problems(authorization.app_routes(app)) == []
     app.add_api_route("/staff/forgotten", lambda: "open to all")
     staff = APIRouter(route_class=auth.StaffRoute)
-    staff.add_api_route("/staff/twice", lambda: "", dependencies=[access.Allowed("hashlist.view"),
-                                                                   access.Allowed("report.view")])
+    staff.add_api_route("/staff/twice", lambda: "", dependencies=[authorization.Allowed("hashlist.view"),
+                                                                   authorization.Allowed("report.view")])
     app.include_router(staff)
     plain = APIRouter()  # a staff action on a router that cannot send a visitor to the login page
-    plain.add_api_route("/staff/plain", lambda: "", dependencies=[access.Allowed("hashlist.view")])
+    plain.add_api_route("/staff/plain", lambda: "", dependencies=[authorization.Allowed("hashlist.view")])
     app.include_router(plain)
     with pytest.raises(RuntimeError) as refused:
-        access.check_routes(app)
+        authorization.check_routes(app)
     problems = str(refused.value)
     assert "/staff/forgotten: declares no action" in problems
     assert "/staff/twice: declares ['hashlist.view', 'report.view']" in problems
     assert "/staff/plain: a staff action on a router without route_class=StaffRoute" in problems
     with pytest.raises(ValueError, match="unknown action"):
-        access.Allowed("hashlist.delete")
+        authorization.Allowed("hashlist.delete")
+
+
+def test_a_decision_needs_the_grant_of_what_it_does(client, uow_factory, monkeypatch):
+    """A role that may decide but not change the hash list cannot "confirm material" into it: no back door."""
+    from safe4c.access import policy
+    from safe4c.db.hashlist import HashEntry
+
+    public_id = _submit(uow_factory, accounts=["md5 9e107d9d372bb6826bd81d3542a419d6"]).report_id
+    worker = Worker(uow_factory)
+    while worker.run_once():
+        pass
+    make_user(uow_factory, "analis", "analyst")
+    headers, csrf = _staff_credentials(client, "analis")
+    monkeypatch.setitem(policy.POLICY, "hashlist.change", policy.rule("Add entries", "admin"))
+    decide = f"/staff/reports/{public_id}/decisions/"
+    refused = client.post(decide + "confirm_material", data={"csrf": csrf, "reason": REASON}, headers=headers,
+                          follow_redirects=False)
+    assert refused.status_code == 403
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(HashEntry.id)) is None
+    monkeypatch.undo()
+    done = client.post(decide + "confirm_material", data={"csrf": csrf, "reason": REASON}, headers=headers,
+                       follow_redirects=False)
+    assert done.status_code == 303
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(HashEntry.id)) is not None
 
 
 # --- the world: two platforms, three staff members, and for each actor a kit of real objects -------------
@@ -339,8 +365,8 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
         row = {p: uow.session.scalar(select(Report.id).where(Report.public_id == p))
                for net in (shared_net, *cut_nets.values(), *unlink_nets.values()) for p in net}
         cluster = linking.cluster_of(uow, row[shared_net[0]])
-        links = {actor: uow.session.scalar(select(ClusterLink.id).where(ClusterLink.report_id.in_([row[p] for p in net])))
-                 for actor, net in cut_nets.items()}
+        links = {actor: uow.session.scalar(select(ClusterLink.id).where(
+            ClusterLink.report_id.in_([row[p] for p in net]))) for actor, net in cut_nets.items()}
         idents = {actor: uow.session.scalar(select(ReportIdentifier.identifier_id).where(
             ReportIdentifier.report_id == row[net[0]], ReportIdentifier.kind == "phone"))
             for actor, net in unlink_nets.items()}

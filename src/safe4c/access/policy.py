@@ -1,6 +1,6 @@
 """The one authorization policy: which actor may do which action, and to which records.
 
-Every page and API route names one action from ``POLICY`` (web/access.py enforces it; a route without one
+Every page and API route names one action from ``POLICY`` (web/authorization.py enforces it; a route without one
 stops the app from starting). Pure: nothing here imports the web framework, the database or the services.
 
 - An **actor** is who makes a request: anonymous, a platform (by its API key) or a staff member (by role).

@@ -6,7 +6,7 @@
 - The login form has no session yet: a random ``csrf_pre`` cookie plus a hidden field that must match it
   (double submit). The field is an HMAC of the cookie, so a cookie planted by a neighbouring site is useless.
 - Pages that need a signed-in user redirect to ``/staff/login``; a wrong or missing token gets a 403 page.
-  Which user may do what is decided by the one policy, through ``Allowed(action)`` (web/access.py).
+  Which user may do what is decided by the one policy, through ``Allowed(action)`` (web/authorization.py).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def optional_staff(request: Request, uow: UowDep) -> StaffUser | None:
 
 
 async def check_csrf(request: Request) -> None:
-    """The form's CSRF token must match the session (web/access.py calls it for ``Allowed(..., csrf=True)``)."""
+    """The form's CSRF token must match the session (web/authorization.py calls it for ``Allowed(..., csrf=True)``)."""
     form = await request.form()
     sent = form.get("csrf")
     expected = csrf_token(request, getattr(request.state, "session_token", None))
@@ -126,5 +126,5 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden(CSRF_FAILED)
 
 
-# Who is signed in, if anyone (the login page). What a user may do is web/access.py's ``Allowed(action)``.
+# Who is signed in, if anyone (the login page). What a user may do is web/authorization.py's ``Allowed(action)``.
 OptionalStaff = Annotated[StaffUser | None, Depends(optional_staff)]

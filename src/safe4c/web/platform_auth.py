@@ -1,4 +1,4 @@
-"""Platform authentication: ``Authorization: Bearer <API key>`` -> the platform (routes use web/access.py).
+"""Platform authentication: ``Authorization: Bearer <API key>`` -> the platform (routes use web/authorization.py).
 
 A missing, malformed, unknown or revoked key is 401 in one shape, whichever it was. Staff pages never look at
 this header (they use the session cookie), so a platform key opens nothing there.

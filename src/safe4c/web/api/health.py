@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ...services import jobs
-from ..access import Allowed
+from ..authorization import Allowed
 
 router = APIRouter()
 

@@ -1,6 +1,6 @@
 """Platform API for the hash list: match a batch of hashes and links, and mirror the list by cursor.
 
-Both routes need ``Authorization: Bearer <key>`` (``Allowed``, web/access.py). Guide: docs/platform-api.md
+Both routes need ``Authorization: Bearer <key>`` (``Allowed``, web/authorization.py). Guide: docs/platform-api.md
 ("Matching" and "Mirroring the hash list").
 """
 
@@ -23,7 +23,7 @@ from ...services.matcher import Matcher, Query
 from ...services.platforms import PlatformPrincipal
 from ..deps import LangDep
 from ..i18n import translate
-from ..access import Allowed
+from ..authorization import Allowed
 from .public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["hash list"])

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ...domain.platform_report import PlatformReportCreate, parse_platform_report
 from ...services import compliance, platforms, takedowns
 from ...services.platforms import PlatformPrincipal
-from ..access import Allowed, PlatformKey
+from ..authorization import Allowed, PlatformKey
 from .public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["platform"])

@@ -15,7 +15,7 @@ from ...domain import taxonomy
 from ...domain.taxonomy import PUBLIC_STATUS_TEXT
 from ...errors import FieldError, Invalid
 from ...services import intake
-from ..access import Allowed
+from ..authorization import Allowed
 from ..deps import LangDep, client_address
 from ..i18n import translate
 

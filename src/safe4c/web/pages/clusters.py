@@ -15,13 +15,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ...access.policy import DECISION_ACTIONS
 from ...domain.taxonomy import N_
 from ...errors import Invalid
-from ...access.policy import DECISION_ACTIONS
 from ...services import clusters, evidence, linking, workspace
 from ...services.accounts import StaffUser
 from .. import auth
-from ..access import Allowed, require
+from ..authorization import Allowed, require
 from ..deps import UowDep
 from ..i18n import translate
 from .render import environment

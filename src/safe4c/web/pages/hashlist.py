@@ -19,7 +19,7 @@ from ...matching import SIGNAL_TYPES
 from ...services import hashlist
 from ...services.accounts import StaffUser
 from .. import auth
-from ..access import Allowed
+from ..authorization import Allowed
 from ..deps import UowDep
 from .render import environment
 from .staff import field_errors, page

@@ -25,7 +25,7 @@ from ...domain.taxonomy import N_
 from ...errors import FieldError, Invalid, NotFound, RateLimited
 from ...services import intake
 from ..api.public import advice_for
-from ..access import Allowed
+from ..authorization import Allowed
 from ..deps import client_address
 from ..i18n import LANGUAGES, translate
 from .render import render

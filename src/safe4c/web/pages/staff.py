@@ -1,7 +1,7 @@
 """Staff pages: sign in and out, the triage queue, a report with its status form, and the users list.
 
 Handlers parse the form, call a use case in services/ and render. Everything works without JavaScript.
-Each route declares its action with ``Allowed`` (web/access.py, the policy in access/policy.py); auditing lives in
+Each route declares its action with ``Allowed`` (web/authorization.py, the policy in access/policy.py); auditing lives in
 the services.
 """
 
@@ -22,7 +22,7 @@ from ...errors import AppError, Invalid
 from ...services import accounts, queue
 from ...services.accounts import StaffUser
 from .. import auth
-from ..access import Allowed, can, staff_home
+from ..authorization import Allowed, can, staff_home
 from ..auth import OptionalStaff
 from ..deps import UowDep
 from ..i18n import translate

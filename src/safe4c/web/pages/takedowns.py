@@ -18,7 +18,7 @@ from ...errors import Invalid
 from ...services import compliance, platforms, takedowns
 from ...services.accounts import StaffUser
 from .. import auth
-from ..access import Allowed
+from ..authorization import Allowed
 from ..deps import UowDep
 from .staff import field_errors, page
 

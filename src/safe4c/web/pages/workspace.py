@@ -15,7 +15,7 @@ from ...services import workspace
 from ...services.accounts import StaffUser
 from .. import auth
 from ..deps import UowDep
-from ..access import Allowed
+from ..authorization import Allowed
 from .clusters import assign_in, decide_in, refused
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)

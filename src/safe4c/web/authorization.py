@@ -150,7 +150,8 @@ def route_problems(routes: Iterable) -> list[str]:
         name = f"{sorted(getattr(route, 'methods', None) or ['*'])} {getattr(route, 'path', route)}"
         actions = declared_actions(route)
         if len(actions) != 1:
-            problems.append(f"{name}: declares {sorted(actions) or 'no action'}; add one Allowed(...) (web/access.py)")
+            problems.append(f"{name}: declares {sorted(actions) or 'no action'}; add one Allowed(...) "
+                            "(web/authorization.py)")
             continue
         rule = policy.get_rule(actions[0])
         original = getattr(route, "original_route", route)
