@@ -30,15 +30,6 @@ def audit_actions(uow_factory) -> list[tuple[str, dict]]:
 
 # --- pure ------------------------------------------------------------------------------------------------
 
-def test_roles_nest():
-    admin = accounts.StaffUser(1, "a", "A", "admin")
-    analyst = accounts.StaffUser(2, "b", "B", "analyst")
-    assert admin.has_role("analyst") and admin.has_role("admin")
-    assert analyst.has_role("analyst") and not analyst.has_role("admin")
-    assert not accounts.StaffUser(3, "c", "C", "admin", active=False).has_role("analyst")
-    assert not analyst.has_role("superuser")
-
-
 def test_time_left_reads_naturally():
     now = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
     assert time_left(now + timedelta(minutes=35), now) == TimeLeft(35, "min", False)

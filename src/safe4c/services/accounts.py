@@ -1,6 +1,6 @@
 """Staff accounts and sessions: argon2 passwords, random session tokens stored only as SHA-256.
 
-Roles nest: an admin can do everything an analyst can, and manage users. Logins, failed logins and
+What a role may do is the policy's table (access/policy.py). Logins, failed logins and
 logouts go to the audit log; a failed login records only a keyed hash of the name that was tried
 (so repeated attempts against one account show up) and never the password.
 """
@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from ..access import policy
 from ..crypto import derive_key
 from ..db.tables import StaffSession
 from ..db.tables import StaffUser as StaffUserRow
@@ -28,9 +29,8 @@ from ..errors import FieldError, Invalid
 from . import audit
 from .uow import UnitOfWork
 
-# Lowest to highest: a role includes every role before it. "regulator" sits below analyst so it never gains
-# an analyst's rights; compliance pages check for regulator or admin by name (web/pages/takedowns.py).
-ROLES: tuple[str, ...] = ("regulator", "analyst", "admin")
+# What each role may do is the one policy's table (access/policy.py); roles do not nest.
+ROLES = policy.ROLES
 ROLE_LABELS = {"regulator": N_("Regulator"), "analyst": N_("Analyst"), "admin": N_("Administrator")}
 
 MIN_PASSWORD = 12
@@ -50,9 +50,6 @@ class StaffUser:
     role: str
     active: bool = True
     created_at: datetime | None = None
-
-    def has_role(self, role: str) -> bool:
-        return self.active and role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
 
 
 def _public(row: StaffUserRow) -> StaffUser:

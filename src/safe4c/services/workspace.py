@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import delete, select
 
+from ..access import policy
 from ..db.linking import (
     Cluster,
     ClusterMember,
@@ -47,7 +48,7 @@ from .uow import UnitOfWork
 DECISIONS = ("confirm_material", "takedown", "refer_police", "refer_child", "close")
 BULK_ACTIONS = ("assign", "unassign", "status")
 MAX_FILTERS = 30
-ASSIGNABLE_ROLES = ("analyst", "admin")  # a regulator never handles reports
+ASSIGNABLE_ROLES = policy.roles_allowed("report.view")  # who may read a report may be given one
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ..config import Settings
 from ..domain import regions
 from ..db.session import make_engine
 from ..services.uow import UowFactory
-from . import errors
+from . import authorization, errors
 from .middleware import SafetyMiddleware
 from .ratelimit import RateLimiter
 
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes,
                        default_language=settings.default_language)
+    authorization.check_routes(app)  # a route that does not name its action (access/policy.py) is never served
     return app
 
 

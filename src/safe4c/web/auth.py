@@ -1,4 +1,4 @@
-"""Staff sign-in for pages: the session cookie, CSRF tokens, and dependency aliases.
+"""Staff sign-in for pages: the session cookie, CSRF tokens, and who is signed in.
 
 - The session cookie holds a random token (the database keeps only its SHA-256): HttpOnly, SameSite=Lax,
   path=/, Secure when ``settings.secure_cookies``.
@@ -6,6 +6,7 @@
 - The login form has no session yet: a random ``csrf_pre`` cookie plus a hidden field that must match it
   (double submit). The field is an HMAC of the cookie, so a cookie planted by a neighbouring site is useless.
 - Pages that need a signed-in user redirect to ``/staff/login``; a wrong or missing token gets a 403 page.
+  Which user may do what is decided by the one policy, through ``Allowed(action)`` (web/authorization.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ CSRF_FAILED = N_("This form has expired or did not come from safe4c. Go back, re
 
 
 class LoginRequired(Exception):
-    """Raised by the staff dependencies; StaffRoute turns it into a redirect to the login page."""
+    """Raised by ``Allowed`` for a staff action without a session; StaffRoute turns it into a redirect to login."""
 
 
 class StaffRoute(APIRoute):
@@ -116,41 +117,14 @@ def optional_staff(request: Request, uow: UowDep) -> StaffUser | None:
     return user
 
 
-def current_staff(user: Annotated[StaffUser | None, Depends(optional_staff)]) -> StaffUser:
-    if user is None:
-        raise LoginRequired()
-    return user
-
-
-async def csrf_checked_staff(request: Request, user: Annotated[StaffUser, Depends(current_staff)]) -> StaffUser:
-    """The signed-in user, after checking the form's CSRF token against the session."""
+async def check_csrf(request: Request) -> None:
+    """The form's CSRF token must match the session (web/authorization.py calls it for ``Allowed(..., csrf=True)``)."""
     form = await request.form()
     sent = form.get("csrf")
-    expected = csrf_token(request, request.state.session_token)
-    if not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+    expected = csrf_token(request, getattr(request.state, "session_token", None))
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
         raise Forbidden(CSRF_FAILED)
-    return user
 
 
-def require_role(role: str, *, csrf: bool = False):
-    """A dependency alias for a signed-in user with at least ``role``; ``csrf=True`` for form posts."""
-    if role not in accounts.ROLES:
-        raise ValueError(f"unknown role {role!r}")
-    base = csrf_checked_staff if csrf else current_staff
-
-    # A default, not Annotated: ``base`` is a local, which string annotations (PEP 563) cannot see.
-    def _check(user: StaffUser = Depends(base)) -> StaffUser:
-        if not user.has_role(role):
-            raise Forbidden(N_("Your role does not allow this."))
-        return user
-
-    return Annotated[StaffUser, Depends(_check)]
-
-
+# Who is signed in, if anyone (the login page). What a user may do is web/authorization.py's ``Allowed(action)``.
 OptionalStaff = Annotated[StaffUser | None, Depends(optional_staff)]
-CurrentStaff = Annotated[StaffUser, Depends(current_staff)]
-CsrfStaff = Annotated[StaffUser, Depends(csrf_checked_staff)]
-AdminStaff = require_role("admin")
-# Children's reports are for analysts (and admins): a regulator sees platforms' compliance, never a report.
-AnalystStaff = require_role("analyst")
-AnalystCsrfStaff = require_role("analyst", csrf=True)

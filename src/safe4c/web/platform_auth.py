@@ -1,4 +1,4 @@
-"""Platform authentication: ``Authorization: Bearer <API key>`` -> ``CurrentPlatform``.
+"""Platform authentication: ``Authorization: Bearer <API key>`` -> the platform (routes use web/authorization.py).
 
 A missing, malformed, unknown or revoked key is 401 in one shape, whichever it was. Staff pages never look at
 this header (they use the session cookie), so a platform key opens nothing there.
@@ -6,9 +6,7 @@ this header (they use the session cookie), so a platform key opens nothing there
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..domain.taxonomy import N_
@@ -22,8 +20,7 @@ bearer = HTTPBearer(auto_error=False, scheme_name="PlatformApiKey",
 BAD_KEY = N_("A valid platform API key is required: send the header Authorization: Bearer followed by your key.")
 
 
-def current_platform(request: Request,
-                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> PlatformPrincipal:
+def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> PlatformPrincipal:
     if credentials is None:  # HTTPBearer already answers None for any scheme but Bearer
         raise Unauthorized(BAD_KEY)
     with request.app.state.uow_factory().reading() as uow:
@@ -32,5 +29,3 @@ def current_platform(request: Request,
         raise Unauthorized(BAD_KEY)
     return principal
 
-
-CurrentPlatform = Annotated[PlatformPrincipal, Depends(current_platform)]

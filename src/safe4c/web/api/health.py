@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ...services import jobs
+from ..authorization import Allowed
 
 router = APIRouter()
 
 
-@router.get("/healthz", tags=["operations"], summary="Database and worker health")
+@router.get("/healthz", tags=["operations"], summary="Database and worker health",
+            dependencies=[Allowed("health.view")])
 def healthz(request: Request):
     body = {"status": "ok", "database": "ok", "worker": "unknown"}
     try:

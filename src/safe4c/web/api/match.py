@@ -1,6 +1,6 @@
 """Platform API for the hash list: match a batch of hashes and links, and mirror the list by cursor.
 
-Both routes need ``Authorization: Bearer <key>`` (web/platform_auth.py). Guide: docs/platform-api.md
+Both routes need ``Authorization: Bearer <key>`` (``Allowed``, web/authorization.py). Guide: docs/platform-api.md
 ("Matching" and "Mirroring the hash list").
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query as QueryParam, Request
 from pydantic import BaseModel, Field
@@ -20,9 +20,10 @@ from ...errors import FieldError, Invalid
 from ...services import hashlist
 from ...services import matcher as matchers
 from ...services.matcher import Matcher, Query
+from ...services.platforms import PlatformPrincipal
 from ..deps import LangDep
 from ..i18n import translate
-from ..platform_auth import CurrentPlatform
+from ..authorization import Allowed
 from .public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["hash list"])
@@ -150,7 +151,8 @@ def _run_match(request: Request, items: list) -> tuple[list, int]:
                                     "SAFE4C_MATCH_BATCH_LIMIT items. A bad item never fails the batch: it gets "
                                     "its own error."}},
 )
-async def match(request: Request, platform: CurrentPlatform, lang: LangDep) -> MatchResponse:
+async def match(request: Request, platform: Annotated[PlatformPrincipal, Allowed("hashlist.match")],
+                lang: LangDep) -> MatchResponse:
     data = await read_json(request)
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -178,7 +180,7 @@ async def match(request: Request, platform: CurrentPlatform, lang: LangDep) -> M
     responses={401: {"description": "Missing, unknown or revoked API key"},
                422: {"description": "The cursor is not one this API gave"}},
 )
-def signals(request: Request, platform: CurrentPlatform,
+def signals(request: Request, platform: Annotated[PlatformPrincipal, Allowed("hashlist.sync")],
             cursor: str | None = QueryParam(None, max_length=20, description="next_cursor from the previous page; "
                                             "omit it to start from the beginning."),
             limit: int | None = QueryParam(None, ge=1, description="Page size; at most SAFE4C_SIGNALS_PAGE_SIZE.")

@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...domain.platform_report import PlatformReportCreate, parse_platform_report
-from ...errors import Unauthorized
 from ...services import compliance, platforms, takedowns
-from ..platform_auth import BAD_KEY, CurrentPlatform, bearer
+from ...services.platforms import PlatformPrincipal
+from ..authorization import Allowed, PlatformKey
 from .public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["platform"])
@@ -112,33 +111,29 @@ class ComplianceMonth(BaseModel):
                413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES"}, **ERRORS},
 )
 async def submit_report(request: Request,
-                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                        key: Annotated[PlatformKey, Allowed("platform.report.create", in_transaction=True)],
                         idempotency_key: Annotated[str | None, Header(
                             alias="Idempotency-Key",
                             description="Your unique id for this report (1-200 characters); retries with the same "
                                         "key and body never create a duplicate.")] = None):
-    if credentials is None:
-        raise Unauthorized(BAD_KEY)
     data = await read_json(request)
     # The hot path: one trip to a worker thread and one transaction for the key check and the report.
-    receipt = await run_in_threadpool(_submit, request, credentials.credentials.strip(), data, idempotency_key)
+    receipt = await run_in_threadpool(_submit, request, key, data, idempotency_key)
     return JSONResponse({"id": receipt.report_id, "received_at": receipt.received_at.isoformat(),
                          "status": "received"}, status_code=201 if receipt.created else 200)
 
 
-def _submit(request: Request, token: str, data: object, key: str | None):
+def _submit(request: Request, key: PlatformKey, data: object, idempotency_key: str | None):
     with request.app.state.uow_factory() as uow:
-        platform = platforms.authenticate(uow=uow, key=token)
-        if platform is None:
-            raise Unauthorized(BAD_KEY)
+        platform = key.authorize(uow)
         report = parse_platform_report(data)
-        return platforms.submit_platform_report(uow=uow, platform=platform, report=report, idempotency_key=key,
-                                                language=request.state.lang)
+        return platforms.submit_platform_report(uow=uow, platform=platform, report=report,
+                                                idempotency_key=idempotency_key, language=request.state.lang)
 
 
 @router.get("/takedowns", response_model=TakedownsPage, responses=ERRORS,
             summary="Your takedown orders, oldest first (status=open for those that need action)")
-def list_takedowns(request: Request, platform: CurrentPlatform,
+def list_takedowns(request: Request, platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.view")],
                    status: Annotated[Literal[takedowns.STATUS_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
                    after: Annotated[str | None, Query(max_length=36)] = None,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50):
@@ -150,7 +145,8 @@ def list_takedowns(request: Request, platform: CurrentPlatform,
 
 @router.get("/takedowns/{order_id}", response_model=Takedown, responses=ERRORS,
             summary="One order with its history (every step timestamped, escalations included)")
-def get_takedown(request: Request, order_id: str, platform: CurrentPlatform):
+def get_takedown(request: Request, order_id: str,
+                 platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.view")]):
     with request.app.state.uow_factory().reading() as uow:
         return takedowns.get_for_platform(uow=uow, platform_id=platform.id, public_id=order_id)
 
@@ -158,7 +154,8 @@ def get_takedown(request: Request, order_id: str, platform: CurrentPlatform):
 @router.post("/takedowns/{order_id}/acknowledge", response_model=Takedown,
              responses={409: {"description": "The order is closed"}, **ERRORS},
              summary="You have received the order and are acting on it")
-def acknowledge(request: Request, order_id: str, platform: CurrentPlatform):
+def acknowledge(request: Request, order_id: str,
+                platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.respond")]):
     with request.app.state.uow_factory() as uow:
         return takedowns.acknowledge(uow=uow, platform_id=platform.id, public_id=order_id)
 
@@ -166,7 +163,8 @@ def acknowledge(request: Request, order_id: str, platform: CurrentPlatform):
 @router.post("/takedowns/{order_id}/removed", response_model=Takedown,
              responses={409: {"description": "The order was withdrawn"}, **ERRORS},
              summary="The content is removed (keep the evidence until preserve_until)")
-def removed(request: Request, order_id: str, platform: CurrentPlatform):
+def removed(request: Request, order_id: str,
+            platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.respond")]):
     with request.app.state.uow_factory() as uow:
         return takedowns.mark_removed(uow=uow, platform_id=platform.id, public_id=order_id)
 
@@ -174,14 +172,15 @@ def removed(request: Request, order_id: str, platform: CurrentPlatform):
 @router.post("/takedowns/{order_id}/dispute", response_model=Takedown,
              responses={409: {"description": "The order is closed or a dispute was already decided"}, **ERRORS},
              summary="Dispute the order with a reason; staff uphold or withdraw it (no escalation meanwhile)")
-def dispute(request: Request, order_id: str, body: DisputeCreate, platform: CurrentPlatform):
+def dispute(request: Request, order_id: str, body: DisputeCreate,
+            platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.respond")]):
     with request.app.state.uow_factory() as uow:
         return takedowns.dispute(uow=uow, platform_id=platform.id, public_id=order_id, reason=body.reason)
 
 
 @router.get("/compliance", response_model=list[ComplianceMonth], responses=ERRORS,
             summary="Your compliance figures for one month (WIB), as the regulator sees them")
-def own_compliance(request: Request, platform: CurrentPlatform,
+def own_compliance(request: Request, platform: Annotated[PlatformPrincipal, Allowed("platform.compliance.view")],
                    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")] = None):
     with request.app.state.uow_factory().reading() as uow:
         m = compliance.parse_month(month, now=uow.now())

@@ -15,6 +15,7 @@ from ...domain import taxonomy
 from ...domain.taxonomy import PUBLIC_STATUS_TEXT
 from ...errors import FieldError, Invalid
 from ...services import intake
+from ..authorization import Allowed
 from ..deps import LangDep, client_address
 from ..i18n import translate
 
@@ -53,7 +54,7 @@ def advice_for(situations, lang: str) -> list[str]:
 
 
 @router.post(
-    "/reports", status_code=201, response_model=ReportReceipt,
+    "/reports", status_code=201, response_model=ReportReceipt, dependencies=[Allowed("public.report.create")],
     summary="Submit a report (anonymous allowed; text only, never files)",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": ReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
@@ -75,7 +76,7 @@ def _submit(request: Request, report: ReportCreate, lang: str) -> intake.Receipt
         return intake.submit_report(uow=uow, report=report, channel="api", language=lang)
 
 
-@router.post("/reports/status", response_model=ReportStatus,
+@router.post("/reports/status", response_model=ReportStatus, dependencies=[Allowed("followup.status")],
              summary="See a report's progress with its follow-up code (sent in the body, never in the URL)")
 def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
     request.app.state.intake_limiter.check(client_address(request))

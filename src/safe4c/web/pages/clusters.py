@@ -1,9 +1,9 @@
 """Network (cluster) pages: the list, one network with everything an analyst needs to act, cutting links,
 marking identifiers as not linking (administrators), decisions, and evidence package downloads.
 
-Who may do what: analysts and administrators may see networks and act on them (a regulator may not); marking an
-identifier as not linking changes every network it joins, so it is for administrators. Views and actions are
-audited by the services.
+Who may do what (access/policy.py): analysts and administrators may see networks and act on them (a regulator may
+not); marking an identifier as not linking changes every network it joins, so it is for administrators. A decision
+that acts on the hash list or issues orders also needs that action. Views and actions are audited by the services.
 """
 
 from __future__ import annotations
@@ -15,20 +15,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ...access.policy import DECISION_ACTIONS
 from ...domain.taxonomy import N_
 from ...errors import Invalid
 from ...services import clusters, evidence, linking, workspace
+from ...services.accounts import StaffUser
 from .. import auth
-from ..auth import AnalystCsrfStaff, AnalystStaff, require_role
+from ..authorization import Allowed, require
 from ..deps import UowDep
 from ..i18n import translate
 from .render import environment
 from .staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
-# Regulators sit below analysts: they never see children's reports or networks.
-AnalystCsrf = AnalystCsrfStaff
-AdminCsrf = require_role("admin", csrf=True)
 
 DECISION_LABELS = {
     "confirm_material": N_("Confirm material as illegal"),
@@ -91,6 +90,7 @@ def assign_in(request: Request, uow, staff, where, *, assignee: str, back: str, 
 def decide_in(request: Request, uow, staff, where, kind: str, *, reason: str, identifiers: list[str],
               platform: str, category: str, back: str, done: str):
     """Record a decision on a report or a whole network (``where``), then go to ``done``; refusals go back."""
+    require(staff, DECISION_ACTIONS.get(kind))
     try:
         workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
                          identifier_ids=_ids(identifiers), platform_id=int(platform) if platform.isdigit() else None,
@@ -101,12 +101,13 @@ def decide_in(request: Request, uow, staff, where, kind: str, *, reason: str, id
 
 
 @router.get("/clusters", response_class=HTMLResponse)
-def clusters_page(request: Request, uow: UowDep, staff: AnalystStaff):
+def clusters_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("network.view")]):
     return page(request, "clusters/list.html", staff=staff, rows=clusters.list_clusters(uow=uow), **_context())
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
-def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: AnalystStaff, done: str | None = None):
+def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("network.view")],
+                 done: str | None = None):
     view = clusters.view_cluster(uow=uow, cluster_id=cluster_id, actor_id=staff.id)
     if isinstance(view, clusters.Moved):  # merged into another network: go there (nothing shown or audited)
         return RedirectResponse(f"/staff/clusters/{view.id}", status_code=303)
@@ -115,7 +116,8 @@ def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: AnalystS
 
 
 @router.post("/clusters/{cluster_id}/assign")
-def assign_cluster(request: Request, cluster_id: int, uow: UowDep, staff: AnalystCsrf,
+def assign_cluster(request: Request, cluster_id: int, uow: UowDep,
+                   staff: Annotated[StaffUser, Allowed("network.decide", csrf=True)],
                    assignee: Annotated[str, Form()] = ""):
     where = workspace.scope(uow, cluster_id=cluster_id)
     back = f"/staff/clusters/{where.cluster_id}"
@@ -123,7 +125,8 @@ def assign_cluster(request: Request, cluster_id: int, uow: UowDep, staff: Analys
 
 
 @router.post("/clusters/{cluster_id}/decisions/{kind}")
-def cluster_decision(request: Request, cluster_id: int, kind: str, uow: UowDep, staff: AnalystCsrf,
+def cluster_decision(request: Request, cluster_id: int, kind: str, uow: UowDep,
+                     staff: Annotated[StaffUser, Allowed("network.decide", csrf=True)],
                      reason: Annotated[str, Form()] = "", identifiers: Annotated[list[str], Form()] = [],
                      platform: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "csam"):
     where = workspace.scope(uow, cluster_id=cluster_id)
@@ -133,8 +136,8 @@ def cluster_decision(request: Request, cluster_id: int, kind: str, uow: UowDep, 
 
 
 @router.post("/links/{link_id}/cut")
-def cut(request: Request, link_id: int, uow: UowDep, staff: AnalystCsrf, reason: Annotated[str, Form()] = "",
-        cluster: Annotated[str, Form()] = ""):
+def cut(request: Request, link_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("network.cut", csrf=True)],
+        reason: Annotated[str, Form()] = "", cluster: Annotated[str, Form()] = ""):
     back = f"/staff/clusters/{int(cluster)}" if cluster.isdigit() else "/staff/clusters"
     try:
         ids = linking.cut_link(uow=uow, link_id=link_id, actor_id=staff.id, reason=reason)
@@ -144,7 +147,8 @@ def cut(request: Request, link_id: int, uow: UowDep, staff: AnalystCsrf, reason:
 
 
 @router.post("/identifiers/{identifier_id}/linking")
-def identifier_linking(request: Request, identifier_id: int, uow: UowDep, staff: AdminCsrf,
+def identifier_linking(request: Request, identifier_id: int, uow: UowDep,
+                       staff: Annotated[StaffUser, Allowed("identifier.linking", csrf=True)],
                        linking_: Annotated[str, Form(alias="linking")] = "0", reason: Annotated[str, Form()] = "",
                        cluster: Annotated[str, Form()] = ""):
     back = f"/staff/clusters/{int(cluster)}" if cluster.isdigit() else "/staff/clusters"
@@ -157,7 +161,7 @@ def identifier_linking(request: Request, identifier_id: int, uow: UowDep, staff:
 
 
 @router.get("/referrals/{referral_id}.json")
-def referral_json(referral_id: str, uow: UowDep, staff: AnalystStaff):
+def referral_json(referral_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("evidence.download")]):
     package = workspace.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="json")
     body = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True)
     return Response(body, media_type="application/json", headers={
@@ -165,7 +169,8 @@ def referral_json(referral_id: str, uow: UowDep, staff: AnalystStaff):
 
 
 @router.get("/referrals/{referral_id}.pdf")
-def referral_pdf(request: Request, referral_id: str, uow: UowDep, staff: AnalystStaff):
+def referral_pdf(request: Request, referral_id: str, uow: UowDep,
+                 staff: Annotated[StaffUser, Allowed("evidence.download")]):
     package = workspace.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="pdf")
     return Response(evidence.render_pdf(package, translate=partial(translate, request.state.lang)), media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="evidence-{referral_id}.pdf"', "Cache-Control": "no-store"})

@@ -1,8 +1,9 @@
 """Staff pages for the hash list: banks, entries, enable/disable, CSV import and export, and the small form
 on a report's page where an analyst adds the hashes they confirmed.
 
-Analysts view, add, import, export and disable or enable entries; only administrators create banks or switch
-a whole bank on or off. Every change is audited by services/hashlist.py.
+Analysts (and administrators) view, add, import, export and disable or enable entries; only administrators create
+banks or switch a whole bank on or off; a regulator none of it (access/policy.py). Every change is audited by
+services/hashlist.py.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from ...domain.taxonomy import N_
 from ...errors import Invalid
 from ...matching import SIGNAL_TYPES
 from ...services import hashlist
+from ...services.accounts import StaffUser
 from .. import auth
-from ..auth import CsrfStaff, CurrentStaff
+from ..authorization import Allowed
 from ..deps import UowDep
 from .render import environment
 from .staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
-AdminCsrf = auth.require_role("admin", csrf=True)
 
 HASHLIST_LABELS = {
     "classification": {"csam": N_("Child sexual abuse material"), "exploitation": N_("Sexual exploitation of a child"),
@@ -57,13 +58,15 @@ def _page(request: Request, template: str, staff, *, status_code: int = 200, **c
 # --- banks ----------------------------------------------------------------------------------------------
 
 @router.get("/hashlist", response_class=HTMLResponse)
-def banks_page(request: Request, uow: UowDep, staff: CurrentStaff):
+def banks_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.view")]):
     return _page(request, "hashlist/banks.html", staff, banks=hashlist.list_banks(uow=uow), errors={}, form={})
 
 
 @router.post("/hashlist/banks", response_class=HTMLResponse)
-def create_bank(request: Request, uow: UowDep, staff: AdminCsrf, name: Annotated[str, Form()] = "",
-                description: Annotated[str, Form()] = "", confirmed: Annotated[str, Form()] = ""):
+def create_bank(request: Request, uow: UowDep,
+                staff: Annotated[StaffUser, Allowed("hashlist.bank.manage", csrf=True)],
+                name: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+                confirmed: Annotated[str, Form()] = ""):
     try:
         bank_id = hashlist.create_bank(uow=uow, name=name, description=description, confirmed=confirmed == "1",
                                        actor_id=staff.id)
@@ -75,8 +78,8 @@ def create_bank(request: Request, uow: UowDep, staff: AdminCsrf, name: Annotated
 
 
 @router.get("/hashlist/banks/{bank_id}", response_class=HTMLResponse)
-def bank_page(request: Request, bank_id: int, uow: UowDep, staff: CurrentStaff, page_number: int = 1,
-              type: str | None = None, state: str | None = None, saved: str | None = None):
+def bank_page(request: Request, bank_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.view")],
+              page_number: int = 1, type: str | None = None, state: str | None = None, saved: str | None = None):
     return _bank_page(request, uow, staff, bank_id, page_number=page_number, signal_type=type, state=state,
                       saved=saved)
 
@@ -99,7 +102,9 @@ def _bank_page(request, uow, staff, bank_id: int, *, page_number: int = 1, signa
 
 
 @router.post("/hashlist/banks/{bank_id}/enabled")
-def set_bank_enabled(bank_id: int, uow: UowDep, staff: AdminCsrf, enabled: Annotated[str, Form()] = ""):
+def set_bank_enabled(bank_id: int, uow: UowDep,
+                     staff: Annotated[StaffUser, Allowed("hashlist.bank.manage", csrf=True)],
+                     enabled: Annotated[str, Form()] = ""):
     hashlist.set_bank_enabled(uow=uow, bank_id=bank_id, enabled=enabled == "1", actor_id=staff.id)
     return RedirectResponse(f"/staff/hashlist/banks/{bank_id}?saved=bank", status_code=303)
 
@@ -107,7 +112,8 @@ def set_bank_enabled(bank_id: int, uow: UowDep, staff: AdminCsrf, enabled: Annot
 # --- entries --------------------------------------------------------------------------------------------
 
 @router.post("/hashlist/banks/{bank_id}/entries", response_class=HTMLResponse)
-def add_entry(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff,
+def add_entry(request: Request, bank_id: int, uow: UowDep,
+              staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
               signal_type: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
               classification: Annotated[str, Form()] = "csam", tags: Annotated[str, Form()] = ""):
     try:
@@ -122,8 +128,8 @@ def add_entry(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff,
 
 
 @router.post("/hashlist/entries/{entry_id}/enabled")
-def set_entry_enabled(entry_id: int, uow: UowDep, staff: CsrfStaff, enabled: Annotated[str, Form()] = "",
-                      bank_id: Annotated[int, Form()] = 0):
+def set_entry_enabled(entry_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
+                      enabled: Annotated[str, Form()] = "", bank_id: Annotated[int, Form()] = 0):
     hashlist.set_entry_enabled(uow=uow, entry_id=entry_id, enabled=enabled == "1", actor_id=staff.id)
     return RedirectResponse(f"/staff/hashlist/banks/{bank_id}?saved=entry_state", status_code=303)
 
@@ -131,8 +137,9 @@ def set_entry_enabled(entry_id: int, uow: UowDep, staff: CsrfStaff, enabled: Ann
 # --- CSV ------------------------------------------------------------------------------------------------
 
 @router.post("/hashlist/banks/{bank_id}/import", response_class=HTMLResponse)
-def import_csv(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff, file: Annotated[UploadFile, File()],
-               classification: Annotated[str, Form()] = "csam"):
+def import_csv(request: Request, bank_id: int, uow: UowDep,
+               staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
+               file: Annotated[UploadFile, File()], classification: Annotated[str, Form()] = "csam"):
     # The request's own unit of work: on SQLite a second one would wait for this one's write lock.
     text = file.file.read().decode("utf-8-sig", errors="replace")
     try:
@@ -146,7 +153,7 @@ def import_csv(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff, fi
 
 
 @router.get("/hashlist/banks/{bank_id}/export.csv")
-def export_csv(bank_id: int, uow: UowDep, staff: CurrentStaff):
+def export_csv(bank_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.export")]):
     """Built in memory (about 100 bytes a line): fine for a bank on a staff page; `safe4c hashlist export`
     streams any size."""
     body = "".join(hashlist.export_csv(uow=uow, bank_id=bank_id, actor_id=staff.id))
@@ -157,7 +164,8 @@ def export_csv(bank_id: int, uow: UowDep, staff: CurrentStaff):
 # --- from a report's page -------------------------------------------------------------------------------
 
 @router.post("/reports/{public_id}/hashes", response_class=HTMLResponse)
-def add_from_report(request: Request, public_id: str, uow: UowDep, staff: CsrfStaff,
+def add_from_report(request: Request, public_id: str, uow: UowDep,
+                    staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
                     bank_id: Annotated[int, Form()] = 0, signal_type: Annotated[str, Form()] = "",
                     value: Annotated[str, Form()] = "", classification: Annotated[str, Form()] = "csam"):
     try:

@@ -25,6 +25,7 @@ from ...domain.taxonomy import N_
 from ...errors import FieldError, Invalid, NotFound, RateLimited
 from ...services import intake
 from ..api.public import advice_for
+from ..authorization import Allowed
 from ..deps import client_address
 from ..i18n import LANGUAGES, translate
 from .render import render
@@ -68,12 +69,12 @@ def page(request: Request, template: str, *, status_code: int = 200, **context) 
     return response
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=[Allowed("public.view")])
 def home(request: Request):
     return page(request, "public/home.html")
 
 
-@router.get("/situasi/{code}", response_class=HTMLResponse)
+@router.get("/situasi/{code}", response_class=HTMLResponse, dependencies=[Allowed("public.view")])
 def situation(request: Request, code: str):
     found = taxonomy.SITUATIONS_BY_CODE.get(code)
     if found is None:
@@ -81,13 +82,13 @@ def situation(request: Request, code: str):
     return page(request, "public/situation.html", situation=found)
 
 
-@router.get("/lapor", response_class=HTMLResponse)
+@router.get("/lapor", response_class=HTMLResponse, dependencies=[Allowed("public.view")])
 def report_form(request: Request, situasi: str | None = None):
     answers = {"situations": [situasi]} if situasi in taxonomy.SITUATIONS_BY_CODE else {}
     return _form(request, answers)
 
 
-@router.post("/lapor", response_class=HTMLResponse)
+@router.post("/lapor", response_class=HTMLResponse, dependencies=[Allowed("public.report.create")])
 async def report_submit(request: Request):
     lang = request.state.lang
     answers = form_answers(await request.form())
@@ -162,12 +163,12 @@ def field_errors(lang: str, fields: list[FieldError]) -> dict[str, str]:
     return {f.field: translate(lang, f.message, **f.params) for f in fields}
 
 
-@router.get("/status", response_class=HTMLResponse)
+@router.get("/status", response_class=HTMLResponse, dependencies=[Allowed("public.view")])
 def status_form(request: Request):
     return page(request, "public/status.html", code="")
 
 
-@router.post("/status", response_class=HTMLResponse)
+@router.post("/status", response_class=HTMLResponse, dependencies=[Allowed("followup.status")])
 async def status_lookup(request: Request):
     lang = request.state.lang
     form = await request.form()

@@ -1,7 +1,8 @@
 """Staff pages: sign in and out, the triage queue, a report with its status form, and the users list.
 
 Handlers parse the form, call a use case in services/ and render. Everything works without JavaScript.
-Access rules live in web/auth.py (CurrentStaff, CsrfStaff, AnalystStaff, AdminStaff); auditing lives in the services.
+Each route declares its action with ``Allowed`` (web/authorization.py, the policy in access/policy.py); auditing lives in
+the services.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from ...domain.taxonomy import N_, PLATFORMS, STATUSES
 from ...domain.triage import PRIORITIES
 from ...errors import AppError, Invalid
 from ...services import accounts, queue
+from ...services.accounts import StaffUser
 from .. import auth
-from ..auth import AdminStaff, AnalystCsrfStaff, AnalystStaff, CsrfStaff, OptionalStaff
+from ..authorization import Allowed, can, staff_home
+from ..auth import OptionalStaff
 from ..deps import UowDep
 from ..i18n import translate
 from .render import render
@@ -93,7 +96,7 @@ def page(request: Request, template: str, *, status_code: int = 200, staff=None,
 
     return render(request, template, status_code=status_code, public_page=False, staff=staff,
                   csrf=auth.csrf_token(request, getattr(request.state, "session_token", None)),
-                  label=label, when=when, errtext=errtext, **context)
+                  can=lambda action: can(staff, action), label=label, when=when, errtext=errtext, **context)
 
 
 def error_page(request: Request, exc: AppError) -> HTMLResponse:
@@ -123,14 +126,14 @@ def _login_page(request: Request, *, error: str | None = None, username: str = "
     return response
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=[Allowed("staff.login")])
 def login_form(request: Request, staff: OptionalStaff, next: str | None = None):
     if staff is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _login_page(request, next_url=next or "/staff")
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, dependencies=[Allowed("staff.login")])
 def login(request: Request, uow: UowDep, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/staff"):
@@ -142,15 +145,15 @@ def login(request: Request, uow: UowDep, username: Annotated[str, Form()] = "",
                            next_url=next, status_code=401)
     token = accounts.start_session(uow=uow, user_id=user.id)
     target = safe_next(next)
-    if not user.has_role("analyst") and target == "/staff":
-        target = "/staff/compliance"  # a regulator's home: the queue holds children's reports
+    if target == "/staff":
+        target = staff_home(user)  # a regulator's home is compliance: the queue holds children's reports
     response = RedirectResponse(target, status_code=303)
     auth.set_session_cookie(request, response, token)
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, uow: UowDep, staff: CsrfStaff):
+def logout(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("staff.logout", csrf=True)]):
     accounts.end_session(uow=uow, token=request.state.session_token)
     response = RedirectResponse(auth.LOGIN_URL, status_code=303)
     auth.clear_session_cookie(request, response)
@@ -160,7 +163,7 @@ def logout(request: Request, uow: UowDep, staff: CsrfStaff):
 # --- the queue and a report ------------------------------------------------------------------------------
 
 @router.get("", response_class=HTMLResponse)
-def queue_page(request: Request, uow: UowDep, staff: AnalystStaff):
+def queue_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("report.list")]):
     filters = queue.QueueFilters.parse(request.query_params)
     result = queue.list_queue(uow=uow, filters=filters, viewer_id=staff.id)
 
@@ -175,14 +178,16 @@ def queue_page(request: Request, uow: UowDep, staff: AnalystStaff):
 
 
 @router.get("/reports/{public_id}", response_class=HTMLResponse)
-def report_page(request: Request, public_id: str, uow: UowDep, staff: AnalystStaff, saved: str | None = None):
+def report_page(request: Request, public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("report.view")],
+                saved: str | None = None):
     report = queue.view_report(uow=uow, public_id=public_id, actor_id=staff.id)
     return page(request, "staff/report.html", staff=staff, report=report, full=True, errors={},
                 form={}, saved=saved == "status")
 
 
 @router.post("/reports/{public_id}/status", response_class=HTMLResponse)
-def change_status(request: Request, public_id: str, uow: UowDep, staff: AnalystCsrfStaff,
+def change_status(request: Request, public_id: str, uow: UowDep,
+                  staff: Annotated[StaffUser, Allowed("report.update", csrf=True)],
                   status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
                   current: Annotated[str, Form()] = ""):
     try:
@@ -200,5 +205,5 @@ def change_status(request: Request, public_id: str, uow: UowDep, staff: AnalystC
 # --- administration --------------------------------------------------------------------------------------
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, uow: UowDep, staff: AdminStaff):
+def users_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("user.list")]):
     return page(request, "staff/users.html", staff=staff, users=accounts.list_users(uow=uow))

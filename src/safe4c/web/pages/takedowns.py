@@ -1,4 +1,5 @@
-"""Staff pages for takedown orders (analysts and admins) and platform compliance (regulators and admins).
+"""Staff pages for takedown orders (analysts and admins) and platform compliance (regulators and admins); who
+may do what is access/policy.py's table.
 
 Orders: list, issue (form), one order with its history, uphold or withdraw a dispute. Compliance: the monthly
 transparency table, as a page, CSV and PDF. Handlers parse, call a service, render; every view is audited.
@@ -8,32 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...domain import deadlines
 from ...domain.taxonomy import N_
-from ...errors import Forbidden, Invalid
+from ...errors import Invalid
 from ...services import compliance, platforms, takedowns
 from ...services.accounts import StaffUser
 from .. import auth
-from ..auth import AnalystCsrfStaff, AnalystStaff
+from ..authorization import Allowed
 from ..deps import UowDep
 from .staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
-
-COMPLIANCE_ROLES = ("regulator", "admin")
-
-
-def _regulator(user: StaffUser = Depends(auth.current_staff)) -> StaffUser:
-    # Not a rung of the analyst/admin ladder: a regulator sees compliance figures, never children's reports.
-    if not (user.active and user.role in COMPLIANCE_ROLES):
-        raise Forbidden(N_("Only a regulator or an administrator can see compliance figures."))
-    return user
-
-
-RegulatorStaff = Annotated[StaffUser, Depends(_regulator)]
 
 TAKEDOWN_LABELS = {
     "status": {"issued": N_("Issued"), "acknowledged": N_("Acknowledged"), "disputed": N_("Disputed"),
@@ -72,13 +61,14 @@ def _list_page(request: Request, uow, staff, *, status: str | None, form: dict, 
 
 
 @router.get("/takedowns", response_class=HTMLResponse)
-def orders_page(request: Request, uow: UowDep, staff: AnalystStaff, status: str | None = None):
+def orders_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.view")],
+                status: str | None = None):
     status = status if status in takedowns.STATUS_FILTERS else None
     return _list_page(request, uow, staff, status=status, form={}, errors={})
 
 
 @router.post("/takedowns", response_class=HTMLResponse)
-def issue(request: Request, uow: UowDep, staff: AnalystCsrfStaff,
+def issue(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.issue", csrf=True)],
           platform_id: Annotated[str, Form()] = "", target_type: Annotated[str, Form()] = "",
           target_value: Annotated[str, Form()] = "", hash_type: Annotated[str, Form()] = "",
           category: Annotated[str, Form()] = "", urgent: Annotated[str, Form()] = "",
@@ -98,20 +88,21 @@ def issue(request: Request, uow: UowDep, staff: AnalystCsrfStaff,
 
 
 @router.get("/takedowns/{public_id}", response_class=HTMLResponse)
-def order_page(request: Request, public_id: str, uow: UowDep, staff: AnalystStaff, saved: str | None = None):
+def order_page(request: Request, public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.view")],
+               saved: str | None = None):
     order = takedowns.view_order(uow=uow, public_id=public_id, actor_id=staff.id)
     return _page(request, "takedowns/detail.html", staff=staff, active="takedowns", order=order, saved=saved,
                  open_statuses=takedowns.OPEN_STATUSES)
 
 
 @router.post("/takedowns/{public_id}/uphold")
-def uphold(public_id: str, uow: UowDep, staff: AnalystCsrfStaff):
+def uphold(public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.decide", csrf=True)]):
     takedowns.uphold(uow=uow, public_id=public_id, actor_id=staff.id)
     return RedirectResponse(f"/staff/takedowns/{public_id}?saved=upheld", status_code=303)
 
 
 @router.post("/takedowns/{public_id}/withdraw")
-def withdraw(public_id: str, uow: UowDep, staff: AnalystCsrfStaff):
+def withdraw(public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.decide", csrf=True)]):
     takedowns.withdraw(uow=uow, public_id=public_id, actor_id=staff.id)
     return RedirectResponse(f"/staff/takedowns/{public_id}?saved=withdrawn", status_code=303)
 
@@ -119,7 +110,8 @@ def withdraw(public_id: str, uow: UowDep, staff: AnalystCsrfStaff):
 # --- compliance and transparency ------------------------------------------------------------------------
 
 @router.get("/compliance", response_class=HTMLResponse)
-def compliance_page(request: Request, uow: UowDep, staff: RegulatorStaff, month: str | None = None):
+def compliance_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
+                    month: str | None = None):
     m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="html")
     slowest = max((r.p90_hours or 0 for r in rows), default=0) or 1
     return _page(request, "takedowns/compliance.html", staff=staff, active="compliance", month=m, rows=rows,
@@ -128,7 +120,7 @@ def compliance_page(request: Request, uow: UowDep, staff: RegulatorStaff, month:
 
 
 @router.get("/compliance.csv")
-def compliance_csv(uow: UowDep, staff: RegulatorStaff, month: str | None = None):
+def compliance_csv(uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")], month: str | None = None):
     m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="csv")
     return Response(compliance.to_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="safe4c-compliance-{m}.csv"',
@@ -136,7 +128,8 @@ def compliance_csv(uow: UowDep, staff: RegulatorStaff, month: str | None = None)
 
 
 @router.get("/compliance.pdf")
-def compliance_pdf(request: Request, uow: UowDep, staff: RegulatorStaff, month: str | None = None):
+def compliance_pdf(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
+                   month: str | None = None):
     from .transparency_pdf import render_pdf
 
     m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")

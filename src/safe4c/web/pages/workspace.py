@@ -1,5 +1,6 @@
 """The workspace on the queue and the report page: assignment, bulk actions, saved filters, and decisions on
-one report. Analysts and administrators may use them (not regulators); the services audit each change."""
+one report. Analysts and administrators may use them, not regulators (access/policy.py); the services audit each
+change."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from fastapi.responses import RedirectResponse
 
 from ...errors import Invalid
 from ...services import workspace
+from ...services.accounts import StaffUser
 from .. import auth
 from ..deps import UowDep
-from .clusters import AnalystCsrf, assign_in, decide_in, refused
+from ..authorization import Allowed
+from .clusters import assign_in, decide_in, refused
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 
 
 @router.post("/reports/{public_id}/assign")
-def assign_report(request: Request, public_id: str, uow: UowDep, staff: AnalystCsrf,
+def assign_report(request: Request, public_id: str, uow: UowDep,
+                  staff: Annotated[StaffUser, Allowed("report.update", csrf=True)],
                   assignee: Annotated[str, Form()] = ""):
     where = workspace.scope(uow, report_public_id=public_id)
     back = f"/staff/reports/{public_id}"
@@ -27,7 +31,8 @@ def assign_report(request: Request, public_id: str, uow: UowDep, staff: AnalystC
 
 
 @router.post("/reports/{public_id}/decisions/{kind}")
-def report_decision(request: Request, public_id: str, kind: str, uow: UowDep, staff: AnalystCsrf,
+def report_decision(request: Request, public_id: str, kind: str, uow: UowDep,
+                    staff: Annotated[StaffUser, Allowed("report.decide", csrf=True)],
                     reason: Annotated[str, Form()] = "", identifiers: Annotated[list[str], Form()] = [],
                     platform: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "csam"):
     where = workspace.scope(uow, report_public_id=public_id)
@@ -37,7 +42,8 @@ def report_decision(request: Request, public_id: str, kind: str, uow: UowDep, st
 
 
 @router.post("/queue/bulk")
-def bulk(request: Request, uow: UowDep, staff: AnalystCsrf, reports: Annotated[list[str], Form()] = [],
+def bulk(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("report.update", csrf=True)],
+         reports: Annotated[list[str], Form()] = [],
          action: Annotated[str, Form()] = "", assignee: Annotated[str, Form()] = "",
          status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
          back: Annotated[str, Form()] = ""):
@@ -54,7 +60,8 @@ def bulk(request: Request, uow: UowDep, staff: AnalystCsrf, reports: Annotated[l
 
 
 @router.post("/filters")
-def save_filter(request: Request, uow: UowDep, staff: AnalystCsrf, name: Annotated[str, Form()] = "",
+def save_filter(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("queue.filters", csrf=True)],
+                name: Annotated[str, Form()] = "",
                 query: Annotated[str, Form()] = ""):
     try:
         normalised = workspace.save_filter(uow=uow, owner_id=staff.id, name=name, query=query)
@@ -64,6 +71,7 @@ def save_filter(request: Request, uow: UowDep, staff: AnalystCsrf, name: Annotat
 
 
 @router.post("/filters/{filter_id}/delete")
-def delete_filter(request: Request, filter_id: int, uow: UowDep, staff: AnalystCsrf):
+def delete_filter(request: Request, filter_id: int, uow: UowDep,
+                  staff: Annotated[StaffUser, Allowed("queue.filters", csrf=True)]):
     workspace.delete_filter(uow=uow, owner_id=staff.id, filter_id=filter_id)
     return RedirectResponse("/staff", status_code=303)
