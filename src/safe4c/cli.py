@@ -201,6 +201,10 @@ def cmd_bench(args, settings: Settings) -> int:
 
         return run_platform(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
                             database_url=args.database_url)
+    if args.name == "backup":
+        from .bench.backup import run as run_backup
+
+        return run_backup(copies=args.copies)
     from .bench.link import run as run_link  # "link": argparse allows only the names above
 
     return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url,
@@ -257,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_link)
 
     p = sub.add_parser("bench", help="benchmarks that print figures")
-    p.add_argument("name", choices=["intake", "platform-api", "match", "link"])
+    p.add_argument("name", choices=["intake", "platform-api", "match", "link", "backup"])
     p.add_argument("--reports", type=int, default=5000)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
@@ -269,11 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="link: reports (3 identifiers each) stored in bulk, then linked by `safe4c link rebuild`")
     p.add_argument("--extract-reports", type=int, default=0,
                    help="link: reports stored through intake, then extracted and linked by the rebuild")
+    p.add_argument("--copies", type=int, default=5, help="backup: copies per method, taken while reports arrive")
     p.set_defaults(func=cmd_bench)
 
     from .cli_hashlist import add_commands
 
     add_commands(sub)  # hash, match, hashlist
+    from .cli_backup import add_commands as add_backup_commands
+
+    add_backup_commands(sub)  # backup, restore
     return parser
 
 
