@@ -67,20 +67,22 @@ def upgrade() -> None:
     op.add_column('reports', sa.Column('platform_other_sealed', sa.LargeBinary(), nullable=True))
     conn = op.get_bind()
     sealer, sealed = None, 0
+    # The plaintext is cleared in the same UPDATE: no row version written from here on holds it.
+    seal_row = reports.update().where(reports.c.id == sa.bindparam("row_id")).values(
+        accounts_sealed=sa.bindparam("a"), platform_other_sealed=sa.bindparam("o"), accounts=[],
+        platform_other=None)
     for rows in _batches(conn, reports.c.accounts, reports.c.platform_other):
-        for row in rows:
-            if not row.accounts and not row.platform_other:
-                continue
-            sealer = sealer or _sealer("Stored reports name accounts in plaintext and must be sealed")
-            # The plaintext is cleared in the same UPDATE: no row version written from here on holds it.
-            conn.execute(reports.update().where(reports.c.id == row.id).values(
-                accounts_sealed=sealer.seal(json.dumps(list(row.accounts), ensure_ascii=False), context=ACCOUNTS)
-                if row.accounts else None,
-                platform_other_sealed=sealer.seal(row.platform_other, context=PLATFORM_OTHER)
-                if row.platform_other else None,
-                accounts=[], platform_other=None,
-            ))
-            sealed += 1
+        todo = [row for row in rows if row.accounts or row.platform_other]
+        if not todo:
+            continue
+        sealer = sealer or _sealer("Stored reports name accounts in plaintext and must be sealed")
+        conn.execute(seal_row, [{
+            "row_id": row.id,
+            "a": sealer.seal(json.dumps(list(row.accounts), ensure_ascii=False), context=ACCOUNTS)
+            if row.accounts else None,
+            "o": sealer.seal(row.platform_other, context=PLATFORM_OTHER) if row.platform_other else None,
+        } for row in todo])  # one executemany per batch
+        sealed += len(todo)
     context.config.attributes["sealed_rows"] = sealed
     # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): no copy of the table, so no cascade on its children.
     op.drop_column('reports', 'accounts')
@@ -92,16 +94,20 @@ def downgrade() -> None:
     op.add_column('reports', sa.Column('platform_other', sa.String(length=100), nullable=True))
     conn = op.get_bind()
     sealer = None
+    open_row = reports.update().where(reports.c.id == sa.bindparam("row_id")).values(
+        accounts=sa.bindparam("a"), platform_other=sa.bindparam("o"))
     for rows in _batches(conn, reports.c.accounts_sealed, reports.c.platform_other_sealed):
-        for row in rows:
-            if row.accounts_sealed is None and row.platform_other_sealed is None:
-                continue
-            sealer = sealer or _sealer("Stored reports have sealed accounts to open for the older schema")
-            conn.execute(reports.update().where(reports.c.id == row.id).values(
-                accounts=json.loads(sealer.open(row.accounts_sealed, context=ACCOUNTS))
-                if row.accounts_sealed is not None else [],
-                platform_other=sealer.open(row.platform_other_sealed, context=PLATFORM_OTHER),
-            ))
+        todo = [row for row in rows if row.accounts_sealed is not None or row.platform_other_sealed is not None]
+        if not todo:
+            continue
+        sealer = sealer or _sealer("Stored reports have sealed accounts to open for the older schema")
+        conn.execute(open_row, [{
+            "row_id": row.id,
+            "a": json.loads(sealer.open(bytes(row.accounts_sealed), context=ACCOUNTS))
+            if row.accounts_sealed is not None else [],
+            "o": sealer.open(bytes(row.platform_other_sealed), context=PLATFORM_OTHER)
+            if row.platform_other_sealed is not None else None,
+        } for row in todo])
     op.drop_column('reports', 'platform_other_sealed')
     op.drop_column('reports', 'accounts_sealed')
     op.drop_table('key_fingerprints')
