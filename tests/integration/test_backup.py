@@ -11,7 +11,7 @@ import sys
 import threading
 
 import pytest
-from databases import BACKENDS, engine_for, fresh_database
+from fresh_databases import BACKENDS, engine_for, fresh_database
 from sqlalchemy import inspect, text
 
 from safe4c.clock import SystemClock

@@ -11,7 +11,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from databases import BACKENDS, engine_for, fresh_database
+from fresh_databases import engine_for, fresh_database
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 

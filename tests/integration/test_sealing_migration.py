@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from databases import BACKENDS, engine_for, fresh_database
+from fresh_databases import BACKENDS, engine_for, fresh_database
 
 from safe4c.config import KeyProblem, Settings
 from safe4c.crypto import Sealer
