@@ -17,10 +17,20 @@ def _engine(settings: Settings):
 
 
 def _uow_factory(settings: Settings, engine=None):
+    """Units of work for a command; the command stops (exit 1) when the master key is missing or wrong."""
     from .clock import SystemClock
+    from .config import KeyProblem
     from .services.uow import UowFactory
 
-    return UowFactory(engine or _engine(settings), settings, SystemClock())
+    try:
+        return UowFactory(engine or _engine(settings), settings, SystemClock())
+    except KeyProblem as problem:
+        _refuse(problem)
+
+
+def _refuse(problem) -> None:
+    print(f"safe4c: refusing to start: {problem}", file=sys.stderr)
+    raise SystemExit(1)
 
 
 def _print_invalid(exc) -> int:
@@ -35,9 +45,12 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from .db.migrate import current_revision, head_revision
 
-    if current_revision(_engine(settings)) != head_revision():
+    engine = _engine(settings)
+    if current_revision(engine) != head_revision():
         print("The database is not migrated: run `safe4c db upgrade` first.", file=sys.stderr)
         return 1
+    _uow_factory(settings, engine)  # the key must be the one that sealed this database's data
+    engine.dispose()
     print(f"safe4c serving on http://{args.host}:{args.port}  (staff: /staff, API: /openapi.json)", flush=True)
     uvicorn.run("safe4c.web.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="warning", access_log=False, proxy_headers=False)
@@ -59,12 +72,23 @@ def cmd_worker(args, settings: Settings) -> int:
 
 
 def cmd_db(args, settings: Settings) -> int:
-    from .db.migrate import current_revision, head_revision, upgrade
+    from .config import KeyProblem
+    from .db.migrate import current_revision, forget_plaintext, head_revision, upgrade
+    from .keys import open_secret, secret_for
 
     engine = _engine(settings)
     if args.action == "upgrade":
-        upgrade(engine)
+        try:
+            # A migration that must seal stored plaintext asks for the key (checked against the data first).
+            sealed = upgrade(engine, secret=lambda conn: secret_for(settings, conn))
+            if sealed:
+                forget_plaintext(engine)
+            open_secret(settings, engine)  # a new database gets its key and fingerprint now
+        except KeyProblem as problem:
+            _refuse(problem)
         print(f"database at revision {current_revision(engine)}")
+        if sealed:
+            print(f"sealed the accounts and app names of {sealed:,} stored reports")
     else:
         print(f"current {current_revision(engine)}, head {head_revision()}")
     return 0
@@ -177,6 +201,10 @@ def cmd_bench(args, settings: Settings) -> int:
 
         return run_platform(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
                             database_url=args.database_url)
+    if args.name == "backup":
+        from .bench.backup import run as run_backup
+
+        return run_backup(copies=args.copies)
     from .bench.link import run as run_link  # "link": argparse allows only the names above
 
     return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url,
@@ -233,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_link)
 
     p = sub.add_parser("bench", help="benchmarks that print figures")
-    p.add_argument("name", choices=["intake", "platform-api", "match", "link"])
+    p.add_argument("name", choices=["intake", "platform-api", "match", "link", "backup"])
     p.add_argument("--reports", type=int, default=5000)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
@@ -245,11 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="link: reports (3 identifiers each) stored in bulk, then linked by `safe4c link rebuild`")
     p.add_argument("--extract-reports", type=int, default=0,
                    help="link: reports stored through intake, then extracted and linked by the rebuild")
+    p.add_argument("--copies", type=int, default=5, help="backup: copies per method, taken while reports arrive")
     p.set_defaults(func=cmd_bench)
 
     from .cli_hashlist import add_commands
 
     add_commands(sub)  # hash, match, hashlist
+    from .cli_backup import add_commands as add_backup_commands
+
+    add_backup_commands(sub)  # backup, restore
     return parser
 
 

@@ -6,8 +6,6 @@ Every setting is read from the environment with the ``SAFE4C_`` prefix (``SAFE4C
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
 from functools import cached_property
 from pathlib import Path
@@ -21,11 +19,13 @@ from .domain.triage import PRIORITIES
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAFE4C_", extra="ignore")
 
-    data_dir: Path = Field(Path("var"), description="Folder for the embedded database and the generated secret key.")
+    data_dir: Path = Field(Path("var"), description="Folder for the embedded database and the generated secret key "
+                           "(kept 0700; the key and the database files 0600).")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite (WAL) at DATA_DIR/safe4c.db.")
     secret_key: str = Field(
         "", description="Master secret for follow-up code hashes, encryption at rest and CSRF; empty means "
-        "generate once and keep it in DATA_DIR/secret.key (set it explicitly in production)."
+        "DATA_DIR/secret.key, generated only for a database that holds nothing sealed (set it explicitly in "
+        "production). The database records its fingerprint: another key is refused at start-up."
     )
     default_language: str = Field("id", description="Language of pages and errors when the user has not chosen one.")
     triage_deadline_minutes: dict[str, int] = Field(
@@ -111,38 +111,37 @@ class Settings(BaseSettings):
             raise ValueError(f"give a positive number of minutes for exactly {', '.join(PRIORITIES)}")
         return value
 
+    @property
+    def secret_path(self) -> Path:
+        return self.data_dir / "secret.key"
+
     @cached_property
     def resolved_secret(self) -> bytes:
+        """The master key as configured: SAFE4C_SECRET_KEY, else DATA_DIR/secret.key. Never made here: only
+        ``safe4c.keys`` makes a key, after checking that the database holds nothing sealed with another."""
         if self.secret_key:
             return self.secret_key.encode()
-        return _shared_secret(self.data_dir / "secret.key")
+        if not self.secret_path.exists():
+            raise KeyProblem("key_missing", f"{self.secret_path} does not exist and SAFE4C_SECRET_KEY is not set")
+        return read_secret_file(self.secret_path)
 
 
-def _shared_secret(path: Path) -> bytes:
-    """The generated key, created once even when several processes start together (`serve --workers N`).
+class KeyProblem(RuntimeError):
+    """The master key cannot be used: missing, empty or not the key that sealed the database's data.
 
-    The key is written in full to a private temporary file, then linked into place: the link either
-    creates the finished file or fails because another process won, so nobody reads a half-written key.
-    """
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass  # another process was first: use its key
-        finally:
-            tmp.unlink(missing_ok=True)
+    ``code`` is stable (``/healthz`` shows it); the message is for the operator and never contains the key."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def read_secret_file(path: Path) -> bytes:
     # A key file from an older version may have been created empty and filled afterwards: wait briefly.
     for _ in range(50):
         key = path.read_text().strip()
         if key:
             return key.encode()
         time.sleep(0.02)
-    raise RuntimeError(f"{path} is empty: delete it to generate a new key, or set SAFE4C_SECRET_KEY")
+    raise KeyProblem("key_empty", f"{path} is empty: restore the key file from your backup, or set "
+                                  "SAFE4C_SECRET_KEY")

@@ -58,10 +58,11 @@ class Worker:
                 handler(uow=uow, payload=payload)
             with self.uow_factory() as uow:
                 jobs.complete(uow=uow, job_id=job_id, worker_id=self.worker_id)
-        except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
+        except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff, unless retrying cannot help
             log.warning("job %s (%s) failed: %s", job_id, kind, type(exc).__name__)
             with self.uow_factory() as uow:
-                jobs.fail(uow=uow, job_id=job_id, worker_id=self.worker_id, error=jobs.error_summary(exc))
+                jobs.fail(uow=uow, job_id=job_id, worker_id=self.worker_id, error=jobs.error_summary(exc),
+                          permanent=jobs.is_permanent(exc))
 
     def beat(self) -> None:
         with self.uow_factory() as uow:

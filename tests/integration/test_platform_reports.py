@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Report
-from safe4c.services import platforms
+from safe4c.services import platforms, report_fields
 
 REPORT = {
     "external_id": "TT-2026-0001",
@@ -62,7 +62,8 @@ def test_report_is_stored_as_a_triaged_report_with_sealed_detail(client, uow_fac
         assert row.channel == "platform" and row.platforms == ["tiktok"]
         assert row.priority == "P2" and row.situations == ["sextortion"]  # same triage as a child's report
         assert row.age_band == "13_15" and row.incident_when == "today"
-        assert "@pemburu.rahasia" in row.accounts
+        assert "@pemburu.rahasia" in report_fields.accounts(uow.ctx.sealer, row)
+        assert b"pemburu" not in row.accounts_sealed  # the accounts are sealed too
         detail = uow.session.get(PlatformReport, row.id)
         assert detail.platform_id == p.id and detail.annotations == ["sextortion", "minor_to_minor"]
         assert {"type": "sha256", "value": "a" * 64} in detail.content_hashes

@@ -12,6 +12,7 @@ from safe4c.db.tables import Job, Report
 from safe4c.domain import regions
 from safe4c.domain.report import ReportCreate
 from safe4c.domain.taxonomy import SITUATION_CODES
+from safe4c.services import report_fields
 from safe4c.web.ratelimit import RateLimiter
 
 QUICK_EXIT = "https://www.google.com/search?q=cuaca"
@@ -83,7 +84,7 @@ def test_form_post_stores_a_web_report_and_shows_the_code_once(client, uow_facto
         assert row.language == "id"
         assert row.situations == ["gaming", "grooming"]
         assert row.platforms == ["free_fire", "whatsapp"]
-        assert row.accounts == ["@bang.diamond77", "0812-3456-7890"]
+        assert report_fields.accounts(uow.ctx.sealer, row) == ["@bang.diamond77", "0812-3456-7890"]
         assert row.urgent_signals == ["meeting_planned"]
         assert (row.province_code, row.regency_code) == ("32", "32.76")
         assert (row.incident_when, row.age_band, row.gender, row.reporter_role) == ("this_week", "13_15", "girl", "child")
@@ -101,14 +102,15 @@ def test_minimal_form_is_anonymous_without_consent(client, uow_factory):
         row = uow.session.scalar(select(Report))
         assert row.situations == ["other"]
         assert row.consent_services is False and row.contact_method == "none"
-        assert row.accounts == [] and row.story_sealed is None
+        assert row.accounts_sealed is None and row.story_sealed is None
 
 
 def test_accounts_also_come_from_several_inputs(client, uow_factory):
     r = submit(client, {"situations": "sextortion", "accounts": ["@satu", "@dua\n@tiga", ""]})
     assert r.status_code == 200
     with uow_factory() as uow:
-        assert uow.session.scalar(select(Report)).accounts == ["@satu", "@dua", "@tiga"]
+        row = uow.session.scalar(select(Report))
+        assert report_fields.accounts(uow.ctx.sealer, row) == ["@satu", "@dua", "@tiga"]
 
 
 def test_errors_rerender_with_answers_kept_and_save_nothing(client, uow_factory):

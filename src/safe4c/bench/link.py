@@ -185,10 +185,10 @@ def _populate(url: str, reports: int) -> dict:
     kinds = ("phone", "tg_invite", "md5")
     with engine.begin() as conn:
         at = _db_value(conn, Report.__table__.c.received_at, now)
-        rows = ((r + 1, str(uuid.UUID(int=r + 1)), "api", at, "id", '["grooming"]', '["instagram"]', '[]', '[]',
+        rows = ((r + 1, str(uuid.UUID(int=r + 1)), "api", at, "id", '["grooming"]', '["instagram"]', '[]',
                  "none", False, f"{r + 1:064x}", "new", "P3", "[]", at, at, at) for r in range(reports))
         bulk_insert(conn, Report.__table__, ["id", "public_id", "channel", "received_at", "language", "situations",
-                                             "platforms", "accounts", "urgent_signals", "contact_method",
+                                             "platforms", "urgent_signals", "contact_method",
                                              "consent_services", "followup_hash", "status", "priority",
                                              "triage_reasons", "deadline_at", "triaged_at", "updated_at"], rows)
         placeholder = b"\x00"  # the sealed key: never read by linking

@@ -1,4 +1,5 @@
-"""Tables. Sensitive free text (a child's story, contact details, staff notes) is stored encrypted."""
+"""Tables. Personal data (a child's story, contact details, the accounts a report names, free text, staff notes)
+is stored sealed (``*_sealed`` columns, AES-256-GCM); docs/architecture.md lists every field and why."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ class Report(Base):
     language: Mapped[str] = mapped_column(String(5))
     situations: Mapped[list]
     platforms: Mapped[list]
-    platform_other: Mapped[str | None] = mapped_column(String(100))
-    accounts: Mapped[list]
+    platform_other_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # the "other" app, free text
+    accounts_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # JSON list; NULL when none were given
     incident_when: Mapped[str | None] = mapped_column(String(16))
     province_code: Mapped[str | None] = mapped_column(String(2))
     regency_code: Mapped[str | None] = mapped_column(String(5))

@@ -23,7 +23,7 @@ from ..db.linking import Decision, Referral
 from ..db.platforms import Platform, TakedownOrder
 from ..db.tables import AuditEntry, Report, ReportEvent, StaffUser
 from ..domain.identifiers import HASH_KINDS
-from . import clusters, linking, queue
+from . import clusters, linking, queue, report_fields
 from .uow import UnitOfWork
 
 FORMAT = "safe4c.evidence/1"
@@ -49,10 +49,10 @@ def build(uow: UnitOfWork, *, package_id: str, report_ids: list[int], cluster_id
     reports = [{
         "id": r.public_id, "received_at": _iso(r.received_at), "channel": r.channel,
         "reporter_role": r.reporter_role, "situations": list(r.situations), "platforms": list(r.platforms),
-        "platform_other": r.platform_other, "incident_when": r.incident_when, "priority": r.priority,
+        "platform_other": report_fields.platform_other(sealer, r), "incident_when": r.incident_when, "priority": r.priority,
         "priority_reasons": [x.get("code") for x in (r.triage_reasons or [])], "status": r.status,
         "province": _region(r.province_code), "regency": _region(r.regency_code), "age_band": r.age_band,
-        "gender": r.gender, "accounts": list(r.accounts),
+        "gender": r.gender, "accounts": report_fields.accounts(sealer, r),
         "statement": sealer.open(r.story_sealed, context="report.story"),
     } for r in rows]
     idents = clusters.identifiers_of(uow, [r.id for r in rows])

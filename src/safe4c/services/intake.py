@@ -26,7 +26,7 @@ from ..domain.triage import (
     triage,
 )
 from ..errors import Conflict, NotFound
-from . import jobs, known_material, linking
+from . import jobs, known_material, linking, report_fields
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,10 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
     code = followup.new_code()
     values = dict(
         public_id=str(uuid.uuid4()), channel=channel, received_at=now, updated_at=now, language=language,
-        situations=list(report.situations), platforms=list(report.platforms), platform_other=report.platform_other,
-        accounts=list(report.accounts), incident_when=report.when, province_code=report.province_code,
+        situations=list(report.situations), platforms=list(report.platforms),
+        platform_other_sealed=report_fields.seal_platform_other(ctx.sealer, report.platform_other),
+        accounts_sealed=report_fields.seal_accounts(ctx.sealer, report.accounts),
+        incident_when=report.when, province_code=report.province_code,
         regency_code=report.regency_code, age_band=report.age_band, gender=report.gender,
         disability=report.disability, reporter_role=report.reporter_role,
         urgent_signals=list(report.urgent_signals), contact_method=report.contact_method,
@@ -118,7 +120,8 @@ def facts_of(row: Report | ReportCreate) -> TriageFacts:
     """What triage looks at; the same fields on a stored report and on a new one."""
     return TriageFacts(
         situations=tuple(row.situations), urgent_signals=tuple(row.urgent_signals), age_band=row.age_band,
-        disability=row.disability, reporter_role=row.reporter_role, has_identifiers=bool(row.accounts),
+        disability=row.disability, reporter_role=row.reporter_role,
+        has_identifiers=report_fields.has_accounts(row) if isinstance(row, Report) else bool(row.accounts),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import StatementError
 
@@ -15,6 +16,8 @@ from ..db.tables import Job, WorkerHeartbeat
 from .uow import UnitOfWork
 
 LEASE = timedelta(seconds=60)
+# A sealed value that this key cannot open: it was sealed with another key (or altered). Retrying cannot help.
+UNSEALABLE = "InvalidTag: sealed data could not be opened with this key (sealed with another key, or altered)"
 
 
 _INSERT_JOB = insert(Job.__table__)  # Core, compiled once: enqueueing sits on the intake hot path
@@ -79,18 +82,24 @@ def complete(*, uow: UnitOfWork, job_id: int, worker_id: str) -> None:
     uow.commit()
 
 
-def fail(*, uow: UnitOfWork, job_id: int, worker_id: str, error: str) -> None:
-    """Retry with exponential backoff; park the job as failed after the configured attempts."""
+def fail(*, uow: UnitOfWork, job_id: int, worker_id: str, error: str, permanent: bool = False) -> None:
+    """Retry with exponential backoff; park the job as failed after the configured attempts, or at once when
+    the failure is ``permanent`` (retrying cannot help)."""
     job = uow.session.get(Job, job_id)
     if job is None or job.locked_by != worker_id:
         return
     now = uow.now()
     job.last_error, job.locked_by, job.locked_until = error[:2000], None, None
-    if job.attempts >= uow.settings.job_max_attempts:
+    if permanent or job.attempts >= uow.settings.job_max_attempts:
         job.failed_at = now
     else:
         job.run_after = now + timedelta(seconds=min(2 ** job.attempts, 3600))
     uow.commit()
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """A failure no retry can mend: fail the job at once, with a reason an operator can act on."""
+    return isinstance(exc, InvalidTag)
 
 
 def error_summary(exc: BaseException) -> str:
@@ -99,6 +108,8 @@ def error_summary(exc: BaseException) -> str:
     A database error's text can quote the values it was given (PostgreSQL's "Key (x)=(...) already exists"),
     so for those only the types are kept.
     """
+    if isinstance(exc, InvalidTag):
+        return UNSEALABLE
     if isinstance(exc, StatementError):
         orig = getattr(exc, "orig", None)
         return type(exc).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")

@@ -32,7 +32,7 @@ from ..domain.identifiers.urls import find_urls
 from ..domain.triage import KNOWN_MATERIAL
 from ..errors import NotFound
 from ..matching import InvalidSignal, normalise_signal
-from . import audit, intake, platform_detail, takedown_guard
+from . import audit, intake, platform_detail, report_fields, takedown_guard
 from .matcher import Hit, Query, shared_matcher
 from .uow import UnitOfWork
 
@@ -81,7 +81,7 @@ def should_match(*, channel: str, accounts) -> bool:
 
 def _gather(uow: UnitOfWork, row: Report, detail: PlatformReport | None):
     """[(signal_type, value, url of the content item or None)] and the content items."""
-    signals = [(t, v, v if t == "url" else None) for t, v in signals_in_accounts(row.accounts)]
+    signals = [(t, v, v if t == "url" else None) for t, v in signals_in_accounts(report_fields.accounts(uow.ctx.sealer, row))]
     if detail is not None:
         for item in platform_detail.content_items(uow, detail):
             url = None

@@ -58,7 +58,7 @@ from ..db.platforms import PlatformReport
 from ..db.tables import Report, ReportEvent
 from ..domain.linker import Linker
 from ..domain.triage import KNOWN_MATERIAL
-from . import audit, linking
+from . import audit, linking, report_fields
 from .uow import UnitOfWork
 
 DEFAULT_BATCH = 20_000
@@ -247,7 +247,7 @@ def _extract_missing(uow: UnitOfWork, batch_size: int, result: RebuildResult) ->
         digests: dict[str, tuple[str, object]] = {}
         for row in rows:
             story = open_(row.story_sealed, context="report.story")
-            if not linking.should_link(channel=row.channel, accounts=row.accounts, story=story):
+            if not linking.should_link(channel=row.channel, accounts=report_fields.has_accounts(row), story=story):
                 continue
             found = linking.collect(uow, row, story=story)
             found_of.append((row.id, found))

@@ -55,7 +55,7 @@ from ..domain.identifiers import (
 from ..domain.taxonomy import N_
 from ..domain.triage import KNOWN_MATERIAL, LINKED_TO_URGENT
 from ..errors import Conflict, FieldError, Invalid, NotFound
-from . import audit, intake, platform_detail
+from . import audit, intake, platform_detail, report_fields
 from .uow import UnitOfWork
 
 JOB = "report.link"
@@ -98,7 +98,8 @@ def collect(uow: UnitOfWork, row: Report, *, story: str | None = None) -> list[t
     """A report's identifiers with the field each came from, each key once (the first field wins). ``story``:
     the story already opened by the caller (else it is decrypted here)."""
     platform = row.platforms[0] if len(row.platforms or ()) == 1 else None
-    found = [(i, "accounts") for i in extract_from_fields(accounts=row.accounts or (), platform=platform)]
+    found = [(i, "accounts") for i in extract_from_fields(accounts=report_fields.accounts(uow.ctx.sealer, row),
+                                                         platform=platform)]
     if story is None:
         story = uow.ctx.sealer.open(row.story_sealed, context="report.story")
     if story:

@@ -29,7 +29,7 @@ from ..domain.taxonomy import (
 from ..domain.taxonomy import next_statuses as allowed_moves
 from ..domain.triage import PRIORITIES
 from ..errors import FieldError, Invalid, NotFound
-from . import audit
+from . import audit, report_fields
 from .uow import UnitOfWork
 
 PAGE_SIZE = 50
@@ -268,8 +268,9 @@ def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
         reasons=tuple(row.triage_reasons or ()), received_at=row.received_at, updated_at=row.updated_at,
         deadline_at=row.deadline_at,
         time_left=time_left(row.deadline_at, uow.now()) if row.status == AWAITING_FIRST_ACTION else None,
-        situations=tuple(row.situations), platforms=tuple(row.platforms), platform_other=row.platform_other,
-        accounts=tuple(row.accounts) if with_sealed else (), incident_when=row.incident_when,
+        situations=tuple(row.situations), platforms=tuple(row.platforms),
+        platform_other=report_fields.platform_other(sealer, row) if with_sealed else None,
+        accounts=tuple(report_fields.accounts(sealer, row)) if with_sealed else (), incident_when=row.incident_when,
         province=region_name(row.province_code), regency=region_name(row.regency_code),
         age_band=row.age_band, gender=row.gender, disability=row.disability, reporter_role=row.reporter_role,
         urgent_signals=tuple(row.urgent_signals), language=row.language, contact_method=row.contact_method,
@@ -297,7 +298,8 @@ def view_report(*, uow: UnitOfWork, public_id: str, actor_id: int) -> ReportDeta
 
 
 def report_summary(*, uow: UnitOfWork, public_id: str) -> ReportDetail:
-    """The report without anything sealed (no story, contact, accounts or notes): not audited, like the queue."""
+    """The report without anything sealed (no story, contact, accounts, "other" app or notes): not audited, like
+    the queue."""
     return _detail(uow, _load(uow, public_id), with_sealed=False)
 
 

@@ -23,8 +23,9 @@ class Context:
     followup_key: bytes
 
     @classmethod
-    def build(cls, settings: Settings, clock: Clock) -> "Context":
-        secret = settings.resolved_secret
+    def build(cls, settings: Settings, clock: Clock, *, secret: bytes | None = None) -> "Context":
+        """``secret``: the master key as ``safe4c.keys`` checked it against the database (else as configured)."""
+        secret = secret if secret is not None else settings.resolved_secret
         return cls(settings, clock, Sealer(secret), derive_key(secret, "followup-code"))
 
 
@@ -84,8 +85,11 @@ class UowFactory:
     """Fresh units of work on one engine: what the web app, the CLI and the tests call ``uow_factory()``."""
 
     def __init__(self, engine: Engine, settings: Settings, clock: Clock):
+        """Raises ``KeyProblem`` when the master key is missing or is not the key that sealed this database."""
+        from ..keys import open_secret
+
         self.sessions = make_session_factory(engine)
-        self.ctx = Context.build(settings, clock)
+        self.ctx = Context.build(settings, clock, secret=open_secret(settings, engine))
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.ctx)

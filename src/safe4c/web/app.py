@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..clock import Clock, SystemClock
-from ..config import Settings
+from ..config import KeyProblem, Settings
 from ..domain import regions
 from ..db.session import make_engine
 from ..services.uow import UowFactory
@@ -29,7 +29,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     settings = settings or Settings()
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.resolved_database_url)
-    uow_factory = UowFactory(engine, settings, clock)
+    try:
+        uow_factory = UowFactory(engine, settings, clock)
+    except KeyProblem as problem:  # never serve with a key that cannot open the data (safe4c.keys)
+        log.error("not serving: %s", problem)
+        from .unavailable import unavailable_app
+
+        return unavailable_app(settings, problem)
     ctx = uow_factory.ctx
 
     @asynccontextmanager
