@@ -108,15 +108,58 @@ def cmd_user(args, settings: Settings) -> int:
 
 
 def cmd_audit(args, settings: Settings) -> int:
+    import json
+
     from .services import audit
 
-    with _uow_factory(settings)() as uow:
-        intact, checked, broken = audit.verify(uow=uow)
-    if intact:
-        print(f"audit log intact: {checked} entries verified")
-        return 0
-    print(f"audit log BROKEN at entry {broken} (after {checked} good entries)", file=sys.stderr)
-    return 1
+    kept = []
+    if args.head and args.action != "verify":
+        print("--head FILE goes with `safe4c audit verify`", file=sys.stderr)
+        return 2
+    if args.head:
+        try:
+            kept = _kept_heads(args.head)
+        except (OSError, ValueError) as exc:
+            print(f"{args.head}: {exc}", file=sys.stderr)
+            return 2
+    # A reading unit of work: a long walk must not hold SQLite's write lock against every audited action.
+    with _uow_factory(settings)().reading() as uow:
+        if args.action == "head":
+            verdict, head = audit.kept_head(uow=uow)
+        else:
+            verdict, head = audit.verify(uow=uow, kept=kept), None
+    if not verdict.intact:
+        where = "" if verdict.broken is None else f" at entry {verdict.broken}"
+        print(f"audit log BROKEN{where}: {verdict.problem} ({verdict.checked} entries verified before it)",
+              file=sys.stderr)
+        return 1
+    if head:
+        print(json.dumps(head, sort_keys=True))
+    else:
+        against = f", consistent with {len(kept)} kept head(s)" if kept else ""
+        print(f"audit log intact: {verdict.checked} entries verified{against}")
+    return 0
+
+
+def _kept_heads(path: str) -> list[dict]:
+    """The heads in a file of `safe4c audit head` lines (blank lines skipped)."""
+    import json
+
+    heads = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                head = json.loads(line)
+            except json.JSONDecodeError:
+                head = None
+            if not isinstance(head, dict):
+                raise ValueError(f"line {number} is not a head written by `safe4c audit head`")
+            heads.append(head)
+    if not heads:
+        raise ValueError("no head in it")
+    return heads
 
 
 def cmd_platform(args, settings: Settings) -> int:
@@ -215,8 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_user)
 
-    p = sub.add_parser("audit", help="verify the tamper-evident audit log")
-    p.add_argument("action", choices=["verify"])
+    p = sub.add_parser("audit", help="verify the tamper-evident audit log; print its head to keep elsewhere")
+    p.add_argument("action", choices=["verify", "head"])
+    p.add_argument("--head", metavar="FILE", help="verify: also check the log against the heads in FILE "
+                   "(lines printed by `safe4c audit head`)")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("platform", help="platforms: create (prints the first API key once), keys, list")
