@@ -54,16 +54,20 @@ def ids(engine) -> list[int]:
         return list(conn.scalars(text("SELECT id FROM audit_log ORDER BY id")))
 
 
+def safe4c(engine, *args, secret: str | None, data_dir):
+    """The real `safe4c` command on ``engine``'s database."""
+    env = {k: v for k, v in os.environ.items() if k != "SAFE4C_SECRET_KEY"}
+    env.update(SAFE4C_DATABASE_URL=engine.url.render_as_string(hide_password=False), SAFE4C_DATA_DIR=str(data_dir))
+    if secret:
+        env["SAFE4C_SECRET_KEY"] = secret
+    return subprocess.run([sys.executable, "-m", "safe4c.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
 @pytest.fixture
 def cli(engine, settings, tmp_path):
-    """Runs the real `safe4c` command on the test database with the test's secret."""
-    env = dict(os.environ, SAFE4C_DATABASE_URL=engine.url.render_as_string(hide_password=False),
-               SAFE4C_SECRET_KEY=settings.secret_key, SAFE4C_DATA_DIR=str(tmp_path / "cli"))
-
-    def run(*args):
-        return subprocess.run([sys.executable, "-m", "safe4c.cli", "audit", *args], env=env, capture_output=True,
-                              text=True, timeout=120)
-    return run
+    """`safe4c audit ...` on the test database with the test's secret."""
+    return lambda *args: safe4c(engine, "audit", *args, secret=settings.secret_key, data_dir=tmp_path / "cli")
 
 
 def assert_broken(cli, *args, says: str) -> str:
@@ -270,21 +274,27 @@ def engine_at_0004(engine, tmp_path):
         drop_schema(admin, schema)
 
 
-def test_entries_from_before_the_keyed_chain_are_covered_by_it(engine_at_0004, settings, clock):
-    engine = engine_at_0004
+def write_as_0004(engine, clock, n) -> str:
+    """Entries as they were written before the keyed chain; returns the last one's hash."""
     prev = "0" * 64
-    with engine.begin() as conn:  # three entries as 0004 wrote them
-        for i in range(3):
+    with engine.begin() as conn:
+        for i in range(n):
             row = dict(at=clock.now(), actor_id=None, action="report.view", subject_type="report",
                        subject_id=f"R-{i}", detail={"i": i})
             digest = sha256_chain(prev, *row.values())
             conn.execute(insert(AuditEntry.__table__).values(**row, prev_hash=prev, hash=digest))
             prev = digest
+    return prev
+
+
+def test_entries_from_before_the_keyed_chain_are_covered_by_it(engine_at_0004, settings, clock):
+    engine = engine_at_0004
+    prev = write_as_0004(engine, clock, 3)
     upgrade(engine)
     factory = UowFactory(engine, settings, clock)
     assert verify(factory).problem == ("3 entries from before the keyed chain and no keyed entry yet: anyone with "
-                                       "database access could have rewritten them; the next audited action "
-                                       "seals them")
+                                       "database access could have rewritten them; `safe4c db upgrade` or the "
+                                       "next audited action seals them")
     write(factory, 2, start=3)
     assert verify(factory) == audit.Verdict(True, 5)
     with engine.connect() as conn:
@@ -326,6 +336,23 @@ def test_a_head_file_that_is_not_one_is_refused(uow_factory, cli, tmp_path):
     result = cli("verify", "--head", str(junk))
     assert result.returncode == 2 and "line 1 is not a head written by `safe4c audit head`" in result.stderr
     assert cli("verify", "--head", str(tmp_path / "absent.jsonl")).returncode == 2
+
+
+def test_db_upgrade_covers_the_old_entries_at_once(engine_at_0004, settings, clock, tmp_path):
+    write_as_0004(engine_at_0004, clock, 3)
+    done = safe4c(engine_at_0004, "db", "upgrade", secret=settings.secret_key, data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "audit log: the 3 entries from before the keyed chain are now covered by it" in done.stdout
+    assert verify(UowFactory(engine_at_0004, settings, clock)) == audit.Verdict(True, 4)
+    with engine_at_0004.connect() as conn:
+        last = conn.execute(text("SELECT seq, action, actor_id FROM audit_log ORDER BY id DESC LIMIT 1")).one()
+    assert tuple(last) == (1, "audit.keyed", None)
+
+
+def test_db_upgrade_reads_no_secret_when_there_is_nothing_to_cover(engine_at_0004, tmp_path):
+    done = safe4c(engine_at_0004, "db", "upgrade", secret=None, data_dir=tmp_path / "data")
+    assert done.returncode == 0 and "covered" not in done.stdout, done.stderr
+    assert not (tmp_path / "data" / "secret.key").exists()
 
 
 def documented_grants(schema: str, role: str) -> list[str]:

@@ -119,6 +119,23 @@ def record(uow: UnitOfWork, *, actor_id: int | None, action: str, subject_type: 
     session.flush()
 
 
+def unsealed_old_entries(session) -> int:
+    """How many entries from before the keyed chain wait for the first keyed entry to cover them."""
+    head = session.get(AuditHead, HEAD_ID)
+    return head.legacy_count if head is not None and head.mac is None else 0
+
+
+def seal_old_entries(*, uow: UnitOfWork) -> int:
+    """Start the keyed chain now (``safe4c db upgrade`` does, after 0005) rather than at the next audited
+    action, so the entries from before it are covered at once. Returns how many it covered."""
+    advisory_xact_lock(uow.session, locks.AUDIT)
+    count = unsealed_old_entries(uow.session)
+    if count:
+        record(uow, actor_id=None, action="audit.keyed", detail={"old_entries": count})
+        uow.commit()
+    return count
+
+
 def _one_snapshot(session) -> None:
     """Read the head and every entry from one snapshot: under PostgreSQL's READ COMMITTED each statement would
     see appends committed meanwhile, which look like a head that was put back. (SQLite keeps one snapshot
@@ -181,7 +198,8 @@ def verify(*, uow: UnitOfWork, kept: Iterable[dict] = ()) -> Verdict:
         return Verdict(False, checked, None, "the last entry is not the one the head names")
     if head.mac is None and legacy:
         return Verdict(False, checked, None, f"{legacy} entries from before the keyed chain and no keyed entry yet: "
-                       "anyone with database access could have rewritten them; the next audited action seals them")
+                       "anyone with database access could have rewritten them; `safe4c db upgrade` or the next "
+                       "audited action seals them")
     for number, kept_head in enumerate(kept, 1):
         problem = _kept_problem(key, kept_head, head, keyed, seen)
         if problem:
