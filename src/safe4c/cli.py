@@ -63,17 +63,21 @@ def cmd_db(args, settings: Settings) -> int:
 
     engine = _engine(settings)
     if args.action == "upgrade":
+        from sqlalchemy import inspect
+
+        adds_audit_chain = not inspect(engine).has_table("audit_head")
         upgrade(engine)
         print(f"database at revision {current_revision(engine)}")
-        _seal_old_audit_entries(settings, engine)
+        if adds_audit_chain:
+            _seal_old_audit_entries(settings, engine)
     else:
         print(f"current {current_revision(engine)}, head {head_revision()}")
     return 0
 
 
 def _seal_old_audit_entries(settings: Settings, engine) -> None:
-    """Cover audit entries from before the keyed chain (0005) at once. Only then is the secret read: a
-    migration job that has none can migrate a database that never had such entries."""
+    """Cover audit entries from before the keyed chain, right after the migration that adds it. The secret is
+    read only when there are such entries: a migration job without it can migrate a database that has none."""
     from sqlalchemy.orm import Session
 
     from .services import audit

@@ -98,17 +98,22 @@ def record(uow: UnitOfWork, *, actor_id: int | None, action: str, subject_type: 
     session = uow.session
     # One writer at a time extends the chain; the lock ends with the caller's transaction.
     advisory_xact_lock(session, locks.AUDIT)
-    key = uow.ctx.audit_key
     head = session.get(AuditHead, HEAD_ID, populate_existing=True)
-    problem = _head_problem(key, head)
+    problem = _head_problem(uow.ctx.audit_key, head)
+    if not problem and head.mac is None and head.legacy_count:
+        # Only `safe4c db upgrade`, right after adding the keyed chain, covers old entries (seal_old_entries):
+        # sealing them here would also seal a log rewritten in the old format with its head reset.
+        problem = f"{head.legacy_count} entries from before the keyed chain are not covered by it"
     if problem:
         # Every audited action now fails, loudly: carrying on would record views that no chain vouches for.
         log.error("audit log not extended: %s; run `safe4c audit verify`", problem)
         raise AuditBroken()
-    at = uow.now()
-    subject = None if subject_id is None else str(subject_id)
-    detail = detail or {}
-    seq = head.seq + 1
+    _append(uow, head, actor_id=actor_id, action=action, subject_type=subject_type,
+            subject=None if subject_id is None else str(subject_id), detail=detail or {})
+
+
+def _append(uow: UnitOfWork, head: AuditHead, *, actor_id, action, subject_type, subject, detail) -> None:
+    key, session, at, seq = uow.ctx.audit_key, uow.session, uow.now(), head.seq + 1
     mac = _entry_mac(key, seq, head.last_mac, at, actor_id, action, subject_type, subject, detail)
     entry = AuditEntry(at=at, actor_id=actor_id, action=action, subject_type=subject_type, subject_id=subject,
                        detail=detail, prev_hash=head.last_mac, hash=mac, seq=seq)
@@ -121,18 +126,22 @@ def record(uow: UnitOfWork, *, actor_id: int | None, action: str, subject_type: 
 
 def unsealed_old_entries(session) -> int:
     """How many entries from before the keyed chain wait for the first keyed entry to cover them."""
-    head = session.get(AuditHead, HEAD_ID)
+    head = session.get(AuditHead, HEAD_ID, populate_existing=True)
     return head.legacy_count if head is not None and head.mac is None else 0
 
 
 def seal_old_entries(*, uow: UnitOfWork) -> int:
-    """Start the keyed chain now (``safe4c db upgrade`` does, after 0005) rather than at the next audited
-    action, so the entries from before it are covered at once. Returns how many it covered."""
+    """Start the keyed chain over the entries from before it (``audit.keyed``), so they are covered from now
+    on. Only right after migration 0005 has added the chain (``safe4c db upgrade`` knows): found at any
+    other time, an unsealed head over old entries means the log was rewritten. Returns how many it covered."""
     advisory_xact_lock(uow.session, locks.AUDIT)
     count = unsealed_old_entries(uow.session)
-    if count:
-        record(uow, actor_id=None, action="audit.keyed", detail={"old_entries": count})
-        uow.commit()
+    head = uow.session.get(AuditHead, HEAD_ID)
+    if not count or _head_problem(uow.ctx.audit_key, head):
+        return 0
+    _append(uow, head, actor_id=None, action="audit.keyed", subject_type=None, subject=None,
+            detail={"old_entries": count})
+    uow.commit()
     return count
 
 
@@ -197,9 +206,9 @@ def verify(*, uow: UnitOfWork, kept: Iterable[dict] = ()) -> Verdict:
     if prev != head.last_mac or last_id != head.last_id:
         return Verdict(False, checked, None, "the last entry is not the one the head names")
     if head.mac is None and legacy:
-        return Verdict(False, checked, None, f"{legacy} entries from before the keyed chain and no keyed entry yet: "
-                       "anyone with database access could have rewritten them; `safe4c db upgrade` or the next "
-                       "audited action seals them")
+        return Verdict(False, checked, None, f"{legacy} entries from before the keyed chain and no keyed entry: "
+                       "`safe4c db upgrade` covers them when it adds the keyed chain; found at any other time, "
+                       "the log was rewritten in the old format and its head reset")
     for number, kept_head in enumerate(kept, 1):
         problem = _kept_problem(key, kept_head, head, keyed, seen)
         if problem:
