@@ -242,8 +242,8 @@ def _kept_mac(key: bytes, record: dict) -> str:
 
 def _kept_problem(key: bytes, kept: dict, head: AuditHead, keyed: int, seen: dict[int, str]) -> str | None:
     if kept.get("kind") != KEPT_HEAD_KIND or not hmac.compare_digest(str(kept.get("mac")), _kept_mac(key, kept)):
-        # A MAC that matches means we wrote every field below, so none is missing or of the wrong type.
         return "it does not match its MAC: it was altered, or it was made with another key"
+    # The MAC matches, so we wrote every field below: none is missing or of the wrong type.
     taken = kept["taken_at"]
     if kept["anchor"] != head.anchor or kept["legacy_count"] != head.legacy_count:
         return f"the entries from before the keyed chain are not those of {taken}: the log was rewritten"
