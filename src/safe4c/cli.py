@@ -78,6 +78,9 @@ def cmd_db(args, settings: Settings) -> int:
 
     engine = _engine(settings)
     if args.action == "upgrade":
+        from sqlalchemy import inspect
+
+        adds_audit_chain = not inspect(engine).has_table("audit_head")
         try:
             # A migration that must seal stored plaintext asks for the key (checked against the data first).
             sealed = upgrade(engine, secret=lambda conn: secret_for(settings, conn))
@@ -89,9 +92,27 @@ def cmd_db(args, settings: Settings) -> int:
         print(f"database at revision {current_revision(engine)}")
         if sealed:
             print(f"sealed the accounts and app names of {sealed:,} stored reports")
+        if adds_audit_chain:
+            _seal_old_audit_entries(settings, engine)
     else:
         print(f"current {current_revision(engine)}, head {head_revision()}")
     return 0
+
+
+def _seal_old_audit_entries(settings: Settings, engine) -> None:
+    """Cover audit entries from before the keyed chain, right after the migration that adds it. The secret is
+    read only when there are such entries: a migration job without it can migrate a database that has none."""
+    from sqlalchemy.orm import Session
+
+    from .services import audit
+
+    with Session(engine) as session:
+        if not audit.unsealed_old_entries(session):
+            return
+    with _uow_factory(settings, engine)() as uow:
+        covered = audit.seal_old_entries(uow=uow)
+    if covered:
+        print(f"audit log: the {covered} entries from before the keyed chain are now covered by it")
 
 
 def cmd_demo(args, settings: Settings) -> int:
@@ -132,15 +153,58 @@ def cmd_user(args, settings: Settings) -> int:
 
 
 def cmd_audit(args, settings: Settings) -> int:
+    import json
+
     from .services import audit
 
-    with _uow_factory(settings)() as uow:
-        intact, checked, broken = audit.verify(uow=uow)
-    if intact:
-        print(f"audit log intact: {checked} entries verified")
-        return 0
-    print(f"audit log BROKEN at entry {broken} (after {checked} good entries)", file=sys.stderr)
-    return 1
+    kept = []
+    if args.head and args.action != "verify":
+        print("--head FILE goes with `safe4c audit verify`", file=sys.stderr)
+        return 2
+    if args.head:
+        try:
+            kept = _kept_heads(args.head)
+        except (OSError, ValueError) as exc:
+            print(f"{args.head}: {exc}", file=sys.stderr)
+            return 2
+    # A reading unit of work: a long walk must not hold SQLite's write lock against every audited action.
+    with _uow_factory(settings)().reading() as uow:
+        if args.action == "head":
+            verdict, head = audit.kept_head(uow=uow)
+        else:
+            verdict, head = audit.verify(uow=uow, kept=kept), None
+    if not verdict.intact:
+        where = "" if verdict.broken is None else f" at entry {verdict.broken}"
+        print(f"audit log BROKEN{where}: {verdict.problem} ({verdict.checked} entries verified before it)",
+              file=sys.stderr)
+        return 1
+    if head:
+        print(json.dumps(head, sort_keys=True))
+    else:
+        against = f", consistent with {len(kept)} kept head(s)" if kept else ""
+        print(f"audit log intact: {verdict.checked} entries verified{against}")
+    return 0
+
+
+def _kept_heads(path: str) -> list[dict]:
+    """The heads in a file of `safe4c audit head` lines (blank lines skipped)."""
+    import json
+
+    heads = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                head = json.loads(line)
+            except json.JSONDecodeError:
+                head = None
+            if not isinstance(head, dict):
+                raise ValueError(f"line {number} is not a head written by `safe4c audit head`")
+            heads.append(head)
+    if not heads:
+        raise ValueError("no head in it")
+    return heads
 
 
 def cmd_platform(args, settings: Settings) -> int:
@@ -243,8 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_user)
 
-    p = sub.add_parser("audit", help="verify the tamper-evident audit log")
-    p.add_argument("action", choices=["verify"])
+    p = sub.add_parser("audit", help="verify the tamper-evident audit log; print its head to keep elsewhere")
+    p.add_argument("action", choices=["verify", "head"])
+    p.add_argument("--head", metavar="FILE", help="verify: also check the log against the heads in FILE "
+                   "(lines printed by `safe4c audit head`)")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("platform", help="platforms: create (prints the first API key once), keys, list")

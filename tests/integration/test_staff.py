@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import PASSWORD, hidden, login, make_user
+from helpers import PASSWORD, as_owner, hidden, login, make_user
 from sqlalchemy import func, select
 
 from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffSession
@@ -346,7 +346,7 @@ def test_only_admins_see_users(client, uow_factory):
 
 # --- the audit trail -------------------------------------------------------------------------------------
 
-def test_audit_chain_verifies_after_a_working_session(client, uow_factory, clock):
+def test_audit_chain_verifies_after_a_working_session(client, uow_factory, clock, engine):
     first, second = submit(uow_factory, story=STORY), submit(uow_factory, situations=["sextortion"])
     make_user(uow_factory)
     login(client, password="wrong password!!")
@@ -358,17 +358,17 @@ def test_audit_chain_verifies_after_a_working_session(client, uow_factory, clock
     change(client, second, status="closed", note="")  # refused: nothing written
     client.post("/staff/logout", data={"csrf": hidden(client.get("/staff").text)})
     with uow_factory() as uow:
-        ok, checked, broken = audit.verify(uow=uow)
-    assert ok and broken is None and checked == count(uow_factory, AuditEntry)
+        verdict = audit.verify(uow=uow)
+    assert verdict.intact and verdict.broken is None and verdict.checked == count(uow_factory, AuditEntry)
     got = actions(uow_factory)
     assert got[:3] == ["user.create", "auth.login_failed", "auth.login"] and got[-1] == "auth.logout"
     assert got.count("report.status") == 4 and got.count("report.view") == 5
-    # and the chain notices tampering
+    # and the chain notices tampering (by the database's owner: the application may not change the log)
+    with as_owner(engine) as conn:
+        conn.execute(AuditEntry.__table__.update().where(AuditEntry.action == "report.status")
+                     .values(detail={"from": "new", "to": "closed"}))
     with uow_factory() as uow:
-        uow.session.execute(AuditEntry.__table__.update().where(AuditEntry.action == "report.status")
-                            .values(detail={"from": "new", "to": "closed"}))
-        uow.commit()
-        assert audit.verify(uow=uow)[0] is False
+        assert audit.verify(uow=uow).intact is False
 
 
 # --- pages -----------------------------------------------------------------------------------------------

@@ -150,5 +150,5 @@ def test_end_session_is_audited_and_chain_verifies(uow_factory):
         accounts.end_session(uow=uow, token=token)
         assert accounts.session_user(uow=uow, token=token) is None
         accounts.end_session(uow=uow, token=token)  # twice is harmless
-        assert audit.verify(uow=uow) == (True, 2, None)
+        assert audit.verify(uow=uow) == audit.Verdict(True, 2)
     assert [a for a, _ in audit_actions(uow_factory)] == ["user.create", "auth.logout"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -136,7 +137,9 @@ class StaffSession(Base):
 
 
 class AuditEntry(Base):
-    """Tamper-evident: each entry's hash covers its content and the previous entry's hash."""
+    """Append-only and tamper-evident: ``hash`` is an HMAC under a key kept outside the database, over the
+    entry's place in the chain (``seq``), its content and the previous entry's ``hash`` (services/audit.py).
+    Entries written before migration 0006 have no ``seq`` and a plain SHA-256 ``hash``."""
 
     __tablename__ = "audit_log"
 
@@ -149,8 +152,27 @@ class AuditEntry(Base):
     detail: Mapped[dict]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),
+                      Index("uq_audit_log_seq", "seq", unique=True))
+
+
+class AuditHead(Base):
+    """The one row naming the audit chain's last entry, updated with every append and MACed under the audit
+    key, so deleting the newest entries (or all of them) shows. Created by the migration; the database
+    refuses to delete it or to move it anywhere but one entry forward (migration 0006_audit)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, CheckConstraint("id = 1", name="ck_audit_head_one_row"),
+                                    primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)  # keyed entries in the chain
+    last_id: Mapped[int | None] = mapped_column(Id)
+    last_mac: Mapped[str] = mapped_column(String(64))  # the last entry's hash, or ``anchor`` while seq is 0
+    anchor: Mapped[str] = mapped_column(String(64))  # where the keyed chain starts: the last pre-0006 hash
+    legacy_count: Mapped[int] = mapped_column(BigInteger)  # entries from before the keyed chain
+    mac: Mapped[str | None] = mapped_column(String(64))  # None until the first keyed entry
 
 
 class WorkerHeartbeat(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,12 +21,14 @@ class Context:
     clock: Clock
     sealer: Sealer
     followup_key: bytes
+    audit_key: bytes  # the audit chain's MACs (services/audit.py)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, *, secret: bytes | None = None) -> "Context":
         """``secret``: the master key as ``safe4c.keys`` checked it against the database (else as configured)."""
         secret = secret if secret is not None else settings.resolved_secret
-        return cls(settings, clock, Sealer(secret), derive_key(secret, "followup-code"))
+        return cls(settings, clock, Sealer(secret), derive_key(secret, "followup-code"),
+                   derive_key(secret, "audit-chain"))
 
 
 class UnitOfWork:
@@ -52,7 +54,7 @@ class UnitOfWork:
 
     def fork(self, *, clock: Clock | None = None) -> "UnitOfWork":
         """A new unit of work on the same database, optionally with another clock (demo data, back-fills)."""
-        ctx = self.ctx if clock is None else Context(self.ctx.settings, clock, self.ctx.sealer, self.ctx.followup_key)
+        ctx = self.ctx if clock is None else replace(self.ctx, clock=clock)
         return UnitOfWork(self._factory, ctx)
 
     def commit(self) -> None:
