@@ -100,8 +100,7 @@ def cmd_db(args, settings: Settings) -> int:
 
 
 def _seal_old_audit_entries(settings: Settings, engine) -> None:
-    """Cover audit entries from before the keyed chain, right after the migration that adds it. The secret is
-    read only when there are such entries: a migration job without it can migrate a database that has none."""
+    """Cover audit entries from before the keyed chain, right after the migration that adds it."""
     from sqlalchemy.orm import Session
 
     from .services import audit
