@@ -12,10 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -33,7 +33,7 @@ from .report import (
     SituationCode,
 )
 from .taxonomy import AGE_BAND_CODES, N_, PLATFORM_CODES
-from .validation import message_for
+from .validation import JsonDatetime, JsonInt, message_for
 
 ANNOTATIONS = (
     "sextortion", "minor_to_minor", "csam_solicitation", "sadistic_online_exploitation", "generative_ai",
@@ -76,10 +76,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# What _reason checks, in the schema too: a client (or a fuzzer) can tell valid input from the schema alone.
+_URGENT_NEEDS_REASON = {"allOf": [{
+    "if": {"properties": {"escalate_to_urgent": {"const": True}}, "required": ["escalate_to_urgent"]},
+    "then": {"properties": {"escalation_reason": {"type": "string", "pattern": r"\S"}},
+             "required": ["escalation_reason"]}}]}
+
+
 class Incident(_Strict):
+    model_config = ConfigDict(json_schema_extra=_URGENT_NEEDS_REASON)
+
     situation: SituationCode = Field(description="What happened, from the shared taxonomy (e.g. sextortion).")
-    time: AwareDatetime = Field(description="When it happened or was detected, with a time zone (ISO 8601).")
-    escalate_to_urgent: bool = Field(False, description="The platform believes a child is in imminent danger.")
+    time: JsonDatetime = Field(description="When it happened or was detected, with a time zone (ISO 8601).")
+    escalate_to_urgent: StrictBool = Field(False, description="The platform believes a child is in imminent danger.")
     escalation_reason: str | None = Field(None, max_length=1000, description="Why, required when escalating.")
     annotations: list[Literal[ANNOTATIONS]] = Field(default_factory=list, max_length=len(ANNOTATIONS))  # type: ignore[valid-type]
 
@@ -93,7 +102,7 @@ class Incident(_Strict):
 class IpCaptureEvent(_Strict):
     ip_address: IpAddress
     event_type: Literal[IP_EVENTS] = "other"  # type: ignore[valid-type]
-    at: AwareDatetime
+    at: JsonDatetime
 
 
 class ReportedAccount(_Strict):
@@ -107,7 +116,7 @@ class ReportedAccount(_Strict):
 
 
 class Victim(_Strict):
-    age: int | None = Field(None, ge=0, le=17, description="Age in years, when known.")
+    age: JsonInt | None = Field(None, ge=0, le=17, description="Age in years, when known.")
     estimated_age_band: Literal[AGE_BAND_CODES] | None = None  # type: ignore[valid-type]
     platform_user_id: Short | None = None
     screen_name: Short | None = None

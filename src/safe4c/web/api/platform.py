@@ -18,10 +18,12 @@ from starlette.concurrency import run_in_threadpool
 from ...domain.platform_report import PlatformReportCreate, parse_platform_report
 from ...errors import Unauthorized
 from ...services import compliance, platforms, takedowns
+from ..inputs import ApiRoute
+from ..openapi import json_body
 from ..platform_auth import BAD_KEY, CurrentPlatform, bearer
 from .public import read_json
 
-router = APIRouter(prefix="/api/v1", tags=["platform"])
+router = APIRouter(prefix="/api/v1", tags=["platform"], route_class=ApiRoute)
 
 ERRORS = {401: {"description": "Missing, unknown or revoked API key"},
           404: {"description": "No such order for this platform"},
@@ -104,8 +106,7 @@ class ComplianceMonth(BaseModel):
 @router.post(
     "/reports", status_code=201, response_model=PlatformReportReceipt,
     summary="Submit a report (CyberTipline-shaped; hashes and URLs, never content)",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/PlatformReportCreate"}}}}},
+    openapi_extra=json_body(PlatformReportCreate),
     responses={200: {"description": "Replay: the Idempotency-Key was seen with the same body; the first report",
                      "model": PlatformReportReceipt},
                409: {"description": "The Idempotency-Key was used with a different body"},
@@ -116,7 +117,9 @@ async def submit_report(request: Request,
                         idempotency_key: Annotated[str | None, Header(
                             alias="Idempotency-Key",
                             description="Your unique id for this report (1-200 characters); retries with the same "
-                                        "key and body never create a duplicate.")] = None):
+                                        "key and body never create a duplicate.",
+                            # checked by services/platforms.py after the key, so documented here only
+                            json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"\S"})] = None):
     if credentials is None:
         raise Unauthorized(BAD_KEY)
     data = await read_json(request)
@@ -140,7 +143,8 @@ def _submit(request: Request, token: str, data: object, key: str | None):
             summary="Your takedown orders, oldest first (status=open for those that need action)")
 def list_takedowns(request: Request, platform: CurrentPlatform,
                    status: Annotated[Literal[takedowns.STATUS_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
-                   after: Annotated[str | None, Query(max_length=36)] = None,
+                   after: Annotated[str | None, Query(max_length=36, description="The next value of the previous "
+                                                      "page: the id of its last order.")] = None,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50):
     with request.app.state.uow_factory().reading() as uow:
         items, nxt = takedowns.list_for_platform(uow=uow, platform_id=platform.id, status=status, after=after,
@@ -182,7 +186,7 @@ def dispute(request: Request, order_id: str, body: DisputeCreate, platform: Curr
 @router.get("/compliance", response_model=list[ComplianceMonth], responses=ERRORS,
             summary="Your compliance figures for one month (WIB), as the regulator sees them")
 def own_compliance(request: Request, platform: CurrentPlatform,
-                   month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")] = None):
+                   month: Annotated[str | None, Query(pattern=compliance.MONTH_PATTERN, description="YYYY-MM")] = None):
     with request.app.state.uow_factory().reading() as uow:
         m = compliance.parse_month(month, now=uow.now())
         rows = compliance.monthly(uow=uow, month=m, platform_id=platform.id)
@@ -190,17 +194,5 @@ def own_compliance(request: Request, platform: CurrentPlatform,
 
 
 def install(app: FastAPI) -> None:
-    """Include the router and publish the report's nested schemas under components (for clients and tests)."""
+    """Include the router (its report body is published under components by web/openapi.py)."""
     app.include_router(router)
-    original = app.openapi
-
-    def openapi():
-        if app.openapi_schema is None:
-            schema = original()
-            report = PlatformReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(report.pop("$defs", {}))
-            components["PlatformReportCreate"] = report
-        return app.openapi_schema
-
-    app.openapi = openapi

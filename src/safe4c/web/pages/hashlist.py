@@ -19,6 +19,7 @@ from ...services import hashlist
 from .. import auth
 from ..auth import CsrfStaff, CurrentStaff
 from ..deps import UowDep
+from ..inputs import IdPath
 from .render import environment
 from .staff import field_errors, page
 
@@ -75,7 +76,7 @@ def create_bank(request: Request, uow: UowDep, staff: AdminCsrf, name: Annotated
 
 
 @router.get("/hashlist/banks/{bank_id}", response_class=HTMLResponse)
-def bank_page(request: Request, bank_id: int, uow: UowDep, staff: CurrentStaff, page_number: int = 1,
+def bank_page(request: Request, bank_id: IdPath, uow: UowDep, staff: CurrentStaff, page_number: int = 1,
               type: str | None = None, state: str | None = None, saved: str | None = None):
     return _bank_page(request, uow, staff, bank_id, page_number=page_number, signal_type=type, state=state,
                       saved=saved)
@@ -99,7 +100,7 @@ def _bank_page(request, uow, staff, bank_id: int, *, page_number: int = 1, signa
 
 
 @router.post("/hashlist/banks/{bank_id}/enabled")
-def set_bank_enabled(bank_id: int, uow: UowDep, staff: AdminCsrf, enabled: Annotated[str, Form()] = ""):
+def set_bank_enabled(bank_id: IdPath, uow: UowDep, staff: AdminCsrf, enabled: Annotated[str, Form()] = ""):
     hashlist.set_bank_enabled(uow=uow, bank_id=bank_id, enabled=enabled == "1", actor_id=staff.id)
     return RedirectResponse(f"/staff/hashlist/banks/{bank_id}?saved=bank", status_code=303)
 
@@ -107,7 +108,7 @@ def set_bank_enabled(bank_id: int, uow: UowDep, staff: AdminCsrf, enabled: Annot
 # --- entries --------------------------------------------------------------------------------------------
 
 @router.post("/hashlist/banks/{bank_id}/entries", response_class=HTMLResponse)
-def add_entry(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff,
+def add_entry(request: Request, bank_id: IdPath, uow: UowDep, staff: CsrfStaff,
               signal_type: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
               classification: Annotated[str, Form()] = "csam", tags: Annotated[str, Form()] = ""):
     try:
@@ -122,7 +123,7 @@ def add_entry(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff,
 
 
 @router.post("/hashlist/entries/{entry_id}/enabled")
-def set_entry_enabled(entry_id: int, uow: UowDep, staff: CsrfStaff, enabled: Annotated[str, Form()] = "",
+def set_entry_enabled(entry_id: IdPath, uow: UowDep, staff: CsrfStaff, enabled: Annotated[str, Form()] = "",
                       bank_id: Annotated[int, Form()] = 0):
     hashlist.set_entry_enabled(uow=uow, entry_id=entry_id, enabled=enabled == "1", actor_id=staff.id)
     return RedirectResponse(f"/staff/hashlist/banks/{bank_id}?saved=entry_state", status_code=303)
@@ -131,7 +132,7 @@ def set_entry_enabled(entry_id: int, uow: UowDep, staff: CsrfStaff, enabled: Ann
 # --- CSV ------------------------------------------------------------------------------------------------
 
 @router.post("/hashlist/banks/{bank_id}/import", response_class=HTMLResponse)
-def import_csv(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff, file: Annotated[UploadFile, File()],
+def import_csv(request: Request, bank_id: IdPath, uow: UowDep, staff: CsrfStaff, file: Annotated[UploadFile, File()],
                classification: Annotated[str, Form()] = "csam"):
     # The request's own unit of work: on SQLite a second one would wait for this one's write lock.
     text = file.file.read().decode("utf-8-sig", errors="replace")
@@ -146,7 +147,7 @@ def import_csv(request: Request, bank_id: int, uow: UowDep, staff: CsrfStaff, fi
 
 
 @router.get("/hashlist/banks/{bank_id}/export.csv")
-def export_csv(bank_id: int, uow: UowDep, staff: CurrentStaff):
+def export_csv(bank_id: IdPath, uow: UowDep, staff: CurrentStaff):
     """Built in memory (about 100 bytes a line): fine for a bank on a staff page; `safe4c hashlist export`
     streams any size."""
     body = "".join(hashlist.export_csv(uow=uow, bank_id=bank_id, actor_id=staff.id))
