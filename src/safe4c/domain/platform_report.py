@@ -33,7 +33,7 @@ from .report import (
     SituationCode,
 )
 from .taxonomy import AGE_BAND_CODES, N_, PLATFORM_CODES
-from .validation import JsonDatetime, JsonInt, message_for
+from .validation import JsonDatetime, json_integer, message_for
 
 ANNOTATIONS = (
     "sextortion", "minor_to_minor", "csam_solicitation", "sadistic_online_exploitation", "generative_ai",
@@ -66,7 +66,9 @@ def _hash(hash_type: str):
         except InvalidSignal:
             message, params = hash_error(hash_type)
             raise PydanticCustomError("safe4c", message, params) from None
-    return Annotated[str, AfterValidator(check)]
+    length = get_signal_type(hash_type).hex_length  # the schema says it too (surrounding spaces are also read)
+    return Annotated[str, AfterValidator(check),
+                     Field(json_schema_extra={"pattern": rf"^\s*[0-9a-fA-F]{{{length}}}\s*$"})]
 
 
 Md5, Sha1, Sha256, Pdq = _hash("md5"), _hash("sha1"), _hash("sha256"), _hash("pdq")
@@ -116,7 +118,7 @@ class ReportedAccount(_Strict):
 
 
 class Victim(_Strict):
-    age: JsonInt | None = Field(None, ge=0, le=17, description="Age in years, when known.")
+    age: Annotated[int, Field(ge=0, le=17), json_integer] | None = Field(None, description="Age in years, when known.")
     estimated_age_band: Literal[AGE_BAND_CODES] | None = None  # type: ignore[valid-type]
     platform_user_id: Short | None = None
     screen_name: Short | None = None

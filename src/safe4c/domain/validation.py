@@ -99,5 +99,5 @@ def _json_datetime(value: object) -> object:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+json_integer = BeforeValidator(_json_integer)  # after any Field(ge=...), or the schema loses those bounds
 JsonDatetime = Annotated[AwareDatetime, BeforeValidator(_json_datetime)]

@@ -72,6 +72,8 @@ def _text_rule(operation: dict, components: dict) -> None:
         kind = node.get("type")
         if kind == "string" or (isinstance(kind, list) and "string" in kind):
             node.setdefault("not", NO_NUL)
+        if kind == "object":
+            node.setdefault("propertyNames", {"not": NO_NUL})
         todo.extend(v for k, v in node.items() if k != "not" and isinstance(v, (dict, list)))
 
 
