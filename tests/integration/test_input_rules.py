@@ -64,9 +64,14 @@ def test_json_nested_too_deep_is_refused_in_the_persons_language(client, uow_fac
     assert count(uow_factory, Report) == 0
 
 
-def test_deep_json_without_a_key_is_401(client, quiet):
-    r = client.post("/api/v1/reports", content=DEEP, headers={"Content-Type": "application/json"})
-    assert r.status_code == 401
+def test_deep_json_is_refused_before_a_made_up_key_is_even_checked(client, uow_factory, quiet):
+    """The body is read before the key is looked up (one transaction for both): no key is 401 as always, a made-up
+    one no longer reaches a server error."""
+    headers = {"Content-Type": "application/json"}
+    assert client.post("/api/v1/reports", content=DEEP, headers=headers).status_code == 401
+    r = client.post("/api/v1/reports", content=DEEP, headers={**headers, "Authorization": "Bearer s4c_made_up"})
+    assert r.status_code == 422 and error(r)["fields"][0]["field"] == "body"
+    assert count(uow_factory, Report) == 0
 
 
 def test_sixteen_levels_are_read_and_seventeen_are_not(client, quiet):
@@ -95,6 +100,7 @@ def test_lone_surrogates_and_invalid_utf8_are_refused(client, uow_factory, quiet
     lone = b'{"situations": ["grooming"], "story": "Dia \\ud800 minta foto"}'
     r = client.post("/api/v1/public/reports", content=lone, headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and [f["field"] for f in error(r)["fields"]] == ["story"]
+    assert error(r)["message"].startswith(REFUSED_ID)
     bad = b'{"situations": ["grooming"], "story": "\xff\xfe"}'
     r = client.post("/api/v1/public/reports", content=bad, headers={"Accept-Language": "en"})
     assert r.status_code == 422
