@@ -9,9 +9,9 @@ platform only its own. The same rows feed the page, the CSV and the PDF.
 from __future__ import annotations
 
 import csv
-import re
 import io
 import math
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo

@@ -13,6 +13,7 @@ The rules themselves are in domain/validation.py (``storable``, ``MAX_ID``); doc
 from __future__ import annotations
 
 import json
+import re
 from email.message import Message
 from typing import Annotated
 
@@ -31,20 +32,26 @@ TOO_DEEP = N_("The JSON is nested too deeply (at most {max_depth} levels).")
 UNSTORABLE_INPUT = N_("Some of what you sent contains a character we cannot accept (a NUL character or a broken "
                       "Unicode character). Remove it and send it again.")
 
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")  # \u0000 or a surrogate half \ud800-\udfff
+
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="A whole number from 1 to 2^63-1.")]
 
 
 def parse_json(raw: bytes) -> object:
     """The document in ``raw``, or ``Invalid``: not JSON (or not UTF-8), too deep, or unstorable text."""
     try:
-        data = json.loads(raw, parse_constant=_no_constant)
+        text = raw.decode()  # UTF-8 only (RFC 8259), so the escapes below are seen as they are
+        data = json.loads(text, parse_constant=_no_constant)
     except RecursionError:  # deeper than the interpreter's stack: far past MAX_JSON_DEPTH
         raise Invalid([FieldError("body", TOO_DEEP, {"max_depth": MAX_JSON_DEPTH})]) from None
     except ValueError:  # UnicodeDecodeError included
         raise Invalid([FieldError("body", NOT_JSON)]) from None
-    problems = _problems(data)
+    if not _shallow(data):
+        raise Invalid([FieldError("body", TOO_DEEP, {"max_depth": MAX_JSON_DEPTH})])
+    # JSON can only carry a NUL or a lone surrogate as an escape: without one, the text walk is skipped.
+    problems = _unstorable(data) if _SUSPECT_ESCAPE.search(text) else []
     if problems:
-        raise Invalid(problems, message=UNSTORABLE_INPUT if problems[0].message == UNSTORABLE_TEXT else None)
+        raise Invalid(problems, message=UNSTORABLE_INPUT)
     return data
 
 
@@ -52,27 +59,35 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python's json accepts them, JSON does not
 
 
-def _problems(data: object) -> list[FieldError]:
-    """One walk over the document, without recursion (it may be deep): its depth and every text in it."""
+def _shallow(data: object) -> bool:
+    """At most MAX_JSON_DEPTH levels of arrays and objects, counted level by level (no recursion)."""
+    level, depth = [data], 0
+    while level:
+        level = [c for c in level if isinstance(c, (dict, list))]
+        depth += bool(level)
+        if depth > MAX_JSON_DEPTH:
+            return False
+        level = [v for c in level for v in (c.values() if isinstance(c, dict) else c)]
+    return True
+
+
+def _unstorable(data: object) -> list[FieldError]:
+    """Every text (values and keys) a database cannot store, named by its path (a key by where it is)."""
     found: dict[str, FieldError] = {}
-    stack: list[tuple[object, tuple, int]] = [(data, (), 1)]
+    stack: list[tuple[object, tuple]] = [(data, ())]
     while stack:
-        value, path, depth = stack.pop()
+        value, path = stack.pop()
         if isinstance(value, str):
             if not storable(value):
                 name = ".".join(map(str, path)) or "body"
                 found.setdefault(name, FieldError(name, UNSTORABLE_TEXT))
-            continue
-        if not isinstance(value, (dict, list)):
-            continue
-        if depth > MAX_JSON_DEPTH:
-            return [FieldError("body", TOO_DEEP, {"max_depth": MAX_JSON_DEPTH})]
-        for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
-            if isinstance(key, str) and not storable(key):
-                name = ".".join(map(str, path)) or "body"
-                found.setdefault(name, FieldError(name, UNSTORABLE_TEXT))
-                continue
-            stack.append((item, (*path, key), depth + 1))
+        elif isinstance(value, (dict, list)):
+            for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+                if isinstance(key, str) and not storable(key):
+                    name = ".".join(map(str, path)) or "body"
+                    found.setdefault(name, FieldError(name, UNSTORABLE_TEXT))
+                    continue
+                stack.append((item, (*path, key)))
     return sorted(found.values(), key=lambda f: f.field)
 
 
