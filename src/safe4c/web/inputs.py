@@ -133,7 +133,7 @@ async def check_text(request: Request) -> None:
     if not all(storable(str(value)) for value in request.path_params.values()):
         raise NotFound()
     names = [name for name, value in request.query_params.multi_items() if not (storable(name) and storable(value))]
-    content_type = request.headers.get("content-type", "")
+    content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()  # kept by the request: handlers and FastAPI read the same parsed form
         for name, value in form.multi_items():
