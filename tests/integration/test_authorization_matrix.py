@@ -84,10 +84,6 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     # the framework's routes and the static files
     ("GET", "/openapi.json"): ("ok ok ok ok ok ok ok", get("/openapi.json")),
     ("HEAD", "/openapi.json"): ("ok ok ok ok ok ok ok", Call("HEAD", "/openapi.json")),
-    ("GET", "/api/docs"): ("ok ok ok ok ok ok ok", get("/api/docs")),
-    ("HEAD", "/api/docs"): ("ok ok ok ok ok ok ok", Call("HEAD", "/api/docs")),
-    ("GET", "/docs/oauth2-redirect"): ("ok ok ok ok ok ok ok", get("/docs/oauth2-redirect")),
-    ("HEAD", "/docs/oauth2-redirect"): ("ok ok ok ok ok ok ok", Call("HEAD", "/docs/oauth2-redirect")),
     ("GET", "/static"): ("ok ok ok ok ok ok ok", get("/static/staff.css")),
     ("GET", "/healthz"): ("ok ok ok ok ok ok ok", get("/healthz")),
     # the public portal and API

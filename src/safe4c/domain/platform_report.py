@@ -12,10 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     model_validator,
@@ -33,7 +33,7 @@ from .report import (
     SituationCode,
 )
 from .taxonomy import AGE_BAND_CODES, N_, PLATFORM_CODES
-from .validation import message_for
+from .validation import JsonDatetime, json_integer, message_for
 
 ANNOTATIONS = (
     "sextortion", "minor_to_minor", "csam_solicitation", "sadistic_online_exploitation", "generative_ai",
@@ -66,7 +66,9 @@ def _hash(hash_type: str):
         except InvalidSignal:
             message, params = hash_error(hash_type)
             raise PydanticCustomError("safe4c", message, params) from None
-    return Annotated[str, AfterValidator(check)]
+    length = get_signal_type(hash_type).hex_length  # the schema says it too (surrounding spaces are also read)
+    return Annotated[str, AfterValidator(check),
+                     Field(json_schema_extra={"pattern": rf"^\s*[0-9a-fA-F]{{{length}}}\s*$"})]
 
 
 Md5, Sha1, Sha256, Pdq = _hash("md5"), _hash("sha1"), _hash("sha256"), _hash("pdq")
@@ -76,10 +78,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# What _reason checks, in the schema too: a client (or a fuzzer) can tell valid input from the schema alone.
+_URGENT_NEEDS_REASON = {"allOf": [{
+    "if": {"properties": {"escalate_to_urgent": {"const": True}}, "required": ["escalate_to_urgent"]},
+    "then": {"properties": {"escalation_reason": {"type": "string", "pattern": r"\S"}},
+             "required": ["escalation_reason"]}}]}
+
+
 class Incident(_Strict):
+    model_config = ConfigDict(json_schema_extra=_URGENT_NEEDS_REASON)
+
     situation: SituationCode = Field(description="What happened, from the shared taxonomy (e.g. sextortion).")
-    time: AwareDatetime = Field(description="When it happened or was detected, with a time zone (ISO 8601).")
-    escalate_to_urgent: bool = Field(False, description="The platform believes a child is in imminent danger.")
+    time: JsonDatetime = Field(description="When it happened or was detected, with a time zone (ISO 8601).")
+    escalate_to_urgent: StrictBool = Field(False, description="The platform believes a child is in imminent danger.")
     escalation_reason: str | None = Field(None, max_length=1000, description="Why, required when escalating.")
     annotations: list[Literal[ANNOTATIONS]] = Field(default_factory=list, max_length=len(ANNOTATIONS))  # type: ignore[valid-type]
 
@@ -93,7 +104,7 @@ class Incident(_Strict):
 class IpCaptureEvent(_Strict):
     ip_address: IpAddress
     event_type: Literal[IP_EVENTS] = "other"  # type: ignore[valid-type]
-    at: AwareDatetime
+    at: JsonDatetime
 
 
 class ReportedAccount(_Strict):
@@ -107,7 +118,7 @@ class ReportedAccount(_Strict):
 
 
 class Victim(_Strict):
-    age: int | None = Field(None, ge=0, le=17, description="Age in years, when known.")
+    age: Annotated[int, Field(ge=0, le=17), json_integer] | None = Field(None, description="Age in years, when known.")
     estimated_age_band: Literal[AGE_BAND_CODES] | None = None  # type: ignore[valid-type]
     platform_user_id: Short | None = None
     screen_name: Short | None = None

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -52,10 +53,27 @@ def _custom(msgid: str, **params) -> PydanticCustomError:
     return PydanticCustomError("safe4c", msgid, params)
 
 
+def _schema_rules(schema: dict) -> None:
+    """The validators' rules in the JSON schema too, so a client (or a fuzzer) can tell valid input from the
+    schema alone: known region codes, and a contact for a contact method. That the regency lies in the
+    province stays in words: forty more alternatives are more than schema-driven generators can combine."""
+    props = schema["properties"]
+    blank = ["", None]
+    props["province_code"]["enum"] = [r.code for r in regions.provinces()] + blank
+    props["regency_code"]["enum"] = [r.code for r in regions.all_regencies()] + blank
+    props["regency_code"]["description"] += " It must lie in province_code when both are given."
+    contacts = [{"properties": {"contact_method": {"const": "none"}}}]
+    contacts += [{"properties": {"contact_method": {"enum": methods},
+                                 "contact_value": {"type": "string", "pattern": pattern}},
+                  "required": ["contact_method", "contact_value"]}
+                 for methods, pattern in ((["email"], _EMAIL.pattern), (["phone", "whatsapp"], _PHONE.pattern))]
+    schema["anyOf"] = contacts
+
+
 class ReportCreate(BaseModel):
     """A report of online sexual exploitation or abuse of a child. Nothing but text: no files, ever."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_schema_rules)
 
     situations: list[SituationCode] = Field(min_length=1, max_length=len(SITUATION_CODES),
                                             description="What happened; several allowed.")
@@ -74,7 +92,9 @@ class ReportCreate(BaseModel):
     urgent_signals: list[UrgentCode] = Field(default_factory=list, max_length=len(URGENT_SIGNAL_CODES))
     contact_method: Literal[CONTACT_METHOD_CODES] = "none"  # type: ignore[valid-type]
     contact_value: str | None = Field(None, max_length=254, description="Phone number or e-mail, unless anonymous.")
-    consent_services: bool = Field(False, description="The reporter agrees that the report is passed to services.")
+    # Strict: JSON true or false only (lax pydantic would read 0, 1 or "yes"; the form sends a real bool).
+    consent_services: StrictBool = Field(False, description="The reporter agrees that the report is passed to "
+                                                            "services.")
 
     @field_validator("situations", "platforms", "urgent_signals", "accounts")
     @classmethod

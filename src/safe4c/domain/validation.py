@@ -6,6 +6,11 @@ Shared by every validated input (public reports, platform reports), so one wordi
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from .taxonomy import N_
 
@@ -52,3 +57,47 @@ def message_for(err: dict, overrides: dict[str, str] | None = None) -> tuple[str
     if set(_PARAMS.findall(message)) - set(params):  # never show a placeholder we cannot fill
         message = FALLBACK
     return message, params
+
+
+# --- rules every input shares (web/inputs.py applies them to every request) -----------------------------
+
+# PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8 for either database.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = N_("This contains a character we cannot accept (a NUL character or a broken Unicode "
+                     "character). Remove it and try again.")
+# The largest id either database stores: PostgreSQL BIGINT; SQLite's INTEGER is 64-bit too.
+MAX_ID = 2**63 - 1
+
+
+def storable(text: str) -> bool:
+    """False for text a database cannot store as it is (see ``_UNSTORABLE``)."""
+    return _UNSTORABLE.search(text) is None
+
+
+def parse_id(text: str | None) -> int | None:
+    """A row id typed in a form or a query string: ASCII digits from 1 to ``MAX_ID``; anything else is None.
+
+    ``str.isdigit`` is not enough: it accepts "²" (which ``int`` refuses) and numbers no database column holds.
+    """
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+# --- JSON types as the schema says them (pydantic alone would also read true, 0, "12" or 1700000000) ----------
+
+def _json_integer(value: object) -> object:
+    if isinstance(value, (bool, str)):
+        raise PydanticCustomError("int_type", MESSAGES["int_type"])
+    return value
+
+
+def _json_datetime(value: object) -> object:
+    if not isinstance(value, (str, datetime)):
+        raise PydanticCustomError("datetime_type", MESSAGES["datetime_type"])
+    return value
+
+
+json_integer = BeforeValidator(_json_integer)  # after any Field(ge=...), or the schema loses those bounds
+JsonDatetime = Annotated[AwareDatetime, BeforeValidator(_json_datetime)]

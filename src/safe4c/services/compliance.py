@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -45,13 +46,15 @@ class PlatformMonth:
     withdrawn: int
 
 
+# Months of this century: a year like 9999 would overflow the month's bounds (and no order is that old).
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
+
+
 def parse_month(value: str | None, *, now: datetime) -> str:
     if not value:
         return now.astimezone(WIB).strftime("%Y-%m")
-    try:
-        datetime.strptime(value, "%Y-%m")
-    except ValueError:
-        raise Invalid([FieldError("month", N_("Give the month as YYYY-MM, e.g. 2026-01."))]) from None
+    if not re.fullmatch(MONTH_PATTERN, value):
+        raise Invalid([FieldError("month", N_("Give the month as YYYY-MM, e.g. 2026-01."))])
     return value
 
 

@@ -28,6 +28,7 @@ from ..domain.taxonomy import (
 )
 from ..domain.taxonomy import next_statuses as allowed_moves
 from ..domain.triage import PRIORITIES
+from ..domain.validation import parse_id
 from ..errors import FieldError, Invalid, NotFound
 from . import audit, report_fields
 from .uow import UnitOfWork
@@ -57,7 +58,7 @@ class QueueFilters:
 
         province = (params.get("province") or "").strip()
         assignee = (params.get("assignee") or "").strip()
-        if not (assignee in ("me", "none") or (assignee.isdigit() and len(assignee) < 12)):
+        if not (assignee in ("me", "none") or parse_id(assignee)):
             assignee = None
         try:
             page = max(1, min(int(params.get("page") or 1), 10_000))

@@ -197,7 +197,8 @@ def list_for_platform(*, uow: UnitOfWork, platform_id: int, status: str | None =
         after_id = uow.session.scalar(select(TakedownOrder.id).where(TakedownOrder.public_id == after,
                                                                      TakedownOrder.platform_id == platform_id))
         if after_id is None:
-            raise Invalid([FieldError("after", N_("This cursor is not valid: start again without it."))])
+            # 404, not 422: a well-formed id that names none of this platform's orders (docs/platform-api.md)
+            raise NotFound(N_("This cursor is not valid: start again without it."))
         query = query.where(TakedownOrder.id > after_id)
     rows = list(uow.session.scalars(query.order_by(TakedownOrder.id).limit(limit + 1)))
     intervals = uow.settings.takedown_escalation_hours

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import anyio
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..clock import Clock, SystemClock
 from ..config import KeyProblem, Settings
 from ..domain import regions
+from ..domain.platform_report import PlatformReportCreate
+from ..domain.report import ReportCreate
 from ..db.session import make_engine
 from ..services.uow import UowFactory
-from . import authorization, errors
+from . import authorization, errors, inputs, openapi
 from .middleware import SafetyMiddleware
 from .ratelimit import RateLimiter
 
@@ -62,7 +64,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         version=__version__,
         description="Reports of online child sexual exploitation and abuse in Indonesia: public intake, "
                     "platforms, and staff. See docs/ in the repository.",
-        docs_url="/api/docs", redoc_url=None,
+        docs_url=None, redoc_url=None,  # no browsable docs: /openapi.json is the reference (docs/api.md)
+        dependencies=[Depends(inputs.check_text)],  # every route, before its own dependencies
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -79,10 +82,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(public.router)
     from .api import platform
 
-    platform.install(app)  # the platform API (router + its nested OpenAPI schemas)
+    platform.install(app)  # the platform API
     from .api import match
 
     app.include_router(match.router)  # hash-list matching and sync for platforms
+    # the bodies those handlers parse themselves, and the one error shape, in /openapi.json
+    openapi.install(app, bodies=[ReportCreate, PlatformReportCreate, match.MatchRequest])
     register_pages(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes,

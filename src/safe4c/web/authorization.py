@@ -34,8 +34,7 @@ from .platform_auth import BAD_KEY, authenticate, bearer
 NOT_ALLOWED = N_("Your role does not allow this.")
 ACTION = "authorizes"  # the attribute that marks a dependency as a route's declared action
 # Routes the framework adds (the API description) and the static files: public, nothing to check.
-FRAMEWORK_ROUTES = {"/openapi.json": "public.view", "/api/docs": "public.view",
-                    "/docs/oauth2-redirect": "public.view", "/static": "public.view"}
+FRAMEWORK_ROUTES = {"/openapi.json": "public.view", "/static": "public.view"}
 
 
 def actor_of(user: StaffUser) -> Actor:

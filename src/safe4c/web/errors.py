@@ -8,11 +8,12 @@ import traceback
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.validation import message_for
-from ..errors import AppError, FieldError, Invalid, TooLarge
+from ..errors import AppError, FieldError, Invalid, NotFound, TooLarge
 from ..services.jobs import error_summary
 from .deps import get_lang
 from .i18n import translate
@@ -58,6 +59,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
+        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            # An id in the URL that no row can have (web/inputs.py IdPath): there is nothing at that address.
+            return await request.app.exception_handlers[AppError](request, NotFound())
         fields = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
@@ -88,3 +92,22 @@ def install(app: FastAPI) -> None:
         else:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(error_body(get_lang(request), "internal", AppError.message), status_code=500)
+
+
+# --- the shape above as OpenAPI models (web/openapi.py documents every error response with ErrorResponse) ---
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The input, by name or path (incident.time, items.0.value, body).")
+    message: str = Field(description="What is wrong with it, in the requested language.")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="invalid, not_found, unauthorized, forbidden, conflict, too_large, rate_limited, "
+                                  "http_<status> or internal.")
+    message: str = Field(description="What went wrong and what to do, in the requested language.")
+    fields: list[FieldProblem] = Field(default_factory=list, description="One entry per input that needs fixing "
+                                                                         "(only with code invalid).")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query as QueryParam, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...domain.taxonomy import N_
+from ...domain.validation import MAX_ID
 from ...errors import FieldError, Invalid
 from ...services import hashlist
 from ...services import matcher as matchers
@@ -24,9 +25,11 @@ from ...services.platforms import PlatformPrincipal
 from ..deps import LangDep
 from ..i18n import translate
 from ..authorization import Allowed
+from ..inputs import ApiRoute
+from ..openapi import json_body
 from .public import read_json
 
-router = APIRouter(prefix="/api/v1", tags=["hash list"])
+router = APIRouter(prefix="/api/v1", tags=["hash list"], route_class=ApiRoute)
 log = logging.getLogger(__name__)
 _loading = threading.Lock()  # one request loads the list when start-up could not; the others wait for it
 
@@ -43,7 +46,9 @@ class MatchItem(BaseModel):
 
 
 class MatchRequest(BaseModel):
-    items: list[MatchItem] = Field(description="At most SAFE4C_MATCH_BATCH_LIMIT items (500 by default).")
+    # Any value is accepted as an item: one that is not a MatchItem gets its own error, never fails the batch.
+    items: list[MatchItem | Any] = Field(description="MatchItems, at most SAFE4C_MATCH_BATCH_LIMIT (500 by "
+                                                     "default); anything else in the list gets an error result.")
 
 
 class MatchHit(BaseModel):
@@ -143,8 +148,7 @@ def _run_match(request: Request, items: list) -> tuple[list, int]:
 @router.post(
     "/match", response_model=MatchResponse,
     summary="Match a batch of hashes and links against the national hash list",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": MatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+    openapi_extra=json_body(MatchRequest),
     responses={401: {"description": "Missing, unknown or revoked API key"},
                413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
                422: {"description": "The body is not {\"items\": [...]}, or it has more than "
@@ -182,12 +186,13 @@ async def match(request: Request, platform: Annotated[PlatformPrincipal, Allowed
 )
 def signals(request: Request, platform: Annotated[PlatformPrincipal, Allowed("hashlist.sync")],
             cursor: str | None = QueryParam(None, max_length=20, description="next_cursor from the previous page; "
-                                            "omit it to start from the beginning."),
+                                            "omit it to start from the beginning.",
+                                            json_schema_extra={"pattern": "^[0-9]*$"}),
             limit: int | None = QueryParam(None, ge=1, description="Page size; at most SAFE4C_SIGNALS_PAGE_SIZE.")
             ) -> SignalsPage:
     if cursor in (None, ""):
         position = 0
-    elif cursor.isascii() and cursor.isdigit():
+    elif cursor.isascii() and cursor.isdigit() and int(cursor) <= MAX_ID:
         position = int(cursor)
     else:
         raise Invalid([FieldError("cursor", BAD_CURSOR)])

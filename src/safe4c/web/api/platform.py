@@ -18,9 +18,11 @@ from ...domain.platform_report import PlatformReportCreate, parse_platform_repor
 from ...services import compliance, platforms, takedowns
 from ...services.platforms import PlatformPrincipal
 from ..authorization import Allowed, PlatformKey
+from ..inputs import ApiRoute
+from ..openapi import json_body
 from .public import read_json
 
-router = APIRouter(prefix="/api/v1", tags=["platform"])
+router = APIRouter(prefix="/api/v1", tags=["platform"], route_class=ApiRoute)
 
 ERRORS = {401: {"description": "Missing, unknown or revoked API key"},
           404: {"description": "No such order for this platform"},
@@ -103,8 +105,7 @@ class ComplianceMonth(BaseModel):
 @router.post(
     "/reports", status_code=201, response_model=PlatformReportReceipt,
     summary="Submit a report (CyberTipline-shaped; hashes and URLs, never content)",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/PlatformReportCreate"}}}}},
+    openapi_extra=json_body(PlatformReportCreate),
     responses={200: {"description": "Replay: the Idempotency-Key was seen with the same body; the first report",
                      "model": PlatformReportReceipt},
                409: {"description": "The Idempotency-Key was used with a different body"},
@@ -115,7 +116,9 @@ async def submit_report(request: Request,
                         idempotency_key: Annotated[str | None, Header(
                             alias="Idempotency-Key",
                             description="Your unique id for this report (1-200 characters); retries with the same "
-                                        "key and body never create a duplicate.")] = None):
+                                        "key and body never create a duplicate.",
+                            # checked by services/platforms.py after the key, so documented here only
+                            json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"\S"})] = None):
     data = await read_json(request)
     # The hot path: one trip to a worker thread and one transaction for the key check and the report.
     receipt = await run_in_threadpool(_submit, request, key, data, idempotency_key)
@@ -135,7 +138,8 @@ def _submit(request: Request, key: PlatformKey, data: object, idempotency_key: s
             summary="Your takedown orders, oldest first (status=open for those that need action)")
 def list_takedowns(request: Request, platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.view")],
                    status: Annotated[Literal[takedowns.STATUS_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
-                   after: Annotated[str | None, Query(max_length=36)] = None,
+                   after: Annotated[str | None, Query(max_length=36, description="The next value of the previous "
+                                                      "page: the id of its last order.")] = None,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50):
     with request.app.state.uow_factory().reading() as uow:
         items, nxt = takedowns.list_for_platform(uow=uow, platform_id=platform.id, status=status, after=after,
@@ -181,7 +185,7 @@ def dispute(request: Request, order_id: str, body: DisputeCreate,
 @router.get("/compliance", response_model=list[ComplianceMonth], responses=ERRORS,
             summary="Your compliance figures for one month (WIB), as the regulator sees them")
 def own_compliance(request: Request, platform: Annotated[PlatformPrincipal, Allowed("platform.compliance.view")],
-                   month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")] = None):
+                   month: Annotated[str | None, Query(pattern=compliance.MONTH_PATTERN, description="YYYY-MM")] = None):
     with request.app.state.uow_factory().reading() as uow:
         m = compliance.parse_month(month, now=uow.now())
         rows = compliance.monthly(uow=uow, month=m, platform_id=platform.id)
@@ -189,17 +193,5 @@ def own_compliance(request: Request, platform: Annotated[PlatformPrincipal, Allo
 
 
 def install(app: FastAPI) -> None:
-    """Include the router and publish the report's nested schemas under components (for clients and tests)."""
+    """Include the router (its report body is published under components by web/openapi.py)."""
     app.include_router(router)
-    original = app.openapi
-
-    def openapi():
-        if app.openapi_schema is None:
-            schema = original()
-            report = PlatformReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(report.pop("$defs", {}))
-            components["PlatformReportCreate"] = report
-        return app.openapi_schema
-
-    app.openapi = openapi

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -13,13 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from ...domain.report import ReportCreate, parse_report
 from ...domain import taxonomy
 from ...domain.taxonomy import PUBLIC_STATUS_TEXT
-from ...errors import FieldError, Invalid
 from ...services import intake
 from ..authorization import Allowed
 from ..deps import LangDep, client_address
 from ..i18n import translate
+from ..inputs import ApiRoute, parse_json
+from ..openapi import json_body
 
-router = APIRouter(prefix="/api/v1/public", tags=["public"])
+router = APIRouter(prefix="/api/v1/public", tags=["public"], route_class=ApiRoute)
 
 
 class ReportReceipt(BaseModel):
@@ -42,11 +42,7 @@ class ReportStatus(BaseModel):
 
 
 async def read_json(request: Request) -> object:
-    raw = await request.body()
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid([FieldError("body", "The request body must be valid JSON.")]) from None
+    return parse_json(await request.body())
 
 
 def advice_for(situations, lang: str) -> list[str]:
@@ -56,8 +52,7 @@ def advice_for(situations, lang: str) -> list[str]:
 @router.post(
     "/reports", status_code=201, response_model=ReportReceipt, dependencies=[Allowed("public.report.create")],
     summary="Submit a report (anonymous allowed; text only, never files)",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": ReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+    openapi_extra=json_body(ReportCreate),
     responses={413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
                422: {"description": "One error per field, in the requested language"},
                429: {"description": "Too many reports from this address in a minute"}},
@@ -77,7 +72,9 @@ def _submit(request: Request, report: ReportCreate, lang: str) -> intake.Receipt
 
 
 @router.post("/reports/status", response_model=ReportStatus, dependencies=[Allowed("followup.status")],
-             summary="See a report's progress with its follow-up code (sent in the body, never in the URL)")
+             summary="See a report's progress with its follow-up code (sent in the body, never in the URL)",
+             responses={404: {"description": "No report has this follow-up code"},
+                        429: {"description": "Too many attempts from this address in a minute"}})
 def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
     request.app.state.intake_limiter.check(client_address(request))
     with request.app.state.uow_factory().reading() as uow:

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...access.policy import DECISION_ACTIONS
 from ...domain.taxonomy import N_
+from ...domain.validation import parse_id
 from ...errors import Invalid
 from ...services import clusters, evidence, linking, workspace
 from ...services.accounts import StaffUser
@@ -24,6 +25,7 @@ from .. import auth
 from ..authorization import Allowed, require
 from ..deps import UowDep
 from ..i18n import translate
+from ..inputs import IdPath
 from .render import environment
 from .staff import field_errors, page
 
@@ -74,13 +76,13 @@ def refused(request: Request, staff, exc: Invalid, back: str) -> HTMLResponse:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()][:200]
+    return [i for i in map(parse_id, values) if i is not None][:200]
 
 
 def assign_in(request: Request, uow, staff, where, *, assignee: str, back: str, done: str):
     """Assign a report or a whole network (``where``), then go to ``done``; refusals go back."""
     try:
-        workspace.assign(uow=uow, where=where, assignee_id=int(assignee) if assignee.isdigit() else None,
+        workspace.assign(uow=uow, where=where, assignee_id=parse_id(assignee),
                          actor_id=staff.id)
     except Invalid as exc:
         return refused(request, staff, exc, back)
@@ -93,7 +95,7 @@ def decide_in(request: Request, uow, staff, where, kind: str, *, reason: str, id
     require(staff, DECISION_ACTIONS.get(kind))
     try:
         workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
-                         identifier_ids=_ids(identifiers), platform_id=int(platform) if platform.isdigit() else None,
+                         identifier_ids=_ids(identifiers), platform_id=parse_id(platform),
                          category=category)
     except Invalid as exc:
         return refused(request, staff, exc, back)
@@ -106,7 +108,7 @@ def clusters_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, All
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
-def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("network.view")],
+def cluster_page(request: Request, cluster_id: IdPath, uow: UowDep, staff: Annotated[StaffUser, Allowed("network.view")],
                  done: str | None = None):
     view = clusters.view_cluster(uow=uow, cluster_id=cluster_id, actor_id=staff.id)
     if isinstance(view, clusters.Moved):  # merged into another network: go there (nothing shown or audited)
@@ -116,7 +118,7 @@ def cluster_page(request: Request, cluster_id: int, uow: UowDep, staff: Annotate
 
 
 @router.post("/clusters/{cluster_id}/assign")
-def assign_cluster(request: Request, cluster_id: int, uow: UowDep,
+def assign_cluster(request: Request, cluster_id: IdPath, uow: UowDep,
                    staff: Annotated[StaffUser, Allowed("network.decide", csrf=True)],
                    assignee: Annotated[str, Form()] = ""):
     where = workspace.scope(uow, cluster_id=cluster_id)
@@ -125,7 +127,7 @@ def assign_cluster(request: Request, cluster_id: int, uow: UowDep,
 
 
 @router.post("/clusters/{cluster_id}/decisions/{kind}")
-def cluster_decision(request: Request, cluster_id: int, kind: str, uow: UowDep,
+def cluster_decision(request: Request, cluster_id: IdPath, kind: str, uow: UowDep,
                      staff: Annotated[StaffUser, Allowed("network.decide", csrf=True)],
                      reason: Annotated[str, Form()] = "", identifiers: Annotated[list[str], Form()] = [],
                      platform: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "csam"):
@@ -136,9 +138,9 @@ def cluster_decision(request: Request, cluster_id: int, kind: str, uow: UowDep,
 
 
 @router.post("/links/{link_id}/cut")
-def cut(request: Request, link_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("network.cut", csrf=True)],
+def cut(request: Request, link_id: IdPath, uow: UowDep, staff: Annotated[StaffUser, Allowed("network.cut", csrf=True)],
         reason: Annotated[str, Form()] = "", cluster: Annotated[str, Form()] = ""):
-    back = f"/staff/clusters/{int(cluster)}" if cluster.isdigit() else "/staff/clusters"
+    back = f"/staff/clusters/{cid}" if (cid := parse_id(cluster)) else "/staff/clusters"
     try:
         ids = linking.cut_link(uow=uow, link_id=link_id, actor_id=staff.id, reason=reason)
     except Invalid as exc:
@@ -147,11 +149,11 @@ def cut(request: Request, link_id: int, uow: UowDep, staff: Annotated[StaffUser,
 
 
 @router.post("/identifiers/{identifier_id}/linking")
-def identifier_linking(request: Request, identifier_id: int, uow: UowDep,
+def identifier_linking(request: Request, identifier_id: IdPath, uow: UowDep,
                        staff: Annotated[StaffUser, Allowed("identifier.linking", csrf=True)],
                        linking_: Annotated[str, Form(alias="linking")] = "0", reason: Annotated[str, Form()] = "",
                        cluster: Annotated[str, Form()] = ""):
-    back = f"/staff/clusters/{int(cluster)}" if cluster.isdigit() else "/staff/clusters"
+    back = f"/staff/clusters/{cid}" if (cid := parse_id(cluster)) else "/staff/clusters"
     try:
         linking.set_identifier_linking(uow=uow, identifier_id=identifier_id, linking=linking_ == "1",
                                        actor_id=staff.id, reason=reason)

@@ -21,6 +21,7 @@ from ...services.accounts import StaffUser
 from .. import auth
 from ..authorization import Allowed
 from ..deps import UowDep
+from ..inputs import IdPath
 from .render import environment
 from .staff import field_errors, page
 
@@ -78,7 +79,7 @@ def create_bank(request: Request, uow: UowDep,
 
 
 @router.get("/hashlist/banks/{bank_id}", response_class=HTMLResponse)
-def bank_page(request: Request, bank_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.view")],
+def bank_page(request: Request, bank_id: IdPath, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.view")],
               page_number: int = 1, type: str | None = None, state: str | None = None, saved: str | None = None):
     return _bank_page(request, uow, staff, bank_id, page_number=page_number, signal_type=type, state=state,
                       saved=saved)
@@ -102,7 +103,7 @@ def _bank_page(request, uow, staff, bank_id: int, *, page_number: int = 1, signa
 
 
 @router.post("/hashlist/banks/{bank_id}/enabled")
-def set_bank_enabled(bank_id: int, uow: UowDep,
+def set_bank_enabled(bank_id: IdPath, uow: UowDep,
                      staff: Annotated[StaffUser, Allowed("hashlist.bank.manage", csrf=True)],
                      enabled: Annotated[str, Form()] = ""):
     hashlist.set_bank_enabled(uow=uow, bank_id=bank_id, enabled=enabled == "1", actor_id=staff.id)
@@ -112,7 +113,7 @@ def set_bank_enabled(bank_id: int, uow: UowDep,
 # --- entries --------------------------------------------------------------------------------------------
 
 @router.post("/hashlist/banks/{bank_id}/entries", response_class=HTMLResponse)
-def add_entry(request: Request, bank_id: int, uow: UowDep,
+def add_entry(request: Request, bank_id: IdPath, uow: UowDep,
               staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
               signal_type: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
               classification: Annotated[str, Form()] = "csam", tags: Annotated[str, Form()] = ""):
@@ -128,7 +129,7 @@ def add_entry(request: Request, bank_id: int, uow: UowDep,
 
 
 @router.post("/hashlist/entries/{entry_id}/enabled")
-def set_entry_enabled(entry_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
+def set_entry_enabled(entry_id: IdPath, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
                       enabled: Annotated[str, Form()] = "", bank_id: Annotated[int, Form()] = 0):
     hashlist.set_entry_enabled(uow=uow, entry_id=entry_id, enabled=enabled == "1", actor_id=staff.id)
     return RedirectResponse(f"/staff/hashlist/banks/{bank_id}?saved=entry_state", status_code=303)
@@ -137,7 +138,7 @@ def set_entry_enabled(entry_id: int, uow: UowDep, staff: Annotated[StaffUser, Al
 # --- CSV ------------------------------------------------------------------------------------------------
 
 @router.post("/hashlist/banks/{bank_id}/import", response_class=HTMLResponse)
-def import_csv(request: Request, bank_id: int, uow: UowDep,
+def import_csv(request: Request, bank_id: IdPath, uow: UowDep,
                staff: Annotated[StaffUser, Allowed("hashlist.change", csrf=True)],
                file: Annotated[UploadFile, File()], classification: Annotated[str, Form()] = "csam"):
     # The request's own unit of work: on SQLite a second one would wait for this one's write lock.
@@ -153,7 +154,7 @@ def import_csv(request: Request, bank_id: int, uow: UowDep,
 
 
 @router.get("/hashlist/banks/{bank_id}/export.csv")
-def export_csv(bank_id: int, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.export")]):
+def export_csv(bank_id: IdPath, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.export")]):
     """Built in memory (about 100 bytes a line): fine for a bank on a staff page; `safe4c hashlist export`
     streams any size."""
     body = "".join(hashlist.export_csv(uow=uow, bank_id=bank_id, actor_id=staff.id))

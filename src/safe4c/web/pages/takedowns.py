@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...domain import deadlines
 from ...domain.taxonomy import N_
+from ...domain.validation import parse_id
 from ...errors import Invalid
 from ...services import compliance, platforms, takedowns
 from ...services.accounts import StaffUser
@@ -78,7 +79,7 @@ def issue(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("ta
                 report_id=report_id[:40])
     try:
         public_id = takedowns.issue_order(uow=uow, actor_id=staff.id, order=takedowns.OrderInput(
-            platform_id=int(platform_id) if platform_id.isdigit() else None, target_type=target_type,
+            platform_id=parse_id(platform_id), target_type=target_type,
             target_value=target_value, hash_type=hash_type or None, category=category, urgent=urgent == "yes",
             legal_basis=legal_basis or None, report_id=report_id or None))
     except Invalid as exc:

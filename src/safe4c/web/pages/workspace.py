@@ -10,12 +10,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from ...domain.validation import parse_id
 from ...errors import Invalid
 from ...services import workspace
 from ...services.accounts import StaffUser
 from .. import auth
 from ..deps import UowDep
 from ..authorization import Allowed
+from ..inputs import IdPath
 from .clusters import assign_in, decide_in, refused
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
@@ -50,7 +52,7 @@ def bulk(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("rep
     target = back if back.startswith("/staff") and not back.startswith("//") else "/staff"
     try:
         result = workspace.bulk(uow=uow, actor_id=staff.id, public_ids=reports, action=action,
-                                assignee_id=int(assignee) if assignee.isdigit() else None, to_status=status or None,
+                                assignee_id=parse_id(assignee), to_status=status or None,
                                 note=note)
     except Invalid as exc:
         return refused(request, staff, exc, target)
@@ -71,7 +73,7 @@ def save_filter(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allow
 
 
 @router.post("/filters/{filter_id}/delete")
-def delete_filter(request: Request, filter_id: int, uow: UowDep,
+def delete_filter(request: Request, filter_id: IdPath, uow: UowDep,
                   staff: Annotated[StaffUser, Allowed("queue.filters", csrf=True)]):
     workspace.delete_filter(uow=uow, owner_id=staff.id, filter_id=filter_id)
     return RedirectResponse("/staff", status_code=303)
