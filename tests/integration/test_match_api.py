@@ -76,6 +76,20 @@ def test_a_batch_gets_per_item_matches_and_errors(client, uow_factory):
     assert int(r.json()["list_version"]) >= 2
 
 
+def test_a_nul_in_one_item_is_that_items_error_not_the_batchs(client, uow_factory):
+    # Matching stores nothing, so text a database cannot hold is only a wrong value: the other items still match.
+    key = platform(uow_factory).api_key
+    bank_with(uow_factory, ("md5", MD5))
+    refresh(client, uow_factory)
+    items = [{"type": "md5", "value": MD5}, {"type": "md5", "value": MD5[:10] + "\x00" + MD5[11:]},
+             {"type": "url\x00", "value": "x"}, {"n\x00": [{"deeper": "\x00"}]}]
+    r = client.post("/api/v1/match", json={"items": items}, headers=auth(key) | {"Accept-Language": "en"})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["match", "error", "error", "error"]
+    assert [x["error"]["code"] for x in results[1:]] == ["bad_hex", "unknown_type", "unknown_type"]
+
+
 def test_errors_are_in_the_requested_language(client, uow_factory):
     key = platform(uow_factory).api_key
     r = client.post("/api/v1/match", json={"items": [{"type": "md5", "value": "z"}]},

@@ -37,8 +37,11 @@ _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")  # \u0000 or a surro
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="A whole number from 1 to 2^63-1.")]
 
 
-def parse_json(raw: bytes) -> object:
-    """The document in ``raw``, or ``Invalid``: not JSON (or not UTF-8), too deep, or unstorable text."""
+def parse_json(raw: bytes, *, stored: bool = True) -> object:
+    """The document in ``raw``, or ``Invalid``: not JSON (or not UTF-8), too deep, or unstorable text.
+
+    ``stored=False`` for a request that stores nothing (matching a batch): there a NUL is only a wrong value,
+    which the operation refuses item by item, so it is not refused for the whole body."""
     try:
         text = raw.decode()  # UTF-8 only (RFC 8259), so the escapes below are seen as they are
         data = json.loads(text, parse_constant=_no_constant)
@@ -49,7 +52,7 @@ def parse_json(raw: bytes) -> object:
     if not _shallow(data):
         raise Invalid([FieldError("body", TOO_DEEP, {"max_depth": MAX_JSON_DEPTH})])
     # JSON can only carry a NUL or a lone surrogate as an escape: without one, the text walk is skipped.
-    problems = _unstorable(data) if _SUSPECT_ESCAPE.search(text) else []
+    problems = _unstorable(data) if stored and _SUSPECT_ESCAPE.search(text) else []
     if problems:
         raise Invalid(problems, message=UNSTORABLE_INPUT)
     return data

@@ -157,7 +157,7 @@ def _run_match(request: Request, items: list) -> tuple[list, int]:
 )
 async def match(request: Request, platform: Annotated[PlatformPrincipal, Allowed("hashlist.match")],
                 lang: LangDep) -> MatchResponse:
-    data = await read_json(request)
+    data = await read_json(request, stored=False)  # nothing is stored: a NUL is one item's wrong value
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise Invalid([FieldError("items", BAD_BODY)])

@@ -41,8 +41,8 @@ class ReportStatus(BaseModel):
     updated_at: datetime
 
 
-async def read_json(request: Request) -> object:
-    return parse_json(await request.body())
+async def read_json(request: Request, *, stored: bool = True) -> object:
+    return parse_json(await request.body(), stored=stored)
 
 
 def advice_for(situations, lang: str) -> list[str]:
