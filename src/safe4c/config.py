@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         [10, 30, 60, 120, 300, 600, 900, 1800, 3600],
         description="Waits between webhook delivery attempts, in seconds; the last one repeats (JSON list).",
     )
+    webhook_allow_private: bool = Field(
+        False, description="Development only: accept http:// webhook URLs and hosts on loopback, private or "
+        "other internal addresses. Off, such URLs are refused when a platform is registered and when delivering."
+    )
     webhook_give_up_hours: float = Field(
         72, description="Stop retrying a webhook delivery this long after it was first attempted (the order "
         "stays available by pull)."
