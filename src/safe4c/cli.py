@@ -171,7 +171,7 @@ def cmd_bench(args, settings: Settings) -> int:
         from .bench.intake import run
 
         return run(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
-                   database_url=args.database_url)
+                   database_url=args.database_url, rate_limit=args.rate_limit, addresses=args.addresses)
     if args.name == "platform-api":
         from .bench.platform_api import run as run_platform
 
@@ -238,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
     p.add_argument("--database-url", default=None, help="defaults to SAFE4C_DATABASE_URL or a temporary SQLite file")
+    p.add_argument("--rate-limit", type=int, default=10**9,
+                   help="intake: the shared per-address limit the server counts against (0: off)")
+    p.add_argument("--addresses", type=int, default=1000,
+                   help="intake: client addresses sent as X-Forwarded-For by a trusted proxy (0: one address)")
     p.add_argument("--hashes", type=int, default=1_000_000, help="match: hashes in the list")
     p.add_argument("--queries", type=int, default=10_000, help="match: queries")
     p.add_argument("--db-reports", type=int, default=2000, help="link: reports linked through the database (0: none)")

@@ -6,14 +6,17 @@ Every setting is read from the environment with the ``SAFE4C_`` prefix (``SAFE4C
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import secrets
 import time
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .domain.triage import PRIORITIES
 
@@ -33,7 +36,17 @@ class Settings(BaseSettings):
         description="Time to first action per priority, in minutes (JSON object).",
     )
     public_rate_limit_per_minute: int = Field(
-        30, description="Public reports accepted per client address per minute (0 turns the limit off)."
+        30, ge=0, description="Public reports (form and API) accepted per client address per minute, counted in "
+        "the database across every web process and replica (0 turns the limit off)."
+    )
+    status_rate_limit_per_minute: int = Field(
+        30, ge=0, description="Follow-up status checks (form and API) that find no report, per client address per "
+        "minute, counted like reports; further checks wait for the next minute (0 turns the limit off)."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        [], description="Addresses or networks (CIDR) of your reverse proxies, comma-separated: only a request "
+        "that arrives from one of them has its X-Forwarded-For header read for the client address. Empty: the "
+        "connecting address is the client."
     )
     max_body_bytes: int = Field(65536, description="Largest request body accepted; larger bodies get 413.")
     session_hours: int = Field(8, description="How long a staff session lasts without activity.")
@@ -107,6 +120,23 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'safe4c.db').resolve()}"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value):
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.replace(",", " ").split()
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+        return value
 
     @field_validator("triage_deadline_minutes")
     @classmethod

@@ -7,6 +7,7 @@ from . import tables  # noqa: F401
 from . import platforms  # noqa: F401  (platforms, API keys, takedown orders, webhooks)
 from . import hashlist  # noqa: F401  (hash banks, entries, change log)
 from . import linking  # noqa: F401  (identifiers, clusters, links, workspace, decisions, referrals)
+from . import throttle  # noqa: F401  (shared rate counters, failed sign-ins)
 from .tables import Base
 
 metadata = Base.metadata
