@@ -48,6 +48,22 @@ class Settings(BaseSettings):
         "that arrives from one of them has its X-Forwarded-For header read for the client address. Empty: the "
         "connecting address is the client."
     )
+    login_free_failures: int = Field(
+        5, ge=1, description="Failed staff sign-ins allowed per account, per client address and per device "
+        "before each further try must wait (2 s, doubling)."
+    )
+    login_backoff_max_seconds: int = Field(
+        900, ge=1, description="The longest wait between sign-in tries after repeated failures."
+    )
+    login_lock_failures: int = Field(
+        20, ge=0, description="Failed sign-ins against one account from devices it never signed in on, after "
+        "which it is locked for such devices until an administrator unlocks it (`safe4c user unlock NAME`); "
+        "devices it signed in on before still can (0: never lock)."
+    )
+    login_failure_memory_hours: float = Field(
+        24, gt=0, description="Failed sign-ins are forgotten this long after the last one (an account lock stays "
+        "until it is lifted)."
+    )
     max_body_bytes: int = Field(65536, description="Largest request body accepted; larger bodies get 413.")
     session_hours: int = Field(8, description="How long a staff session lasts without activity.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (turn on behind HTTPS).")
