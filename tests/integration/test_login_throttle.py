@@ -143,6 +143,12 @@ def test_an_attacker_who_knows_every_name_cannot_keep_staff_out_of_their_own_bro
     assert signed_in(try_login(shared_wifi, "analis", PASSWORD))
 
 
+def test_with_the_real_clock_the_right_password_gets_in_at_once(engine, settings, uow_factory):
+    make_user(uow_factory, "analis")
+    app = create_app(settings, engine=engine)  # the system clock: each reading is a little later than the last
+    assert signed_in(try_login(browser(app, "203.0.113.80"), "analis", PASSWORD))
+
+
 def test_one_address_trying_many_names_is_slowed_down(app, uow_factory, clock):
     for n in range(8):
         make_user(uow_factory, f"staf{n}")

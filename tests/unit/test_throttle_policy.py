@@ -23,6 +23,8 @@ def test_the_wait_left_counts_from_the_last_failure_in_whole_seconds():
     assert policy.wait(5, NOW, NOW + timedelta(seconds=2)) == 0
     assert policy.wait(4, NOW, NOW) == 0
     assert policy.wait(7, None, NOW) == 0
+    # a free try never waits, even when another process's clock stamped the counter a moment "later"
+    assert policy.wait(0, NOW + timedelta(microseconds=90), NOW) == 0
 
 
 def test_failures_are_forgotten_after_the_memory_but_a_lock_is_not():

@@ -33,7 +33,7 @@ class Policy:
 
     def wait(self, failures: int, last_failure_at: datetime | None, now: datetime) -> int:
         """Whole seconds still to wait (0: try now)."""
-        if last_failure_at is None:
+        if last_failure_at is None or failures < self.free_failures:
             return 0
         left = last_failure_at + self.backoff(failures) - now
         return max(0, -int(-left.total_seconds() // 1))

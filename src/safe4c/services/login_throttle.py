@@ -100,12 +100,12 @@ def _device_nonce(uow: UnitOfWork, name: str, token: str) -> str | None:
     return None
 
 
-def _ensure_and_lock(uow: UnitOfWork, keys: list[tuple[str, str]]) -> dict[tuple[str, str], LoginFailure]:
+def _ensure_and_lock(uow: UnitOfWork, keys: list[tuple[str, str]],
+                     now: datetime) -> dict[tuple[str, str], LoginFailure]:
     """The counters for ``keys``, created when missing, locked for this transaction (PostgreSQL; SQLite's
     BEGIN IMMEDIATE already serialises writers)."""
     conn = uow.session.connection()
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    now = uow.now()
     conn.execute(dialect.insert(_T).on_conflict_do_nothing(),
                  [dict(kind=k, key=v, failures=0, last_failure_at=now, locked_at=None) for k, v in keys])
     # Locked in one order (kind, key) by every transaction, so two tries never wait on each other in a cycle.
@@ -125,7 +125,7 @@ def begin(*, uow: UnitOfWork, name: str, address: str | None, devices: Sequence[
     keys = []
     if device is not None:
         keys = [(DEVICE, _hash(uow, DEVICE, device))]
-        rows = _ensure_and_lock(uow, keys)
+        rows = _ensure_and_lock(uow, keys, now)
         row = rows[keys[0]]
         if policy.locks(0 if policy.forgotten(row.last_failure_at, None, now) else row.failures):
             keys = []  # this device failed too often itself: it is not recognised any more
@@ -133,7 +133,7 @@ def begin(*, uow: UnitOfWork, name: str, address: str | None, devices: Sequence[
         keys = [(ACCOUNT, _hash(uow, ACCOUNT, name))]
         if address:
             keys.append((ADDRESS, _hash(uow, ADDRESS, bucket_address(address))))
-        rows = _ensure_and_lock(uow, keys)
+        rows = _ensure_and_lock(uow, keys, now)
         if rows[keys[0]].locked_at is not None:
             uow.commit()
             raise AccountLocked()
