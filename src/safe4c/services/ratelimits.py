@@ -55,7 +55,8 @@ class Limiter:
 
     def __init__(self, *, key: bytes):
         self._key = key
-        self._refused: dict[str, int] = {}  # bucket -> the minute the database refused it in
+        self._refused: set[str] = set()  # buckets the database refused in minute self._refused_in
+        self._refused_in = 0
         self._cleaned = 0  # the minute this process last deleted old counters in
 
     def bucket(self, scope: str, address: str) -> str:
@@ -64,8 +65,13 @@ class Limiter:
 
     def refused(self, scope: str, bucket: str, *, minute: int) -> None:
         """Raise ``RateLimited`` if the database refused this bucket earlier in this minute (no database work)."""
-        if self._refused.get(bucket) == minute:
+        if minute == self._refused_in and bucket in self._refused:
             raise RateLimited(SCOPES[scope][1])
+
+    def _remember(self, bucket: str, minute: int) -> None:
+        if minute != self._refused_in:  # a new minute: last minute's refusals no longer hold
+            self._refused, self._refused_in = set(), minute
+        self._refused.add(bucket)
 
     def _limit(self, uow: UnitOfWork, scope: str) -> tuple[int, int]:
         """(the scope's limit, the current minute)."""
@@ -75,7 +81,6 @@ class Limiter:
         conn = uow.session.connection()
         if minute != self._cleaned:
             self._cleaned = minute
-            self._refused = {b: m for b, m in self._refused.items() if m == minute}
             conn.execute(_FORGET, {"before": minute - 1})
         return conn.execute(_UPSERT[conn.dialect.name], {"minute": minute, "bucket": bucket}).scalar_one()
 
@@ -87,7 +92,7 @@ class Limiter:
             return
         self.refused(scope, bucket, minute=minute)
         if self._count(uow, bucket, minute) > limit:
-            self._refused[bucket] = minute
+            self._remember(bucket, minute)
             raise RateLimited(SCOPES[scope][1])
 
     def check(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
@@ -99,7 +104,7 @@ class Limiter:
         self.refused(scope, bucket, minute=minute)
         hits = uow.session.connection().execute(_HITS, {"minute": minute, "bucket": bucket}).scalar()
         if (hits or 0) >= limit:
-            self._refused[bucket] = minute
+            self._remember(bucket, minute)
             raise RateLimited(SCOPES[scope][1])
 
     def count(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
@@ -107,7 +112,7 @@ class Limiter:
         Never commits."""
         limit, minute = self._limit(uow, scope)
         if limit > 0 and self._count(uow, bucket, minute) >= limit:
-            self._refused[bucket] = minute
+            self._remember(bucket, minute)
 
 
 @dataclass(frozen=True)
