@@ -131,14 +131,26 @@ def cmd_demo(args, settings: Settings) -> int:
 
 
 def cmd_user(args, settings: Settings) -> int:
-    from .errors import Invalid
+    from .errors import Invalid, NotFound
     from .services import accounts
 
     factory = _uow_factory(settings)
     if args.action == "list":
         with factory() as uow:
+            locked = accounts.locked_users(uow=uow)
             for user in accounts.list_users(uow=uow):
-                print(f"{user.username}\t{user.role}\t{'active' if user.active else 'disabled'}\t{user.display_name}")
+                state = "locked" if user.username in locked else "active" if user.active else "disabled"
+                print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+        return 0
+    if args.action == "unlock":
+        try:
+            with factory() as uow:
+                was_locked = accounts.unlock_user(uow=uow, username=args.username)
+        except NotFound as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
+        print(f"unlocked {args.username}" if was_locked else
+              f"{args.username} was not locked; its failed sign-ins are forgotten")
         return 0
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     try:
@@ -258,7 +270,7 @@ def cmd_bench(args, settings: Settings) -> int:
         from .bench.intake import run
 
         return run(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
-                   database_url=args.database_url)
+                   database_url=args.database_url, rate_limit=args.rate_limit, addresses=args.addresses)
     if args.name == "platform-api":
         from .bench.platform_api import run as run_platform
 
@@ -298,8 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="only when there are no reports yet")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("user", help="staff accounts")
-    p.add_argument("action", choices=["create", "list"])
+    p = sub.add_parser("user", help="staff accounts: create, list, unlock (after failed sign-ins)")
+    p.add_argument("action", choices=["create", "list", "unlock"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", default="analyst")
     p.add_argument("--name", help="display name")
@@ -331,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
     p.add_argument("--database-url", default=None, help="defaults to SAFE4C_DATABASE_URL or a temporary SQLite file")
+    p.add_argument("--rate-limit", type=int, default=10**9,
+                   help="intake: the shared per-address limit the server counts against (0: off)")
+    p.add_argument("--addresses", type=int, default=1000,
+                   help="intake: client addresses sent as X-Forwarded-For by a trusted proxy (0: one address)")
     p.add_argument("--hashes", type=int, default=1_000_000, help="match: hashes in the list")
     p.add_argument("--queries", type=int, default=10_000, help="match: queries")
     p.add_argument("--db-reports", type=int, default=2000, help="link: reports linked through the database (0: none)")
@@ -359,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "platform" and args.action != "list" and not args.name:
         print("safe4c platform create NAME [--webhook-url URL] | key-add NAME | key-revoke PREFIX", file=sys.stderr)
         return 2
-    if args.command == "user" and args.action == "create" and not args.username:
-        print("safe4c user create USERNAME --role ROLE", file=sys.stderr)
+    if args.command == "user" and args.action in ("create", "unlock") and not args.username:
+        print("safe4c user create USERNAME --role ROLE | unlock USERNAME", file=sys.stderr)
         return 2
     return args.func(args, Settings())
 

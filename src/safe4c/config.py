@@ -6,12 +6,15 @@ Every setting is read from the environment with the ``SAFE4C_`` prefix (``SAFE4C
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import time
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .domain.triage import PRIORITIES
 
@@ -33,7 +36,33 @@ class Settings(BaseSettings):
         description="Time to first action per priority, in minutes (JSON object).",
     )
     public_rate_limit_per_minute: int = Field(
-        30, description="Public reports accepted per client address per minute (0 turns the limit off)."
+        30, ge=0, description="Public reports (form and API) accepted per client address per minute, counted in "
+        "the database across every web process and replica (0 turns the limit off)."
+    )
+    status_rate_limit_per_minute: int = Field(
+        30, ge=0, description="Follow-up status checks (form and API) that find no report, per client address per "
+        "minute, counted like reports; further checks wait for the next minute (0 turns the limit off)."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        [], description="Addresses or networks (CIDR) of your reverse proxies, comma-separated: only a request "
+        "that arrives from one of them has its X-Forwarded-For header read for the client address. Empty: the "
+        "connecting address is the client."
+    )
+    login_free_failures: int = Field(
+        5, ge=1, description="Failed staff sign-ins allowed per account, per client address and per device "
+        "before each further try must wait (2 s, doubling)."
+    )
+    login_backoff_max_seconds: int = Field(
+        900, ge=1, description="The longest wait between sign-in tries after repeated failures."
+    )
+    login_lock_failures: int = Field(
+        20, ge=0, description="Failed sign-ins against one account from devices it never signed in on, after "
+        "which it is locked for such devices until an administrator unlocks it (`safe4c user unlock NAME`); "
+        "devices it signed in on before still can (0: never lock)."
+    )
+    login_failure_memory_hours: float = Field(
+        24, gt=0, description="Failed sign-ins are forgotten this long after the last one (an account lock stays "
+        "until it is lifted)."
     )
     max_body_bytes: int = Field(65536, description="Largest request body accepted; larger bodies get 413.")
     session_hours: int = Field(8, description="How long a staff session lasts without activity.")
@@ -61,6 +90,10 @@ class Settings(BaseSettings):
     webhook_retry_seconds: list[int] = Field(
         [10, 30, 60, 120, 300, 600, 900, 1800, 3600],
         description="Waits between webhook delivery attempts, in seconds; the last one repeats (JSON list).",
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Development only: accept http:// webhook URLs and hosts on loopback, private or "
+        "other internal addresses. Off, such URLs are refused when a platform is registered and when delivering."
     )
     webhook_give_up_hours: float = Field(
         72, description="Stop retrying a webhook delivery this long after it was first attempted (the order "
@@ -103,6 +136,23 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'safe4c.db').resolve()}"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value):
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.replace(",", " ").split()
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+        return value
 
     @field_validator("triage_deadline_minutes")
     @classmethod

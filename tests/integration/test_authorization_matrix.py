@@ -134,6 +134,8 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     ("POST", "/staff/filters/{filter_id}/delete"): ("login login login login 403 ok ok",
                                                     form("/staff/filters/{k.saved_filter}/delete")),
     ("GET", "/staff/users"): ("login login login login 403 403 ok", get("/staff/users")),
+    ("POST", "/staff/users/{username}/unlock"): ("login login login login 403 403 ok",
+                                                 form("/staff/users/portier/unlock")),
     # networks and evidence
     ("GET", "/staff/clusters"): ("login login login login 403 ok ok", get("/staff/clusters")),
     ("GET", "/staff/clusters/{cluster_id}"): ("login login login login 403 ok ok", get("/staff/clusters/{k.cluster}")),

@@ -24,7 +24,9 @@ from .server import running_server
 WARMUP = 300
 
 
-def sample_bodies(n: int = 64, seed: int = 7) -> list[bytes]:
+def sample_bodies(n: int = 64, seed: int = 7, addresses: int = 0) -> list[bytes]:
+    """``n`` different reports; with ``addresses``, sent from that many clients through a proxy (one
+    X-Forwarded-For address each, cycling over the reports)."""
     rng = random.Random(seed)
     situations = ["grooming", "sextortion", "image_sharing", "unwanted_content", "gaming", "trafficking"]
     provinces = regions.provinces()
@@ -44,18 +46,25 @@ def sample_bodies(n: int = 64, seed: int = 7) -> list[bytes]:
             "urgent_signals": ["threat_deadline"] if i % 5 == 0 else [],
             "contact_method": "none",
         }
-        bodies.append(post_request("/api/v1/public/reports", json.dumps(report).encode()))
-    return bodies
+        bodies.append(json.dumps(report).encode())
+    if not addresses:
+        return [post_request("/api/v1/public/reports", body) for body in bodies]
+    return [post_request("/api/v1/public/reports", bodies[i % n],
+                         {"X-Forwarded-For": f"203.0.{i // 256 % 256}.{i % 256}"}) for i in range(max(n, addresses))]
 
 
-def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: int, data_dir: str) -> dict:
+def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: int, data_dir: str,
+              rate_limit: int, addresses: int) -> dict:
     engine = make_engine(url, pool_size=2, max_overflow=0) if not url.startswith("sqlite") else make_engine(url)
     upgrade(engine)
-    bodies = sample_bodies()
+    bodies = sample_bodies(addresses=addresses)
     # The web processes only acknowledge reports; the background work intake enqueues (linking, matching)
     # waits for `safe4c worker` processes, as in a deployment at this rate. It is counted afterwards.
-    with running_server(database_url=url, data_dir=data_dir, workers=workers,
-                        extra_env={"SAFE4C_WORKER_IN_PROCESS": "false"}) as (port, pid):
+    # The shared limiter counts every report (one upsert in the report's transaction) at a limit set high
+    # enough never to refuse one; the load generator is the trusted proxy when it sends X-Forwarded-For.
+    env = {"SAFE4C_WORKER_IN_PROCESS": "false", "SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE": str(rate_limit),
+           "SAFE4C_TRUSTED_PROXIES": "127.0.0.1" if addresses else ""}
+    with running_server(database_url=url, data_dir=data_dir, workers=workers, extra_env=env) as (port, pid):
         run_load("127.0.0.1", port, bodies, total=WARMUP, concurrency=concurrency)
         meter = CpuMeter(pid, postgres=label == "postgresql")
         meter.start()
@@ -76,12 +85,17 @@ def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: 
     }
 
 
-def run(*, reports: int, concurrency: int, workers: int, database_url: str | None) -> int:
+def run(*, reports: int, concurrency: int, workers: int, database_url: str | None, rate_limit: int = 10**9,
+        addresses: int = 1000) -> int:
     with bench_databases(database_url) as (data_dir, targets):
-        rows = [bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers, data_dir=data_dir)
+        rows = [bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers, data_dir=data_dir,
+                          rate_limit=rate_limit, addresses=addresses)
                 for label, url in targets]
     print(f"intake benchmark: {reports} reports after {WARMUP} warm-up, {concurrency} connections, "
           f"{workers} web processes, {os.cpu_count()} cores (load generator on the same machine)")
+    sender = (f"{addresses} client addresses (X-Forwarded-For from a trusted proxy)" if addresses
+              else "one client address")
+    print(f"shared rate limit: {f'{rate_limit:,} per address per minute' if rate_limit else 'off'}; {sender}")
     print(f"{'database':<11}{'reports/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'201s':>8}{'errors':>8}"
           f"{'server CPU ms/report':>22}{'db CPU ms/report':>18}  durable")
     for r in rows:

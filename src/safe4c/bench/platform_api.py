@@ -62,7 +62,8 @@ def requests_for(key: str, start: int, count: int, seed: int) -> list[bytes]:
 
 def _uow_factory(engine):
     factory = make_session_factory(engine)
-    ctx = Context.build(Settings(secret_key=SECRET), SystemClock())
+    # The webhook receiver is on 127.0.0.1 over http: the development setting allows it.
+    ctx = Context.build(Settings(secret_key=SECRET, webhook_allow_private=True), SystemClock())
     return lambda: UnitOfWork(factory, ctx)
 
 

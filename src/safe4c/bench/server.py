@@ -21,15 +21,15 @@ def free_port() -> int:
 @contextmanager
 def running_server(*, database_url: str, data_dir: str, workers: int, extra_env: dict | None = None):
     port = free_port()
-    env = dict(os.environ, SAFE4C_DATABASE_URL=database_url, SAFE4C_DATA_DIR=data_dir,
-               SAFE4C_SECRET_KEY="bench-secret", SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE="0",
-               **(extra_env or {}))
+    env = {**os.environ, "SAFE4C_DATABASE_URL": database_url, "SAFE4C_DATA_DIR": data_dir,
+           "SAFE4C_SECRET_KEY": "bench-secret", "SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE": "0", **(extra_env or {})}
     # stderr goes to a file, not a pipe: nobody reads a pipe while the benchmark runs, and a full one would
     # block the server on its next log line.
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "safe4c.web.app:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+             "--no-proxy-headers"],  # as `safe4c serve`: SAFE4C_TRUSTED_PROXIES alone decides
             env=env, stdout=subprocess.DEVNULL, stderr=errors,
         )
         try:

@@ -2,7 +2,8 @@
 
 What a role may do is the policy's table (access/policy.py). Logins, failed logins and
 logouts go to the audit log; a failed login records only a keyed hash of the name that was tried
-(so repeated attempts against one account show up) and never the password.
+(so repeated attempts against one account show up) and never the password. Sign-in tries are throttled
+per account, address and device (services/login_throttle.py); an administrator lifts an account's lock.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import policy
@@ -25,8 +27,8 @@ from ..crypto import derive_key
 from ..db.tables import StaffSession
 from ..db.tables import StaffUser as StaffUserRow
 from ..domain.taxonomy import N_
-from ..errors import FieldError, Invalid
-from . import audit
+from ..errors import FieldError, Invalid, NotFound
+from . import audit, login_throttle
 from .uow import UnitOfWork
 
 # What each role may do is the one policy's table (access/policy.py); roles do not nest.
@@ -50,6 +52,10 @@ class StaffUser:
     role: str
     active: bool = True
     created_at: datetime | None = None
+
+
+_USER_COLUMNS = (StaffUserRow.id, StaffUserRow.username, StaffUserRow.display_name, StaffUserRow.role,
+                 StaffUserRow.active, StaffUserRow.created_at)
 
 
 def _public(row: StaffUserRow) -> StaffUser:
@@ -119,10 +125,20 @@ def list_users(*, uow: UnitOfWork) -> list[StaffUser]:
     return [_public(r) for r in rows]
 
 
-def authenticate(*, uow: UnitOfWork, username: str, password: str) -> StaffUser | None:
-    """The user when name and password match an active account, else None (and it takes as long)."""
+def authenticate(*, uow: UnitOfWork, username: str, password: str, address: str | None = None,
+                 devices: Sequence[str] = ()) -> StaffUser | None:
+    """The user when name and password match an active account, else None (and it takes as long).
+
+    Throttled (services/login_throttle.py): ``SignInWait`` or ``AccountLocked`` is raised, and the password not
+    checked, when this account, the client's ``address`` or the device (its cookie's ``devices`` tokens) has
+    failed too often. The try is charged before the password is checked and settled after, in two transactions:
+    no write lock is held while argon2 works.
+    """
     name = normalise_username(username)
-    row = uow.session.scalar(select(StaffUserRow).where(StaffUserRow.username == name)) if name else None
+    attempt = login_throttle.begin(uow=uow, name=name, address=address, devices=devices)
+    row = uow.session.execute(select(*_USER_COLUMNS, StaffUserRow.password_hash)
+                              .where(StaffUserRow.username == name)).first() if name else None
+    uow.rollback()
     password = password or ""
     too_long = len(password) > MAX_PASSWORD  # no account has one; still spend the same time saying no
     try:
@@ -133,13 +149,36 @@ def authenticate(*, uow: UnitOfWork, username: str, password: str) -> StaffUser 
     if row is None or not row.active or not ok:
         audit.record(uow, actor_id=None, action="auth.login_failed", subject_type="staff_user",
                      detail={"name_hash": _name_hash(uow, name)})
+        if attempt.locks:
+            audit.record(uow, actor_id=None, action="auth.locked", subject_type="staff_user",
+                         subject_id=row.id if row else None, detail={"name_hash": _name_hash(uow, name)})
         uow.commit()
         return None
+    login_throttle.succeeded(uow, attempt)
     if _hasher.check_needs_rehash(row.password_hash):
-        row.password_hash = _hasher.hash(password)
+        uow.session.execute(update(StaffUserRow).where(StaffUserRow.id == row.id)
+                            .values(password_hash=_hasher.hash(password)))
     audit.record(uow, actor_id=row.id, action="auth.login", subject_type="staff_user", subject_id=row.id)
     uow.commit()
-    return _public(row)
+    return StaffUser(row.id, row.username, row.display_name, row.role, row.active, row.created_at)
+
+
+def locked_users(*, uow: UnitOfWork) -> dict[str, datetime]:
+    """Usernames locked for unrecognised devices after failed sign-ins, with the time of the lock."""
+    return login_throttle.locked_since(uow, list(uow.session.scalars(select(StaffUserRow.username))))
+
+
+def unlock_user(*, uow: UnitOfWork, username: str, actor_id: int | None = None) -> bool:
+    """An administrator lifts a sign-in lock (and the account's failures are forgotten); True if it was locked."""
+    name = normalise_username(username)
+    user_id = uow.session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == name)) if name else None
+    if user_id is None:
+        raise NotFound(N_("There is no staff account with this name."))
+    was_locked = login_throttle.unlock(uow, name)
+    audit.record(uow, actor_id=actor_id, action="user.unlock", subject_type="staff_user", subject_id=user_id,
+                 detail={"was_locked": was_locked})
+    uow.commit()
+    return was_locked
 
 
 def start_session(*, uow: UnitOfWork, user_id: int) -> str:

@@ -27,6 +27,7 @@ from ..domain.triage import (
 )
 from ..errors import Conflict, NotFound
 from . import jobs, known_material, linking, report_fields
+from .ratelimits import Check
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,17 @@ class AlreadyReceived(Conflict):
 
 
 def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str,
-                  submission_key: str | None = None) -> Receipt:
+                  submission_key: str | None = None, rate: Check | None = None) -> Receipt:
     """Store a report. With a ``submission_key`` (the form's one-time id), sending it again is refused with
-    ``AlreadyReceived`` rather than stored twice."""
+    ``AlreadyReceived`` rather than stored twice. With ``rate``, the report counts against the sender's shared
+    limit in the same transaction, and ``RateLimited`` (nothing stored) when the limit is reached."""
     # No look-up first: the unique constraint on submission_key refuses the second copy (one statement fewer
     # on the hot path), and the IntegrityError below tells the two cases apart.
     try:
         _, receipt = stage_report(uow=uow, report=report, channel=channel, language=language,
                                   submission_key=submission_key)
+        if rate is not None:
+            rate.hit(uow)  # last: on PostgreSQL the counter row stays locked until the commit
         uow.commit()
     except IntegrityError:
         uow.rollback()
@@ -217,8 +221,12 @@ class PublicStatus:
     updated_at: object
 
 
-def status_for_code(*, uow: UnitOfWork, code: str) -> PublicStatus:
-    """What a reporter may see with their follow-up code: the status in plain words, nothing an analyst wrote."""
+def status_for_code(*, uow: UnitOfWork, code: str, rate: Check | None = None) -> PublicStatus:
+    """What a reporter may see with their follow-up code: the status in plain words, nothing an analyst wrote.
+    Reads only. With ``rate``, ``RateLimited`` when the sender already had its limit of look-ups that found
+    nothing this minute (count those with ``count_missed_lookup``)."""
+    if rate is not None:
+        rate.check(uow)
     digest = followup.code_hash(code, key=uow.ctx.followup_key)
     row = None
     if digest is not None:
@@ -226,3 +234,9 @@ def status_for_code(*, uow: UnitOfWork, code: str) -> PublicStatus:
     if row is None:
         raise NotFound("We could not find a report with this code. Check the code and try again.")
     return PublicStatus(row.status, row.received_at, row.updated_at)
+
+
+def count_missed_lookup(*, uow: UnitOfWork, rate: Check) -> None:
+    """A follow-up code found nothing (a guess, or a typo): count it against the sender's shared limit."""
+    rate.count(uow)
+    uow.commit()

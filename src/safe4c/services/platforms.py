@@ -26,7 +26,7 @@ from ..db.tables import Report
 from ..domain.platform_report import PlatformReportCreate, content_hashes, to_report_create
 from ..domain.taxonomy import PLATFORM_CODES, N_
 from ..errors import Conflict, FieldError, Invalid, NotFound
-from . import audit, intake
+from . import audit, intake, webhook_urls
 from .uow import UnitOfWork
 
 KEY_PREFIX = "s4c_"
@@ -66,19 +66,17 @@ def _new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def _valid_webhook_url(url: str | None) -> bool:
-    return url is None or (url.startswith(("https://", "http://")) and len(url) <= 500 and " " not in url)
-
-
 def create_platform(*, uow: UnitOfWork, name: str, webhook_url: str | None = None, taxonomy_code: str | None = None,
-                    contacts: list[dict] | None = None, actor_id: int | None = None) -> NewPlatform:
+                    contacts: list[dict] | None = None, actor_id: int | None = None,
+                    resolve: webhook_urls.Resolver = webhook_urls.system_resolve) -> NewPlatform:
+    """Register a platform. A webhook URL must be https and reach a public address (services/webhook_urls.py);
+    ``resolve`` looks its host up (DNS)."""
     name = (name or "").strip()
     errors = []
     if not _NAME.match(name):
         errors.append(FieldError("name", N_("Use 2 to 100 letters, digits, spaces or . & ( ) ' -")))
-    if not _valid_webhook_url(webhook_url):
-        errors.append(FieldError("webhook_url", N_("The webhook address must start with https:// (or http:// for "
-                                                   "testing).")))
+    webhook_url = (webhook_url or "").strip() or None
+    errors += webhook_urls.url_errors(webhook_url, allow_private=uow.settings.webhook_allow_private, resolve=resolve)
     if taxonomy_code is not None and taxonomy_code not in PLATFORM_CODES:
         errors.append(FieldError("taxonomy_code", N_("This choice is not one of the allowed options.")))
     if not errors and uow.session.scalar(select(Platform.id).where(Platform.name == name)):

@@ -6,7 +6,8 @@ anything else (error, timeout, non-2xx) the handler records the attempt and writ
 itself, delayed by ``SAFE4C_WEBHOOK_RETRY_SECONDS`` (10 s, 30 s, 1, 2, 5, 10, 15, 30 min, then hourly), until
 ``SAFE4C_WEBHOOK_GIVE_UP_HOURS`` (72 h) after the first attempt. The schedule lives in the database, so it
 survives a restart of safe4c, and a platform down for an hour is reached within about an hour of coming back.
-No database transaction is open while waiting for the platform.
+No database transaction is open while waiting for the platform. The URL's host is checked at every attempt
+(services/webhook_urls.py): an address that is not public is an attempt that failed ("AddressRefused").
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import threading
 import uuid
 from datetime import timezone
+from functools import partial
 from typing import Callable
 
 import httpx
@@ -22,7 +24,7 @@ from sqlalchemy import bindparam, func, literal, select, update
 
 from ..db.platforms import Platform, TakedownEvent, WebhookDelivery
 from ..domain import webhooks as signing
-from . import audit, jobs
+from . import audit, jobs, webhook_urls
 from .uow import UnitOfWork
 
 JOB_KIND = "webhook.deliver"
@@ -30,18 +32,34 @@ JOB_KIND = "webhook.deliver"
 # (url, body, headers, timeout seconds) -> HTTP status; raises on a network error or a timeout
 Sender = Callable[[str, bytes, dict, float], int]
 
-_client: httpx.Client | None = None
+# One keep-alive client per webhook host: requests go to a checked address (services/webhook_urls.py), and a
+# pooled connection, opened with one host's TLS name, must never carry another host's request.
+_clients: dict[str, httpx.Client] = {}
 _client_lock = threading.Lock()
+MAX_CLIENTS = 64
 
 
-def http_send(url: str, body: bytes, headers: dict, timeout: float) -> int:
-    """The real sender: one shared keep-alive client for the process, no redirects followed."""
-    global _client
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = httpx.Client(follow_redirects=False, limits=httpx.Limits(max_connections=50))
-    return _client.post(url, content=body, headers=headers, timeout=timeout).status_code
+def _client_for(host: str) -> httpx.Client:
+    with _client_lock:
+        client = _clients.get(host)
+        if client is None:
+            if len(_clients) >= MAX_CLIENTS:
+                for old in _clients.values():
+                    old.close()
+                _clients.clear()
+            client = _clients[host] = httpx.Client(follow_redirects=False, limits=httpx.Limits(max_connections=50))
+        return client
+
+
+def http_send(url: str, body: bytes, headers: dict, timeout: float, *, allow_private: bool = False,
+              resolve: webhook_urls.Resolver = webhook_urls.system_resolve) -> int:
+    """The real sender: the host is resolved and checked now (DNS may have changed since registration) and
+    the request goes to that address, no redirects followed. Raises ``AddressRefused`` for a non-public one."""
+    target = webhook_urls.delivery_target(url, allow_private=allow_private, resolve=resolve)
+    extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
+    return _client_for(target.host_header).post(
+        target.url, content=body, headers={**headers, "Host": target.host_header}, timeout=timeout,
+        extensions=extensions).status_code
 
 
 def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dict, order_id: int | None = None) -> None:
@@ -83,7 +101,7 @@ _RECORD = (
 
 def deliver(*, uow: UnitOfWork, delivery_id: int, send: Sender | None = None) -> str:
     """One attempt. Returns "delivered", "retry", "gave_up" or "skipped". Idempotent: a done delivery is skipped."""
-    send = send or http_send
+    send = send or partial(http_send, allow_private=uow.settings.webhook_allow_private)
     d = uow.session.execute(_PENDING.where(WebhookDelivery.id == delivery_id)).first()
     if d is None:
         uow.rollback()

@@ -14,14 +14,16 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..clock import Clock, SystemClock
 from ..config import KeyProblem, Settings
+from ..crypto import derive_key
 from ..domain import regions
 from ..domain.platform_report import PlatformReportCreate
 from ..domain.report import ReportCreate
 from ..db.session import make_engine
+from ..services.ratelimits import Limiter
 from ..services.uow import UowFactory
 from . import authorization, errors, inputs, openapi
 from .middleware import SafetyMiddleware
-from .ratelimit import RateLimiter
+from .proxies import ClientAddresses
 
 WEB_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -71,7 +73,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.engine = engine
     app.state.uow_factory = uow_factory
     app.state.ctx = ctx
-    app.state.intake_limiter = RateLimiter(settings.public_rate_limit_per_minute, salt=ctx.followup_key)
+    app.state.client_addresses = ClientAddresses(settings.trusted_proxies)
+    app.state.limiter = Limiter(key=derive_key(settings.resolved_secret, "rate-limit"))
 
     regions.provinces()  # load the region tables now, not on the first report
     errors.install(app)

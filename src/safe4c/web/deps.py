@@ -20,7 +20,13 @@ def get_lang(request: Request) -> str:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer, or what a trusted reverse proxy forwards (web/proxies.py)."""
+    address = getattr(request.state, "client_address", None)
+    if address is None:
+        address = request.app.state.client_addresses.resolve(
+            request.client.host if request.client else None, request.headers.getlist("x-forwarded-for"))
+        request.state.client_address = address
+    return address
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]

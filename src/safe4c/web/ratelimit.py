@@ -1,38 +1,25 @@
-"""A per-address limit on public intake: a sliding one-minute window kept in memory.
+"""Limits on the public endpoints, per client address, shared by every web process and replica.
 
-Per process: with N web processes the effective limit is N times the setting. Addresses are kept only as
-keyed hashes and only for a minute; they are never logged.
+The counting is in services/ratelimits.py (the database); here a request becomes a ``Check`` for a use case to
+count in its own transaction. A bucket the database already refused this minute is refused here at once.
+Addresses are only ever kept as keyed hashes, for a minute or two, and never logged.
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-import time
-from collections import deque
+from fastapi import Request
 
-from ..errors import RateLimited
+from ..services.ratelimits import SCOPES, Check
+from .deps import client_address
 
 
-class RateLimiter:
-    def __init__(self, per_minute: int, *, salt: bytes, clock=time.monotonic):
-        self.per_minute = per_minute
-        self._salt = salt
-        self._clock = clock
-        self._hits: dict[bytes, deque] = {}
-        self._lock = threading.Lock()
-
-    def check(self, address: str) -> None:
-        if self.per_minute <= 0:
-            return
-        key = hashlib.blake2b(address.encode(), key=self._salt[:64], digest_size=16).digest()
-        now = self._clock()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                raise RateLimited()
-            hits.append(now)
-            if len(self._hits) > 100_000:  # forget idle addresses so memory stays bounded
-                self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] < 60}
+def rate_check(request: Request, scope: str) -> Check | None:
+    """The check for this request in ``scope`` ("report", "status"); None when that limit is turned off.
+    Raises ``RateLimited`` when this process saw the database refuse the same bucket this minute."""
+    state = request.app.state
+    if getattr(state.settings, SCOPES[scope][0]) <= 0:
+        return None
+    limiter = state.limiter
+    check = Check(limiter, scope, limiter.bucket(scope, client_address(request)))
+    limiter.refused(scope, check.bucket, minute=int(state.ctx.clock.now().timestamp()) // 60)
+    return check

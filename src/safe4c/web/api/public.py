@@ -12,12 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from ...domain.report import ReportCreate, parse_report
 from ...domain import taxonomy
 from ...domain.taxonomy import PUBLIC_STATUS_TEXT
+from ...errors import NotFound
 from ...services import intake
 from ..authorization import Allowed
-from ..deps import LangDep, client_address
+from ..deps import LangDep
 from ..i18n import translate
 from ..inputs import ApiRoute, parse_json
 from ..openapi import json_body
+from ..ratelimit import rate_check
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], route_class=ApiRoute)
 
@@ -55,29 +57,40 @@ def advice_for(situations, lang: str) -> list[str]:
     openapi_extra=json_body(ReportCreate),
     responses={413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
                422: {"description": "One error per field, in the requested language"},
-               429: {"description": "Too many reports from this address in a minute"}},
+               429: {"description": "Too many reports from this address in a minute (shared by every server)"}},
 )
 async def submit(request: Request, lang: LangDep) -> ReportReceipt:
-    request.app.state.intake_limiter.check(client_address(request))
+    rate = rate_check(request, "report")
     report = parse_report(await read_json(request))
-    receipt = await run_in_threadpool(_submit, request, report, lang)
+    receipt = await run_in_threadpool(_submit, request, report, lang, rate)
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
     return JSONResponse({"id": receipt.report_id, "followup_code": receipt.followup_code, "status": "new",
                          "advice": advice_for(receipt.situations, lang)}, status_code=201)
 
 
-def _submit(request: Request, report: ReportCreate, lang: str) -> intake.Receipt:
+def _submit(request: Request, report: ReportCreate, lang: str, rate) -> intake.Receipt:
     with request.app.state.uow_factory() as uow:
-        return intake.submit_report(uow=uow, report=report, channel="api", language=lang)
+        return intake.submit_report(uow=uow, report=report, channel="api", language=lang, rate=rate)
+
+
+def lookup_status(request: Request, code: str, rate) -> intake.PublicStatus:
+    """Read only; a code that finds nothing is then counted against the sender's limit (guessing)."""
+    factory = request.app.state.uow_factory
+    try:
+        with factory().reading() as uow:
+            return intake.status_for_code(uow=uow, code=code, rate=rate)
+    except NotFound:
+        if rate is not None:
+            with factory() as uow:
+                intake.count_missed_lookup(uow=uow, rate=rate)
+        raise
 
 
 @router.post("/reports/status", response_model=ReportStatus, dependencies=[Allowed("followup.status")],
              summary="See a report's progress with its follow-up code (sent in the body, never in the URL)",
              responses={404: {"description": "No report has this follow-up code"},
-                        429: {"description": "Too many attempts from this address in a minute"}})
+                        429: {"description": "Too many codes that found nothing from this address in a minute"}})
 def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
-    request.app.state.intake_limiter.check(client_address(request))
-    with request.app.state.uow_factory().reading() as uow:
-        found = intake.status_for_code(uow=uow, code=query.code)
+    found = lookup_status(request, query.code, rate_check(request, "status"))
     return ReportStatus(status=found.status, status_text=translate(lang, PUBLIC_STATUS_TEXT[found.status]),
                         received_at=found.received_at, updated_at=found.updated_at)

@@ -24,10 +24,10 @@ from ...domain.report import parse_report
 from ...domain.taxonomy import N_
 from ...errors import FieldError, Invalid, NotFound, RateLimited
 from ...services import intake
-from ..api.public import advice_for
+from ..api.public import advice_for, lookup_status
 from ..authorization import Allowed
-from ..deps import client_address
 from ..i18n import LANGUAGES, translate
+from ..ratelimit import rate_check
 from .render import render
 
 router = APIRouter(include_in_schema=False)
@@ -93,7 +93,7 @@ async def report_submit(request: Request):
     lang = request.state.lang
     answers = form_answers(await request.form())
     try:
-        request.app.state.intake_limiter.check(client_address(request))
+        rate = rate_check(request, "report")
     except RateLimited as exc:
         return _form(request, answers, notice=translate(lang, exc.message), status_code=exc.status)
     try:
@@ -101,19 +101,22 @@ async def report_submit(request: Request):
     except Invalid as exc:
         return _form(request, answers, errors=field_errors(lang, exc.fields), status_code=exc.status)
     try:
-        receipt = await run_in_threadpool(_submit, request, report, lang, answers["form_id"])
+        receipt = await run_in_threadpool(_submit, request, report, lang, answers["form_id"], rate)
     except intake.AlreadyReceived:
         return page(request, "public/already.html", show_language_switch=False)
+    except RateLimited as exc:  # the shared count, in the same transaction as the report: nothing was stored
+        return _form(request, answers, notice=translate(lang, exc.message), status_code=exc.status)
     return page(request, "public/thanks.html", code=receipt.followup_code,
                 advice=advice_for(receipt.situations, lang), show_language_switch=False)
 
 
-def _submit(request: Request, report, lang: str, form_id: str | None) -> intake.Receipt:
+def _submit(request: Request, report, lang: str, form_id: str | None, rate) -> intake.Receipt:
     key = None
     if form_id:  # keyed, so the stored value says nothing about the form that was shown
         key = hmac.new(request.app.state.ctx.followup_key, b"form:" + form_id.encode(), hashlib.sha256).hexdigest()
     with request.app.state.uow_factory() as uow:
-        return intake.submit_report(uow=uow, report=report, channel="web", language=lang, submission_key=key)
+        return intake.submit_report(uow=uow, report=report, channel="web", language=lang, submission_key=key,
+                                    rate=rate)
 
 
 def _form(request: Request, answers: dict, *, errors: dict | None = None, notice: str | None = None,
@@ -174,16 +177,14 @@ async def status_lookup(request: Request):
     form = await request.form()
     code = form.get("code")
     code = code.strip()[:40] if isinstance(code, str) else ""
-    try:
-        request.app.state.intake_limiter.check(client_address(request))
-    except RateLimited as exc:
-        return page(request, "public/status.html", code=code, status_code=exc.status,
-                    notice=translate(lang, exc.message))
     if not code:
         return page(request, "public/status.html", code=code, status_code=422,
                     error=translate(lang, N_("Type your follow-up code.")))
     try:
-        found = await run_in_threadpool(_status, request, code)
+        found = await run_in_threadpool(lookup_status, request, code, rate_check(request, "status"))
+    except RateLimited as exc:
+        return page(request, "public/status.html", code=code, status_code=exc.status,
+                    notice=translate(lang, exc.message))
     except NotFound as exc:
         return page(request, "public/status.html", code=code, status_code=exc.status,
                     error=translate(lang, exc.message))
@@ -191,11 +192,6 @@ async def status_lookup(request: Request):
                 status_text=taxonomy.PUBLIC_STATUS_TEXT[found.status],
                 status_label=dict(taxonomy.STATUSES)[found.status],
                 received=_date(found.received_at, lang), updated=_date(found.updated_at, lang))
-
-
-def _status(request: Request, code: str) -> intake.PublicStatus:
-    with request.app.state.uow_factory().reading() as uow:
-        return intake.status_for_code(uow=uow, code=code)
 
 
 def _date(value: datetime, lang: str) -> str:

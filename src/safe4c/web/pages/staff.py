@@ -19,16 +19,19 @@ from ...domain import regions
 from ...domain.taxonomy import N_, PLATFORMS, STATUSES
 from ...domain.triage import PRIORITIES
 from ...errors import AppError, Invalid
-from ...services import accounts, queue
+from ...services import accounts, login_throttle, queue
 from ...services.accounts import StaffUser
 from .. import auth
 from ..authorization import Allowed, can, staff_home
 from ..auth import OptionalStaff
-from ..deps import UowDep
+from ..deps import UowDep, client_address
+from ..device_cookie import device_tokens, set_device_cookie
 from ..i18n import translate
 from .render import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
+
+# Admin-only form posts (unlocking an account), as in pages/hashlist.py.
 
 # Hotline staff work on Western Indonesia Time, the national reference.
 WIB = ZoneInfo("Asia/Jakarta")
@@ -117,11 +120,11 @@ def safe_next(target: str | None) -> str:
 
 # --- sign in and out -------------------------------------------------------------------------------------
 
-def _login_page(request: Request, *, error: str | None = None, username: str = "", next_url: str = "/staff",
-                status_code: int = 200) -> HTMLResponse:
+def _login_page(request: Request, *, error: str | None = None, error_params: dict | None = None,
+                username: str = "", next_url: str = "/staff", status_code: int = 200) -> HTMLResponse:
     cookie, field = auth.login_csrf(request)
     response = page(request, "staff/login.html", status_code=status_code, login_csrf=field, error=error,
-                    username=username, next_url=safe_next(next_url))
+                    error_params=error_params or {}, username=username, next_url=safe_next(next_url))
     auth.set_login_csrf_cookie(request, response, cookie)
     return response
 
@@ -138,7 +141,16 @@ def login(request: Request, uow: UowDep, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/staff"):
     auth.check_login_csrf(request, csrf)
-    user = accounts.authenticate(uow=uow, username=username, password=password)
+    devices = device_tokens(request)
+    try:
+        user = accounts.authenticate(uow=uow, username=username, password=password,
+                                     address=client_address(request), devices=devices)
+    except (login_throttle.SignInWait, login_throttle.AccountLocked) as exc:
+        response = _login_page(request, error=exc.message, error_params=exc.params, username=username[:64],
+                               next_url=next, status_code=exc.status)
+        if "seconds" in exc.params:
+            response.headers["Retry-After"] = str(exc.params["seconds"])
+        return response
     if user is None:
         # One message whether the name or the password was wrong: never reveal which accounts exist.
         return _login_page(request, error=N_("The username or password is not correct."), username=username[:64],
@@ -149,6 +161,7 @@ def login(request: Request, uow: UowDep, username: Annotated[str, Form()] = "",
         target = staff_home(user)  # a regulator's home is compliance: the queue holds children's reports
     response = RedirectResponse(target, status_code=303)
     auth.set_session_cookie(request, response, token)
+    set_device_cookie(request, response, login_throttle.device_tokens(uow, name=user.username, tokens=devices))
     return response
 
 
@@ -205,5 +218,13 @@ def change_status(request: Request, public_id: str, uow: UowDep,
 # --- administration --------------------------------------------------------------------------------------
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("user.list")]):
-    return page(request, "staff/users.html", staff=staff, users=accounts.list_users(uow=uow))
+def users_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("user.list")],
+               unlocked: str | None = None):
+    return page(request, "staff/users.html", staff=staff, users=accounts.list_users(uow=uow),
+                locked=accounts.locked_users(uow=uow), unlocked=unlocked is not None)
+
+
+@router.post("/users/{username}/unlock")
+def unlock_user(username: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("user.manage", csrf=True)]):
+    accounts.unlock_user(uow=uow, username=username, actor_id=staff.id)
+    return RedirectResponse("/staff/users?unlocked=1", status_code=303)
