@@ -29,13 +29,20 @@ def default_handlers() -> dict[str, Handler]:
 
 
 class Worker:
+    """``wake=True`` (the default): an idle worker is woken when jobs are enqueued, instead of waiting for its next
+    poll: by a commit in this process (services/jobs.py), and on PostgreSQL by NOTIFY from any process
+    (db/listen.py). ``wake=False`` polls only (``safe4c bench jobs`` compares the two)."""
+
     def __init__(self, uow_factory, *, handlers: dict[str, Handler] | None = None, poll_seconds: float = 0.5,
-                 worker_id: str | None = None):
+                 worker_id: str | None = None, wake: bool = True):
         self.uow_factory = uow_factory
         self.handlers = handlers if handlers is not None else default_handlers()
         self.poll_seconds = poll_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
         self.stop_event = threading.Event()
+        self.wake = wake
+        self.wakeup = threading.Event()
+        self.listener = None
 
     def run_once(self, limit: int = 20) -> int:
         """Run the jobs that are ready now; returns how many were attempted."""
@@ -69,19 +76,42 @@ class Worker:
 
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)
+        self._start_wakeups()
         next_beat = monotonic()
-        while not self.stop_event.is_set():
-            try:
-                # Timed by the clock, busy or idle: a worker working through a backlog is alive too.
-                if monotonic() >= next_beat:
-                    self.beat()
-                    next_beat = monotonic() + BEAT_SECONDS
-                busy = self.run_once()
-            except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
-                log.exception("worker loop error")
-                busy = 0
-            if not busy:
-                self.stop_event.wait(self.poll_seconds)
+        try:
+            while not self.stop_event.is_set():
+                # Cleared before looking, so a job enqueued while we look wakes the wait below at once.
+                self.wakeup.clear()
+                try:
+                    # Timed by the clock, busy or idle: a worker working through a backlog is alive too.
+                    if monotonic() >= next_beat:
+                        self.beat()
+                        next_beat = monotonic() + BEAT_SECONDS
+                    busy = self.run_once()
+                except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
+                    log.exception("worker loop error")
+                    busy = 0
+                if not busy and not self.stop_event.is_set():
+                    self.wakeup.wait(self.poll_seconds)
+        finally:
+            self._stop_wakeups()
+
+    def _start_wakeups(self) -> None:
+        if not self.wake or self.uow_factory is None:
+            return
+        with self.uow_factory() as uow:
+            engine = uow.session.get_bind()
+        if engine.dialect.name == "postgresql":
+            from .db.listen import JobListener
+
+            self.listener = JobListener(engine, self.wakeup).start()
+        jobs.add_local_waiter(self.wakeup)
+
+    def _stop_wakeups(self) -> None:
+        jobs.remove_local_waiter(self.wakeup)
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="safe4c-worker", daemon=True)
@@ -90,3 +120,4 @@ class Worker:
 
     def stop(self) -> None:
         self.stop_event.set()
+        self.wakeup.set()

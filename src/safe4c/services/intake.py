@@ -109,7 +109,8 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
         # Linking into networks reads the identifiers in the accounts, the story and a platform's content
         # (services/linking.py, job "report.link"); same transaction, off the hot path.
         work.append((linking.JOB, {"report_id": report_id}))
-    jobs.enqueue_many(uow, work)  # one statement, however many jobs
+    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (services/jobs.py).
+    jobs.enqueue_many(uow, work, urgent=values["priority"] == "P1")
     return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]),
                               now)
 
