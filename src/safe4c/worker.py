@@ -9,12 +9,13 @@ import threading
 import time
 from typing import Callable
 
-from .services import intake, jobs, known_material, linking, takedowns, webhooks
+from .services import intake, jobs, known_material, linking, replay, takedowns, webhooks
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., None]
 BEAT_SECONDS = 5.0  # /healthz calls a worker stalled after 30 s without a beat
+TIDY_SECONDS = 300.0  # housekeeping: sealed follow-up codes whose replays expired are cleared (services/replay.py)
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -74,10 +75,15 @@ class Worker:
         with self.uow_factory() as uow:
             jobs.heartbeat(uow=uow, worker_id=self.worker_id)
 
+    def tidy(self) -> None:
+        with self.uow_factory() as uow:
+            replay.forget_expired(uow=uow)
+
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)
         self._start_wakeups()
         next_beat = monotonic()
+        next_tidy = monotonic() + TIDY_SECONDS
         try:
             while not self.stop_event.is_set():
                 # Cleared before looking, so a job enqueued while we look wakes the wait below at once.
@@ -87,6 +93,9 @@ class Worker:
                     if monotonic() >= next_beat:
                         self.beat()
                         next_beat = monotonic() + BEAT_SECONDS
+                    if monotonic() >= next_tidy:
+                        next_tidy = monotonic() + TIDY_SECONDS
+                        self.tidy()
                     busy = self.run_once()
                 except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
                     log.exception("worker loop error")
