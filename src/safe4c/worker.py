@@ -30,9 +30,10 @@ def default_handlers() -> dict[str, Handler]:
 
 
 class Worker:
-    """``wake=True`` (the default): an idle worker is woken when jobs are enqueued, instead of waiting for its next
-    poll: by a commit in this process (services/jobs.py), and on PostgreSQL by NOTIFY from any process
-    (db/listen.py). ``wake=False`` polls only (``safe4c bench jobs`` compares the two)."""
+    """``wake=True`` (the default): the worker is told when jobs are enqueued, by a commit in this process
+    (services/jobs.py) and on PostgreSQL by NOTIFY from any process (db/listen.py). An idle worker wakes instead of
+    waiting for its next poll; a busy one gives back the jobs of its batch that a new job outranks, so an urgent job
+    never waits behind a batch of slow ones. ``wake=False`` polls only (``safe4c bench jobs`` compares the two)."""
 
     def __init__(self, uow_factory, *, handlers: dict[str, Handler] | None = None, poll_seconds: float = 0.5,
                  worker_id: str | None = None, wake: bool = True):
@@ -44,12 +45,30 @@ class Worker:
         self.wake = wake
         self.wakeup = threading.Event()
         self.listener = None
+        self._best_new: int | None = None  # the best priority enqueued since this worker last claimed
+        self._lock = threading.Lock()
+
+    def notify(self, priority: int) -> None:
+        """Jobs of ``priority`` were enqueued and committed (any thread)."""
+        with self._lock:
+            best = self._best_new
+            self._best_new = priority if best is None else min(best, priority)
+        self.wakeup.set()
 
     def run_once(self, limit: int = 20) -> int:
-        """Run the jobs that are ready now; returns how many were attempted."""
+        """Run the jobs that are ready now; returns how many were attempted (or given back to be run first)."""
+        self._best_new = None
         with self.uow_factory() as uow:
-            claimed = [(j.id, j.kind, j.payload) for j in jobs.claim(uow=uow, worker_id=self.worker_id, limit=limit)]
-        for job_id, kind, payload in claimed:
+            claimed = [(j.id, j.kind, j.payload, j.priority)
+                       for j in jobs.claim(uow=uow, worker_id=self.worker_id, limit=limit)]
+        for i, (job_id, kind, payload, priority) in enumerate(claimed):
+            best = self._best_new
+            if i and best is not None and best <= jobs.PREEMPTS and best < priority:
+                # Deadline-bearing work arrived while this batch ran: give the rest back; the next claim takes
+                # it first and these again after it.
+                with self.uow_factory() as uow:
+                    jobs.release(uow=uow, job_ids=[c[0] for c in claimed[i:]], worker_id=self.worker_id)
+                break
             self._run(job_id, kind, payload)
         return len(claimed)
 
@@ -113,11 +132,11 @@ class Worker:
         if engine.dialect.name == "postgresql":
             from .db.listen import JobListener
 
-            self.listener = JobListener(engine, self.wakeup).start()
-        jobs.add_local_waiter(self.wakeup)
+            self.listener = JobListener(engine, self.notify).start()
+        jobs.add_local_waiter(self.notify)
 
     def _stop_wakeups(self) -> None:
-        jobs.remove_local_waiter(self.wakeup)
+        jobs.remove_local_waiter(self.notify)
         if self.listener is not None:
             self.listener.stop()
             self.listener = None

@@ -96,7 +96,7 @@ def _running(worker: Worker) -> threading.Thread:
     thread = worker.start_thread()
     # The worker registers its wake-ups, then looks once (nothing) and sleeps for its whole poll interval.
     for _ in range(WAIT * 20):
-        if worker.wakeup in jobs._local_waiters and (worker.listener is None or worker.listener.listening.is_set()):
+        if worker.notify in jobs._local_waiters and (worker.listener is None or worker.listener.listening.is_set()):
             break
         threading.Event().wait(0.05)
     return thread
@@ -121,7 +121,7 @@ def test_an_idle_worker_in_the_same_process_is_woken_by_the_commit(uow_factory):
 
 def test_a_rolled_back_enqueue_wakes_nobody(uow_factory):
     worker = Worker(uow_factory, handlers={}, poll_seconds=60)
-    jobs.add_local_waiter(worker.wakeup)
+    jobs.add_local_waiter(worker.notify)
     try:
         with uow_factory() as uow:
             jobs.enqueue(uow, "note", {})
@@ -130,7 +130,59 @@ def test_a_rolled_back_enqueue_wakes_nobody(uow_factory):
             uow.commit()  # a later commit in the same session enqueued nothing
         assert not worker.wakeup.is_set()
     finally:
-        jobs.remove_local_waiter(worker.wakeup)
+        jobs.remove_local_waiter(worker.notify)
+
+
+def test_an_urgent_job_does_not_wait_for_the_rest_of_a_slow_batch(uow_factory):
+    """A worker busy with a batch of 10 linking jobs hears of an escalation after the first: it runs the
+    escalation next, and the rest of the batch after it (each job once)."""
+    ran = []
+
+    def link(*, uow, payload):
+        ran.append(("link", payload["n"]))
+        if payload["n"] == 0:  # meanwhile, elsewhere in this process, a deadline passes
+            with uow.fork() as other:
+                jobs.enqueue(other, "takedown.escalate", {"order_id": 1, "level": 1})
+                other.commit()
+
+    def escalate(*, uow, payload):
+        ran.append(("escalate", 1))
+
+    with uow_factory() as uow:
+        jobs.enqueue_many(uow, [("report.link", {"n": n}) for n in range(10)])
+        uow.commit()
+    worker = Worker(uow_factory, handlers={"report.link": link, "takedown.escalate": escalate})
+    jobs.add_local_waiter(worker.notify)
+    try:
+        while worker.run_once(limit=20):
+            pass
+    finally:
+        jobs.remove_local_waiter(worker.notify)
+    assert ran == [("link", 0), ("escalate", 1)] + [("link", n) for n in range(1, 10)]
+    with uow_factory() as uow:
+        assert {(j.attempts, j.done_at is not None) for j in uow.session.scalars(select(Job))} == {(1, True)}
+
+
+def test_ordinary_work_arriving_does_not_break_up_a_batch(uow_factory):
+    ran = []
+
+    def link(*, uow, payload):
+        ran.append(payload["n"])
+        if payload["n"] == 0:
+            with uow.fork() as other:
+                jobs.enqueue(other, "report.match", {"n": 99})
+                other.commit()
+
+    with uow_factory() as uow:
+        jobs.enqueue_many(uow, [("report.link", {"n": n}) for n in range(5)])
+        uow.commit()
+    worker = Worker(uow_factory, handlers={"report.link": link, "report.match": lambda *, uow, payload: ran.append(99)})
+    jobs.add_local_waiter(worker.notify)
+    try:
+        assert worker.run_once(limit=20) == 5
+    finally:
+        jobs.remove_local_waiter(worker.notify)
+    assert ran == [0, 1, 2, 3, 4]
 
 
 @pytest.fixture

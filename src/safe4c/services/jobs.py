@@ -4,14 +4,16 @@ At-least-once: a claim is a lease; a worker that dies leaves the lease to expire
 so handlers must be idempotent. On PostgreSQL claims use FOR UPDATE SKIP LOCKED.
 
 Jobs run by priority, then oldest first: deadline-bearing work (escalations, urgent orders' webhooks, work on a
-P1 report) overtakes a burst of intake's matching and linking. Idle workers are woken when a transaction that
-enqueued ready jobs commits: in this process directly, in other processes by NOTIFY on PostgreSQL
-(``db/listen.py``); polling remains the fallback.
+P1 report) overtakes a burst of intake's matching and linking. Workers are told when a transaction that
+enqueued ready jobs commits, with the best priority it enqueued: in this process directly, in other processes by
+NOTIFY on PostgreSQL (``db/listen.py``). An idle worker wakes; a busy one gives back the rest of its batch if
+the new job outranks it (worker.py). Polling remains the fallback.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import event, insert, or_, select, update
@@ -34,6 +36,11 @@ PRIORITIES = {
     "report.match": NORMAL,  # cheap, and a match raises the report to P1 and may issue an urgent order
     "report.link": LOW,  # the bulk of intake's work
 }
+
+
+# A job this urgent makes a busy worker give back the rest of its batch (worker.py), so it does not wait for a
+# batch of slow jobs to finish; between normal and low work the next claim's order is enough.
+PREEMPTS = HIGH
 
 
 def priority_of(kind: str, *, urgent: bool = False) -> int:
@@ -65,8 +72,9 @@ def enqueue_many(uow: UnitOfWork, work: list[tuple[str, dict]], *, delay: timede
             for kind, payload in work]
     # A list of parameter sets is one executemany: batched into a single round trip by the driver.
     uow.session.connection().execute(_INSERT_JOB, rows)
-    if delay <= timedelta(0):
-        uow.session.info[_ENQUEUED] = True  # wake this process's idle workers once the caller commits
+    if delay <= timedelta(0):  # tell this process's workers once the caller commits
+        best = min(row["priority"] for row in rows)
+        uow.session.info[_ENQUEUED] = min(best, uow.session.info.get(_ENQUEUED, best))
 
 
 def claim(*, uow: UnitOfWork, worker_id: str, limit: int = 20) -> list[Job]:
@@ -86,6 +94,16 @@ def claim(*, uow: UnitOfWork, worker_id: str, limit: int = 20) -> list[Job]:
         job.attempts += 1
     uow.commit()
     return jobs
+
+
+def release(*, uow: UnitOfWork, job_ids: list[int], worker_id: str) -> None:
+    """Give back claimed jobs that have not started (a more urgent job arrived): as if never claimed."""
+    uow.session.execute(
+        update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker_id, Job.done_at.is_(None),
+                          Job.failed_at.is_(None))
+        .values(locked_by=None, locked_until=None, attempts=Job.attempts - 1)
+    )
+    uow.commit()
 
 
 def renew(*, uow: UnitOfWork, job_id: int, worker_id: str) -> bool:
@@ -160,30 +178,32 @@ def backlog(*, uow: UnitOfWork) -> dict:
     return {"waiting": waiting, "failed": failed, "last_seen": last_seen}
 
 
-# Waking this process's idle workers (the in-process worker of `safe4c serve`, on SQLite too): a flag on the
-# session says the transaction enqueued ready jobs; the commit hook sets every registered event.
+# Waking this process's workers (the in-process worker of `safe4c serve`, on SQLite too): the session remembers
+# the best priority the transaction enqueued ready; the commit hook tells every registered worker.
 _ENQUEUED = "safe4c.jobs.enqueued"
-_local_waiters: set[threading.Event] = set()
+_local_waiters: set[Callable[[int], None]] = set()
 _local_lock = threading.Lock()
 
 
-def add_local_waiter(wakeup: threading.Event) -> None:
+def add_local_waiter(notify: Callable[[int], None]) -> None:
+    """``notify(priority)`` is called after each commit in this process that enqueued ready jobs."""
     with _local_lock:
-        _local_waiters.add(wakeup)
+        _local_waiters.add(notify)
 
 
-def remove_local_waiter(wakeup: threading.Event) -> None:
+def remove_local_waiter(notify: Callable[[int], None]) -> None:
     with _local_lock:
-        _local_waiters.discard(wakeup)
+        _local_waiters.discard(notify)
 
 
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
-    if session.info.pop(_ENQUEUED, False):
+    priority = session.info.pop(_ENQUEUED, None)
+    if priority is not None:
         with _local_lock:
             waiters = list(_local_waiters)
-        for wakeup in waiters:
-            wakeup.set()
+        for notify in waiters:
+            notify(priority)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -2,8 +2,9 @@
 
 - ``jobs.priority`` (lower runs first, services/jobs.py) and ``ix_jobs_ready`` over (priority, run_after, id) of
   open jobs only; open jobs already queued get their kind's priority.
-- On PostgreSQL, a trigger NOTIFYs ``safe4c_jobs`` when a ready job is inserted: idle workers in other processes
-  wake at once (db/listen.py).
+- On PostgreSQL, a trigger NOTIFYs ``safe4c_jobs`` with the job's priority when a ready job is inserted: workers
+  in other processes wake at once, or give back a batch it outranks (db/listen.py). PostgreSQL folds identical
+  notifications of one transaction into one.
 - ``reports.followup_sealed``: the follow-up code sealed for replays of the same submission (services/replay.py),
   with a partial index to clear it when replays expire.
 - ``uq_platform_reports_external``: (platform, external_id) is unique among reports sent without an
@@ -33,7 +34,7 @@ KIND_PRIORITIES = {"takedown.escalate": 0, "webhook.deliver": 10, "report.triage
 NOTIFY_FUNCTION = """
 CREATE FUNCTION safe4c_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('safe4c_jobs', '');
+    PERFORM pg_notify('safe4c_jobs', NEW.priority::text);
     RETURN NULL;
 END $$
 """
