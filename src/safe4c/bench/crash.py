@@ -4,8 +4,9 @@ Real `safe4c serve` and `safe4c worker` processes on a free loopback port, on a 
 PostgreSQL schema (bench/databases.py; thrown away afterwards). N reports are sent by client threads that retry
 as real clients do (a connection error, a timeout or a 5xx is retried with the same request and key): half
 through the public API with an Idempotency-Key, half through the platform API, half of those with an
-Idempotency-Key and half with only their external_id. Meanwhile the server and the worker are killed with SIGKILL
-K times at random moments, and restarted. Then the jobs are left to drain, and the database is read:
+Idempotency-Key and half with only their external_id; 3% of answers are lost on the way (the client hangs up
+after sending). Meanwhile the server and the worker are killed with SIGKILL K times at random moments, and
+restarted. Then the jobs are left to drain, and the database is read:
 
 - acknowledged: reports that got a 201 or 200; stored: reports with at least one row; duplicated: rows beyond
   the first of a report; lost: acknowledged but not stored;
@@ -43,6 +44,9 @@ from .server import free_port
 
 SECRET = "bench-crash-secret-not-for-production"
 REQUEST_TIMEOUT = 10.0
+# Share of requests whose answer is lost on the way (the client hangs up right after sending, as a phone that
+# loses its network does): the server may well store the report, and the client sends it again.
+DROP_SHARE = 0.03
 REPORT_DEADLINE = 300.0  # a client gives up on one report after this long
 STALL_SECONDS = 60.0  # draining stops when no job finished for this long (the bench's lease is 5 s)
 log = logging.getLogger(__name__)
@@ -57,6 +61,7 @@ class Sent:
     body: bytes
     headers: dict
     attempts: int = 0
+    dropped: int = 0  # answers lost on the way (DROP_SHARE)
     status: int | None = None
     ids: set = field(default_factory=set)
     codes: set = field(default_factory=set)
@@ -96,11 +101,11 @@ class Processes:
         self.procs: dict[str, subprocess.Popen] = {}
         self.kills = Counter()
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, *, wait: bool = True) -> None:
         args = ["serve", "--port", str(self.port), "--workers", "1"] if name == "server" else ["worker"]
         self.procs[name] = subprocess.Popen([sys.executable, "-m", "safe4c.cli", *args], env=self.env,
                                             stdout=self.logs, stderr=self.logs)
-        if name == "server":
+        if name == "server" and wait:
             self.wait_healthy()
 
     def wait_healthy(self, timeout: float = 120) -> None:
@@ -162,6 +167,9 @@ class Client:
                     conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
                     conn.request("POST", s.path, s.body, {"Content-Type": "application/json",
                                                           "Accept-Language": "en", **s.headers})
+                    if rng.random() < DROP_SHARE:
+                        s.dropped += 1
+                        raise ConnectionAbortedError("the answer was lost on the way")
                     resp = conn.getresponse()
                     data = resp.read()
                 except (OSError, http.client.HTTPException):
@@ -270,14 +278,16 @@ def measure(label: str, url: str, data_dir: str, *, reports: int, kills: int, th
     errors: list = []
     started = time.monotonic()
     try:
-        procs.start("server")
+        procs.start("server", wait=False)  # both start at once; the clients wait for the server
         procs.start("worker")
+        procs.wait_healthy()
+        ready = time.monotonic()
         client = Client(procs.port, sent, threads)
         killer = threading.Thread(target=_killer, args=(procs, client, reports, kills, rng, errors))
         killer.start()
         client.run()
         killer.join()
-        sending = time.monotonic() - started
+        sent_at = time.monotonic()
         unfinished, failed = _drain(engine, cap=120 + reports * 0.2)
     finally:
         procs.stop()
@@ -285,11 +295,13 @@ def measure(label: str, url: str, data_dir: str, *, reports: int, kills: int, th
     engine.dispose()
     if errors:
         raise errors[0]
-    return {"database": label, "sent": reports, "requests": sum(s.attempts for s in sent), **counted,
+    return {"database": label, "sent": reports, "requests": sum(s.attempts for s in sent),
+            "dropped": sum(s.dropped for s in sent), **counted,
             "unacknowledged": sum(1 for s in sent if not s.ids),
             "refused": Counter(s.status for s in sent if not s.ids and s.status),
             "unfinished": unfinished, "failed": failed, "kills": dict(procs.kills),
-            "sending_s": sending, "total_s": time.monotonic() - started}
+            "start_s": ready - started, "sending_s": sent_at - ready, "drain_s": time.monotonic() - sent_at,
+            "total_s": time.monotonic() - started}
 
 
 def ok(row: dict) -> bool:
@@ -305,15 +317,21 @@ def run(*, reports: int, kills: int, database_url: str | None, threads: int = 16
                 for label, url in targets]
     print(f"crash benchmark: {reports:,} reports (half public API with Idempotency-Key; half platform API, of "
           f"those half with Idempotency-Key, half by external_id), {threads} client threads retrying with the same "
-          f"request; {kills} SIGKILLs of `safe4c serve` / `safe4c worker` at random moments, each restarted")
-    head = ("database", "sent", "requests", "acknowledged", "stored", "duplicated", "lost", "wrong receipts",
-            "jobs unfinished", "jobs failed", "kills server/worker", "seconds")
-    print("".join(f"{h:>{max(len(h) + 2, 10)}}" if i else f"{h:<11}" for i, h in enumerate(head)))
+          f"request; {DROP_SHARE:.0%} of answers lost on the way; {kills} SIGKILLs of `safe4c serve` / "
+          "`safe4c worker` at random moments, each restarted")
+    head = ("database", "sent", "requests", "answers lost", "acknowledged", "stored", "duplicated", "lost",
+            "wrong receipts", "jobs unfinished", "jobs failed", "kills server/worker", "seconds")
+    def line(values) -> str:
+        return "".join(f"{v:>{max(len(h) + 2, 10)}}" if i else f"{v:<11}" for i, (h, v) in enumerate(zip(head, values)))
+
+    print(line(head))
     for r in rows:
-        values = (r["database"], r["sent"], r["requests"], r["acknowledged"], r["stored"], r["duplicated"],
-                  r["lost"], r["wrong_receipts"], r["unfinished"], r["failed"],
-                  f"{r['kills'].get('server', 0)}/{r['kills'].get('worker', 0)}", f"{r['total_s']:.0f}")
-        print("".join(f"{v:>{max(len(h) + 2, 10)}}" if i else f"{v:<11}" for i, (h, v) in enumerate(zip(head, values))))
+        print(line((r["database"], r["sent"], r["requests"], r["dropped"], r["acknowledged"], r["stored"],
+                    r["duplicated"], r["lost"], r["wrong_receipts"], r["unfinished"], r["failed"],
+                    f"{r['kills'].get('server', 0)}/{r['kills'].get('worker', 0)}", f"{r['total_s']:.0f}")))
+    for r in rows:
+        print(f"{r['database']}: start {r['start_s']:.0f} s, sending {r['sending_s']:.0f} s, jobs draining "
+              f"{r['drain_s']:.0f} s after the last report")
         if r["unacknowledged"]:
             print(f"  {r['database']}: {r['unacknowledged']} reports never acknowledged (last status: "
                   f"{dict(r['refused'])})")

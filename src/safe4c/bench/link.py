@@ -107,9 +107,8 @@ def _database(reports: int, url: str, seed: int) -> dict:
     from ..services import intake, linking
     from ..services.uow import Context, UnitOfWork
 
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="safe4c-bench-link-")), database_url=url,
-                        secret_key="bench-secret-not-for-production", worker_in_process=False,
-                        match_at_intake=False)
+    settings = Settings(database_url=url, secret_key="bench-secret-not-for-production", worker_in_process=False,
+                        match_at_intake=False)  # the secret is given: nothing is written to a data folder
     engine = make_engine(url)
     upgrade(engine)
     factory = make_session_factory(engine)

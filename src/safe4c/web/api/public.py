@@ -22,6 +22,10 @@ from ..i18n import translate
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
+# Keys are unique across every client of this anonymous API (services/replay.py): long enough to be random.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{16,200}")
+BAD_KEY = N_("The Idempotency-Key header must have 16 to 200 letters, digits or - _ . : (a random UUID is best).")
+
 
 class ReportReceipt(BaseModel):
     id: str = Field(description="The report's id.")
@@ -82,10 +86,6 @@ async def submit(request: Request, lang: LangDep,
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
     return JSONResponse({"id": receipt.report_id, "followup_code": receipt.followup_code, "status": "new",
                          "advice": advice_for(receipt.situations, lang)}, status_code=200 if receipt.replayed else 201)
-
-
-IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{16,200}")
-BAD_KEY = N_("The Idempotency-Key header must have 16 to 200 letters, digits or - _ . : (a random UUID is best).")
 
 
 def _submit(request: Request, report: ReportCreate, lang: str, key: str | None) -> intake.Receipt:
