@@ -57,7 +57,8 @@ class Worker:
 
     def run_once(self, limit: int = 20) -> int:
         """Run the jobs that are ready now; returns how many were attempted (or given back to be run first)."""
-        self._best_new = None
+        with self._lock:
+            self._best_new = None
         with self.uow_factory() as uow:
             claimed = [(j.id, j.kind, j.payload, j.priority)
                        for j in jobs.claim(uow=uow, worker_id=self.worker_id, limit=limit)]
