@@ -5,6 +5,7 @@ Every report is acknowledged and stored exactly once with the receipt its client
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from helpers import need
 
@@ -18,7 +19,8 @@ def test_200_reports_under_sigkill_nothing_lost_nothing_twice_nothing_left():
     need(bool(PG_URL), "SAFE4C_TEST_DATABASE_URL is not set")
     with bench_databases(PG_URL) as (data_dir, targets):
         need([label for label, _ in targets] == ["sqlite", "postgresql"], "PostgreSQL is not reachable")
-        rows = [measure(label, url, data_dir, reports=200, kills=2, threads=8) for label, url in targets]
+        with ThreadPoolExecutor(2) as both:  # independent processes, ports and databases: side by side
+            rows = list(both.map(lambda t: measure(t[0], t[1], data_dir, reports=200, kills=2, threads=8), targets))
     for r in rows:
         assert r["kills"] == {"server": 1, "worker": 1}, r
         assert r["requests"] > r["sent"], r  # the kills cut requests off, and clients retried them

@@ -49,7 +49,7 @@ REQUEST_TIMEOUT = 10.0
 DROP_SHARE = 0.03
 REPORT_DEADLINE = 300.0  # a client gives up on one report after this long
 STALL_SECONDS = 60.0  # draining stops when no job finished for this long (the bench's lease is 5 s)
-log = logging.getLogger(__name__)
+_MIGRATING = threading.Lock()  # Alembic's context is global to the process: one migration at a time
 
 
 @dataclass
@@ -92,12 +92,12 @@ def reports_for(n: int, run: str, key: str) -> list[Sent]:
 class Processes:
     """`safe4c serve` and `safe4c worker` on one database; killed with SIGKILL and started again."""
 
-    def __init__(self, url: str, data_dir: str):
+    def __init__(self, label: str, url: str, data_dir: str):
         self.port = free_port()
         self.env = dict(os.environ, SAFE4C_DATABASE_URL=url, SAFE4C_DATA_DIR=data_dir, SAFE4C_SECRET_KEY=SECRET,
                         SAFE4C_WORKER_IN_PROCESS="false", SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE="0",
                         SAFE4C_JOB_LEASE_SECONDS="5")
-        self.logs = open(os.path.join(data_dir, "processes.log"), "ab")
+        self.logs = open(os.path.join(data_dir, f"processes-{label}.log"), "ab")
         self.procs: dict[str, subprocess.Popen] = {}
         self.kills = Counter()
 
@@ -116,7 +116,7 @@ class Processes:
                 return
             except OSError:
                 if self.procs["server"].poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("safe4c serve did not start; see processes.log") from None
+                    raise RuntimeError(f"safe4c serve did not start; see {self.logs.name}") from None
                 time.sleep(0.1)
 
     def kill(self, name: str) -> None:
@@ -267,14 +267,15 @@ def measure(label: str, url: str, data_dir: str, *, reports: int, kills: int, th
     from ..services.uow import UowFactory
 
     engine = make_engine(url) if url.startswith("sqlite") else make_engine(url, pool_size=2, max_overflow=0)
-    upgrade(engine)
+    with _MIGRATING:
+        upgrade(engine)
     factory = UowFactory(engine, Settings(secret_key=SECRET, database_url=url), SystemClock())
     with factory() as uow:
         key = platforms.create_platform(uow=uow, name="Crash Bench").api_key
     run = f"crash{seed}"
     sent = reports_for(reports, run, key)
     rng = random.Random(seed)
-    procs = Processes(url, data_dir)
+    procs = Processes(label, url, data_dir)
     errors: list = []
     started = time.monotonic()
     try:
