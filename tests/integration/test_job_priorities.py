@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select, text
 
+from safe4c.db.models import Base
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job
 from safe4c.domain.report import parse_report
@@ -189,8 +190,9 @@ def test_ordinary_work_arriving_does_not_break_up_a_batch(uow_factory):
 def pg_engine(pg_schema_url):
     engine = make_engine(pg_schema_url, pool_size=2, max_overflow=2)
     yield engine
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE jobs RESTART IDENTITY"))
+    with engine.begin() as conn:  # as the engine fixture leaves the shared schema: the worker beat, too
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 
