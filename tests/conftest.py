@@ -9,17 +9,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from helpers import need
-from sqlalchemy import insert, text
+from helpers import empty_postgresql_schema, need
 
 from safe4c.bench.databases import drop_schema, pg_schema
 from safe4c.clock import FrozenClock
 from safe4c.config import Settings
 from safe4c.db.migrate import upgrade
-from safe4c.db.models import Base
 from safe4c.db.session import make_engine
-from safe4c.db.tables import AuditHead
-from safe4c.services import audit
 from safe4c.services.uow import UowFactory
 
 PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
@@ -62,13 +58,9 @@ def engine(request, tmp_path):
     url = request.getfixturevalue("pg_schema_url")
     eng = make_engine(url, pool_size=5, max_overflow=5)
     yield eng
-    with eng.begin() as conn:
-        # As the superuser we are here: the audit tables' triggers refuse TRUNCATE to everyone else.
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        conn.execute(insert(AuditHead).values(**audit.GENESIS_HEAD))  # as the migration left it
+    empty_postgresql_schema(eng)
     eng.dispose()
+
 
 
 @pytest.fixture

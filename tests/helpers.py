@@ -7,9 +7,11 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
-from safe4c.services import accounts
+from safe4c.db.models import Base
+from safe4c.db.tables import AuditHead
+from safe4c.services import accounts, audit
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -72,3 +74,13 @@ def as_owner(engine):
         yield conn
         for _, sql in triggers:  # and put back, so the application meets them again
             conn.execute(text(sql))
+
+
+def empty_postgresql_schema(eng) -> None:
+    """Leave the shared test schema as the migrations left it, for the next test of this process."""
+    with eng.begin() as conn:
+        # As the superuser we are here: the audit tables' triggers refuse TRUNCATE to everyone else.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(insert(AuditHead).values(**audit.GENESIS_HEAD))  # as the migration left it

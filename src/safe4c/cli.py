@@ -280,6 +280,15 @@ def cmd_bench(args, settings: Settings) -> int:
         from .bench.backup import run as run_backup
 
         return run_backup(copies=args.copies)
+    if args.name == "jobs":
+        from .bench.jobs import run as run_jobs
+
+        return run_jobs(reports=args.reports, database_url=args.database_url)
+    if args.name == "crash":
+        from .bench.crash import run as run_crash
+
+        return run_crash(reports=args.reports, kills=args.kills, database_url=args.database_url,
+                         threads=args.concurrency)
     from .bench.link import run as run_link  # "link": argparse allows only the names above
 
     return run_link(reports=args.reports, db_reports=args.db_reports, database_url=args.database_url,
@@ -338,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_link)
 
     p = sub.add_parser("bench", help="benchmarks that print figures")
-    p.add_argument("name", choices=["intake", "platform-api", "match", "link", "backup"])
+    p.add_argument("name", choices=["intake", "platform-api", "match", "link", "backup", "jobs", "crash"])
     p.add_argument("--reports", type=int, default=5000)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
@@ -355,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract-reports", type=int, default=0,
                    help="link: reports stored through intake, then extracted and linked by the rebuild")
     p.add_argument("--copies", type=int, default=5, help="backup: copies per method, taken while reports arrive")
+    p.add_argument("--kills", type=int, default=6, help="crash: SIGKILLs of the server and the worker during the run")
     p.set_defaults(func=cmd_bench)
 
     from .cli_hashlist import add_commands

@@ -9,12 +9,13 @@ import threading
 import time
 from typing import Callable
 
-from .services import intake, jobs, known_material, linking, takedowns, webhooks
+from .services import intake, jobs, known_material, linking, replay, takedowns, webhooks
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., None]
 BEAT_SECONDS = 5.0  # /healthz calls a worker stalled after 30 s without a beat
+TIDY_SECONDS = 300.0  # housekeeping: sealed follow-up codes whose replays expired are cleared (services/replay.py)
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -29,19 +30,46 @@ def default_handlers() -> dict[str, Handler]:
 
 
 class Worker:
+    """``wake=True`` (the default): the worker is told when jobs are enqueued, by a commit in this process
+    (services/jobs.py) and on PostgreSQL by NOTIFY from any process (db/listen.py). An idle worker wakes instead of
+    waiting for its next poll; a busy one gives back the jobs of its batch that a new job outranks, so an urgent job
+    never waits behind a batch of slow ones. ``wake=False`` polls only (``safe4c bench jobs`` compares the two)."""
+
     def __init__(self, uow_factory, *, handlers: dict[str, Handler] | None = None, poll_seconds: float = 0.5,
-                 worker_id: str | None = None):
+                 worker_id: str | None = None, wake: bool = True):
         self.uow_factory = uow_factory
         self.handlers = handlers if handlers is not None else default_handlers()
         self.poll_seconds = poll_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
         self.stop_event = threading.Event()
+        self.wake = wake
+        self.wakeup = threading.Event()
+        self.listener = None
+        self._best_new: int | None = None  # the best priority enqueued since this worker last claimed
+        self._lock = threading.Lock()
+
+    def notify(self, priority: int) -> None:
+        """Jobs of ``priority`` were enqueued and committed (any thread)."""
+        with self._lock:
+            best = self._best_new
+            self._best_new = priority if best is None else min(best, priority)
+        self.wakeup.set()
 
     def run_once(self, limit: int = 20) -> int:
-        """Run the jobs that are ready now; returns how many were attempted."""
+        """Run the jobs that are ready now; returns how many were attempted (or given back to be run first)."""
+        with self._lock:
+            self._best_new = None
         with self.uow_factory() as uow:
-            claimed = [(j.id, j.kind, j.payload) for j in jobs.claim(uow=uow, worker_id=self.worker_id, limit=limit)]
-        for job_id, kind, payload in claimed:
+            claimed = [(j.id, j.kind, j.payload, j.priority)
+                       for j in jobs.claim(uow=uow, worker_id=self.worker_id, limit=limit)]
+        for i, (job_id, kind, payload, priority) in enumerate(claimed):
+            best = self._best_new
+            if i and best is not None and best <= jobs.PREEMPTS and best < priority:
+                # Deadline-bearing work arrived while this batch ran: give the rest back; the next claim takes
+                # it first and these again after it.
+                with self.uow_factory() as uow:
+                    jobs.release(uow=uow, job_ids=[c[0] for c in claimed[i:]], worker_id=self.worker_id)
+                break
             self._run(job_id, kind, payload)
         return len(claimed)
 
@@ -68,21 +96,52 @@ class Worker:
         with self.uow_factory() as uow:
             jobs.heartbeat(uow=uow, worker_id=self.worker_id)
 
+    def tidy(self) -> None:
+        with self.uow_factory() as uow:
+            replay.forget_expired(uow=uow)
+
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)
+        self._start_wakeups()
         next_beat = monotonic()
-        while not self.stop_event.is_set():
-            try:
-                # Timed by the clock, busy or idle: a worker working through a backlog is alive too.
-                if monotonic() >= next_beat:
-                    self.beat()
-                    next_beat = monotonic() + BEAT_SECONDS
-                busy = self.run_once()
-            except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
-                log.exception("worker loop error")
-                busy = 0
-            if not busy:
-                self.stop_event.wait(self.poll_seconds)
+        next_tidy = monotonic() + TIDY_SECONDS
+        try:
+            while not self.stop_event.is_set():
+                # Cleared before looking, so a job enqueued while we look wakes the wait below at once.
+                self.wakeup.clear()
+                try:
+                    # Timed by the clock, busy or idle: a worker working through a backlog is alive too.
+                    if monotonic() >= next_beat:
+                        self.beat()
+                        next_beat = monotonic() + BEAT_SECONDS
+                    if monotonic() >= next_tidy:
+                        next_tidy = monotonic() + TIDY_SECONDS
+                        self.tidy()
+                    busy = self.run_once()
+                except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
+                    log.exception("worker loop error")
+                    busy = 0
+                if not busy and not self.stop_event.is_set():
+                    self.wakeup.wait(self.poll_seconds)
+        finally:
+            self._stop_wakeups()
+
+    def _start_wakeups(self) -> None:
+        if not self.wake or self.uow_factory is None:
+            return
+        with self.uow_factory() as uow:
+            engine = uow.session.get_bind()
+        if engine.dialect.name == "postgresql":
+            from .db.listen import JobListener
+
+            self.listener = JobListener(engine, self.notify).start()
+        jobs.add_local_waiter(self.notify)
+
+    def _stop_wakeups(self) -> None:
+        jobs.remove_local_waiter(self.notify)
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="safe4c-worker", daemon=True)
@@ -91,3 +150,4 @@ class Worker:
 
     def stop(self) -> None:
         self.stop_event.set()
+        self.wakeup.set()

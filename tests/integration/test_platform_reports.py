@@ -175,6 +175,52 @@ def test_concurrent_retries_never_duplicate(app, uow_factory):
     assert count(uow_factory, Report) == 1
 
 
+def test_without_a_key_the_external_id_is_the_key(client, uow_factory):
+    """A retry of a report sent without Idempotency-Key (its answer was lost) must not be stored twice."""
+    p = make_platform(uow_factory)
+    first = client.post("/api/v1/reports", json=REPORT, headers=auth(p.api_key))
+    again = client.post("/api/v1/reports", json=REPORT, headers=auth(p.api_key))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    changed = copy.deepcopy(REPORT)
+    changed["additional_information"] = "Laporan lain dengan id yang sama."
+    r = client.post("/api/v1/reports", json=changed, headers=auth(p.api_key, **{"Accept-Language": "en"}))
+    assert r.status_code == 409 and "external_id" in r.json()["error"]["message"]
+    # A report sent with a key keeps to its key; one without external_id is always new; another platform's ids
+    # are its own.
+    assert client.post("/api/v1/reports", json=REPORT,
+                       headers=auth(p.api_key, **{"Idempotency-Key": "k-9"})).status_code == 201
+    anonymous = {k: v for k, v in REPORT.items() if k != "external_id"}
+    assert [client.post("/api/v1/reports", json=anonymous, headers=auth(p.api_key)).status_code
+            for _ in range(2)] == [201, 201]
+    other = make_platform(uow_factory, name="Meta", code="instagram")
+    assert client.post("/api/v1/reports", json=REPORT, headers=auth(other.api_key)).status_code == 201
+    assert count(uow_factory, Report) == 5
+
+
+def test_concurrent_retries_by_external_id_never_duplicate(app, uow_factory):
+    from fastapi.testclient import TestClient
+
+    p = make_platform(uow_factory)
+    statuses, ids = [], set()
+    barrier = threading.Barrier(6)
+
+    def send():
+        with TestClient(app) as c:
+            barrier.wait()
+            r = c.post("/api/v1/reports", json=REPORT, headers=auth(p.api_key))
+            statuses.append(r.status_code)
+            ids.add(r.json().get("id"))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] * 5 + [201]
+    assert len(ids) == 1 and count(uow_factory, Report) == 1
+
+
 def test_malformed_reports_are_422_with_field_errors_and_save_nothing(client, uow_factory):
     p = make_platform(uow_factory)
     bad = copy.deepcopy(REPORT)

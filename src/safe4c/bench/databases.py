@@ -10,6 +10,7 @@ import uuid
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 
 def pg_schema(base_url: str, prefix: str = "bench"):
@@ -22,8 +23,18 @@ def pg_schema(base_url: str, prefix: str = "bench"):
     except Exception:
         admin.dispose()
         raise
-    sep = "&" if "?" in base_url else "?"
-    return admin, schema, f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    return admin, schema, with_search_path(base_url, schema)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` with its tables found in ``schema``: a search_path the URL already had (a test schema, say) is
+    replaced, its other options kept."""
+    parsed = make_url(url)
+    options = parsed.query.get("options", "")
+    kept = [o for o in (options if isinstance(options, str) else " ".join(options)).split()
+            if not o.startswith("-csearch_path")]
+    return parsed.update_query_dict({"options": " ".join([*kept, f"-csearch_path={schema}"])}).render_as_string(
+        hide_password=False)
 
 
 def drop_schema(admin, schema: str) -> None:

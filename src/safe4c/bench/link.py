@@ -9,8 +9,9 @@ Two runs, printed separately:
    linking is. Peak memory is the process's maximum resident set size.
 2. **database**: the real job (``services/linking.link_report``: extraction from the accounts field and the
    story, keyed hashes, sealed values, clusters and links in the database, urgency check) on
-   ``--db-reports`` reports stored first through intake, on a temporary SQLite file, or on
-   ``--database-url`` (PostgreSQL). This is what the worker does per report.
+   ``--db-reports`` reports stored first through intake, on a temporary SQLite file, or in a fresh schema on
+   the ``--database-url`` PostgreSQL server (dropped afterwards: a benchmark never writes into a database it did
+   not create). This is what the worker does per report.
 3. **bulk** (``--bulk-reports N``): the persisted bulk path, ``services/link_rebuild.rebuild_links``
    (``safe4c link rebuild``). N synthetic reports with 3 identifiers each (the same shape as the core run)
    are written straight into ``reports``, ``link_identifiers`` and ``report_identifiers`` with bulk inserts
@@ -90,6 +91,14 @@ def core(reports: int, seed: int = 7) -> dict:
 
 
 def database(reports: int, database_url: str | None, seed: int = 7) -> dict:
+    _label, url, cleanup = _fresh(database_url)
+    try:
+        return _database(reports, url, seed)
+    finally:
+        cleanup()
+
+
+def _database(reports: int, url: str, seed: int) -> dict:
     from ..clock import SystemClock
     from ..config import Settings
     from ..db.migrate import upgrade
@@ -98,10 +107,8 @@ def database(reports: int, database_url: str | None, seed: int = 7) -> dict:
     from ..services import intake, linking
     from ..services.uow import Context, UnitOfWork
 
-    tmp = tempfile.mkdtemp(prefix="safe4c-bench-link-")
-    url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-    settings = Settings(data_dir=Path(tmp), database_url=url, secret_key="bench-secret-not-for-production",
-                        worker_in_process=False, match_at_intake=False)
+    settings = Settings(database_url=url, secret_key="bench-secret-not-for-production", worker_in_process=False,
+                        match_at_intake=False)  # the secret is given: nothing is written to a data folder
     engine = make_engine(url)
     upgrade(engine)
     factory = make_session_factory(engine)
@@ -263,14 +270,21 @@ def _target(database_url: str | None):
     """(label, url, cleanup): a fresh PostgreSQL schema if a PostgreSQL URL is known, else a SQLite file."""
     import os
 
-    pg = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL")
-    if pg and pg.startswith("postgresql"):
+    return _fresh(database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL"))
+
+
+def _fresh(database_url: str | None):
+    """(label, url, cleanup): never the given database itself. A PostgreSQL URL names the server: a fresh schema
+    is made in it and dropped afterwards; anything else runs on a temporary SQLite file, deleted afterwards."""
+    import shutil
+
+    if database_url and database_url.startswith("postgresql"):
         from .databases import drop_schema, pg_schema
 
-        admin, schema, url = pg_schema(pg)
+        admin, schema, url = pg_schema(database_url)
         return "postgresql", url, lambda: drop_schema(admin, schema)
     tmp = tempfile.mkdtemp(prefix="safe4c-bench-link-")
-    return "sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", lambda: None
+    return "sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", lambda: shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _print_rebuild(label: str, r: dict, what: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tables import Base, Id
@@ -57,7 +57,13 @@ class PlatformReport(Base):
     content_hashes: Mapped[list]  # [{"type": "md5", "value": "..."}]: not personal, kept clear for matching
     detail_sealed: Mapped[bytes] = mapped_column(LargeBinary)  # the whole report as sent (JSON), sealed
 
-    __table_args__ = (UniqueConstraint("platform_id", "idempotency_key", name="uq_platform_reports_idempotency"),)
+    # Without an Idempotency-Key, the platform's own external_id is the key (docs/platform-api.md).
+    __table_args__ = (
+        UniqueConstraint("platform_id", "idempotency_key", name="uq_platform_reports_idempotency"),
+        Index("uq_platform_reports_external", "platform_id", "external_id", unique=True,
+              sqlite_where=text("idempotency_key IS NULL AND external_id IS NOT NULL"),
+              postgresql_where=text("idempotency_key IS NULL AND external_id IS NOT NULL")),
+    )
 
 
 class TakedownOrder(Base):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy import CheckConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        SmallInteger, String, Text, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -65,6 +65,9 @@ class Report(Base):
     followup_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # A keyed hash of the form's one-time id: the same form sent twice (Back, then resend) is one report.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The follow-up code, sealed under a key that only the same Idempotency-Key (or form id) derives, so a retried
+    # submission shows the same code; cleared once replays are no longer honoured (services/replay.py).
+    followup_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
     priority: Mapped[str | None] = mapped_column(String(2))
     triage_reasons: Mapped[list | None]
@@ -76,6 +79,8 @@ class Report(Base):
         Index("ix_reports_queue", "status", "priority", "deadline_at"),
         Index("ix_reports_province", "province_code"),
         Index("ix_reports_received", "received_at"),
+        Index("ix_reports_replay", "received_at", sqlite_where=text("followup_sealed IS NOT NULL"),
+              postgresql_where=text("followup_sealed IS NOT NULL")),
     )
 
 
@@ -102,6 +107,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict]
+    priority: Mapped[int] = mapped_column(SmallInteger, default=50, server_default="50")  # services/jobs.py
     created_at: Mapped[datetime]
     run_after: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -111,7 +117,10 @@ class Job(Base):
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_jobs_ready", "done_at", "failed_at", "run_after"),)
+    # The claim's order, over open jobs only: done jobs (most rows, kept for the record) are not in the index.
+    __table_args__ = (Index("ix_jobs_ready", "priority", "run_after", "id",
+                            sqlite_where=text("done_at IS NULL AND failed_at IS NULL"),
+                            postgresql_where=text("done_at IS NULL AND failed_at IS NULL")),)
 
 
 class StaffUser(Base):

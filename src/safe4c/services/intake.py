@@ -25,8 +25,8 @@ from ..domain.triage import (
     p1_reason,
     triage,
 )
-from ..errors import Conflict, NotFound
-from . import jobs, known_material, linking, report_fields
+from ..errors import NotFound
+from . import jobs, known_material, linking, replay, report_fields
 from .ratelimits import Check
 from .uow import UnitOfWork
 
@@ -36,10 +36,11 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Receipt:
     report_id: str
-    followup_code: str  # shown to the reporter once, never stored
+    followup_code: str  # shown to the reporter (again only on a replay of the same submission), never stored
     priority: str | None
     situations: tuple[str, ...]
     received_at: object = None  # a datetime: the stored reports.received_at (the platform API answers with it)
+    replayed: bool = False  # the same submission was received before: this is its first receipt
 
 
 # A Core statement on the table (not the ORM entity) with parameters passed apart: compiled once, cached,
@@ -47,34 +48,35 @@ class Receipt:
 _INSERT_REPORT = insert(Report.__table__).returning(Report.__table__.c.id)
 
 
-class AlreadyReceived(Conflict):
-    code = "already_received"
-    message = "We already have this report. Its follow-up code was shown when it was first sent."
-
-
 def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str,
-                  submission_key: str | None = None, rate: Check | None = None) -> Receipt:
-    """Store a report. With a ``submission_key`` (the form's one-time id), sending it again is refused with
-    ``AlreadyReceived`` rather than stored twice. With ``rate``, the report counts against the sender's shared
-    limit in the same transaction, and ``RateLimited`` (nothing stored) when the limit is reached."""
+                  idempotency_key: str | None = None, rate: Check | None = None) -> Receipt:
+    """Store a report. With an ``idempotency_key`` (the API's Idempotency-Key, the form's one-time id), sending
+    the same report again returns the first receipt, with the same follow-up code (services/replay.py); another
+    report with the same key is refused with ``replay.KeyReused``. With ``rate``, the report counts against the
+    sender's shared limit in the same transaction, and ``RateLimited`` (nothing stored) when the limit is
+    reached."""
+    submission = (replay.Submission.of(uow.ctx, channel=channel, key=idempotency_key, report=report)
+                  if idempotency_key is not None else None)
     # No look-up first: the unique constraint on submission_key refuses the second copy (one statement fewer
-    # on the hot path), and the IntegrityError below tells the two cases apart.
+    # on the hot path, and two copies sent at once are one report), and the IntegrityError tells the cases apart.
     try:
-        _, receipt = stage_report(uow=uow, report=report, channel=channel, language=language,
-                                  submission_key=submission_key)
+        _, receipt = stage_report(uow=uow, report=report, channel=channel, language=language, submission=submission)
         if rate is not None:
             rate.hit(uow)  # last: on PostgreSQL the counter row stays locked until the commit
         uow.commit()
     except IntegrityError:
         uow.rollback()
-        if submission_key and uow.session.scalar(select(Report.id).where(Report.submission_key == submission_key)):
-            raise AlreadyReceived() from None  # the same form sent again (or twice at once)
-        raise
+        first = replay.find(uow, submission) if submission is not None else None
+        if first is None:
+            raise
+        return Receipt(first.report_id, first.followup_code, first.priority, first.situations, first.received_at,
+                       replayed=True)
     return receipt
 
 
 def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str,
-                 platform_escalation: bool = False, submission_key: str | None = None) -> tuple[int, Receipt]:
+                 platform_escalation: bool = False, submission: replay.Submission | None = None
+                 ) -> tuple[int, Receipt]:
     """``submit_report`` without the commit: returns the row id so a channel (platforms) can add its own rows
     to the same transaction. ``platform_escalation`` is the platform's "escalate to urgent" flag (triage P1)."""
     ctx = uow.ctx
@@ -92,7 +94,9 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
         contact_sealed=ctx.sealer.seal(report.contact_value, context="report.contact"),
         consent_services=report.consent_services,
         story_sealed=ctx.sealer.seal(report.story, context="report.story"),
-        followup_hash=followup.code_hash(code, key=ctx.followup_key), submission_key=submission_key, status="new",
+        followup_hash=followup.code_hash(code, key=ctx.followup_key), status="new",
+        submission_key=submission.key_hash if submission else None,
+        followup_sealed=submission.seal(code) if submission else None,
         priority=None, triage_reasons=None, deadline_at=None, triaged_at=None,
     )
     try:
@@ -115,7 +119,8 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
         # Linking into networks reads the identifiers in the accounts, the story and a platform's content
         # (services/linking.py, job "report.link"); same transaction, off the hot path.
         work.append((linking.JOB, {"report_id": report_id}))
-    jobs.enqueue_many(uow, work)  # one statement, however many jobs
+    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (services/jobs.py).
+    jobs.enqueue_many(uow, work, urgent=values["priority"] == "P1")
     return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]),
                               now)
 

@@ -4,7 +4,8 @@ API keys are ``s4c_`` + 256 random bits, shown once and stored as SHA-256; a pla
 can rotate them, and each can be revoked. A report from a platform is stored by the same intake as a child's
 report (same table, same triage) plus a ``platform_reports`` row, in one transaction. ``Idempotency-Key``:
 a unique constraint on (platform, key) makes a retried request return the first report, never a duplicate,
-even when two copies race; the same key with a different body is a conflict.
+even when two copies race; the same key with a different body is a conflict. Without the header, a report's
+``external_id`` is the key (a unique index on (platform, external_id) among reports sent without one).
 """
 
 from __future__ import annotations
@@ -216,23 +217,31 @@ def submit_platform_report(*, uow: UnitOfWork, platform: PlatformPrincipal, repo
         uow.commit()
     except IntegrityError:
         uow.rollback()
-        if idempotency_key is None:
-            raise
-        return _replay(uow, platform, idempotency_key, digest)
+        if idempotency_key is not None:
+            return _replay(uow, platform, digest, PlatformReport.idempotency_key == idempotency_key,
+                           reused=KEY_REUSED)
+        if report.external_id is not None:  # without a key, the platform's own id for the report is the key
+            return _replay(uow, platform, digest, PlatformReport.external_id == report.external_id,
+                           PlatformReport.idempotency_key.is_(None), reused=EXTERNAL_ID_REUSED)
+        raise
     # The time stored as reports.received_at, so a replay of this request answers exactly the same.
     return PlatformReceipt(receipt.report_id, receipt.received_at, created=True)
 
 
-def _replay(uow: UnitOfWork, platform: PlatformPrincipal, key: str, digest: str) -> PlatformReceipt:
+KEY_REUSED = N_("This Idempotency-Key was already used for a different report. Use a new key for a new report.")
+EXTERNAL_ID_REUSED = N_("A different report with this external_id was already sent without an Idempotency-Key. "
+                        "Use a new external_id for a new report.")
+
+
+def _replay(uow: UnitOfWork, platform: PlatformPrincipal, digest: str, *where, reused: str) -> PlatformReceipt:
     found = uow.session.execute(
         select(Report.public_id, Report.received_at, PlatformReport.body_hash)
         .join(PlatformReport, PlatformReport.report_id == Report.id)
-        .where(PlatformReport.platform_id == platform.id, PlatformReport.idempotency_key == key)
+        .where(PlatformReport.platform_id == platform.id, *where)
     ).first()
     uow.rollback()
     if found is None:
         raise Conflict(N_("This request clashed with another one. Please send it again."))
     if found.body_hash != digest:
-        raise Conflict(N_("This Idempotency-Key was already used for a different report. Use a new key for a new "
-                          "report."))
+        raise Conflict(reused)
     return PlatformReceipt(found.public_id, found.received_at, created=False)

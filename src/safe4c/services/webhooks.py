@@ -75,7 +75,7 @@ def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dic
                                payload=payload, created_at=now, attempts=0, next_attempt_at=now)
     uow.session.add(delivery)
     uow.session.flush()
-    jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery.id})
+    jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery.id}, urgent=bool(data.get("urgent")))
 
 
 def body_of(payload: dict) -> bytes:
@@ -153,7 +153,8 @@ def deliver(*, uow: UnitOfWork, delivery_id: int, send: Sender | None = None) ->
     else:
         delay = signing.retry_delay(done.attempts, schedule=uow.settings.webhook_retry_seconds)
         uow.session.execute(update(_T).where(_T.c.id == delivery_id).values(next_attempt_at=now + delay))
-        jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery_id}, delay=delay)
+        jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery_id}, delay=delay,
+                     urgent=bool(d.payload.get("data", {}).get("urgent")))
         outcome = "retry"
     uow.commit()
     return outcome

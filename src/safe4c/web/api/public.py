@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...domain.report import ReportCreate, parse_report
 from ...domain import taxonomy
-from ...domain.taxonomy import PUBLIC_STATUS_TEXT
-from ...errors import NotFound
+from ...domain.taxonomy import N_, PUBLIC_STATUS_TEXT
+from ...errors import FieldError, Invalid, NotFound
 from ...services import intake
 from ..authorization import Allowed
 from ..deps import LangDep
@@ -23,10 +25,15 @@ from ..ratelimit import rate_check
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], route_class=ApiRoute)
 
+# Keys are unique across every client of this anonymous API (services/replay.py): long enough to be random.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{16,200}")
+BAD_KEY = N_("The Idempotency-Key header must have 16 to 200 letters, digits or - _ . : (a random UUID is best).")
+
 
 class ReportReceipt(BaseModel):
     id: str = Field(description="The report's id.")
-    followup_code: str = Field(description="Shown once: the reporter keeps it to check the status later.")
+    followup_code: str = Field(description="The reporter keeps it to check the status later. Shown again only to a "
+                                           "retry with the same Idempotency-Key and report, within 24 hours.")
     status: str
     advice: list[str] = Field(description="Safety advice matched to what was reported, in the requested language.")
 
@@ -55,22 +62,34 @@ def advice_for(situations, lang: str) -> list[str]:
     "/reports", status_code=201, response_model=ReportReceipt, dependencies=[Allowed("public.report.create")],
     summary="Submit a report (anonymous allowed; text only, never files)",
     openapi_extra=json_body(ReportCreate),
-    responses={413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
-               422: {"description": "One error per field, in the requested language"},
+    responses={200: {"description": "Replay: this Idempotency-Key was seen with the same report; its first receipt, "
+                                    "with the same follow-up code", "model": ReportReceipt},
+               413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
+               422: {"description": "One error per field, in the requested language; also an Idempotency-Key "
+                                    "used for a different report, or more than 24 hours ago"},
                429: {"description": "Too many reports from this address in a minute (shared by every server)"}},
 )
-async def submit(request: Request, lang: LangDep) -> ReportReceipt:
+async def submit(request: Request, lang: LangDep,
+                 idempotency_key: Annotated[str | None, Header(
+                     alias="Idempotency-Key",
+                     description="A random id for this report (16-200 letters, digits, - _ . :; a UUID is best). "
+                                 "Retry with the same key after a timeout: the report is stored once and the "
+                                 "answer is the same receipt, with the same follow-up code, for 24 hours.")] = None
+                 ) -> ReportReceipt:
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise Invalid([FieldError("Idempotency-Key", BAD_KEY)])
     rate = rate_check(request, "report")
     report = parse_report(await read_json(request))
-    receipt = await run_in_threadpool(_submit, request, report, lang, rate)
+    receipt = await run_in_threadpool(_submit, request, report, lang, idempotency_key, rate)
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
     return JSONResponse({"id": receipt.report_id, "followup_code": receipt.followup_code, "status": "new",
-                         "advice": advice_for(receipt.situations, lang)}, status_code=201)
+                         "advice": advice_for(receipt.situations, lang)}, status_code=200 if receipt.replayed else 201)
 
 
-def _submit(request: Request, report: ReportCreate, lang: str, rate) -> intake.Receipt:
+def _submit(request: Request, report: ReportCreate, lang: str, key: str | None, rate) -> intake.Receipt:
     with request.app.state.uow_factory() as uow:
-        return intake.submit_report(uow=uow, report=report, channel="api", language=lang, rate=rate)
+        return intake.submit_report(uow=uow, report=report, channel="api", language=lang, idempotency_key=key,
+                                    rate=rate)
 
 
 def lookup_status(request: Request, code: str, rate) -> intake.PublicStatus:

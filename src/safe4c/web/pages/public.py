@@ -1,13 +1,12 @@
 """The child-friendly public portal: home, one page per situation, the report form and the status page.
 
 Server-rendered and complete without JavaScript. The form posts to the same intake service as the public
-API. The follow-up code appears once, in the body of the POST response: never in a URL, never stored.
+API. The follow-up code appears in the body of the POST response (again if the same form is sent again, for a day:
+services/replay.py): never in a URL, never stored in clear.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from datetime import datetime
@@ -23,7 +22,7 @@ from ...domain import regions, taxonomy
 from ...domain.report import parse_report
 from ...domain.taxonomy import N_
 from ...errors import FieldError, Invalid, NotFound, RateLimited
-from ...services import intake
+from ...services import intake, replay
 from ..api.public import advice_for, lookup_status
 from ..authorization import Allowed
 from ..i18n import LANGUAGES, translate
@@ -102,20 +101,25 @@ async def report_submit(request: Request):
         return _form(request, answers, errors=field_errors(lang, exc.fields), status_code=exc.status)
     try:
         receipt = await run_in_threadpool(_submit, request, report, lang, answers["form_id"], rate)
-    except intake.AlreadyReceived:
-        return page(request, "public/already.html", show_language_switch=False)
+    except replay.KeyReused:
+        # This form was sent before with other answers (Back, a change, Send), or more than a day ago: nothing was
+        # stored now. A new form id, so that sending these answers again is a new report, as the notice says.
+        answers["form_id"] = None
+        return _form(request, answers, notice=translate(lang, FORM_SENT_BEFORE), status_code=409)
     except RateLimited as exc:  # the shared count, in the same transaction as the report: nothing was stored
         return _form(request, answers, notice=translate(lang, exc.message), status_code=exc.status)
+    # The same form sent twice (a second tap, Back then Send, a lost answer): the same report and the same code.
     return page(request, "public/thanks.html", code=receipt.followup_code,
                 advice=advice_for(receipt.situations, lang), show_language_switch=False)
 
 
+FORM_SENT_BEFORE = N_("This form was already sent, and that report is with us. To send these answers as a new "
+                      "report, press \"Send report\" again.")
+
+
 def _submit(request: Request, report, lang: str, form_id: str | None, rate) -> intake.Receipt:
-    key = None
-    if form_id:  # keyed, so the stored value says nothing about the form that was shown
-        key = hmac.new(request.app.state.ctx.followup_key, b"form:" + form_id.encode(), hashlib.sha256).hexdigest()
     with request.app.state.uow_factory() as uow:
-        return intake.submit_report(uow=uow, report=report, channel="web", language=lang, submission_key=key,
+        return intake.submit_report(uow=uow, report=report, channel="web", language=lang, idempotency_key=form_id,
                                     rate=rate)
 
 
