@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from safe4c.domain import regions
 
@@ -105,8 +106,9 @@ def test_errors_are_summarised_and_focused(open_page, live_server):
     page.get_by_role("button", name="Kirim laporan").click()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
-    # enhance.js moves the focus once it has run; wait for it (fails after the timeout if it never does)
-    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+    # enhance.js moves the focus once it has run; wait for it (fails after the timeout if it never does). A
+    # locator assertion, not wait_for_function: that one evaluates a string, which the page's CSP forbids.
+    expect(summary).to_be_focused()
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "situations-grooming"  # the first choice
     assert page.locator("#story").input_value() == STORY

@@ -20,9 +20,10 @@ from helpers import make_user, sign_in
 from sqlalchemy import select
 
 from safe4c.db.tables import Report
+from safe4c.db.throttle import LoginFailure
 from safe4c.domain.report import parse_report
 from safe4c.domain.validation import MAX_ID
-from safe4c.services import hashlist, intake, linking, platforms, takedowns, workspace
+from safe4c.services import hashlist, intake, linking, login_throttle, platforms, takedowns, workspace
 from safe4c.worker import Worker
 
 NUL = "ab\x00cd"
@@ -60,6 +61,11 @@ def logged(caplog):
 def world(uow_factory):
     """A platform with an order under dispute, linked reports (a network), a hash bank, and an admin."""
     admin = make_user(uow_factory, "admin1", "admin")
+    make_user(uow_factory, "terkunci", "analyst")  # locked: the users page shows its unlock form
+    with uow_factory() as uow:
+        uow.session.add(LoginFailure(kind="account", key=login_throttle.account_key(uow, "terkunci"), failures=20,
+                                     last_failure_at=uow.now(), locked_at=uow.now()))
+        uow.commit()
     with uow_factory() as uow:
         workspace.save_filter(uow=uow, owner_id=admin, name="Baru", query="status=new")
     with uow_factory() as uow:
@@ -191,7 +197,8 @@ class Forms(HTMLParser):
 
 PUBLIC_PAGES = ["/", "/lapor", "/status", "/staff/login"]
 STAFF_PAGES = ["/staff", "/staff/reports/{report}", "/staff/clusters/{cluster}", "/staff/hashlist",
-               "/staff/hashlist/banks/{bank}", "/staff/takedowns", "/staff/takedowns/{order}", "/staff/compliance"]
+               "/staff/hashlist/banks/{bank}", "/staff/takedowns", "/staff/takedowns/{order}", "/staff/compliance",
+               "/staff/users"]
 
 
 def test_every_form_refuses_hostile_input_with_a_4xx(app, client, world, logged):

@@ -38,6 +38,7 @@ def install(app: FastAPI, *, bodies: list[type[BaseModel]]) -> None:
             components.update(published.get("$defs", {}))
             for operation in _operations(schema):
                 _document_errors(operation)
+                _headers_are_text(operation)
                 _text_rule(operation, components)
             for name in _FASTAPI_ERRORS:  # no response uses them any more
                 components.pop(name, None)
@@ -51,6 +52,18 @@ def _operations(schema: dict):
         for method, operation in item.items():
             if method in ("get", "post", "put", "patch", "delete"):
                 yield operation
+
+
+def _headers_are_text(operation: dict) -> None:
+    """An optional header is absent or text, never JSON null: FastAPI's ``str | None`` says "string or null",
+    which a client can only read as the text "null"."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") == "header" and "anyOf" in schema:
+            branches = [b for b in schema["anyOf"] if b.get("type") != "null"]
+            if len(branches) == 1:
+                del schema["anyOf"]
+                schema.update(branches[0])
 
 
 def _text_rule(operation: dict, components: dict) -> None:

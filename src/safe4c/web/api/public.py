@@ -74,7 +74,8 @@ async def submit(request: Request, lang: LangDep,
                      alias="Idempotency-Key",
                      description="A random id for this report (16-200 letters, digits, - _ . :; a UUID is best). "
                                  "Retry with the same key after a timeout: the report is stored once and the "
-                                 "answer is the same receipt, with the same follow-up code, for 24 hours.")] = None
+                                 "answer is the same receipt, with the same follow-up code, for 24 hours.",
+                     json_schema_extra={"pattern": f"^{IDEMPOTENCY_KEY.pattern}$"})] = None
                  ) -> ReportReceipt:
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise Invalid([FieldError("Idempotency-Key", BAD_KEY)])
