@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     worker_in_process: bool = Field(True, description="`safe4c serve` also runs a background worker thread.")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for new jobs.")
     job_max_attempts: int = Field(10, description="Attempts before a job is parked as failed.")
+    job_retention_days: float = Field(
+        7, gt=0, description="Jobs that finished are deleted this many days after they finished (the worker's "
+        "housekeeping); failed jobs are kept for an operator to look at."
+    )
     job_lease_seconds: float = Field(
         60, ge=5, description="How long a claimed job stays with its worker before another may take it (a worker "
         "that died leaves its jobs for this long); renewed as each job starts, so longer than the slowest job."

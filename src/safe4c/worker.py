@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[..., None]
 BEAT_SECONDS = 5.0  # /healthz calls a worker stalled after 30 s without a beat
-TIDY_SECONDS = 300.0  # housekeeping: sealed follow-up codes whose replays expired are cleared (services/replay.py)
+# Housekeeping: sealed follow-up codes whose replays expired are cleared (services/replay.py), and jobs that
+# finished long ago are deleted (services/jobs.py).
+TIDY_SECONDS = 300.0
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -99,6 +101,9 @@ class Worker:
     def tidy(self) -> None:
         with self.uow_factory() as uow:
             replay.forget_expired(uow=uow)
+        with self.uow_factory() as uow:
+            while jobs.forget_finished(uow=uow) == 10_000:  # a backlog of old jobs goes a batch per transaction
+                pass
 
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)

@@ -191,3 +191,21 @@ def test_engine_errors_hide_the_statement_parameters(engine):
         conn.execute(insert(WorkerHeartbeat.__table__), row)  # seen_at is NOT NULL
     assert "parameters hidden" in str(caught.value)
     assert "[parameters:" not in str(caught.value)
+
+
+def test_housekeeping_deletes_jobs_finished_long_ago_and_keeps_the_rest(uow_factory, clock, settings):
+    def boom(*, uow, payload):
+        raise RuntimeError("platform down")
+
+    settings.job_max_attempts = 1
+    worker = Worker(uow_factory, handlers={"note": lambda *, uow, payload: None, "boom": boom})
+    enqueue(uow_factory, "note", {"n": "old"})
+    enqueue(uow_factory, "boom", {})
+    assert worker.run_once() == 2  # one done, one failed for good
+    clock.advance(days=settings.job_retention_days, hours=1)
+    enqueue(uow_factory, "note", {"n": "recent"})
+    assert worker.run_once() == 1
+    enqueue(uow_factory, "note", {"n": "open"})  # not run yet
+    worker.tidy()
+    left = {(j.kind, j.payload.get("n"), j.done_at is not None, j.failed_at is not None) for j in all_jobs(uow_factory)}
+    assert left == {("boom", None, False, True), ("note", "recent", True, False), ("note", "open", False, False)}

@@ -30,6 +30,10 @@ MAX_EXAMPLES = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           positive_data_acceptance, negative_data_rejection]
 KEYLESS = ("/api/v1/public/", "/healthz")  # operations that take no key
+# A platform report's free text is trimmed with Python's idea of white space (which includes \x1c-\x1f and \x85)
+# before its rules apply (not blank, URL and e-mail formats); JSON Schema's regexes (ECMA) cannot say the same, so
+# "valid by the schema" can still be refused there with a 422 naming the field. Every other check runs on it.
+WORDS_ONLY = "/api/v1/reports"
 
 
 def fuzz_targets(app, uow_factory):
@@ -65,7 +69,8 @@ def test_the_api_keeps_to_its_schema_and_never_fails(app, uow_factory):
                 if case.path_parameters and random_order(case.path_parameters):
                     case.path_parameters["order_id"] = order  # half the time, a real order of this platform
                 response = case.call(headers={"Authorization": f"Bearer {key}"})
-                case.validate_response(response, checks=CHECKS, headers={"Authorization": f"Bearer {key}"})
+                checks = CHECKS if case.path != WORDS_ONLY else [c for c in CHECKS if c is not positive_data_acceptance]
+                case.validate_response(response, checks=checks, headers={"Authorization": f"Bearer {key}"})
                 statuses.setdefault(f"{case.method} {case.path}", set()).add(response.status_code)
                 if case.path.startswith(KEYLESS):
                     return

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import event, insert, or_, select, update
+from sqlalchemy import delete, event, insert, or_, select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
@@ -175,6 +175,18 @@ def heartbeat(*, uow: UnitOfWork, worker_id: str) -> None:
     else:
         beat.seen_at = uow.now()
     uow.commit()
+
+
+def forget_finished(*, uow: UnitOfWork, batch: int = 10_000) -> int:
+    """Delete jobs that finished more than ``SAFE4C_JOB_RETENTION_DAYS`` ago, a batch at a time (the worker's
+    housekeeping runs it every few minutes), so the outbox does not grow forever. Failed jobs stay."""
+    cutoff = uow.now() - timedelta(days=uow.settings.job_retention_days)
+    old = select(Job.id).where(Job.done_at.is_not(None), Job.done_at < cutoff).order_by(Job.id).limit(batch)
+    ids = list(uow.session.scalars(old))
+    if ids:
+        uow.session.execute(delete(Job).where(Job.id.in_(ids)).execution_options(synchronize_session=False))
+    uow.commit()
+    return len(ids)
 
 
 def backlog(*, uow: UnitOfWork) -> dict:
