@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from safe4c.db.tables import AuditEntry
-from safe4c.services import audit
+from safe4c.kernel import audit
 
 
 def write(uow_factory, n, start=0):

@@ -12,11 +12,11 @@ import pytest
 from helpers import empty_postgresql_schema, need
 
 from safe4c.bench.databases import drop_schema, pg_schema
-from safe4c.clock import FrozenClock
-from safe4c.config import Settings
+from safe4c.kernel.clock import FrozenClock
+from safe4c.kernel.settings import Settings
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
-from safe4c.services.uow import UowFactory
+from safe4c.kernel.uow import UowFactory
 
 PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
 

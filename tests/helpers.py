@@ -11,7 +11,8 @@ from sqlalchemy import insert, text
 
 from safe4c.db.models import Base
 from safe4c.db.tables import AuditHead
-from safe4c.services import accounts, audit
+from safe4c.access import accounts
+from safe4c.kernel import audit
 
 IN_CI = os.environ.get("CI") == "true"
 

@@ -9,7 +9,11 @@ import threading
 import time
 from typing import Callable
 
-from .services import intake, jobs, known_material, linking, replay, takedowns, webhooks
+from safe4c.reports import intake
+from safe4c.kernel import jobs, replay
+from safe4c.hashlist import known_material
+from safe4c.networks import linking
+from safe4c.takedowns import orders as takedowns, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +141,7 @@ class Worker:
         with self.uow_factory() as uow:
             engine = uow.session.get_bind()
         if engine.dialect.name == "postgresql":
-            from .db.listen import JobListener
+            from safe4c.db.listen import JobListener
 
             self.listener = JobListener(engine, self.notify).start()
         jobs.add_local_waiter(self.notify)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import need
 
-from safe4c.config import Settings
+from safe4c.kernel.settings import Settings
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 
@@ -59,8 +59,9 @@ def live_server(tmp_path_factory):
 
 
 def _seed_staff_and_a_report(app) -> None:
-    from safe4c.domain.report import parse_report
-    from safe4c.services import accounts, intake
+    from safe4c.reports.report import parse_report
+    from safe4c.access import accounts
+    from safe4c.reports import intake
 
     with app.state.uow_factory() as uow:
         accounts.create_user(uow=uow, username=STAFF_USER, password=STAFF_PASSWORD, role="admin",
@@ -77,7 +78,8 @@ def _seed_staff_and_a_report(app) -> None:
             "situations": ["grooming"], "platforms": ["instagram", "telegram"],
             "accounts": ["+62 812 3456 7890", "t.me/+Qx7aBcDeFgH12"], "reporter_role": "parent"}),
             channel="api", language="id")
-    from safe4c.services import platforms, takedowns
+    from safe4c.access import platforms
+    from safe4c.takedowns import orders as takedowns
     from safe4c.worker import Worker
 
     Worker(app.state.uow_factory).run_once(limit=100)  # link the two reports

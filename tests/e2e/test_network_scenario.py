@@ -16,7 +16,8 @@ from helpers import PASSWORD, hidden
 from sqlalchemy import select
 
 from safe4c.db.tables import Report
-from safe4c.services import accounts, linking, platforms
+from safe4c.access import accounts, platforms
+from safe4c.networks import linking
 from safe4c.worker import Worker
 
 PHONE_LOCAL, PHONE_E164 = "0812-3456-7890", "+6281234567890"

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from safe4c.domain import regions
+from safe4c.kernel import regions
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

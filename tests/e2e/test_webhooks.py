@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import WebhookDelivery
 from safe4c.db.session import make_engine, make_session_factory
-from safe4c.domain import webhooks as signing
-from safe4c.services import platforms, takedowns
-from safe4c.services.uow import Context, UnitOfWork
+from safe4c.takedowns import signing
+from safe4c.access import platforms
+from safe4c.takedowns import orders as takedowns
+from safe4c.kernel.uow import Context, UnitOfWork
 from safe4c.worker import Worker
 
 

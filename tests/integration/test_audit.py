@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from safe4c.db.tables import AuditEntry
-from safe4c.services import audit
+from safe4c.kernel import audit
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from safe4c.bench.databases import drop_schema, pg_schema
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 from safe4c.db.tables import AuditEntry
-from safe4c.services import audit
-from safe4c.services.uow import UowFactory
+from safe4c.kernel import audit
+from safe4c.kernel.uow import UowFactory
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_db_upgrade_covers_the_old_entries_at_once(engine_at_0004, settings, clo
 
 def test_db_upgrade_of_an_empty_log_starts_the_keyed_chain_without_an_entry(engine_at_0004, tmp_path):
     # A database with no audit entries has nothing to cover: the upgrade writes no audit.keyed entry (the key
-    # a new database gets at upgrade is safe4c.keys' business, tested in test_keys.py).
+    # a new database gets at upgrade is safe4c.kernel.keys' business, tested in test_keys.py).
     done = safe4c(engine_at_0004, "db", "upgrade", secret=None, data_dir=tmp_path / "data")
     assert done.returncode == 0 and "covered" not in done.stdout, done.stderr
     with engine_at_0004.connect() as conn:

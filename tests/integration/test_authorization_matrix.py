@@ -20,8 +20,12 @@ from sqlalchemy import select
 
 from safe4c.db.linking import ClusterLink, ReportIdentifier, SavedFilter
 from safe4c.db.tables import Report
-from safe4c.domain.report import parse_report
-from safe4c.services import hashlist, intake, linking, platforms, takedowns, workspace
+from safe4c.reports.report import parse_report
+from safe4c.hashlist import banks as hashlist
+from safe4c.reports import intake, decisions as workspace
+from safe4c.networks import linking
+from safe4c.access import platforms
+from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
 
 ACTORS = ("anonymous", "code_holder", "platform_a", "platform_b", "regulator", "analyst", "admin")

@@ -14,12 +14,12 @@ import pytest
 from fresh_databases import BACKENDS, engine_for, fresh_database
 from sqlalchemy import inspect, text
 
-from safe4c.clock import SystemClock
-from safe4c.config import Settings
-from safe4c.domain.report import parse_report
-from safe4c.keys import fingerprint, short
-from safe4c.services import intake
-from safe4c.services.uow import UowFactory
+from safe4c.kernel.clock import SystemClock
+from safe4c.kernel.settings import Settings
+from safe4c.reports.report import parse_report
+from safe4c.kernel.keys import fingerprint, short
+from safe4c.reports import intake
+from safe4c.kernel.uow import UowFactory
 
 SAFE4C = [sys.executable, "-m", "safe4c.cli"]
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from safe4c.services.demo_platforms import DEMO_PLATFORMS
+from safe4c.demo.platforms import DEMO_PLATFORMS
 
 SAFE4C = [sys.executable, "-m", "safe4c.cli"]
 

@@ -21,9 +21,13 @@ from sqlalchemy import select
 
 from safe4c.db.tables import Report
 from safe4c.db.throttle import LoginFailure
-from safe4c.domain.report import parse_report
-from safe4c.domain.validation import MAX_ID
-from safe4c.services import hashlist, intake, linking, login_throttle, platforms, takedowns, workspace
+from safe4c.reports.report import parse_report
+from safe4c.kernel.validation import MAX_ID
+from safe4c.hashlist import banks as hashlist
+from safe4c.reports import intake, decisions as workspace
+from safe4c.networks import linking
+from safe4c.access import login_throttle, platforms
+from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
 
 NUL = "ab\x00cd"

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from safe4c.db.tables import AuditEntry
-from safe4c.errors import Conflict, Invalid, NotFound
-from safe4c.services import hashlist
-from safe4c.services.matcher import Matcher, MatcherFollower, Query
+from safe4c.kernel.errors import Conflict, Invalid, NotFound
+from safe4c.hashlist import banks as hashlist
+from safe4c.hashlist.matcher import Matcher, MatcherFollower, Query
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"

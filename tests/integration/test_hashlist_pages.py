@@ -6,8 +6,9 @@ from helpers import hidden, make_user, sign_in
 from sqlalchemy import select
 
 from safe4c.db.hashlist import HashEntry
-from safe4c.domain.report import parse_report
-from safe4c.services import hashlist, intake
+from safe4c.reports.report import parse_report
+from safe4c.hashlist import banks as hashlist
+from safe4c.reports import intake
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 

@@ -14,8 +14,8 @@ from safe4c.db.hashlist import HashBank
 from safe4c.db.linking import SavedFilter
 from safe4c.db.platforms import PlatformReport, TakedownOrder
 from safe4c.db.tables import AuditEntry, Report, StaffSession
-from safe4c.domain.validation import MAX_ID
-from safe4c.services import platforms
+from safe4c.kernel.validation import MAX_ID
+from safe4c.access import platforms
 
 DEEP = "[" * 1000 + "]" * 1000  # 2 KB: deeper than Python's own recursion limit when parsed
 NUL = "Aplikasi\x00X"

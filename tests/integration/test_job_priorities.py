@@ -11,9 +11,10 @@ from sqlalchemy import insert, select
 
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job
-from safe4c.domain.report import parse_report
-from safe4c.services import intake, jobs
-from safe4c.services.uow import UowFactory
+from safe4c.reports.report import parse_report
+from safe4c.reports import intake
+from safe4c.kernel import jobs
+from safe4c.kernel.uow import UowFactory
 from safe4c.worker import Worker
 
 WAIT = 20  # seconds: a bound on waiting for a thread, never a measurement (a woken job takes milliseconds)
@@ -63,8 +64,9 @@ def test_a_p1_reports_jobs_overtake_an_ordinary_reports(uow_factory):
 
 
 def test_an_urgent_orders_webhook_is_urgent(uow_factory):
-    from safe4c.services import platforms, takedowns
-    from safe4c.services.takedowns import OrderInput
+    from safe4c.access import platforms
+    from safe4c.takedowns import orders as takedowns
+    from safe4c.takedowns.orders import OrderInput
 
     with uow_factory() as uow:
         made = platforms.create_platform(uow=uow, name="Video Cepat", webhook_url="https://hooks.video-cepat.example/safe4c")

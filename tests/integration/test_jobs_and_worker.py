@@ -7,8 +7,9 @@ import threading
 from sqlalchemy import select
 
 from safe4c.db.tables import Job, Report
-from safe4c.domain.report import parse_report
-from safe4c.services import intake, jobs
+from safe4c.reports.report import parse_report
+from safe4c.reports import intake
+from safe4c.kernel import jobs
 from safe4c.worker import Worker
 
 
@@ -96,7 +97,7 @@ def test_concurrent_workers_never_claim_the_same_job(uow_factory):
 
 def test_report_stored_even_when_triage_fails(uow_factory, monkeypatch):
     """A rule bug must not lose a report: it is stored untriaged and the worker triages it."""
-    import safe4c.services.intake as intake_module
+    import safe4c.reports.intake as intake_module
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("bug in a rule")

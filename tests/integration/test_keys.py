@@ -15,16 +15,17 @@ from fresh_databases import engine_for, fresh_database
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from safe4c.clock import FrozenClock
-from safe4c.config import KeyProblem, Settings
-from safe4c.crypto import Sealer
+from safe4c.kernel.clock import FrozenClock
+from safe4c.kernel.settings import KeyProblem, Settings
+from safe4c.kernel.crypto import Sealer
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job, Report
-from safe4c.domain.report import parse_report
-from safe4c.keys import fingerprint, open_secret
-from safe4c.services import intake, jobs
-from safe4c.services.uow import UowFactory
+from safe4c.reports.report import parse_report
+from safe4c.kernel.keys import fingerprint, open_secret
+from safe4c.reports import intake
+from safe4c.kernel import jobs
+from safe4c.kernel.uow import UowFactory
 from safe4c.web.app import create_app
 from safe4c.worker import Worker
 
@@ -162,7 +163,7 @@ def test_processes_starting_together_share_one_key(tmp_path):
 
 
 def test_an_empty_key_file_is_refused(tmp_path, monkeypatch):
-    import safe4c.config as config
+    import safe4c.kernel.settings as config
 
     monkeypatch.setattr(config.time, "sleep", lambda _: None)
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'safe4c.db'}")

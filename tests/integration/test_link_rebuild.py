@@ -17,9 +17,11 @@ from safe4c.db.linking import (
     ReportIdentifier,
 )
 from safe4c.db.tables import AuditEntry, Job, Report, ReportEvent
-from safe4c.domain.report import parse_report
-from safe4c.services import accounts, intake, linking
-from safe4c.services.link_rebuild import rebuild_links
+from safe4c.reports.report import parse_report
+from safe4c.access import accounts
+from safe4c.reports import intake
+from safe4c.networks import linking
+from safe4c.networks.rebuild import rebuild_links
 from safe4c.worker import Worker
 
 POOL = 40  # shared identifiers: networks form, some large, some bridged

@@ -13,8 +13,10 @@ from safe4c.db.linking import (
     ReportIdentifier,
 )
 from safe4c.db.tables import AuditEntry, Job, Report, ReportEvent
-from safe4c.domain.report import parse_report
-from safe4c.services import accounts, intake, linking
+from safe4c.reports.report import parse_report
+from safe4c.access import accounts
+from safe4c.reports import intake
+from safe4c.networks import linking
 from safe4c.worker import Worker
 
 PHONE = "0812-3456-7890"
@@ -223,7 +225,7 @@ def test_cutting_the_wrong_link_lowers_a_priority_only_the_network_raised(uow_fa
 
 def test_not_linking_moves_a_network_decision_to_the_part_holding_its_material(uow_factory):
     from safe4c.db.linking import Decision
-    from safe4c.services import workspace
+    from safe4c.reports import decisions as workspace
 
     md5 = "d41d8cd98f00b204e9800998ecf8427e"
     calm = submit(uow_factory, accounts=[SCHOOL])
@@ -258,7 +260,7 @@ def test_not_linking_moves_a_network_decision_to_the_part_holding_its_material(u
 def _platform_report(uow_factory, *, escalate: bool) -> int:
     """A platform's report stored untriaged (as after a triage failure), with its escalation flag."""
     from safe4c.db.platforms import PlatformReport
-    from safe4c.services import platforms
+    from safe4c.access import platforms
 
     with uow_factory() as uow:
         p = platforms.create_platform(uow=uow, name="TikTok Indonesia", taxonomy_code="tiktok")
@@ -310,7 +312,7 @@ def test_the_deadline_of_a_raise_is_the_earlier_of_the_old_one_and_an_hour_from_
 
 
 def test_a_late_match_raises_the_rest_of_the_network(uow_factory):
-    from safe4c.services import hashlist, known_material
+    from safe4c.hashlist import banks as hashlist, known_material
 
     link = "https://tiktok.com/@pemburu.rahasia/video/1"
     calm = submit(uow_factory, accounts=[PHONE])

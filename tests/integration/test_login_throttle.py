@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from helpers import PASSWORD, hidden, make_user
 from sqlalchemy import select, text
 
-from safe4c.clock import FrozenClock
-from safe4c.config import Settings
+from safe4c.kernel.clock import FrozenClock
+from safe4c.kernel.settings import Settings
 from safe4c.db.session import make_engine
 from safe4c.db.tables import AuditEntry, StaffSession
-from safe4c.services import accounts
-from safe4c.services.uow import UowFactory
+from safe4c.access import accounts
+from safe4c.kernel.uow import UowFactory
 from safe4c.web.app import create_app
 
 ATTACKER = "198.51.100.66"
@@ -168,7 +168,7 @@ def test_failures_are_counted_across_app_instances(engine, settings, clock, uow_
 
 
 def test_a_burst_is_charged_before_any_password_is_checked(uow_factory, clock):
-    from safe4c.services import login_throttle
+    from safe4c.access import login_throttle
 
     # five tries in flight at once, none settled yet: a sixth must wait, not be checked alongside them
     for _ in range(5):
@@ -228,7 +228,7 @@ def test_no_name_or_address_is_logged_or_stored(app, uow_factory, clock, caplog,
 
 
 def test_the_cli_lists_and_unlocks_a_locked_account(tmp_path):
-    from safe4c.services import login_throttle
+    from safe4c.access import login_throttle
 
     env = dict(os.environ, SAFE4C_DATA_DIR=str(tmp_path), SAFE4C_DATABASE_URL="", SAFE4C_SECRET_KEY="cli-test")
 

@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import Report, ReportEvent
-from safe4c.domain.report import parse_report
-from safe4c.services import hashlist, intake, known_material, platforms
-from safe4c.services.matcher import MatcherFollower
-from safe4c.services.uow import Context, UnitOfWork
+from safe4c.reports.report import parse_report
+from safe4c.hashlist import banks as hashlist, known_material
+from safe4c.reports import intake
+from safe4c.access import platforms
+from safe4c.hashlist.matcher import MatcherFollower
+from safe4c.kernel.uow import Context, UnitOfWork
 from safe4c.worker import Worker
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"

@@ -30,8 +30,8 @@ def test_platform_create_key_add_revoke_list(tmp_path, monkeypatch):
     second = re.search(r"(s4c_\S+)", added.stdout).group(1)
     from fastapi.testclient import TestClient
 
-    from safe4c.config import Settings
-    from safe4c.services import platforms
+    from safe4c.kernel.settings import Settings
+    from safe4c.access import platforms
     from safe4c.web.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path, database_url="", secret_key="cli-test", worker_in_process=False))

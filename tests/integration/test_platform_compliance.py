@@ -10,7 +10,8 @@ from pathlib import Path
 
 from helpers import sign_in_new
 
-from safe4c.services import compliance, platforms, takedowns
+from safe4c.takedowns import compliance, orders as takedowns
+from safe4c.access import platforms
 
 
 def issue(uow_factory, platform_id, category="csam"):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Report
-from safe4c.services import platforms, report_fields
+from safe4c.access import platforms
+from safe4c.reports import fields as report_fields
 
 REPORT = {
     "external_id": "TT-2026-0001",
@@ -86,7 +87,7 @@ def test_escalate_to_urgent_makes_p1_with_a_reason(client, uow_factory):
 
 def test_escalation_survives_deferred_triage(client, uow_factory, monkeypatch):
     """If inline triage ever fails, the worker's triage still honours the platform's escalation."""
-    import safe4c.services.intake as intake_module
+    import safe4c.reports.intake as intake_module
     from safe4c.worker import Worker
 
     p = make_platform(uow_factory)
@@ -286,8 +287,8 @@ def test_a_replay_answers_the_same_received_at_as_the_first_response(client, uow
 def test_the_shared_report_built_without_validation_is_what_validation_gives():
     from datetime import datetime, timezone
 
-    from safe4c.domain.platform_report import parse_platform_report, to_report_create
-    from safe4c.domain.report import ReportCreate
+    from safe4c.reports.platform_report import parse_platform_report, to_report_create
+    from safe4c.reports.report import ReportCreate
 
     received = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
     for body, code in ((REPORT, "tiktok"), ({**REPORT, "additional_information": "  ", "victims": []}, None),
@@ -302,7 +303,7 @@ def test_body_hash_is_the_models_json_so_spacing_and_order_do_not_matter(client,
     import hashlib
     import json
 
-    from safe4c.domain.platform_report import parse_platform_report
+    from safe4c.reports.platform_report import parse_platform_report
 
     p = make_platform(uow_factory)
     reordered = json.dumps(dict(reversed(list(REPORT.items()))), indent=3)

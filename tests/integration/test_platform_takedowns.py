@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import TakedownEvent, TakedownOrder, WebhookDelivery
 from safe4c.db.tables import AuditEntry, Job
-from safe4c.domain import webhooks as signing
-from safe4c.services import platforms, takedowns, webhooks
+from safe4c.takedowns import signing
+from safe4c.access import platforms
+from safe4c.takedowns import orders as takedowns, webhooks
 from safe4c.worker import Worker
 
 URL = "https://video.example.com/v/123"
@@ -366,7 +367,7 @@ def test_platform_actions_answer_with_the_step_they_just_took(client, uow_factor
 def test_hash_orders_are_checked_and_normalised_by_the_matching_library(uow_factory):
     import pytest
 
-    from safe4c.errors import Invalid
+    from safe4c.kernel.errors import Invalid
 
     p = make_platform(uow_factory)
     with uow_factory() as uow:

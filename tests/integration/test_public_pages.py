@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from safe4c.db.tables import Job, Report
-from safe4c.domain import regions
-from safe4c.domain.report import ReportCreate
-from safe4c.domain.taxonomy import SITUATION_CODES
-from safe4c.services import report_fields
+from safe4c.kernel import regions
+from safe4c.reports.report import ReportCreate
+from safe4c.reports.taxonomy import SITUATION_CODES
+from safe4c.reports import fields as report_fields
 
 QUICK_EXIT = "https://www.google.com/search?q=cuaca"
 BUDGET_BYTES = 60 * 1024

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from safe4c.db.tables import Report
-from safe4c.domain.report import parse_report
-from safe4c.services import intake
+from safe4c.reports.report import parse_report
+from safe4c.reports import intake
 
 
 def test_an_open_read_does_not_block_a_report(uow_factory):

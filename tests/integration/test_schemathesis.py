@@ -23,8 +23,9 @@ from schemathesis.checks import (
 )
 from schemathesis.config import SchemathesisConfig
 
-from safe4c.domain import regions
-from safe4c.services import platforms, takedowns
+from safe4c.kernel import regions
+from safe4c.access import platforms
+from safe4c.takedowns import orders as takedowns
 
 MAX_EXAMPLES = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,

@@ -15,11 +15,11 @@ import pytest
 import sqlalchemy as sa
 from fresh_databases import BACKENDS, engine_for, fresh_database
 
-from safe4c.config import KeyProblem, Settings
-from safe4c.crypto import Sealer
+from safe4c.kernel.settings import KeyProblem, Settings
+from safe4c.kernel.crypto import Sealer
 from safe4c.db.migrate import current_revision, downgrade, forget_plaintext, upgrade
 from safe4c.db.tables import UTCDateTime
-from safe4c.keys import fingerprint, secret_for
+from safe4c.kernel.keys import fingerprint, secret_for
 
 KEY = "the-key-that-sealed-the-stories"
 ACCOUNTS = ["@pemeras.rahasia", "0812-7777-8888", "https://t.me/+GrupRahasia123"]

@@ -9,8 +9,9 @@ from helpers import PASSWORD, as_owner, hidden, login, make_user
 from sqlalchemy import func, select
 
 from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffSession
-from safe4c.domain.report import parse_report
-from safe4c.services import audit, intake
+from safe4c.reports.report import parse_report
+from safe4c.kernel import audit
+from safe4c.reports import intake
 
 STORY = "Dia mengancam akan menyebar foto saya kalau saya tidak transfer uang."
 CONTACT = "anak.pelapor@example.org"

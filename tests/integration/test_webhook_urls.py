@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from safe4c.db.platforms import Platform, WebhookDelivery
-from safe4c.errors import Invalid
-from safe4c.services import platforms, takedowns, webhooks
+from safe4c.kernel.errors import Invalid
+from safe4c.access import platforms
+from safe4c.takedowns import orders as takedowns, webhooks
 from safe4c.web.i18n import translate
 
 PUBLIC = "93.184.215.14"

@@ -18,8 +18,10 @@ from safe4c.db.linking import (
 )
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import AuditEntry, Report
-from safe4c.domain.report import parse_report
-from safe4c.services import intake, linking, platforms
+from safe4c.reports.report import parse_report
+from safe4c.reports import intake
+from safe4c.networks import linking
+from safe4c.access import platforms
 from safe4c.worker import Worker
 
 PHONE = "0812-3456-7890"

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from safe4c.db.tables import AuditEntry, StaffSession
 from safe4c.db.tables import StaffUser as StaffUserRow
-from safe4c.errors import Invalid
-from safe4c.services import accounts, audit
-from safe4c.services.queue import QueueFilters, TimeLeft, time_left
+from safe4c.kernel.errors import Invalid
+from safe4c.access import accounts
+from safe4c.kernel import audit
+from safe4c.reports.queue import QueueFilters, TimeLeft, time_left
 
 PASSWORD = "correct horse battery"
 

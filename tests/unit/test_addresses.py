@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safe4c.domain.addresses import bucket_address, is_public, parse_ip
+from safe4c.kernel.addresses import bucket_address, is_public, parse_ip
 from safe4c.web.proxies import ClientAddresses
 
 PROXIES = ClientAddresses(["10.0.0.0/8", "2001:db8:abcd::/48"])

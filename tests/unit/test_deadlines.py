@@ -6,16 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from safe4c.config import Settings
-from safe4c.domain import deadlines, webhooks
-from safe4c.domain.platform_report import (
-    Victim,
-    age_band,
-    parse_platform_report,
-    when_code,
-    youngest_band,
-)
-from safe4c.errors import Invalid
+from safe4c.kernel.settings import Settings
+from safe4c.takedowns import deadlines, signing as webhooks
+from safe4c.reports.platform_report import Victim, age_band, parse_platform_report, when_code, youngest_band
+from safe4c.kernel.errors import Invalid
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
 HOURS = {"urgent": 4, "standard": 24}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from safe4c.domain.validation import MAX_ID, parse_id, storable
-from safe4c.errors import Invalid
+from safe4c.kernel.validation import MAX_ID, parse_id, storable
+from safe4c.kernel.errors import Invalid
 from safe4c.web.inputs import MAX_JSON_DEPTH, parse_json
 
 

@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from safe4c.matching import BruteForcePdqIndex
-from safe4c.services.known_material import should_match, signals_in_accounts
-from safe4c.services.matcher import Matcher, Query
+from safe4c.hashlist.matching import BruteForcePdqIndex
+from safe4c.hashlist.known_material import should_match, signals_in_accounts
+from safe4c.hashlist.matcher import Matcher, Query
 
 PDQ = "f" * 64
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -116,7 +116,7 @@ def test_signals_in_accounts_finds_links_and_hashes():
 
 
 def test_the_follower_keeps_polling_after_a_failed_refresh_and_stops_on_its_event():
-    from safe4c.services.matcher import MatcherFollower
+    from safe4c.hashlist.matcher import MatcherFollower
 
     follower = MatcherFollower(Matcher(), uow_factory=None, poll_seconds=0)
     polls: list[str] = []

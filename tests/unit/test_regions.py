@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safe4c.domain import regions
+from safe4c.kernel import regions
 
 
 def test_all_provinces_and_regencies_are_there():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from safe4c.domain.report import MAX_ACCOUNTS, parse_report
-from safe4c.errors import Invalid
+from safe4c.reports.report import MAX_ACCOUNTS, parse_report
+from safe4c.kernel.errors import Invalid
 
 
 def fields_of(data) -> dict[str, str]:

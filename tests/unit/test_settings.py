@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from safe4c.config import Settings
+from safe4c.kernel.settings import Settings
 
 DEADLINES = {"P1": 60, "P2": 240, "P3": 1440, "P4": 4320}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safe4c.config import Settings
+from safe4c.kernel.settings import Settings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 

@@ -21,14 +21,14 @@ METHODS = ("cp safe4c.db", "cp safe4c.db safe4c.db-wal", "online backup (safe4c 
 
 
 def run(*, copies: int = 5, writers: int = 2) -> int:
-    from ..clock import SystemClock
-    from ..config import Settings
-    from ..db.backup import backup_sqlite
-    from ..db.migrate import upgrade
-    from ..db.session import make_engine
-    from ..domain.report import parse_report
-    from ..services import intake
-    from ..services.uow import UowFactory
+    from safe4c.kernel.clock import SystemClock
+    from safe4c.kernel.settings import Settings
+    from safe4c.db.backup import backup_sqlite
+    from safe4c.db.migrate import upgrade
+    from safe4c.db.session import make_engine
+    from safe4c.reports.report import parse_report
+    from safe4c.reports import intake
+    from safe4c.kernel.uow import UowFactory
 
     tmp = Path(tempfile.mkdtemp(prefix="safe4c-bench-backup-"))
     try:

@@ -32,15 +32,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from ..crypto import Sealer, derive_key
-from ..db.migrate import upgrade
-from ..db.platforms import PlatformReport
-from ..db.session import make_engine
-from ..db.tables import Job, Report
-from ..domain import followup
-from .databases import bench_databases
-from .platform_api import report_body
-from .server import free_port
+from safe4c.kernel.crypto import Sealer, derive_key
+from safe4c.db.migrate import upgrade
+from safe4c.db.platforms import PlatformReport
+from safe4c.db.session import make_engine
+from safe4c.db.tables import Job, Report
+from safe4c.reports import followup
+from safe4c.bench.databases import bench_databases
+from safe4c.bench.platform_api import report_body
+from safe4c.bench.server import free_port
 
 SECRET = "bench-crash-secret-not-for-production"
 REQUEST_TIMEOUT = 10.0
@@ -261,10 +261,10 @@ def _count(engine, sent: list[Sent], run: str) -> dict:
 
 
 def measure(label: str, url: str, data_dir: str, *, reports: int, kills: int, threads: int, seed: int = 1) -> dict:
-    from ..clock import SystemClock
-    from ..config import Settings
-    from ..services import platforms
-    from ..services.uow import UowFactory
+    from safe4c.kernel.clock import SystemClock
+    from safe4c.kernel.settings import Settings
+    from safe4c.access import platforms
+    from safe4c.kernel.uow import UowFactory
 
     engine = make_engine(url) if url.startswith("sqlite") else make_engine(url, pool_size=2, max_overflow=0)
     with _MIGRATING:

@@ -12,14 +12,14 @@ import random
 
 from sqlalchemy import func, select
 
-from ..db.migrate import upgrade
-from ..db.session import make_engine
-from ..db.tables import Job, Report
-from ..domain import regions
-from .cpu import CpuMeter
-from .databases import bench_databases
-from .loadgen import post_request, run_load
-from .server import running_server
+from safe4c.db.migrate import upgrade
+from safe4c.db.session import make_engine
+from safe4c.db.tables import Job, Report
+from safe4c.kernel import regions
+from safe4c.bench.cpu import CpuMeter
+from safe4c.bench.databases import bench_databases
+from safe4c.bench.loadgen import post_request, run_load
+from safe4c.bench.server import running_server
 
 WARMUP = 300
 

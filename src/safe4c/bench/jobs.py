@@ -33,16 +33,19 @@ from unittest import mock
 
 from sqlalchemy import func, select
 
-from ..clock import SystemClock
-from ..config import Settings
-from ..db.migrate import upgrade
-from ..db.session import make_engine
-from ..db.tables import Job
-from ..domain.report import parse_report
-from ..services import intake, jobs, platforms, takedowns
-from ..services.uow import UowFactory
-from ..worker import Worker
-from .databases import bench_databases, drop_schema, pg_schema
+from safe4c.kernel.clock import SystemClock
+from safe4c.kernel.settings import Settings
+from safe4c.db.migrate import upgrade
+from safe4c.db.session import make_engine
+from safe4c.db.tables import Job
+from safe4c.reports.report import parse_report
+from safe4c.reports import intake
+from safe4c.kernel import jobs
+from safe4c.access import platforms
+from safe4c.takedowns import orders as takedowns
+from safe4c.kernel.uow import UowFactory
+from safe4c.worker import Worker
+from safe4c.bench.databases import bench_databases, drop_schema, pg_schema
 
 SECRET = "bench-secret-not-for-production"
 PROBE_EVERY = 0.2

@@ -52,7 +52,7 @@ def _key(rng: random.Random, n: int, kind: int) -> str:
 
 
 def core(reports: int, seed: int = 7) -> dict:
-    from ..domain.linker import Linker
+    from safe4c.networks.linker import Linker
 
     rng = random.Random(seed)
     pool = max(10, reports // 10)
@@ -99,13 +99,14 @@ def database(reports: int, database_url: str | None, seed: int = 7) -> dict:
 
 
 def _database(reports: int, url: str, seed: int) -> dict:
-    from ..clock import SystemClock
-    from ..config import Settings
-    from ..db.migrate import upgrade
-    from ..db.session import make_engine, make_session_factory
-    from ..domain.report import parse_report
-    from ..services import intake, linking
-    from ..services.uow import Context, UnitOfWork
+    from safe4c.kernel.clock import SystemClock
+    from safe4c.kernel.settings import Settings
+    from safe4c.db.migrate import upgrade
+    from safe4c.db.session import make_engine, make_session_factory
+    from safe4c.reports.report import parse_report
+    from safe4c.reports import intake
+    from safe4c.networks import linking
+    from safe4c.kernel.uow import Context, UnitOfWork
 
     settings = Settings(database_url=url, secret_key="bench-secret-not-for-production", worker_in_process=False,
                         match_at_intake=False)  # the secret is given: nothing is written to a data folder
@@ -142,7 +143,7 @@ def _database(reports: int, url: str, seed: int) -> dict:
     with UnitOfWork(factory, ctx) as uow:
         from sqlalchemy import func, select
 
-        from ..db.linking import Cluster, ClusterLink
+        from safe4c.db.linking import Cluster, ClusterLink
         clusters = uow.session.scalar(select(func.count()).select_from(Cluster).where(Cluster.merged_into.is_(None)))
         links = uow.session.scalar(select(func.count()).select_from(ClusterLink))
     engine.dispose()
@@ -178,11 +179,11 @@ def _populate(url: str, reports: int) -> dict:
     import uuid
     from datetime import datetime
 
-    from ..db.linking import LinkIdentifier, ReportIdentifier
-    from ..db.migrate import upgrade
-    from ..db.session import make_engine
-    from ..db.tables import Report
-    from ..services.link_rebuild import _db_value, bulk_insert
+    from safe4c.db.linking import LinkIdentifier, ReportIdentifier
+    from safe4c.db.migrate import upgrade
+    from safe4c.db.session import make_engine
+    from safe4c.db.tables import Report
+    from safe4c.networks.rebuild import _db_value, bulk_insert
 
     engine = make_engine(url) if url.startswith("sqlite") else make_engine(url, pool_size=1, max_overflow=0)
     upgrade(engine)
@@ -232,11 +233,11 @@ def _populate(url: str, reports: int) -> dict:
 
 def _rebuild_child(url: str, batch_size: int, queue) -> None:
     """In a spawned process: the rebuild alone, with its own peak memory."""
-    from ..clock import SystemClock
-    from ..config import Settings
-    from ..db.session import make_engine, make_session_factory
-    from ..services.link_rebuild import rebuild_links
-    from ..services.uow import Context, UnitOfWork
+    from safe4c.kernel.clock import SystemClock
+    from safe4c.kernel.settings import Settings
+    from safe4c.db.session import make_engine, make_session_factory
+    from safe4c.networks.rebuild import rebuild_links
+    from safe4c.kernel.uow import Context, UnitOfWork
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="safe4c-bench-link-")), database_url=url,
                         secret_key="bench-secret-not-for-production", worker_in_process=False)
@@ -279,7 +280,7 @@ def _fresh(database_url: str | None):
     import shutil
 
     if database_url and database_url.startswith("postgresql"):
-        from .databases import drop_schema, pg_schema
+        from safe4c.bench.databases import drop_schema, pg_schema
 
         admin, schema, url = pg_schema(database_url)
         return "postgresql", url, lambda: drop_schema(admin, schema)
@@ -310,13 +311,13 @@ def bulk(reports: int, database_url: str | None, batch_size: int = 20_000) -> No
 
 def bulk_extract(reports: int, database_url: str | None, batch_size: int = 20_000) -> None:
     """Reports stored through intake and never linked: the rebuild extracts their identifiers too."""
-    from ..clock import SystemClock
-    from ..config import Settings
-    from ..db.migrate import upgrade
-    from ..db.session import make_engine, make_session_factory
-    from ..domain.report import parse_report
-    from ..services import intake
-    from ..services.uow import Context, UnitOfWork
+    from safe4c.kernel.clock import SystemClock
+    from safe4c.kernel.settings import Settings
+    from safe4c.db.migrate import upgrade
+    from safe4c.db.session import make_engine, make_session_factory
+    from safe4c.reports.report import parse_report
+    from safe4c.reports import intake
+    from safe4c.kernel.uow import Context, UnitOfWork
 
     label, url, cleanup = _target(database_url)
     try:

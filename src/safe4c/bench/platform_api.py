@@ -18,18 +18,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy import func, select
 
-from ..clock import SystemClock
-from ..config import Settings
-from ..db.migrate import upgrade
-from ..db.platforms import PlatformReport, WebhookDelivery
-from ..db.session import make_engine, make_session_factory
-from ..services import platforms, takedowns
-from ..services.uow import Context, UnitOfWork
-from ..worker import Worker
-from .cpu import CpuMeter
-from .databases import bench_databases
-from .loadgen import post_request, run_load
-from .server import running_server
+from safe4c.kernel.clock import SystemClock
+from safe4c.kernel.settings import Settings
+from safe4c.db.migrate import upgrade
+from safe4c.db.platforms import PlatformReport, WebhookDelivery
+from safe4c.db.session import make_engine, make_session_factory
+from safe4c.access import platforms
+from safe4c.takedowns import orders as takedowns
+from safe4c.kernel.uow import Context, UnitOfWork
+from safe4c.worker import Worker
+from safe4c.bench.cpu import CpuMeter
+from safe4c.bench.databases import bench_databases
+from safe4c.bench.loadgen import post_request, run_load
+from safe4c.bench.server import running_server
 
 WARMUP = 300
 SECRET = "bench-secret"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, make_url, text
 
-from .session import private_sqlite_file
+from safe4c.db.session import private_sqlite_file
 
 DATA_FILES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 MIN_PG_TOOLS = 15  # the server version safe4c runs on; the tools must be at least the server's version

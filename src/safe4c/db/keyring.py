@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base
+from safe4c.db.tables import Base
 
 
 class KeyFingerprint(Base):

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, Id
+from safe4c.db.tables import Base, Id
 
 
 class LinkIdentifier(Base):

@@ -11,19 +11,19 @@ import anyio
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
-from ..clock import Clock, SystemClock
-from ..config import KeyProblem, Settings
-from ..crypto import derive_key
-from ..domain import regions
-from ..domain.platform_report import PlatformReportCreate
-from ..domain.report import ReportCreate
-from ..db.session import make_engine
-from ..services.ratelimits import Limiter
-from ..services.uow import UowFactory
-from . import authorization, errors, inputs, openapi
-from .middleware import SafetyMiddleware
-from .proxies import ClientAddresses
+from safe4c import __version__
+from safe4c.kernel.clock import Clock, SystemClock
+from safe4c.kernel.settings import KeyProblem, Settings
+from safe4c.kernel.crypto import derive_key
+from safe4c.kernel import regions
+from safe4c.reports.platform_report import PlatformReportCreate
+from safe4c.reports.report import ReportCreate
+from safe4c.db.session import make_engine
+from safe4c.kernel.ratelimits import Limiter
+from safe4c.kernel.uow import UowFactory
+from safe4c.web import authorization, errors, inputs, openapi
+from safe4c.web.middleware import SafetyMiddleware
+from safe4c.web.proxies import ClientAddresses
 
 WEB_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -35,9 +35,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     engine = engine or make_engine(settings.resolved_database_url)
     try:
         uow_factory = UowFactory(engine, settings, clock)
-    except KeyProblem as problem:  # never serve with a key that cannot open the data (safe4c.keys)
+    except KeyProblem as problem:  # never serve with a key that cannot open the data (safe4c.kernel.keys)
         log.error("not serving: %s", problem)
-        from .unavailable import unavailable_app
+        from safe4c.web.unavailable import unavailable_app
 
         return unavailable_app(settings, problem)
     ctx = uow_factory.ctx
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         follower = _start_matcher(app, engine, uow_factory, settings)
         worker = None
         if settings.worker_in_process:
-            from ..worker import Worker
+            from safe4c.worker import Worker
 
             worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds)
             worker.start_thread()
@@ -78,15 +78,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     regions.provinces()  # load the region tables now, not on the first report
     errors.install(app)
-    from .api import health, public
-    from .pages import register as register_pages
+    from safe4c.web.api import health, public
+    from safe4c.web.pages import register as register_pages
 
     app.include_router(health.router)
     app.include_router(public.router)
-    from .api import platform
+    from safe4c.web.api import platform
 
     platform.install(app)  # the platform API
-    from .api import match
+    from safe4c.web.api import match
 
     app.include_router(match.router)  # hash-list matching and sync for platforms
     # the bodies those handlers parse themselves, and the one error shape, in /openapi.json
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 def _start_matcher(app: FastAPI, engine, uow_factory, settings: Settings):
     """Load the hash list into this process's matcher and follow its changes (services/matcher.py).
     If loading fails (e.g. the database is not migrated yet), the API loads it on first use instead."""
-    from ..services import matcher
+    from safe4c.hashlist import matcher
 
     instance = matcher.Matcher.from_settings(settings)
     try:

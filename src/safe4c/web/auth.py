@@ -22,12 +22,12 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from ..crypto import derive_key
-from ..domain.taxonomy import N_
-from ..errors import AppError, Forbidden
-from ..services import accounts
-from ..services.accounts import StaffUser
-from .deps import UowDep
+from safe4c.kernel.crypto import derive_key
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import AppError, Forbidden
+from safe4c.access import accounts
+from safe4c.access.accounts import StaffUser
+from safe4c.web.deps import UowDep
 
 SESSION_COOKIE = "safe4c_session"
 PRE_COOKIE = "csrf_pre"
@@ -54,7 +54,7 @@ class StaffRoute(APIRoute):
                     target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
                 return RedirectResponse(target, status_code=303)
             except AppError as exc:
-                from .pages.staff import error_page  # the pages import this module
+                from safe4c.web.pages.staff import error_page  # the pages import this module
 
                 return error_page(request, exc)
 

@@ -21,15 +21,15 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 
-from ..access import policy
-from ..access.policy import Actor
-from ..domain.taxonomy import N_
-from ..errors import Forbidden, Unauthorized
-from ..services import platforms
-from ..services.accounts import StaffUser
-from ..services.platforms import PlatformPrincipal
-from . import auth
-from .platform_auth import BAD_KEY, authenticate, bearer
+from safe4c.access import policy
+from safe4c.access.policy import Actor
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import Forbidden, Unauthorized
+from safe4c.access import platforms
+from safe4c.access.accounts import StaffUser
+from safe4c.access.platforms import PlatformPrincipal
+from safe4c.web import auth
+from safe4c.web.platform_auth import BAD_KEY, authenticate, bearer
 
 NOT_ALLOWED = N_("Your role does not allow this.")
 ACTION = "authorizes"  # the attribute that marks a dependency as a route's declared action

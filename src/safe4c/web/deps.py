@@ -6,7 +6,7 @@ from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
 
-from ..services.uow import UnitOfWork
+from safe4c.kernel.uow import UnitOfWork
 
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:

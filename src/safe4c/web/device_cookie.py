@@ -12,7 +12,7 @@ import re
 from fastapi import Request
 from fastapi.responses import Response
 
-from ..services.login_throttle import MAX_DEVICE_TOKENS
+from safe4c.access.login_throttle import MAX_DEVICE_TOKENS
 
 DEVICE_COOKIE = "safe4c_device"
 DEVICE_COOKIE_DAYS = 180

@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..domain.validation import message_for
-from ..errors import AppError, FieldError, Invalid, NotFound, TooLarge
-from ..services.jobs import error_summary
-from .deps import get_lang
-from .i18n import translate
+from safe4c.kernel.validation import message_for
+from safe4c.kernel.errors import AppError, FieldError, Invalid, NotFound, TooLarge
+from safe4c.kernel.jobs import error_summary
+from safe4c.web.deps import get_lang
+from safe4c.web.i18n import translate
 
 log = logging.getLogger(__name__)
 

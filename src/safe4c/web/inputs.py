@@ -21,9 +21,9 @@ from fastapi import Path, Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 
-from ..domain.taxonomy import N_
-from ..domain.validation import MAX_ID, UNSTORABLE_TEXT, storable
-from ..errors import FieldError, Invalid, NotFound
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.validation import MAX_ID, UNSTORABLE_TEXT, storable
+from safe4c.kernel.errors import FieldError, Invalid, NotFound
 
 # Our deepest schema (a platform report's IP capture event) is 5 levels; a parser's recursion is not a limit.
 MAX_JSON_DEPTH = 16

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..errors import TooLarge
-from .errors import BodyTooLarge, error_body
-from .i18n import pick_language
+from safe4c.kernel.errors import TooLarge
+from safe4c.web.errors import BodyTooLarge, error_body
+from safe4c.web.i18n import pick_language
 
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

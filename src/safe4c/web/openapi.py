@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .errors import ErrorResponse
+from safe4c.web.errors import ErrorResponse
 
 REF = "#/components/schemas/{model}"
 _FASTAPI_ERRORS = ("HTTPValidationError", "ValidationError")

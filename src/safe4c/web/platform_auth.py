@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..domain.taxonomy import N_
-from ..errors import Unauthorized
-from ..services import platforms
-from ..services.platforms import PlatformPrincipal
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import Unauthorized
+from safe4c.access import platforms
+from safe4c.access.platforms import PlatformPrincipal
 
 bearer = HTTPBearer(auto_error=False, scheme_name="PlatformApiKey",
                     description="A platform API key (s4c_...), from `safe4c platform create` or `platform key-add`.")

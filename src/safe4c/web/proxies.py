@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable
 
-from ..domain.addresses import IPAddress, parse_ip
+from safe4c.kernel.addresses import IPAddress, parse_ip
 
 
 class ClientAddresses:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ..services.ratelimits import SCOPES, Check
-from .deps import client_address
+from safe4c.kernel.ratelimits import SCOPES, Check
+from safe4c.web.deps import client_address
 
 
 def rate_check(request: Request, scope: str) -> Check | None:

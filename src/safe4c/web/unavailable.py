@@ -10,11 +10,11 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..config import KeyProblem, Settings
-from ..domain.taxonomy import N_
-from .deps import get_lang
-from .errors import error_body
-from .middleware import SafetyMiddleware
+from safe4c.kernel.settings import KeyProblem, Settings
+from safe4c.reports.taxonomy import N_
+from safe4c.web.deps import get_lang
+from safe4c.web.errors import error_body
+from safe4c.web.middleware import SafetyMiddleware
 
 UNAVAILABLE = N_("safe4c is not available right now. Please try again later.")
 # What /healthz says for each KeyProblem code (the operator's log has the details, e.g. the key file's path).

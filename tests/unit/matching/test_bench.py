@@ -1,7 +1,7 @@
 import numpy as np
 
-from safe4c.matching.bench import flip_random_bits, make_dataset, run_match_bench
-from safe4c.matching.mih_index import COMPACT
+from safe4c.hashlist.matching.bench import flip_random_bits, make_dataset, run_match_bench
+from safe4c.hashlist.matching.mih_index import COMPACT
 
 
 def test_flip_random_bits_flips_exactly_the_requested_number():

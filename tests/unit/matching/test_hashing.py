@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from safe4c.matching import PdqSignal, UnreadableImage, exact_digests, hash_file
+from safe4c.hashlist.matching import PdqSignal, UnreadableImage, exact_digests, hash_file
 
 BRIDGE = Path("/work/shared/testdata/pdq-reference/bridge-1-original.jpg")
 PDQ = PdqSignal()

@@ -3,14 +3,7 @@ import threading
 import numpy as np
 import pytest
 
-from safe4c.matching import (
-    COMPACT,
-    FAST,
-    BruteForcePdqIndex,
-    InvalidSignal,
-    MultiHashParams,
-    MultiHashPdqIndex,
-)
+from safe4c.hashlist.matching import COMPACT, FAST, BruteForcePdqIndex, InvalidSignal, MultiHashParams, MultiHashPdqIndex
 
 
 def random_hashes(n: int, seed: int = 0) -> np.ndarray:
@@ -200,7 +193,7 @@ def test_compaction_builds_outside_the_lock_and_keeps_changes_made_meanwhile(mak
 
 
 def test_compaction_re_chooses_parameters_for_the_current_size(monkeypatch):
-    from safe4c.matching import mih_index
+    from safe4c.hashlist.matching import mih_index
 
     monkeypatch.setattr(mih_index, "LARGE_LIST", 50)
     index = MultiHashPdqIndex()

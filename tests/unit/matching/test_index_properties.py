@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safe4c.matching import COMPACT, FAST, BruteForcePdqIndex, MultiHashPdqIndex
+from safe4c.hashlist.matching import COMPACT, FAST, BruteForcePdqIndex, MultiHashPdqIndex
 
 hashes = st.binary(min_size=32, max_size=32).map(lambda b: np.frombuffer(b, dtype=np.uint8))
 flips = st.lists(st.integers(0, 255), max_size=31, unique=True)

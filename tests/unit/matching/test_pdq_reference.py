@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from safe4c.matching import PdqSignal, hash_file
+from safe4c.hashlist.matching import PdqSignal, hash_file
 
 REFERENCE_DIR = Path("/work/shared/testdata/pdq-reference")
 TOLERANCE = 16

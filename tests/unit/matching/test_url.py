@@ -1,7 +1,7 @@
 import pytest
 
-from safe4c.domain.urls import url_match_key
-from safe4c.matching import InvalidSignal, normalise_signal
+from safe4c.kernel.urls import url_match_key
+from safe4c.hashlist.matching import InvalidSignal, normalise_signal
 
 
 def normalise_url(value: str) -> str:

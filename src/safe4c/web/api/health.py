@@ -7,8 +7,8 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ...services import jobs
-from ..authorization import Allowed
+from safe4c.kernel import jobs
+from safe4c.web.authorization import Allowed
 
 router = APIRouter()
 

@@ -15,19 +15,19 @@ from fastapi import APIRouter, Query as QueryParam, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...domain.taxonomy import N_
-from ...domain.validation import MAX_ID
-from ...errors import FieldError, Invalid
-from ...services import hashlist
-from ...services import matcher as matchers
-from ...services.matcher import Matcher, Query
-from ...services.platforms import PlatformPrincipal
-from ..deps import LangDep
-from ..i18n import translate
-from ..authorization import Allowed
-from ..inputs import ApiRoute
-from ..openapi import json_body
-from .public import read_json
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.validation import MAX_ID
+from safe4c.kernel.errors import FieldError, Invalid
+from safe4c.hashlist import banks as hashlist
+from safe4c.hashlist import matcher as matchers
+from safe4c.hashlist.matcher import Matcher, Query
+from safe4c.access.platforms import PlatformPrincipal
+from safe4c.web.deps import LangDep
+from safe4c.web.i18n import translate
+from safe4c.web.authorization import Allowed
+from safe4c.web.inputs import ApiRoute
+from safe4c.web.openapi import json_body
+from safe4c.web.api.public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["hash list"], route_class=ApiRoute)
 log = logging.getLogger(__name__)

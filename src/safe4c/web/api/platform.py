@@ -14,13 +14,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...domain.platform_report import PlatformReportCreate, parse_platform_report
-from ...services import compliance, platforms, takedowns
-from ...services.platforms import PlatformPrincipal
-from ..authorization import Allowed, PlatformKey
-from ..inputs import ApiRoute
-from ..openapi import json_body
-from .public import read_json
+from safe4c.reports.platform_report import PlatformReportCreate, parse_platform_report
+from safe4c.takedowns import compliance, orders as takedowns
+from safe4c.access import platforms
+from safe4c.access.platforms import PlatformPrincipal
+from safe4c.web.authorization import Allowed, PlatformKey
+from safe4c.web.inputs import ApiRoute
+from safe4c.web.openapi import json_body
+from safe4c.web.api.public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["platform"], route_class=ApiRoute)
 

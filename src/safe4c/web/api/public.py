@@ -11,17 +11,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...domain.report import ReportCreate, parse_report
-from ...domain import taxonomy
-from ...domain.taxonomy import N_, PUBLIC_STATUS_TEXT
-from ...errors import FieldError, Invalid, NotFound
-from ...services import intake
-from ..authorization import Allowed
-from ..deps import LangDep
-from ..i18n import translate
-from ..inputs import ApiRoute, parse_json
-from ..openapi import json_body
-from ..ratelimit import rate_check
+from safe4c.reports.report import ReportCreate, parse_report
+from safe4c.reports import taxonomy
+from safe4c.reports.taxonomy import N_, PUBLIC_STATUS_TEXT
+from safe4c.kernel.errors import FieldError, Invalid, NotFound
+from safe4c.reports import intake
+from safe4c.web.authorization import Allowed
+from safe4c.web.deps import LangDep
+from safe4c.web.i18n import translate
+from safe4c.web.inputs import ApiRoute, parse_json
+from safe4c.web.openapi import json_body
+from safe4c.web.ratelimit import rate_check
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], route_class=ApiRoute)
 

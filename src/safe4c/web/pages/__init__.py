@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from . import clusters, hashlist, public, render, staff, takedowns, workspace
+    from safe4c.web.pages import clusters, hashlist, public, render, staff, takedowns, workspace
 
     render.install(app)
     for area in (public, staff, takedowns, hashlist, clusters, workspace):

@@ -15,19 +15,20 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ...access.policy import DECISION_ACTIONS
-from ...domain.taxonomy import N_
-from ...domain.validation import parse_id
-from ...errors import Invalid
-from ...services import clusters, evidence, linking, workspace
-from ...services.accounts import StaffUser
-from .. import auth
-from ..authorization import Allowed, require
-from ..deps import UowDep
-from ..i18n import translate
-from ..inputs import IdPath
-from .render import environment
-from .staff import field_errors, page
+from safe4c.access.policy import DECISION_ACTIONS
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.validation import parse_id
+from safe4c.kernel.errors import Invalid
+from safe4c.networks import clusters, linking
+from safe4c.reports import evidence, decisions as workspace
+from safe4c.access.accounts import StaffUser
+from safe4c.web import auth
+from safe4c.web.authorization import Allowed, require
+from safe4c.web.deps import UowDep
+from safe4c.web.i18n import translate
+from safe4c.web.inputs import IdPath
+from safe4c.web.pages.render import environment
+from safe4c.web.pages.staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 

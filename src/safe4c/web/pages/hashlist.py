@@ -13,17 +13,17 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ...domain.taxonomy import N_
-from ...errors import Invalid
-from ...matching import SIGNAL_TYPES
-from ...services import hashlist
-from ...services.accounts import StaffUser
-from .. import auth
-from ..authorization import Allowed
-from ..deps import UowDep
-from ..inputs import IdPath
-from .render import environment
-from .staff import field_errors, page
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import Invalid
+from safe4c.hashlist.matching import SIGNAL_TYPES
+from safe4c.hashlist import banks as hashlist
+from safe4c.access.accounts import StaffUser
+from safe4c.web import auth
+from safe4c.web.authorization import Allowed
+from safe4c.web.deps import UowDep
+from safe4c.web.inputs import IdPath
+from safe4c.web.pages.render import environment
+from safe4c.web.pages.staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 

@@ -18,16 +18,18 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from ...domain import regions, taxonomy
-from ...domain.report import parse_report
-from ...domain.taxonomy import N_
-from ...errors import FieldError, Invalid, NotFound, RateLimited
-from ...services import intake, replay
-from ..api.public import advice_for, lookup_status
-from ..authorization import Allowed
-from ..i18n import LANGUAGES, translate
-from ..ratelimit import rate_check
-from .render import render
+from safe4c.kernel import regions
+from safe4c.reports import taxonomy
+from safe4c.reports.report import parse_report
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import FieldError, Invalid, NotFound, RateLimited
+from safe4c.reports import intake
+from safe4c.kernel import replay
+from safe4c.web.api.public import advice_for, lookup_status
+from safe4c.web.authorization import Allowed
+from safe4c.web.i18n import LANGUAGES, translate
+from safe4c.web.ratelimit import rate_check
+from safe4c.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
 

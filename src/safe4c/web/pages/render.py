@@ -7,9 +7,9 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ...errors import AppError
-from ..errors import HTTP_MESSAGES
-from ..i18n import LANGUAGE_NAMES, LANGUAGES, translations
+from safe4c.kernel.errors import AppError
+from safe4c.web.errors import HTTP_MESSAGES
+from safe4c.web.i18n import LANGUAGE_NAMES, LANGUAGES, translations
 
 TEMPLATES = __import__("pathlib").Path(__file__).parent.parent / "templates"
 

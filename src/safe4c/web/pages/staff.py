@@ -15,19 +15,20 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ...domain import regions
-from ...domain.taxonomy import N_, PLATFORMS, STATUSES
-from ...domain.triage import PRIORITIES
-from ...errors import AppError, Invalid
-from ...services import accounts, login_throttle, queue
-from ...services.accounts import StaffUser
-from .. import auth
-from ..authorization import Allowed, can, staff_home
-from ..auth import OptionalStaff
-from ..deps import UowDep, client_address
-from ..device_cookie import device_tokens, set_device_cookie
-from ..i18n import translate
-from .render import render
+from safe4c.kernel import regions
+from safe4c.reports.taxonomy import N_, PLATFORMS, STATUSES
+from safe4c.reports.triage import PRIORITIES
+from safe4c.kernel.errors import AppError, Invalid
+from safe4c.access import accounts, login_throttle
+from safe4c.reports import queue
+from safe4c.access.accounts import StaffUser
+from safe4c.web import auth
+from safe4c.web.authorization import Allowed, can, staff_home
+from safe4c.web.auth import OptionalStaff
+from safe4c.web.deps import UowDep, client_address
+from safe4c.web.device_cookie import device_tokens, set_device_cookie
+from safe4c.web.i18n import translate
+from safe4c.web.pages.render import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 

@@ -12,16 +12,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ...domain import deadlines
-from ...domain.taxonomy import N_
-from ...domain.validation import parse_id
-from ...errors import Invalid
-from ...services import compliance, platforms, takedowns
-from ...services.accounts import StaffUser
-from .. import auth
-from ..authorization import Allowed
-from ..deps import UowDep
-from .staff import field_errors, page
+from safe4c.takedowns import deadlines
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.validation import parse_id
+from safe4c.kernel.errors import Invalid
+from safe4c.takedowns import compliance, orders as takedowns
+from safe4c.access import platforms
+from safe4c.access.accounts import StaffUser
+from safe4c.web import auth
+from safe4c.web.authorization import Allowed
+from safe4c.web.deps import UowDep
+from safe4c.web.pages.staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 
@@ -131,7 +132,7 @@ def compliance_csv(uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.
 @router.get("/compliance.pdf")
 def compliance_pdf(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
                    month: str | None = None):
-    from .transparency_pdf import render_pdf
+    from safe4c.web.pages.transparency_pdf import render_pdf
 
     m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")
     pdf = render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now(),

@@ -14,8 +14,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ...services.compliance import WIB, PlatformMonth
-from ..i18n import translate
+from safe4c.takedowns.compliance import WIB, PlatformMonth
+from safe4c.web.i18n import translate
 
 MEDIAN_COLOUR = colors.HexColor("#1a4fba")
 P90_COLOUR = colors.HexColor("#b35900")

@@ -10,15 +10,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from ...domain.validation import parse_id
-from ...errors import Invalid
-from ...services import workspace
-from ...services.accounts import StaffUser
-from .. import auth
-from ..deps import UowDep
-from ..authorization import Allowed
-from ..inputs import IdPath
-from .clusters import assign_in, decide_in, refused
+from safe4c.kernel.validation import parse_id
+from safe4c.kernel.errors import Invalid
+from safe4c.reports import decisions as workspace
+from safe4c.access.accounts import StaffUser
+from safe4c.web import auth
+from safe4c.web.deps import UowDep
+from safe4c.web.authorization import Allowed
+from safe4c.web.inputs import IdPath
+from safe4c.web.pages.clusters import assign_in, decide_in, refused
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 

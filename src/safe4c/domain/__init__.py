@@ -1,1 +1,0 @@
-"""Pure business rules: no web framework, no database, no clock of their own."""

@@ -1,0 +1,133 @@
+"""Request limits shared by every web process and replica: counters kept in the database.
+
+A bucket is a scope (``report``, ``status``) and a keyed hash of the client's address (an IPv6 client counts
+as its /64); a row counts the bucket's hits in one calendar minute. A hit is one upsert that returns the new
+count, in the caller's transaction: on the intake path the count commits with the report (no extra commit, so
+no extra fsync on SQLite), and a refused request rolls back and is not counted. On PostgreSQL the counter row is
+locked until that commit, so intake counts just before committing. Minutes older than the previous one are
+deleted by each process once a minute.
+
+Status checks count only the look-ups that find nothing (guessed or mistyped codes): the check itself only reads
+the counter, so a reporter checking a real code never writes, nor waits for SQLite's write lock.
+
+Each process also remembers, for the rest of the minute, the buckets the database has refused: a flood from one
+address is then turned away without touching the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from safe4c.db.throttle import RateCounter
+from safe4c.kernel.addresses import bucket_address
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import RateLimited
+from safe4c.kernel.uow import UnitOfWork
+
+# scope -> (the setting that holds its limit per minute, what a refused person reads)
+SCOPES = {
+    "report": ("public_rate_limit_per_minute", RateLimited.message),
+    "status": ("status_rate_limit_per_minute",
+               N_("Too many status checks from your connection. Please wait a minute and try again.")),
+}
+
+_T = RateCounter.__table__
+
+
+def _upsert(dialect):
+    stmt = dialect.insert(_T).values(minute=bindparam("minute"), bucket=bindparam("bucket"), hits=1)
+    return stmt.on_conflict_do_update(index_elements=[_T.c.minute, _T.c.bucket],
+                                      set_={"hits": _T.c.hits + 1}).returning(_T.c.hits)
+
+
+_UPSERT = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+_FORGET = delete(_T).where(_T.c.minute < bindparam("before"))
+_HITS = select(_T.c.hits).where(_T.c.minute == bindparam("minute"), _T.c.bucket == bindparam("bucket"))
+
+
+class Limiter:
+    """One per process (the web app keeps it); the counts themselves are in the database."""
+
+    def __init__(self, *, key: bytes):
+        self._key = key
+        self._refused: set[str] = set()  # buckets the database refused in minute self._refused_in
+        self._refused_in = 0
+        self._cleaned = 0  # the minute this process last deleted old counters in
+
+    def bucket(self, scope: str, address: str) -> str:
+        digest = hmac.new(self._key, f"{scope}|{bucket_address(address)}".encode(), hashlib.sha256)
+        return f"{scope}:{digest.hexdigest()[:32]}"
+
+    def refused(self, scope: str, bucket: str, *, minute: int) -> None:
+        """Raise ``RateLimited`` if the database refused this bucket earlier in this minute (no database work)."""
+        if minute == self._refused_in and bucket in self._refused:
+            raise RateLimited(SCOPES[scope][1])
+
+    def _remember(self, bucket: str, minute: int) -> None:
+        if minute != self._refused_in:  # a new minute: last minute's refusals no longer hold
+            self._refused, self._refused_in = set(), minute
+        self._refused.add(bucket)
+
+    def _limit(self, uow: UnitOfWork, scope: str) -> tuple[int, int]:
+        """(the scope's limit, the current minute)."""
+        return getattr(uow.settings, SCOPES[scope][0]), int(uow.now().timestamp()) // 60
+
+    def _count(self, uow: UnitOfWork, bucket: str, minute: int) -> int:
+        conn = uow.session.connection()
+        if minute != self._cleaned:
+            self._cleaned = minute
+            conn.execute(_FORGET, {"before": minute - 1})
+        return conn.execute(_UPSERT[conn.dialect.name], {"minute": minute, "bucket": bucket}).scalar_one()
+
+    def hit(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
+        """Count one request in the caller's transaction; raise ``RateLimited`` (the caller rolls back) when the
+        bucket already had its limit this minute. Never commits."""
+        limit, minute = self._limit(uow, scope)
+        if limit <= 0:
+            return
+        self.refused(scope, bucket, minute=minute)
+        if self._count(uow, bucket, minute) > limit:
+            self._remember(bucket, minute)
+            raise RateLimited(SCOPES[scope][1])
+
+    def check(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
+        """Raise ``RateLimited`` when the bucket already has its limit this minute, counting nothing: one read,
+        fine in a read-only unit of work (requests only ``count``ed afterwards, like failed look-ups)."""
+        limit, minute = self._limit(uow, scope)
+        if limit <= 0:
+            return
+        self.refused(scope, bucket, minute=minute)
+        hits = uow.session.connection().execute(_HITS, {"minute": minute, "bucket": bucket}).scalar()
+        if (hits or 0) >= limit:
+            self._remember(bucket, minute)
+            raise RateLimited(SCOPES[scope][1])
+
+    def count(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
+        """Count one request that was already answered (no refusal now; ``check`` refuses the next one).
+        Never commits."""
+        limit, minute = self._limit(uow, scope)
+        if limit > 0 and self._count(uow, bucket, minute) >= limit:
+            self._remember(bucket, minute)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A request to count against a limit, handed to a use case that counts it in its own transaction."""
+
+    limiter: Limiter
+    scope: str
+    bucket: str
+
+    def hit(self, uow: UnitOfWork) -> None:
+        self.limiter.hit(uow, scope=self.scope, bucket=self.bucket)
+
+    def check(self, uow: UnitOfWork) -> None:
+        self.limiter.check(uow, scope=self.scope, bucket=self.bucket)
+
+    def count(self, uow: UnitOfWork) -> None:
+        self.limiter.count(uow, scope=self.scope, bucket=self.bucket)

@@ -1,0 +1,147 @@
+"""Platform compliance with takedown orders, per platform and calendar month (Western Indonesia Time).
+
+For the orders issued in a month: received, acknowledged, removed; median and 90th percentile time from order
+to confirmed removal; share removed within the deadline (of the orders whose deadline has passed or that were
+removed); overdue now; the highest escalation step reached; disputes. The regulator sees every platform, a
+platform only its own. The same rows feed the page, the CSV and the PDF.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from safe4c.db.platforms import Platform, TakedownOrder
+from safe4c.takedowns import deadlines
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import FieldError, Invalid
+from safe4c.kernel import audit
+from safe4c.kernel.uow import UnitOfWork
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@dataclass(frozen=True)
+class PlatformMonth:
+    platform_id: int
+    platform: str
+    month: str  # YYYY-MM
+    received: int
+    acknowledged: int
+    removed: int
+    removed_within_deadline: int
+    share_within_deadline: float | None  # 0..1, None when no order is due yet
+    median_hours: float | None
+    p90_hours: float | None
+    overdue_now: int
+    escalation_level: int  # highest step reached by the month's orders (0 = none)
+    disputes: int
+    withdrawn: int
+
+
+# Months of this century: a year like 9999 would overflow the month's bounds (and no order is that old).
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
+
+
+def parse_month(value: str | None, *, now: datetime) -> str:
+    if not value:
+        return now.astimezone(WIB).strftime("%Y-%m")
+    if not re.fullmatch(MONTH_PATTERN, value):
+        raise Invalid([FieldError("month", N_("Give the month as YYYY-MM, e.g. 2026-01."))])
+    return value
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=WIB)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def previous_months(month: str, count: int) -> list[str]:
+    start, _ = month_bounds(month)
+    out = []
+    for _ in range(count):
+        out.append(start.strftime("%Y-%m"))
+        start = (start - timedelta(days=1)).replace(day=1)
+    return list(reversed(out))
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..1): always a value that was observed."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def monthly(*, uow: UnitOfWork, month: str, platform_id: int | None = None) -> list[PlatformMonth]:
+    """One row per platform (every platform for the regulator, even with no orders; one for a platform)."""
+    start, end = month_bounds(month)
+    now = uow.now()
+    platforms = select(Platform.id, Platform.name).order_by(Platform.name)
+    if platform_id is not None:
+        platforms = platforms.where(Platform.id == platform_id)
+    names = {pid: name for pid, name in uow.session.execute(platforms)}
+    orders = select(TakedownOrder).where(TakedownOrder.issued_at >= start, TakedownOrder.issued_at < end)
+    if platform_id is not None:
+        orders = orders.where(TakedownOrder.platform_id == platform_id)
+    by_platform: dict[int, list[TakedownOrder]] = {pid: [] for pid in names}
+    for o in uow.session.scalars(orders):
+        by_platform.setdefault(o.platform_id, []).append(o)
+    return [_row(pid, names.get(pid, "?"), month, rows, now) for pid, rows in by_platform.items()]
+
+
+def monthly_for_staff(*, uow: UnitOfWork, month: str | None, actor_id: int, fmt: str) -> tuple[str, list[PlatformMonth]]:
+    """The regulator's view of every platform for ``month`` (default: this month in WIB); the view is audited."""
+    m = parse_month(month, now=uow.now())
+    rows = monthly(uow=uow, month=m)
+    audit.record(uow, actor_id=actor_id, action="compliance.view", subject_type="compliance", subject_id=m,
+                 detail={"format": fmt})
+    uow.commit()
+    return m, rows
+
+
+def _row(platform_id: int, name: str, month: str, orders: list[TakedownOrder], now: datetime) -> PlatformMonth:
+    removed = [o for o in orders if o.removed_at is not None]
+    hours = [(o.removed_at - o.issued_at).total_seconds() / 3600 for o in removed]
+    within = sum(1 for o in removed if o.removed_at <= o.deadline_at)
+    due = [o for o in orders if o.status != "withdrawn" and (o.removed_at is not None or now > o.deadline_at)]
+    return PlatformMonth(
+        platform_id=platform_id, platform=name, month=month, received=len(orders),
+        acknowledged=sum(1 for o in orders if o.acknowledged_at is not None), removed=len(removed),
+        removed_within_deadline=within, share_within_deadline=(within / len(due)) if due else None,
+        median_hours=percentile(hours, 0.5), p90_hours=percentile(hours, 0.9),
+        overdue_now=sum(1 for o in orders if deadlines.is_overdue(o.deadline_at, now, status=o.status)),
+        escalation_level=max((o.escalation_level for o in orders), default=0),
+        disputes=sum(1 for o in orders if o.disputed_at is not None),
+        withdrawn=sum(1 for o in orders if o.status == "withdrawn"),
+    )
+
+
+CSV_COLUMNS = ("month", "platform", "received", "acknowledged", "removed", "removed_within_deadline",
+               "share_within_deadline", "median_hours", "p90_hours", "overdue_now", "escalation_level", "disputes",
+               "withdrawn")
+
+
+def to_csv(rows: list[PlatformMonth]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        d = asdict(r)
+        writer.writerow(["" if d[c] is None else (f"{d[c]:.2f}" if isinstance(d[c], float) else _cell(d[c]))
+                         for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _cell(value) -> str:
+    text = str(value)
+    # A platform name is data we did not write: never let a spreadsheet run it as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,401 @@
+"""Takedown orders: staff issue them, platforms acknowledge, remove or dispute, missed deadlines escalate.
+
+Lifecycle: issued -> acknowledged -> removed; issued/acknowledged -> disputed -> (staff) upheld, back to
+issued/acknowledged with a new deadline, or withdrawn. Staff may withdraw any open order.
+
+Every change writes a ``takedown_events`` row, an audit entry and, where the platform must hear of it, a
+webhook delivery, all in one transaction. Escalation is a chain of ``takedown.escalate`` jobs: issuing an
+order schedules the check for warning 1 at its due time; each step schedules the next (domain/deadlines.py).
+A disputed order does not escalate; upholding it sets a new deadline and schedules the next step again.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+
+from sqlalchemy import select
+
+from safe4c.db.platforms import Platform, TakedownEvent, TakedownOrder
+from safe4c.db.tables import Report
+from safe4c.takedowns import deadlines
+from safe4c.reports.platform_report import hash_error
+from safe4c.reports.taxonomy import N_
+from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
+from safe4c.hashlist.matching import InvalidSignal, normalise_signal
+from safe4c.kernel import audit, jobs
+from safe4c.takedowns import webhooks
+from safe4c.kernel.uow import UnitOfWork
+
+ESCALATE_JOB = "takedown.escalate"
+STATUSES = ("issued", "acknowledged", "disputed", "removed", "withdrawn")
+OPEN_STATUSES = ("issued", "acknowledged", "disputed")
+CLOSED_STATUSES = ("removed", "withdrawn")
+STATUS_FILTERS = ("open", "closed", *STATUSES)
+TARGET_TYPES = ("url", "hash", "account")
+HASH_TYPES = ("md5", "sha1", "sha256", "pdq")  # signal types of safe4c.hashlist.matching
+CATEGORIES = ("csam", "terrorism", "other")
+URGENT_CATEGORIES = ("csam", "terrorism")  # Permenkominfo 5/2020: 4 hours
+DEFAULT_LEGAL_BASIS = "Permenkominfo 5/2020 Art. 13-15; UU ITE Art. 27(1), 40(2b)"
+MAX_REASON = 2000
+ORDER_NOT_FOUND = N_("We could not find this takedown order.")
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    platform_id: int | None
+    target_type: str
+    target_value: str
+    category: str
+    urgent: bool = False
+    hash_type: str | None = None
+    legal_basis: str | None = None
+    report_id: str | None = None  # a report's public id
+
+
+def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
+    errors: list[FieldError] = []
+    value = (data.target_value or "").strip()
+    if data.platform_id is None or uow.session.get(Platform, data.platform_id) is None:
+        errors.append(FieldError("platform_id", N_("Choose a platform.")))
+    if data.target_type not in TARGET_TYPES:
+        errors.append(FieldError("target_type", N_("This choice is not one of the allowed options.")))
+    elif not value:
+        errors.append(FieldError("target_value", N_("This is required.")))
+    elif data.target_type == "url" and (not re.match(r"^https?://\S+$", value) or len(value) > 2000):
+        errors.append(FieldError("target_value", N_("Give a full web address starting with http:// or https://.")))
+    elif data.target_type == "hash":
+        if data.hash_type not in HASH_TYPES:
+            errors.append(FieldError("hash_type", N_("Choose the hash type: md5, sha1, sha256 or pdq.")))
+        else:
+            try:
+                value = normalise_signal(data.hash_type, value)
+            except InvalidSignal:
+                errors.append(FieldError("target_value", *hash_error(data.hash_type)))
+    elif data.target_type == "account" and len(value) > 200:
+        errors.append(FieldError("target_value", N_("This is too long (at most {max_length} characters)."),
+                                 {"max_length": 200}))
+    if data.category not in CATEGORIES:
+        errors.append(FieldError("category", N_("This choice is not one of the allowed options.")))
+    if len(data.legal_basis or "") > 300:
+        errors.append(FieldError("legal_basis", N_("This is too long (at most {max_length} characters)."),
+                                 {"max_length": 300}))
+    report_row_id = None
+    if data.report_id:
+        report_row_id = uow.session.scalar(select(Report.id).where(Report.public_id == data.report_id.strip()))
+        if report_row_id is None:
+            errors.append(FieldError("report_id", N_("There is no report with this id.")))
+    if errors:
+        raise Invalid(errors)
+    return value, report_row_id
+
+
+def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> str:
+    """Issue an order; returns its public id. Urgent (4 h) for abuse material and terrorism, else as chosen."""
+    value, report_row_id = _validate(uow, order)
+    now = uow.now()
+    urgent = order.urgent or order.category in URGENT_CATEGORIES
+    settings = uow.settings
+    row = TakedownOrder(
+        public_id=str(uuid.uuid4()), platform_id=order.platform_id, report_id=report_row_id,
+        target_type=order.target_type, target_value=value,
+        hash_type=order.hash_type if order.target_type == "hash" else None, category=order.category,
+        legal_basis=(order.legal_basis or "").strip() or DEFAULT_LEGAL_BASIS, urgent=urgent, status="issued",
+        issued_by=actor_id, issued_at=now,
+        deadline_at=deadlines.order_deadline(now, urgent=urgent, hours=settings.takedown_deadline_hours),
+        preserve_until=deadlines.preservation_until(now, days=settings.takedown_preservation_days),
+        escalation_level=0, updated_at=now,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    _event(uow, row, "issued", staff=actor_id, detail={"urgent": urgent, "category": order.category})
+    audit.record(uow, actor_id=actor_id, action="takedown.issue", subject_type="takedown", subject_id=row.public_id,
+                 detail={"platform_id": row.platform_id, "urgent": urgent, "category": order.category})
+    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.issued", data=order_view(row),
+                         order_id=row.id)
+    _schedule_next_step(uow, row)
+    uow.commit()
+    return row.public_id
+
+
+def _event(uow: UnitOfWork, order: TakedownOrder, kind: str, *, staff: int | None = None,
+           platform: int | None = None, level: int | None = None, detail: dict | None = None) -> None:
+    uow.session.add(TakedownEvent(order_id=order.id, at=uow.now(), kind=kind, level=level, actor_staff_id=staff,
+                                  actor_platform_id=platform, detail=detail or {}))
+
+
+def _schedule_next_step(uow: UnitOfWork, order: TakedownOrder) -> None:
+    nxt = deadlines.next_step(order.deadline_at, order.escalation_level,
+                              intervals=uow.settings.takedown_escalation_hours)
+    if nxt is None:
+        return
+    step, due = nxt
+    delay = max(due - uow.now(), timedelta(0))
+    jobs.enqueue(uow, ESCALATE_JOB, {"order_id": order.id, "level": step.level}, delay=delay)
+
+
+def _iso(value):
+    return value.astimezone(timezone.utc).isoformat() if value else None
+
+
+def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, *,
+               intervals: list[float] | None = None) -> dict:
+    """What a platform sees of an order (API and webhooks): no staff identities, no sealed text."""
+    step = deadlines.STEPS_BY_LEVEL.get(order.escalation_level)
+    view = {
+        "id": order.public_id, "status": order.status,
+        "target": {"type": order.target_type, "value": order.target_value, "hash_type": order.hash_type},
+        "category": order.category, "legal_basis": order.legal_basis, "urgent": order.urgent,
+        "issued_at": _iso(order.issued_at), "deadline_at": _iso(order.deadline_at),
+        "preserve_until": _iso(order.preserve_until), "acknowledged_at": _iso(order.acknowledged_at),
+        "removed_at": _iso(order.removed_at), "disputed_at": _iso(order.disputed_at),
+        "dispute_outcome": order.dispute_outcome,
+        "escalation": {"level": order.escalation_level, "step": step.code if step else None,
+                       "escalated_at": _iso(order.escalated_at)},
+    }
+    if intervals is not None and order.status in deadlines.ESCALATING_STATUSES:
+        nxt = deadlines.next_step(order.deadline_at, order.escalation_level, intervals=intervals)
+        view["escalation"]["next_step_due_at"] = _iso(nxt[1]) if nxt else None
+    if events is not None:
+        view["events"] = [{"at": _iso(e.at), "kind": e.kind, "level": e.level,
+                           **({"step": deadlines.STEPS_BY_LEVEL[e.level].code} if e.level else {})}
+                          for e in events]
+    return view
+
+
+def events_of(uow: UnitOfWork, order_id: int) -> list[TakedownEvent]:
+    return list(uow.session.scalars(select(TakedownEvent).where(TakedownEvent.order_id == order_id)
+                                    .order_by(TakedownEvent.at, TakedownEvent.id)))
+
+
+# --- the platform's side --------------------------------------------------------------------------------
+
+def _locked(uow: UnitOfWork, query):
+    """``query`` locking its rows on PostgreSQL; SQLite's write lock already serialises writers."""
+    return query.with_for_update() if uow.session.bind.dialect.name == "postgresql" else query
+
+
+def _platform_order(uow: UnitOfWork, platform_id: int, public_id: str, *, lock: bool = False) -> TakedownOrder:
+    query = select(TakedownOrder).where(TakedownOrder.public_id == public_id, TakedownOrder.platform_id == platform_id)
+    row = uow.session.scalar(_locked(uow, query) if lock else query)
+    if row is None:  # another platform's order is "not found", never "forbidden": ids are not confirmed
+        raise NotFound(ORDER_NOT_FOUND)
+    return row
+
+
+def list_for_platform(*, uow: UnitOfWork, platform_id: int, status: str | None = None, after: str | None = None,
+                      limit: int = 50) -> tuple[list[dict], str | None]:
+    query = select(TakedownOrder).where(TakedownOrder.platform_id == platform_id)
+    if status == "open":
+        query = query.where(TakedownOrder.status.in_(OPEN_STATUSES))
+    elif status == "closed":
+        query = query.where(TakedownOrder.status.in_(CLOSED_STATUSES))
+    elif status:
+        query = query.where(TakedownOrder.status == status)
+    if after:
+        after_id = uow.session.scalar(select(TakedownOrder.id).where(TakedownOrder.public_id == after,
+                                                                     TakedownOrder.platform_id == platform_id))
+        if after_id is None:
+            # 404, not 422: a well-formed id that names none of this platform's orders (docs/platform-api.md)
+            raise NotFound(N_("This cursor is not valid: start again without it."))
+        query = query.where(TakedownOrder.id > after_id)
+    rows = list(uow.session.scalars(query.order_by(TakedownOrder.id).limit(limit + 1)))
+    intervals = uow.settings.takedown_escalation_hours
+    items = [order_view(r, intervals=intervals) for r in rows[:limit]]
+    return items, (rows[limit - 1].public_id if len(rows) > limit else None)
+
+
+def get_for_platform(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
+    return _platform_view(uow, _platform_order(uow, platform_id, public_id))
+
+
+def _platform_view(uow: UnitOfWork, row: TakedownOrder) -> dict:
+    """The order with its history; after a change, built before the commit from the locked row (no re-select)."""
+    uow.session.flush()  # the new event, so it is in the history with its id order
+    return order_view(row, events_of(uow, row.id), intervals=uow.settings.takedown_escalation_hours)
+
+
+def _closed_conflict(row: TakedownOrder) -> None:
+    if row.status in CLOSED_STATUSES:
+        raise Conflict(N_("This order is closed: nothing more can be done on it."))
+
+
+def acknowledge(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
+    row = _platform_order(uow, platform_id, public_id, lock=True)
+    if row.acknowledged_at is None:
+        _closed_conflict(row)
+        now = uow.now()
+        row.acknowledged_at, row.updated_at = now, now
+        if row.status == "issued":
+            row.status = "acknowledged"
+        _event(uow, row, "acknowledged", platform=platform_id)
+        audit.record(uow, actor_id=None, action="takedown.acknowledge", subject_type="takedown",
+                     subject_id=row.public_id, detail={"platform_id": platform_id})
+    view = _platform_view(uow, row)
+    uow.commit()
+    return view
+
+
+def mark_removed(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
+    """The platform confirms removal; the time is safe4c's clock when it hears of it."""
+    row = _platform_order(uow, platform_id, public_id, lock=True)
+    if row.status != "removed":
+        _closed_conflict(row)
+        now = uow.now()
+        row.acknowledged_at = row.acknowledged_at or now
+        row.removed_at = row.closed_at = row.updated_at = now
+        row.status = "removed"
+        _event(uow, row, "removed", platform=platform_id,
+               detail={"within_deadline": now <= row.deadline_at,
+                       "minutes": int((now - row.issued_at).total_seconds() // 60)})
+        audit.record(uow, actor_id=None, action="takedown.removed", subject_type="takedown", subject_id=row.public_id,
+                     detail={"platform_id": platform_id, "within_deadline": now <= row.deadline_at})
+    view = _platform_view(uow, row)
+    uow.commit()
+    return view
+
+
+def dispute(*, uow: UnitOfWork, platform_id: int, public_id: str, reason: str) -> dict:
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise Invalid([FieldError("reason", N_("Give the reason for the dispute (at most {max_length} characters)."),
+                                  {"max_length": MAX_REASON})])
+    row = _platform_order(uow, platform_id, public_id, lock=True)
+    if row.status == "disputed":
+        return _platform_view(uow, row)
+    _closed_conflict(row)
+    if row.dispute_outcome == "upheld":
+        raise Conflict(N_("A dispute of this order was already decided: the order stands."))
+    now = uow.now()
+    row.status, row.disputed_at, row.updated_at = "disputed", now, now
+    row.dispute_reason_sealed = uow.ctx.sealer.seal(reason, context="takedown.dispute_reason")
+    _event(uow, row, "disputed", platform=platform_id)
+    audit.record(uow, actor_id=None, action="takedown.dispute", subject_type="takedown", subject_id=row.public_id,
+                 detail={"platform_id": platform_id})
+    view = _platform_view(uow, row)
+    uow.commit()
+    return view
+
+
+# --- the staff side -------------------------------------------------------------------------------------
+
+def _staff_order(uow: UnitOfWork, public_id: str) -> TakedownOrder:
+    row = uow.session.scalar(_locked(uow, select(TakedownOrder).where(TakedownOrder.public_id == public_id)))
+    if row is None:
+        raise NotFound(ORDER_NOT_FOUND)
+    return row
+
+
+def uphold(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
+    """The dispute is rejected: the order stands, with a new deadline counted from now."""
+    row = _staff_order(uow, public_id)
+    if row.status != "disputed":
+        raise Conflict(N_("Only a disputed order can be upheld."))
+    now = uow.now()
+    row.status = "acknowledged" if row.acknowledged_at else "issued"
+    row.dispute_outcome, row.updated_at = "upheld", now
+    row.deadline_at = deadlines.order_deadline(now, urgent=row.urgent, hours=uow.settings.takedown_deadline_hours)
+    _event(uow, row, "dispute_upheld", staff=actor_id)
+    audit.record(uow, actor_id=actor_id, action="takedown.uphold", subject_type="takedown", subject_id=row.public_id)
+    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.upheld", data=order_view(row),
+                         order_id=row.id)
+    _schedule_next_step(uow, row)
+    uow.commit()
+
+
+def withdraw(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
+    row = _staff_order(uow, public_id)
+    _closed_conflict(row)
+    now = uow.now()
+    if row.status == "disputed":
+        row.dispute_outcome = "withdrawn"
+    row.status, row.closed_at, row.updated_at = "withdrawn", now, now
+    _event(uow, row, "withdrawn", staff=actor_id)
+    audit.record(uow, actor_id=actor_id, action="takedown.withdraw", subject_type="takedown", subject_id=row.public_id)
+    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.withdrawn", data=order_view(row),
+                         order_id=row.id)
+    uow.commit()
+
+
+def escalate(*, uow: UnitOfWork, order_id: int, level: int) -> str:
+    """Worker job: take step ``level`` of the ladder if it is due and the order is still unanswered. Idempotent."""
+    row = uow.session.scalar(_locked(uow, select(TakedownOrder).where(TakedownOrder.id == order_id)))
+    if row is None or row.status not in deadlines.ESCALATING_STATUSES or row.escalation_level >= level:
+        return "skipped"  # removed, withdrawn, paused by a dispute (upholding re-schedules), or done already
+    if level != row.escalation_level + 1:
+        return "skipped"  # a stale job; the chain from the current level is scheduled
+    now = uow.now()
+    due = deadlines.step_due_at(row.deadline_at, level, intervals=uow.settings.takedown_escalation_hours)
+    if now < due:  # the deadline moved (an upheld dispute): try again when it is due
+        jobs.enqueue(uow, ESCALATE_JOB, {"order_id": row.id, "level": level}, delay=due - now)
+        uow.commit()
+        return "rescheduled"
+    step = deadlines.STEPS_BY_LEVEL[level]
+    row.escalation_level, row.escalated_at, row.updated_at = level, now, now
+    _event(uow, row, "escalated", level=level, detail={"step": step.code, "due_at": _iso(due)})
+    audit.record(uow, actor_id=None, action="takedown.escalate", subject_type="takedown", subject_id=row.public_id,
+                 detail={"platform_id": row.platform_id, "level": level, "step": step.code})
+    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.escalated",
+                         data=order_view(row, intervals=uow.settings.takedown_escalation_hours), order_id=row.id)
+    _schedule_next_step(uow, row)
+    uow.commit()
+    return "escalated"
+
+
+@dataclass(frozen=True)
+class StaffOrderRow:
+    public_id: str
+    platform: str
+    status: str
+    target_type: str
+    target_value: str
+    hash_type: str | None
+    category: str
+    urgent: bool
+    issued_at: object
+    deadline_at: object
+    removed_at: object
+    escalation_level: int
+    overdue: bool
+
+
+def list_orders(*, uow: UnitOfWork, status: str | None = None, platform_id: int | None = None,
+                limit: int = 200) -> list[StaffOrderRow]:
+    query = select(TakedownOrder, Platform.name).join(Platform, Platform.id == TakedownOrder.platform_id)
+    if status == "open":
+        query = query.where(TakedownOrder.status.in_(OPEN_STATUSES))
+    elif status == "closed":
+        query = query.where(TakedownOrder.status.in_(CLOSED_STATUSES))
+    elif status in STATUSES:
+        query = query.where(TakedownOrder.status == status)
+    if platform_id:
+        query = query.where(TakedownOrder.platform_id == platform_id)
+    now = uow.now()
+    out = []
+    for o, name in uow.session.execute(query.order_by(TakedownOrder.id.desc()).limit(limit)):
+        out.append(StaffOrderRow(o.public_id, name, o.status, o.target_type, o.target_value, o.hash_type, o.category,
+                                 o.urgent, o.issued_at, o.deadline_at, o.removed_at, o.escalation_level,
+                                 deadlines.is_overdue(o.deadline_at, now, status=o.status)))
+    return out
+
+
+def view_order(*, uow: UnitOfWork, public_id: str, actor_id: int) -> dict:
+    """An order for staff, with its events and the dispute reason; the view is audited."""
+    row = uow.session.scalar(select(TakedownOrder).where(TakedownOrder.public_id == public_id))
+    if row is None:
+        raise NotFound(ORDER_NOT_FOUND)
+    platform = uow.session.get(Platform, row.platform_id)
+    report_public = uow.session.scalar(select(Report.public_id).where(Report.id == row.report_id)) \
+        if row.report_id else None
+    events = events_of(uow, row.id)
+    view = order_view(row, events, intervals=uow.settings.takedown_escalation_hours)
+    for shown, event in zip(view["events"], events):
+        shown["at_dt"] = event.at
+    view.update(platform=platform.name, report_id=report_public, row=row,
+                dispute_reason=uow.ctx.sealer.open(row.dispute_reason_sealed, context="takedown.dispute_reason"),
+                overdue=deadlines.is_overdue(row.deadline_at, uow.now(), status=row.status))
+    audit.record(uow, actor_id=actor_id, action="takedown.view", subject_type="takedown", subject_id=public_id)
+    uow.commit()
+    return view
