@@ -59,7 +59,7 @@ def live_server(tmp_path_factory):
 
 
 def _seed_staff_and_a_report(app) -> None:
-    from safe4c.reports.report import parse_report
+    from safe4c.reports.rules.report import parse_report
     from safe4c.access import accounts
     from safe4c.reports import intake
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import WebhookDelivery
 from safe4c.db.session import make_engine, make_session_factory
-from safe4c.takedowns import signing
+from safe4c.takedowns.rules import signing
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns
 from safe4c.kernel.uow import Context, UnitOfWork

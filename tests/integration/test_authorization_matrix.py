@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from safe4c.db.linking import ClusterLink, ReportIdentifier, SavedFilter
 from safe4c.db.tables import Report
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.hashlist import banks as hashlist
 from safe4c.reports import intake, decisions as workspace
 from safe4c.networks import linking
@@ -246,7 +246,7 @@ def test_an_app_with_a_route_that_declares_no_action_does_not_start(settings):
 
 def test_a_decision_needs_the_grant_of_what_it_does(client, uow_factory, monkeypatch):
     """A role that may decide but not change the hash list cannot "confirm material" into it: no back door."""
-    from safe4c.access import policy
+    from safe4c.access.rules import policy
     from safe4c.db.hashlist import HashEntry
 
     public_id = _submit(uow_factory, accounts=["md5 9e107d9d372bb6826bd81d3542a419d6"]).report_id

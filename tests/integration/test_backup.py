@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 
 from safe4c.kernel.clock import SystemClock
 from safe4c.kernel.settings import Settings
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.kernel.keys import fingerprint, short
 from safe4c.reports import intake
 from safe4c.kernel.uow import UowFactory

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from safe4c.db.tables import Report
 from safe4c.db.throttle import LoginFailure
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.kernel.validation import MAX_ID
 from safe4c.hashlist import banks as hashlist
 from safe4c.reports import intake, decisions as workspace

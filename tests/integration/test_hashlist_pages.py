@@ -6,7 +6,7 @@ from helpers import hidden, make_user, sign_in
 from sqlalchemy import select
 
 from safe4c.db.hashlist import HashEntry
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.hashlist import banks as hashlist
 from safe4c.reports import intake
 

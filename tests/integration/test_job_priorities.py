@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
 from safe4c.kernel import jobs
 from safe4c.kernel.uow import UowFactory

@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import select
 
 from safe4c.db.tables import Job, Report
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
 from safe4c.kernel import jobs
 from safe4c.worker import Worker

@@ -21,7 +21,7 @@ from safe4c.kernel.crypto import Sealer
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job, Report
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.kernel.keys import fingerprint, open_secret
 from safe4c.reports import intake
 from safe4c.kernel import jobs

@@ -17,7 +17,7 @@ from safe4c.db.linking import (
     ReportIdentifier,
 )
 from safe4c.db.tables import AuditEntry, Job, Report, ReportEvent
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.access import accounts
 from safe4c.reports import intake
 from safe4c.networks import linking

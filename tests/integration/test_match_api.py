@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import Report, ReportEvent
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.hashlist import banks as hashlist, known_material
 from safe4c.reports import intake
 from safe4c.access import platforms

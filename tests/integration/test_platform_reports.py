@@ -287,8 +287,8 @@ def test_a_replay_answers_the_same_received_at_as_the_first_response(client, uow
 def test_the_shared_report_built_without_validation_is_what_validation_gives():
     from datetime import datetime, timezone
 
-    from safe4c.reports.platform_report import parse_platform_report, to_report_create
-    from safe4c.reports.report import ReportCreate
+    from safe4c.reports.rules.platform_report import parse_platform_report, to_report_create
+    from safe4c.reports.rules.report import ReportCreate
 
     received = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
     for body, code in ((REPORT, "tiktok"), ({**REPORT, "additional_information": "  ", "victims": []}, None),
@@ -303,7 +303,7 @@ def test_body_hash_is_the_models_json_so_spacing_and_order_do_not_matter(client,
     import hashlib
     import json
 
-    from safe4c.reports.platform_report import parse_platform_report
+    from safe4c.reports.rules.platform_report import parse_platform_report
 
     p = make_platform(uow_factory)
     reordered = json.dumps(dict(reversed(list(REPORT.items()))), indent=3)

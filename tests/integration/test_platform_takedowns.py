@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import TakedownEvent, TakedownOrder, WebhookDelivery
 from safe4c.db.tables import AuditEntry, Job
-from safe4c.takedowns import signing
+from safe4c.takedowns.rules import signing
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns, webhooks
 from safe4c.worker import Worker

@@ -7,7 +7,7 @@ import hashlib
 from sqlalchemy import func, select
 
 from safe4c.db.tables import Job, Report, ReportEvent
-from safe4c.reports import followup
+from safe4c.reports.rules import followup
 
 GOOD = {
     "situations": ["sextortion"],

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from safe4c.db.tables import Job, Report
 from safe4c.kernel import regions
-from safe4c.reports.report import ReportCreate
-from safe4c.reports.taxonomy import SITUATION_CODES
+from safe4c.reports.rules.report import ReportCreate
+from safe4c.reports.rules.taxonomy import SITUATION_CODES
 from safe4c.reports import fields as report_fields
 
 QUICK_EXIT = "https://www.google.com/search?q=cuaca"

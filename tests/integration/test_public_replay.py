@@ -10,7 +10,7 @@ import threading
 from sqlalchemy import func, select
 
 from safe4c.db.tables import Report
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
 from safe4c.kernel import replay
 

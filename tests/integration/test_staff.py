@@ -9,7 +9,7 @@ from helpers import PASSWORD, as_owner, hidden, login, make_user
 from sqlalchemy import func, select
 
 from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffSession
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.kernel import audit
 from safe4c.reports import intake
 

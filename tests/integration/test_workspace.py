@@ -18,7 +18,7 @@ from safe4c.db.linking import (
 )
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import AuditEntry, Report
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
 from safe4c.networks import linking
 from safe4c.access import platforms

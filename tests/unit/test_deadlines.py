@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from safe4c.kernel.settings import Settings
-from safe4c.takedowns import deadlines, signing as webhooks
-from safe4c.reports.platform_report import Victim, age_band, parse_platform_report, when_code, youngest_band
+from safe4c.takedowns.rules import deadlines, signing as webhooks
+from safe4c.reports.rules.platform_report import Victim, age_band, parse_platform_report, when_code, youngest_band
 from safe4c.kernel.errors import Invalid
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from safe4c.takedowns import signing as webhooks
+from safe4c.takedowns.rules import signing as webhooks
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "platform-api.md"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from safe4c.reports import followup
+from safe4c.reports.rules import followup
 
 KEY = b"k" * 32
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safe4c.networks import identifiers as ids
-from safe4c.networks.identifiers import Identifier, extract_from_fields, extract_from_text, identifiers_from_url, normalise_email, normalise_handle, normalise_hash, normalise_phone, normalise_platform, normalise_url, parse_profile_url
+from safe4c.networks.rules import identifiers as ids
+from safe4c.networks.rules.identifiers import Identifier, extract_from_fields, extract_from_text, identifiers_from_url, normalise_email, normalise_handle, normalise_hash, normalise_phone, normalise_platform, normalise_url, parse_profile_url
 
 PHONE = "+6281234567890"
 SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -74,7 +74,7 @@ def test_kinds_are_the_documented_set():
 
 
 def test_every_taxonomy_platform_has_a_handle_rule():
-    taxonomy = pytest.importorskip("safe4c.reports.taxonomy")
+    taxonomy = pytest.importorskip("safe4c.reports.rules.taxonomy")
     assert set(taxonomy.PLATFORM_CODES) == set(ids.PLATFORMS)
     assert set(ids.HANDLE_RULES) == set(ids.PLATFORMS) | {"unknown"}
 

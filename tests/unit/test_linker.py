@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from safe4c.networks.linker import Linker, split
+from safe4c.networks.rules.linker import Linker, split
 from safe4c.networks.clusters import estimate_children
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from safe4c.access import policy
-from safe4c.access.policy import POLICY, PRINCIPALS, Actor, Grant, Rule
+from safe4c.access.rules import policy
+from safe4c.access.rules.policy import POLICY, PRINCIPALS, Actor, Grant, Rule
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 A, B = Actor.platform(1), Actor.platform(2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safe4c.reports.report import MAX_ACCOUNTS, parse_report
+from safe4c.reports.rules.report import MAX_ACCOUNTS, parse_report
 from safe4c.kernel.errors import Invalid
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from safe4c.access.throttle_rules import Policy
+from safe4c.access.rules.throttle import Policy
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from safe4c.reports.taxonomy import SITUATION_CODES, URGENT_SIGNAL_CODES
-from safe4c.reports.triage import SITUATION_RULES, URGENT_SIGNAL_REASONS, TriageFacts, triage
+from safe4c.reports.rules.taxonomy import SITUATION_CODES, URGENT_SIGNAL_CODES
+from safe4c.reports.rules.triage import SITUATION_RULES, URGENT_SIGNAL_REASONS, TriageFacts, triage
 
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 DEADLINES = {"P1": 60, "P2": 240, "P3": 1440, "P4": 4320}

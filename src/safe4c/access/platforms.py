@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from safe4c.db.platforms import Platform, PlatformApiKey, PlatformReport
 from safe4c.db.tables import Report
-from safe4c.reports.platform_report import PlatformReportCreate, content_hashes, to_report_create
-from safe4c.reports.taxonomy import PLATFORM_CODES, N_
+from safe4c.reports.rules.platform_report import PlatformReportCreate, content_hashes, to_report_create
+from safe4c.reports.rules.taxonomy import PLATFORM_CODES, N_
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel import audit
 from safe4c.reports import intake

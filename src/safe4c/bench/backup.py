@@ -26,7 +26,7 @@ def run(*, copies: int = 5, writers: int = 2) -> int:
     from safe4c.db.backup import backup_sqlite
     from safe4c.db.migrate import upgrade
     from safe4c.db.session import make_engine
-    from safe4c.reports.report import parse_report
+    from safe4c.reports.rules.report import parse_report
     from safe4c.reports import intake
     from safe4c.kernel.uow import UowFactory
 

@@ -37,7 +37,7 @@ from safe4c.db.migrate import upgrade
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job, Report
-from safe4c.reports import followup
+from safe4c.reports.rules import followup
 from safe4c.bench.databases import bench_databases
 from safe4c.bench.platform_api import report_body
 from safe4c.bench.server import free_port

@@ -38,7 +38,7 @@ from safe4c.kernel.settings import Settings
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
 from safe4c.kernel import jobs
 from safe4c.access import platforms

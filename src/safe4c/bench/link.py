@@ -52,7 +52,7 @@ def _key(rng: random.Random, n: int, kind: int) -> str:
 
 
 def core(reports: int, seed: int = 7) -> dict:
-    from safe4c.networks.linker import Linker
+    from safe4c.networks.rules.linker import Linker
 
     rng = random.Random(seed)
     pool = max(10, reports // 10)
@@ -103,7 +103,7 @@ def _database(reports: int, url: str, seed: int) -> dict:
     from safe4c.kernel.settings import Settings
     from safe4c.db.migrate import upgrade
     from safe4c.db.session import make_engine, make_session_factory
-    from safe4c.reports.report import parse_report
+    from safe4c.reports.rules.report import parse_report
     from safe4c.reports import intake
     from safe4c.networks import linking
     from safe4c.kernel.uow import Context, UnitOfWork
@@ -315,7 +315,7 @@ def bulk_extract(reports: int, database_url: str | None, batch_size: int = 20_00
     from safe4c.kernel.settings import Settings
     from safe4c.db.migrate import upgrade
     from safe4c.db.session import make_engine, make_session_factory
-    from safe4c.reports.report import parse_report
+    from safe4c.reports.rules.report import parse_report
     from safe4c.reports import intake
     from safe4c.kernel.uow import Context, UnitOfWork
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from safe4c.kernel.clock import FrozenClock
 from safe4c.db.tables import Report, ReportEvent, StaffUser
 from safe4c.kernel import regions
-from safe4c.reports.report import parse_report
+from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
 from safe4c.kernel.uow import UnitOfWork
 

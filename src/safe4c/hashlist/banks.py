@@ -25,7 +25,7 @@ from safe4c.db import locks
 from safe4c.db.hashlist import HashBank, HashChange, HashEntry
 from safe4c.db.tables import Report
 from safe4c.kernel import validation
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.urls import url_match_key
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.hashlist.matching import SIGNAL_TYPES, InvalidSignal, normalise_signal

@@ -26,10 +26,10 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import Platform, PlatformReport
 from safe4c.db.tables import Report
-from safe4c.networks.identifiers import HASH_KINDS
-from safe4c.networks.identifiers.hashes import find_hashes
-from safe4c.networks.identifiers.urls import find_urls
-from safe4c.reports.triage import KNOWN_MATERIAL
+from safe4c.networks.rules.identifiers import HASH_KINDS
+from safe4c.networks.rules.identifiers.hashes import find_hashes
+from safe4c.networks.rules.identifiers.urls import find_urls
+from safe4c.reports.rules.triage import KNOWN_MATERIAL
 from safe4c.kernel.errors import NotFound
 from safe4c.hashlist.matching import InvalidSignal, normalise_signal
 from safe4c.kernel import audit

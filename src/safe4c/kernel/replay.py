@@ -25,8 +25,8 @@ from sqlalchemy import select, update
 
 from safe4c.kernel.crypto import derive_key
 from safe4c.db.tables import Report
-from safe4c.reports.report import ReportCreate
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.report import ReportCreate
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel.uow import Context, UnitOfWork
 

@@ -28,8 +28,8 @@ from safe4c.db.linking import (
 )
 from safe4c.db.platforms import Platform, PlatformReport, TakedownOrder
 from safe4c.db.tables import Report, ReportEvent, StaffUser
-from safe4c.takedowns import deadlines
-from safe4c.networks.identifiers.model import PLATFORMS as HANDLE_PLATFORMS
+from safe4c.takedowns.rules import deadlines
+from safe4c.networks.rules.identifiers.model import PLATFORMS as HANDLE_PLATFORMS
 from safe4c.kernel import audit
 from safe4c.networks import linking
 from safe4c.reports import platform_detail, queue
@@ -149,7 +149,7 @@ def _platform_path(rows: list[Report], idents) -> list[dict]:
 def _victims(uow: UnitOfWork, row: Report, detail: PlatformReport | None) -> list[dict]:
     if detail is None:
         return []
-    from safe4c.reports.platform_report import age_band
+    from safe4c.reports.rules.platform_report import age_band
 
     out = []
     for v in platform_detail.victims(uow, detail):

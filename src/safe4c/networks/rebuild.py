@@ -56,8 +56,8 @@ from safe4c.db.linking import (
 )
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Report, ReportEvent
-from safe4c.networks.linker import Linker
-from safe4c.reports.triage import KNOWN_MATERIAL
+from safe4c.networks.rules.linker import Linker
+from safe4c.reports.rules.triage import KNOWN_MATERIAL
 from safe4c.kernel import audit
 from safe4c.networks import linking
 from safe4c.reports import fields as report_fields

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import delete, select
 
-from safe4c.access import policy
+from safe4c.access.rules import policy
 from safe4c.db.linking import (
     Cluster,
     ClusterMember,
@@ -39,8 +39,8 @@ from safe4c.db.linking import (
 )
 from safe4c.db.platforms import Platform, PlatformReport
 from safe4c.db.tables import Report, StaffUser
-from safe4c.networks.identifiers import HASH_KINDS
-from safe4c.reports.taxonomy import N_
+from safe4c.networks.rules.identifiers import HASH_KINDS
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel import audit
 from safe4c.networks import clusters, linking

@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, select
 from safe4c.db.linking import Decision, Referral
 from safe4c.db.platforms import Platform, TakedownOrder
 from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffUser
-from safe4c.networks.identifiers import HASH_KINDS
+from safe4c.networks.rules.identifiers import HASH_KINDS
 from safe4c.networks import clusters, linking
 from safe4c.reports import queue, fields as report_fields
 from safe4c.kernel.uow import UnitOfWork

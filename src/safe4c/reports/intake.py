@@ -16,9 +16,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from safe4c.db.tables import Report, ReportEvent
-from safe4c.reports import followup
-from safe4c.reports.report import ReportCreate
-from safe4c.reports.triage import KNOWN_MATERIAL, LINKED_TO_URGENT, TriageFacts, p1_reason, triage
+from safe4c.reports.rules import followup
+from safe4c.reports.rules.report import ReportCreate
+from safe4c.reports.rules.triage import KNOWN_MATERIAL, LINKED_TO_URGENT, TriageFacts, p1_reason, triage
 from safe4c.kernel.errors import NotFound
 from safe4c.kernel import jobs, replay
 from safe4c.hashlist import known_material

@@ -19,9 +19,9 @@ from sqlalchemy import String, cast, func, select
 
 from safe4c.db.tables import Report, ReportEvent, StaffUser
 from safe4c.kernel import regions
-from safe4c.reports.taxonomy import N_, PLATFORM_CODES, SITUATION_CODES, STATUS_CODES, can_move
-from safe4c.reports.taxonomy import next_statuses as allowed_moves
-from safe4c.reports.triage import PRIORITIES
+from safe4c.reports.rules.taxonomy import N_, PLATFORM_CODES, SITUATION_CODES, STATUS_CODES, can_move
+from safe4c.reports.rules.taxonomy import next_statuses as allowed_moves
+from safe4c.reports.rules.triage import PRIORITIES
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel import audit

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from safe4c.db.platforms import Platform, TakedownOrder
-from safe4c.takedowns import deadlines
-from safe4c.reports.taxonomy import N_
+from safe4c.takedowns.rules import deadlines
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel import audit
 from safe4c.kernel.uow import UnitOfWork

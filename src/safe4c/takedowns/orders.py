@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import Platform, TakedownEvent, TakedownOrder
 from safe4c.db.tables import Report
-from safe4c.takedowns import deadlines
-from safe4c.reports.platform_report import hash_error
-from safe4c.reports.taxonomy import N_
+from safe4c.takedowns.rules import deadlines
+from safe4c.reports.rules.platform_report import hash_error
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.hashlist.matching import InvalidSignal, normalise_signal
 from safe4c.kernel import audit, jobs

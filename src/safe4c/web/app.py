@@ -16,8 +16,8 @@ from safe4c.kernel.clock import Clock, SystemClock
 from safe4c.kernel.settings import KeyProblem, Settings
 from safe4c.kernel.crypto import derive_key
 from safe4c.kernel import regions
-from safe4c.reports.platform_report import PlatformReportCreate
-from safe4c.reports.report import ReportCreate
+from safe4c.reports.rules.platform_report import PlatformReportCreate
+from safe4c.reports.rules.report import ReportCreate
 from safe4c.db.session import make_engine
 from safe4c.kernel.ratelimits import Limiter
 from safe4c.kernel.uow import UowFactory

@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from safe4c.kernel.crypto import derive_key
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import AppError, Forbidden
 from safe4c.access import accounts
 from safe4c.access.accounts import StaffUser

@@ -21,9 +21,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 
-from safe4c.access import policy
-from safe4c.access.policy import Actor
-from safe4c.reports.taxonomy import N_
+from safe4c.access.rules import policy
+from safe4c.access.rules.policy import Actor
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Forbidden, Unauthorized
 from safe4c.access import platforms
 from safe4c.access.accounts import StaffUser

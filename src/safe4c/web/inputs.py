@@ -21,7 +21,7 @@ from fastapi import Path, Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import MAX_ID, UNSTORABLE_TEXT, storable
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Unauthorized
 from safe4c.access import platforms
 from safe4c.access.platforms import PlatformPrincipal

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from safe4c.kernel.settings import KeyProblem, Settings
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.web.deps import get_lang
 from safe4c.web.errors import error_body
 from safe4c.web.middleware import SafetyMiddleware

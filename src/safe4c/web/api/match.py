@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query as QueryParam, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import MAX_ID
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.hashlist import banks as hashlist

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from safe4c.reports.platform_report import PlatformReportCreate, parse_platform_report
+from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_platform_report
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.access import platforms
 from safe4c.access.platforms import PlatformPrincipal

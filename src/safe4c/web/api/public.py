@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from safe4c.reports.report import ReportCreate, parse_report
-from safe4c.reports import taxonomy
-from safe4c.reports.taxonomy import N_, PUBLIC_STATUS_TEXT
+from safe4c.reports.rules.report import ReportCreate, parse_report
+from safe4c.reports.rules import taxonomy
+from safe4c.reports.rules.taxonomy import N_, PUBLIC_STATUS_TEXT
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.reports import intake
 from safe4c.web.authorization import Allowed

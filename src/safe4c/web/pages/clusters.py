@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from safe4c.access.policy import DECISION_ACTIONS
-from safe4c.reports.taxonomy import N_
+from safe4c.access.rules.policy import DECISION_ACTIONS
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
 from safe4c.networks import clusters, linking

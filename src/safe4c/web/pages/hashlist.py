@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Invalid
 from safe4c.hashlist.matching import SIGNAL_TYPES
 from safe4c.hashlist import banks as hashlist

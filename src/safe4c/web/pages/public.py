@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from safe4c.kernel import regions
-from safe4c.reports import taxonomy
-from safe4c.reports.report import parse_report
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules import taxonomy
+from safe4c.reports.rules.report import parse_report
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound, RateLimited
 from safe4c.reports import intake
 from safe4c.kernel import replay

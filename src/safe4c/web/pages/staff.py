@@ -16,8 +16,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from safe4c.kernel import regions
-from safe4c.reports.taxonomy import N_, PLATFORMS, STATUSES
-from safe4c.reports.triage import PRIORITIES
+from safe4c.reports.rules.taxonomy import N_, PLATFORMS, STATUSES
+from safe4c.reports.rules.triage import PRIORITIES
 from safe4c.kernel.errors import AppError, Invalid
 from safe4c.access import accounts, login_throttle
 from safe4c.reports import queue

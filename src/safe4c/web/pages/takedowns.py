@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from safe4c.takedowns import deadlines
-from safe4c.reports.taxonomy import N_
+from safe4c.takedowns.rules import deadlines
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
 from safe4c.takedowns import compliance, orders as takedowns

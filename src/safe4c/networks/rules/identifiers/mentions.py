@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from safe4c.networks.identifiers.handles import PLATFORM_ALIASES, normalise_handle
-from safe4c.networks.identifiers.model import UNKNOWN_PLATFORM, Identifier
+from safe4c.networks.rules.identifiers.handles import PLATFORM_ALIASES, normalise_handle
+from safe4c.networks.rules.identifiers.model import UNKNOWN_PLATFORM, Identifier
 
 # Words that name a platform in chat. A bare 'x' is left out: it is too common a letter.
 _CONTEXT_WORDS = sorted(

@@ -11,7 +11,7 @@ import re
 
 from safe4c.hashlist.matching import SIGNAL_TYPES, InvalidSignal
 from safe4c.hashlist.matching.signals import HammingSignal, HexDigestSignal
-from safe4c.networks.identifiers.model import Identifier
+from safe4c.networks.rules.identifiers.model import Identifier
 
 # The hash signal types decide what a valid value is (matching/ never imports domain.identifiers, so no cycle).
 _HASH_TYPES = {name: t for name, t in SIGNAL_TYPES.items() if isinstance(t, HexDigestSignal)}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 

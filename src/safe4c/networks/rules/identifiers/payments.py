@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from safe4c.networks.identifiers.model import Identifier
+from safe4c.networks.rules.identifiers.model import Identifier
 
 # Spellings people use, mapped to provider codes (model.EWALLETS / model.BANKS).
 EWALLET_ALIASES: dict[str, str] = {

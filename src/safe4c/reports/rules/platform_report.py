@@ -24,8 +24,8 @@ from pydantic_core import PydanticCustomError
 
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.hashlist.matching import InvalidSignal, get_signal_type, normalise_signal
-from safe4c.reports.report import _EMAIL, _PHONE, MAX_ACCOUNT_CHARS, MAX_ACCOUNTS, ReportCreate, SituationCode
-from safe4c.reports.taxonomy import AGE_BAND_CODES, N_, PLATFORM_CODES
+from safe4c.reports.rules.report import _EMAIL, _PHONE, MAX_ACCOUNT_CHARS, MAX_ACCOUNTS, ReportCreate, SituationCode
+from safe4c.reports.rules.taxonomy import AGE_BAND_CODES, N_, PLATFORM_CODES
 from safe4c.kernel.validation import JsonDatetime, json_integer, message_for
 
 ANNOTATIONS = (

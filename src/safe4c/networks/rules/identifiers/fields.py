@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from safe4c.networks.identifiers.emails import normalise_email
-from safe4c.networks.identifiers.handles import normalise_handle, normalise_platform
-from safe4c.networks.identifiers.hashes import normalise_hash
-from safe4c.networks.identifiers.links import identifiers_from_url
-from safe4c.networks.identifiers.model import UNKNOWN_PLATFORM, Identifier
-from safe4c.networks.identifiers.phones import _PHONE_START, normalise_phone
-from safe4c.networks.identifiers.text import scan_text
-from safe4c.networks.identifiers.urls import find_urls
+from safe4c.networks.rules.identifiers.emails import normalise_email
+from safe4c.networks.rules.identifiers.handles import normalise_handle, normalise_platform
+from safe4c.networks.rules.identifiers.hashes import normalise_hash
+from safe4c.networks.rules.identifiers.links import identifiers_from_url
+from safe4c.networks.rules.identifiers.model import UNKNOWN_PLATFORM, Identifier
+from safe4c.networks.rules.identifiers.phones import _PHONE_START, normalise_phone
+from safe4c.networks.rules.identifiers.text import scan_text
+from safe4c.networks.rules.identifiers.urls import find_urls
 
 _ENTRY_SEPARATORS = re.compile(r"[\n,;]+")
 _PHONE_SHAPE = re.compile(r"[+0-9()\s.\-]{7,}")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from safe4c.networks.identifiers.handles import normalise_handle
-from safe4c.networks.identifiers.model import Identifier
-from safe4c.networks.identifiers.phones import normalise_phone
-from safe4c.networks.identifiers.urls import normalise_url
+from safe4c.networks.rules.identifiers.handles import normalise_handle
+from safe4c.networks.rules.identifiers.model import Identifier
+from safe4c.networks.rules.identifiers.phones import normalise_phone
+from safe4c.networks.rules.identifiers.urls import normalise_url
 
 _RESERVED: dict[str, frozenset[str]] = {
     "instagram.com": frozenset({

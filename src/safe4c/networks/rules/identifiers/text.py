@@ -7,14 +7,14 @@ phone, or a phone as a hash.
 
 from __future__ import annotations
 
-from safe4c.networks.identifiers.emails import find_emails
-from safe4c.networks.identifiers.hashes import find_hashes
-from safe4c.networks.identifiers.links import identifiers_from_url
-from safe4c.networks.identifiers.mentions import find_handles
-from safe4c.networks.identifiers.model import Identifier
-from safe4c.networks.identifiers.payments import ewallets_before, find_bank_accounts
-from safe4c.networks.identifiers.phones import find_phones
-from safe4c.networks.identifiers.urls import find_urls
+from safe4c.networks.rules.identifiers.emails import find_emails
+from safe4c.networks.rules.identifiers.hashes import find_hashes
+from safe4c.networks.rules.identifiers.links import identifiers_from_url
+from safe4c.networks.rules.identifiers.mentions import find_handles
+from safe4c.networks.rules.identifiers.model import Identifier
+from safe4c.networks.rules.identifiers.payments import ewallets_before, find_bank_accounts
+from safe4c.networks.rules.identifiers.phones import find_phones
+from safe4c.networks.rules.identifiers.urls import find_urls
 
 # Not a phone separator, not hex, not a handle or URL character: blanking with it cannot join
 # two pieces of text into a new identifier.

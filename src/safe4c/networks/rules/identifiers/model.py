@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Platform codes for accounts; the same codes as ``safe4c.reports.taxonomy.PLATFORM_CODES``
+# Platform codes for accounts; the same codes as ``safe4c.reports.rules.taxonomy.PLATFORM_CODES``
 # (a unit test pins that). 'unknown' is extra: an @handle in free text with no platform named.
 PLATFORMS: tuple[str, ...] = (
     "instagram", "tiktok", "facebook", "whatsapp", "telegram", "x", "youtube", "discord", "line",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
-from safe4c.reports.taxonomy import N_
+from safe4c.reports.rules.taxonomy import N_
 
 # An order in these states is waiting on the platform: it can be overdue and it escalates. A disputed order
 # waits on staff (paused); removed and withdrawn orders are closed.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from safe4c.networks.identifiers.model import PLATFORMS, UNKNOWN_PLATFORM
+from safe4c.networks.rules.identifiers.model import PLATFORMS, UNKNOWN_PLATFORM
 
 # What people type for a platform, in Indonesian and English chat, lower-cased and without spaces.
 PLATFORM_ALIASES: dict[str, str] = {

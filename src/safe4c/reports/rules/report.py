@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel import regions
-from safe4c.reports.taxonomy import AGE_BAND_CODES, CONTACT_METHOD_CODES, DISABILITY_CODES, GENDER_CODES, N_, PLATFORM_CODES, REPORTER_ROLE_CODES, SITUATION_CODES, URGENT_SIGNAL_CODES, WHEN_CODES
+from safe4c.reports.rules.taxonomy import AGE_BAND_CODES, CONTACT_METHOD_CODES, DISABILITY_CODES, GENDER_CODES, N_, PLATFORM_CODES, REPORTER_ROLE_CODES, SITUATION_CODES, URGENT_SIGNAL_CODES, WHEN_CODES
 from safe4c.kernel.validation import message_for
 
 MAX_STORY_CHARS = 5000
