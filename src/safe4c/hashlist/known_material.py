@@ -15,7 +15,7 @@ the hot path stays one INSERT plus, at most, one job row. The job:
    report, the platform registered for the link's host for a public report.
 
 Idempotent: a report that already has the reason is not raised again, and no order is issued while an
-open one exists for the same platform and target (``takedown_guard.open_order_exists``).
+open one exists for the same platform and target (``takedown_orders.open_order_exists``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from safe4c.kernel.errors import NotFound
 from safe4c.hashlist.matching import InvalidSignal, normalise_signal
 from safe4c.kernel import audit
 from safe4c.reports import intake, platform_detail, fields as report_fields
-from safe4c.takedowns import guard as takedown_guard
+from safe4c.takedowns import orders as takedown_orders
 from safe4c.hashlist.matcher import Hit, Query, shared_matcher
 from safe4c.kernel.uow import UnitOfWork
 
@@ -141,7 +141,7 @@ def _issue_takedowns(uow: UnitOfWork, row: Report, targets) -> int:
 
     issued = 0
     for platform_id, target_type, value, hash_type in targets:
-        if takedown_guard.open_order_exists(uow, platform_id, target_type, value):
+        if takedown_orders.open_order_exists(uow, platform_id, target_type, value):
             continue
         takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
             platform_id=platform_id, target_type=target_type, target_value=value, category="csam", urgent=True,

@@ -14,7 +14,7 @@ audit entry ``decision.<kind>``:
 hashlist.add_entry and takedowns.issue_order commit on their own (they are use cases too), so a decision that
 calls them writes its own row in a last transaction. add_entry is idempotent (an entry already in the bank is
 returned); issue_order is not, so the takedown decision skips a target that already has an open order for the
-same platform (``takedown_guard.open_order_exists``, the match job's rule too): a decision repeated after a
+same platform (``takedown_orders.open_order_exists``, the match job's rule too): a decision repeated after a
 failure does no harm.
 """
 
@@ -45,7 +45,7 @@ from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel import audit
 from safe4c.networks import clusters, linking
 from safe4c.reports import evidence, queue
-from safe4c.takedowns import guard as takedown_guard
+from safe4c.takedowns import orders as takedown_orders
 from safe4c.kernel.uow import UnitOfWork
 
 DECISIONS = ("confirm_material", "takedown", "refer_police", "refer_child", "close")
@@ -179,7 +179,7 @@ def issue_takedowns(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str
         if pid is None:
             skipped += 1
             continue
-        if takedown_guard.open_order_exists(uow, pid, target_type, target):
+        if takedown_orders.open_order_exists(uow, pid, target_type, target):
             continue
         issued.append(takedowns.issue_order(uow=uow, actor_id=actor_id, order=takedowns.OrderInput(
             platform_id=pid, target_type=target_type, target_value=target, category=category,

@@ -93,7 +93,15 @@ def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
 
 
 def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> str:
-    """Issue an order; returns its public id. Urgent (4 h) for abuse material and terrorism, else as chosen."""
+    """Use case: issue one order and commit; returns its public id."""
+    row = place_order(uow=uow, order=order, actor_id=actor_id)
+    uow.commit()
+    return row.public_id
+
+
+def place_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> TakedownOrder:
+    """Write an order, its event, audit entry, webhook and next deadline step into the caller's transaction
+    (no commit: the calling use case commits once). Urgent (4 h) for abuse material and terrorism, else as chosen."""
     value, report_row_id = _validate(uow, order)
     now = uow.now()
     urgent = order.urgent or order.category in URGENT_CATEGORIES
@@ -116,8 +124,7 @@ def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> 
     webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.issued", data=order_view(row),
                          order_id=row.id)
     _schedule_next_step(uow, row)
-    uow.commit()
-    return row.public_id
+    return row
 
 
 def _event(uow: UnitOfWork, order: TakedownOrder, kind: str, *, staff: int | None = None,
@@ -399,3 +406,14 @@ def view_order(*, uow: UnitOfWork, public_id: str, actor_id: int) -> dict:
     audit.record(uow, actor_id=actor_id, action="takedown.view", subject_type="takedown", subject_id=public_id)
     uow.commit()
     return view
+
+
+def open_order_exists(uow: UnitOfWork, platform_id: int, target_type: str, value: str) -> bool:
+    """Is an order for this platform and target still open? Values compare as takedowns stores them
+    (trimmed; hashes in lower case)."""
+    value = (value or "").strip()
+    if target_type == "hash":
+        value = value.lower()
+    return uow.session.scalar(select(TakedownOrder.id).where(
+        TakedownOrder.platform_id == platform_id, TakedownOrder.target_type == target_type,
+        TakedownOrder.target_value == value, TakedownOrder.status.in_(OPEN_STATUSES)).limit(1)) is not None
