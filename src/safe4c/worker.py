@@ -10,7 +10,8 @@ import time
 from typing import Callable
 
 from safe4c.reports import intake
-from safe4c.kernel import jobs, replay
+from safe4c.kernel import jobs
+from safe4c.reports import replay
 from safe4c.hashlist import known_material
 from safe4c.networks import linking
 from safe4c.takedowns import orders as takedowns, webhooks

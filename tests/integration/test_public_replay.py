@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from safe4c.db.tables import Report
 from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
-from safe4c.kernel import replay
+from safe4c.reports import replay
 
 URL = "/api/v1/public/reports"
 KEY = "3f1c2b9e-6d4a-4f0e-9a51-2c7b8d0e4f11"

@@ -1,11 +1,8 @@
-"""Platforms: organisations with API keys and a webhook, and the reports they send.
+"""Platforms as principals: organisations with API keys and a webhook URL.
 
 API keys are ``s4c_`` + 256 random bits, shown once and stored as SHA-256; a platform may hold several so it
-can rotate them, and each can be revoked. A report from a platform is stored by the same intake as a child's
-report (same table, same triage) plus a ``platform_reports`` row, in one transaction. ``Idempotency-Key``:
-a unique constraint on (platform, key) makes a retried request return the first report, never a duplicate,
-even when two copies race; the same key with a different body is a conflict. Without the header, a report's
-``external_id`` is the key (a unique index on (platform, external_id) among reports sent without one).
+can rotate them, and each can be revoked. The reports platforms send are stored by
+``safe4c.reports.platform_intake``.
 """
 
 from __future__ import annotations
@@ -17,23 +14,18 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
-from safe4c.db.platforms import Platform, PlatformApiKey, PlatformReport
-from safe4c.db.tables import Report
-from safe4c.reports.rules.platform_report import PlatformReportCreate, content_hashes, to_report_create
-from safe4c.reports.rules.taxonomy import PLATFORM_CODES, N_
-from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
+from safe4c.db.platforms import Platform, PlatformApiKey
+from safe4c.kernel.i18n import N_
+from safe4c.kernel.platforms import PLATFORM_CODES
+from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel import audit
-from safe4c.reports import intake
-from safe4c.takedowns import webhook_urls
+from safe4c.kernel import outbound_urls as webhook_urls
 from safe4c.kernel.uow import UnitOfWork
 
 KEY_PREFIX = "s4c_"
-MAX_IDEMPOTENCY_KEY = 200
 _NAME = re.compile(r"^[\w .&()'-]{2,100}$", re.UNICODE)
 
 
@@ -54,13 +46,6 @@ class NewPlatform:
     webhook_secret: str  # shown once
 
 
-@dataclass(frozen=True)
-class PlatformReceipt:
-    report_id: str
-    received_at: datetime
-    created: bool  # False when an Idempotency-Key replay returned the first report
-
-
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -72,7 +57,7 @@ def _new_key() -> str:
 def create_platform(*, uow: UnitOfWork, name: str, webhook_url: str | None = None, taxonomy_code: str | None = None,
                     contacts: list[dict] | None = None, actor_id: int | None = None,
                     resolve: webhook_urls.Resolver = webhook_urls.system_resolve) -> NewPlatform:
-    """Register a platform. A webhook URL must be https and reach a public address (services/webhook_urls.py);
+    """Register a platform. A webhook URL must be https and reach a public address (kernel/outbound_urls.py);
     ``resolve`` looks its host up (DNS)."""
     name = (name or "").strip()
     errors = []
@@ -185,65 +170,3 @@ def forget_keys() -> None:
     """Drop this process's remembered keys (after a revocation); other processes forget within the TTL."""
     with _auth_lock:
         _auth_cache.clear()
-
-
-def body_hash(raw: str) -> str:
-    """SHA-256 of the report as ``model_dump_json`` writes it: field order fixed by the model, no spaces, so
-    the same report hashes the same however its JSON was spaced or ordered when sent."""
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-_INSERT_DETAIL = insert(PlatformReport.__table__)
-
-
-def submit_platform_report(*, uow: UnitOfWork, platform: PlatformPrincipal, report: PlatformReportCreate,
-                           idempotency_key: str | None, language: str = "id") -> PlatformReceipt:
-    if idempotency_key is not None:
-        idempotency_key = idempotency_key.strip()
-        if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
-            raise Invalid([FieldError("Idempotency-Key", N_("The Idempotency-Key header must have 1 to 200 "
-                                                            "characters."))])
-    raw = report.model_dump_json()  # serialised once: hashed and sealed
-    digest = body_hash(raw)
-    shared = to_report_create(report, platform_code=platform.taxonomy_code, platform_name=platform.name,
-                              received_at=uow.now())
-    try:
-        row_id, receipt = intake.stage_report(uow=uow, report=shared, channel="platform", language=language,
-                                              platform_escalation=report.incident.escalate_to_urgent)
-        uow.session.connection().execute(_INSERT_DETAIL, dict(
-            report_id=row_id, platform_id=platform.id, idempotency_key=idempotency_key, body_hash=digest,
-            external_id=report.external_id, escalate_to_urgent=report.incident.escalate_to_urgent,
-            annotations=list(report.incident.annotations), content_hashes=content_hashes(report),
-            detail_sealed=uow.ctx.sealer.seal(raw, context="platform_report.detail"),
-        ))
-        uow.commit()
-    except IntegrityError:
-        uow.rollback()
-        if idempotency_key is not None:
-            return _replay(uow, platform, digest, PlatformReport.idempotency_key == idempotency_key,
-                           reused=KEY_REUSED)
-        if report.external_id is not None:  # without a key, the platform's own id for the report is the key
-            return _replay(uow, platform, digest, PlatformReport.external_id == report.external_id,
-                           PlatformReport.idempotency_key.is_(None), reused=EXTERNAL_ID_REUSED)
-        raise
-    # The time stored as reports.received_at, so a replay of this request answers exactly the same.
-    return PlatformReceipt(receipt.report_id, receipt.received_at, created=True)
-
-
-KEY_REUSED = N_("This Idempotency-Key was already used for a different report. Use a new key for a new report.")
-EXTERNAL_ID_REUSED = N_("A different report with this external_id was already sent without an Idempotency-Key. "
-                        "Use a new external_id for a new report.")
-
-
-def _replay(uow: UnitOfWork, platform: PlatformPrincipal, digest: str, *where, reused: str) -> PlatformReceipt:
-    found = uow.session.execute(
-        select(Report.public_id, Report.received_at, PlatformReport.body_hash)
-        .join(PlatformReport, PlatformReport.report_id == Report.id)
-        .where(PlatformReport.platform_id == platform.id, *where)
-    ).first()
-    uow.rollback()
-    if found is None:
-        raise Conflict(N_("This request clashed with another one. Please send it again."))
-    if found.body_hash != digest:
-        raise Conflict(reused)
-    return PlatformReceipt(found.public_id, found.received_at, created=False)

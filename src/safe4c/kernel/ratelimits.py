@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from safe4c.db.throttle import RateCounter
 from safe4c.kernel.addresses import bucket_address
-from safe4c.reports.rules.taxonomy import N_
+from safe4c.kernel.i18n import N_
 from safe4c.kernel.errors import RateLimited
 from safe4c.kernel.uow import UnitOfWork
 

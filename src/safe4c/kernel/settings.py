@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from safe4c.reports.rules.triage import PRIORITIES
+from safe4c.kernel.priority import PRIORITIES
 
 
 class Settings(BaseSettings):

@@ -20,7 +20,8 @@ from safe4c.reports.rules import followup
 from safe4c.reports.rules.report import ReportCreate
 from safe4c.reports.rules.triage import KNOWN_MATERIAL, LINKED_TO_URGENT, TriageFacts, p1_reason, triage
 from safe4c.kernel.errors import NotFound
-from safe4c.kernel import jobs, replay
+from safe4c.kernel import jobs
+from safe4c.reports import replay
 from safe4c.hashlist import known_material
 from safe4c.networks import linking
 from safe4c.reports import fields as report_fields

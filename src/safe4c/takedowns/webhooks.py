@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, func, literal, select, update
 from safe4c.db.platforms import Platform, TakedownEvent, WebhookDelivery
 from safe4c.takedowns.rules import signing
 from safe4c.kernel import audit, jobs
-from safe4c.takedowns import webhook_urls
+from safe4c.kernel import outbound_urls as webhook_urls
 from safe4c.kernel.uow import UnitOfWork
 
 JOB_KIND = "webhook.deliver"

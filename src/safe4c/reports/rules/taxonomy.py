@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-def N_(message: str) -> str:
-    """Mark a string for translation without translating it here (the domain knows no language)."""
-    return message
+from safe4c.kernel.i18n import N_  # noqa: F401 - re-exported: the rules mark their text with it
+from safe4c.kernel.platforms import PLATFORM_CODES, PLATFORMS  # noqa: F401 - re-exported: part of the vocabulary
 
 
 @dataclass(frozen=True)
@@ -132,24 +130,6 @@ def advice_for(situations) -> list[str]:
     return [ADVICE[c] for c in codes]
 
 
-PLATFORMS: tuple[tuple[str, str], ...] = (
-    ("whatsapp", "WhatsApp"),
-    ("instagram", "Instagram"),
-    ("tiktok", "TikTok"),
-    ("facebook", "Facebook"),
-    ("telegram", "Telegram"),
-    ("x", "X (Twitter)"),
-    ("youtube", "YouTube"),
-    ("line", "LINE"),
-    ("michat", "MiChat"),
-    ("discord", "Discord"),
-    ("snapchat", "Snapchat"),
-    ("roblox", "Roblox"),
-    ("mobile_legends", "Mobile Legends"),
-    ("free_fire", "Free Fire"),
-    ("other", N_("Another app or website")),
-)
-PLATFORM_CODES = tuple(code for code, _ in PLATFORMS)
 
 REPORTER_ROLES: tuple[tuple[str, str], ...] = (
     ("child", N_("I am the child it happened to")),

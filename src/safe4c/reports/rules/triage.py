@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
+from safe4c.kernel.priority import PRIORITIES
 from safe4c.reports.rules.taxonomy import N_
 
-PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
 @dataclass(frozen=True)

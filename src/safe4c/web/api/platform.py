@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_platform_report
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.access import platforms
+from safe4c.reports import platform_intake
 from safe4c.access.platforms import PlatformPrincipal
 from safe4c.web.authorization import Allowed, PlatformKey
 from safe4c.web.inputs import ApiRoute
@@ -131,7 +132,7 @@ def _submit(request: Request, key: PlatformKey, data: object, idempotency_key: s
     with request.app.state.uow_factory() as uow:
         platform = key.authorize(uow)
         report = parse_platform_report(data)
-        return platforms.submit_platform_report(uow=uow, platform=platform, report=report,
+        return platform_intake.submit_platform_report(uow=uow, platform=platform, report=report,
                                                 idempotency_key=idempotency_key, language=request.state.lang)
 
 

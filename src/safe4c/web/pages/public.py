@@ -24,7 +24,7 @@ from safe4c.reports.rules.report import parse_report
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound, RateLimited
 from safe4c.reports import intake
-from safe4c.kernel import replay
+from safe4c.reports import replay
 from safe4c.web.api.public import advice_for, lookup_status
 from safe4c.web.authorization import Allowed
 from safe4c.web.i18n import LANGUAGES, translate

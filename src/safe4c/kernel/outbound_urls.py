@@ -18,7 +18,7 @@ from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from safe4c.kernel.addresses import parse_ip, is_public
-from safe4c.reports.rules.taxonomy import N_
+from safe4c.kernel.i18n import N_
 from safe4c.kernel.errors import FieldError
 
 MAX_URL = 500

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from safe4c.kernel.crypto import derive_key
 from safe4c.db.tables import Report
 from safe4c.reports.rules.report import ReportCreate
-from safe4c.reports.rules.taxonomy import N_
+from safe4c.kernel.i18n import N_
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel.uow import Context, UnitOfWork
 
