@@ -287,7 +287,7 @@ def cmd_bench(args, settings: Settings) -> int:
     if args.name == "portal":
         from safe4c.bench.portal import run as run_portal
 
-        return run_portal(runs=args.runs, database_url=args.database_url, screenshots=args.screenshots)
+        return run_portal(runs=args.runs, screenshots=args.screenshots)
     if args.name == "crash":
         from safe4c.bench.crash import run as run_crash
 
