@@ -14,6 +14,8 @@ import statistics
 import tempfile
 import time
 
+from playwright.sync_api import sync_playwright
+
 from safe4c.bench.server import running_server
 from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
@@ -40,8 +42,6 @@ def run(*, runs: int = 3, screenshots: str | None = None) -> int:
     if not os.path.exists(CHROMIUM):
         print(f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
         return 1
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as data_dir:
         url = f"sqlite:///{data_dir}/bench.db"  # the form's figures do not depend on the database
         engine = make_engine(url)
