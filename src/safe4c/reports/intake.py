@@ -215,31 +215,3 @@ def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
             setattr(row, name, value)
         uow.session.add(ReportEvent(report_id=row.id, at=uow.now(), kind="triaged"))
         uow.commit()
-
-
-@dataclass(frozen=True)
-class PublicStatus:
-    status: str
-    received_at: object
-    updated_at: object
-
-
-def status_for_code(*, uow: UnitOfWork, code: str, rate: Check | None = None) -> PublicStatus:
-    """What a reporter may see with their follow-up code: the status in plain words, nothing an analyst wrote.
-    Reads only. With ``rate``, ``RateLimited`` when the sender already had its limit of look-ups that found
-    nothing this minute (count those with ``count_missed_lookup``)."""
-    if rate is not None:
-        rate.check(uow)
-    digest = followup.code_hash(code, key=uow.ctx.followup_key)
-    row = None
-    if digest is not None:
-        row = uow.session.execute(select(Report).where(Report.followup_hash == digest)).scalar_one_or_none()
-    if row is None:
-        raise NotFound("We could not find a report with this code. Check the code and try again.")
-    return PublicStatus(row.status, row.received_at, row.updated_at)
-
-
-def count_missed_lookup(*, uow: UnitOfWork, rate: Check) -> None:
-    """A follow-up code found nothing (a guess, or a typo): count it against the sender's shared limit."""
-    rate.count(uow)
-    uow.commit()

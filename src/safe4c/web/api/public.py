@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from safe4c.reports.rules.report import ReportCreate, parse_report
 from safe4c.reports.rules import taxonomy
-from safe4c.reports.rules.taxonomy import N_, PUBLIC_STATUS_TEXT
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
-from safe4c.reports import intake
+from safe4c.reports import intake, public_status
 from safe4c.web.authorization import Allowed
 from safe4c.web.deps import LangDep
 from safe4c.web.i18n import translate
@@ -45,7 +45,13 @@ class StatusQuery(BaseModel):
 
 class ReportStatus(BaseModel):
     status: str = Field(description="new, in_review, actioned or closed.")
-    status_text: str = Field(description="The status in plain words, in the requested language.")
+    status_text: str = Field(description="What has happened to the report, in plain words, in the requested "
+                                         "language (it follows the stage, not only the status).")
+    stage: str = Field(description="received, in_review, takedown_requested, content_removed, passed_on, "
+                                   "action_taken, help_arranged, closed_after_action, closed_not_actionable "
+                                   "or closed.")
+    steps: list[str] = Field(description="What has happened so far, in order, in plain words in the requested "
+                                         "language.")
     received_at: datetime
     updated_at: datetime
 
@@ -93,16 +99,16 @@ def _submit(request: Request, report: ReportCreate, lang: str, key: str | None, 
                                     rate=rate)
 
 
-def lookup_status(request: Request, code: str, rate) -> intake.PublicStatus:
+def lookup_status(request: Request, code: str, rate) -> public_status.PublicStatus:
     """Read only; a code that finds nothing is then counted against the sender's limit (guessing)."""
     factory = request.app.state.uow_factory
     try:
         with factory().reading() as uow:
-            return intake.status_for_code(uow=uow, code=code, rate=rate)
+            return public_status.status_for_code(uow=uow, code=code, rate=rate)
     except NotFound:
         if rate is not None:
             with factory() as uow:
-                intake.count_missed_lookup(uow=uow, rate=rate)
+                public_status.count_missed_lookup(uow=uow, rate=rate)
         raise
 
 
@@ -112,5 +118,7 @@ def lookup_status(request: Request, code: str, rate) -> intake.PublicStatus:
                         429: {"description": "Too many codes that found nothing from this address in a minute"}})
 def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
     found = lookup_status(request, query.code, rate_check(request, "status"))
-    return ReportStatus(status=found.status, status_text=translate(lang, PUBLIC_STATUS_TEXT[found.status]),
+    stage = found.progress.stage
+    return ReportStatus(status=found.status, status_text=translate(lang, stage.text), stage=stage.code,
+                        steps=[translate(lang, text) for text in found.progress.step_texts],
                         received_at=found.received_at, updated_at=found.updated_at)

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from safe4c.kernel import regions
 from safe4c.reports.rules import taxonomy
+from safe4c.reports.rules.public_status import STAGES
 from safe4c.reports.rules.report import parse_report
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound, RateLimited
@@ -111,7 +112,7 @@ async def report_submit(request: Request):
     except RateLimited as exc:  # the shared count, in the same transaction as the report: nothing was stored
         return _form(request, answers, notice=translate(lang, exc.message), status_code=exc.status)
     # The same form sent twice (a second tap, Back then Send, a lost answer): the same report and the same code.
-    return page(request, "public/thanks.html", code=receipt.followup_code,
+    return page(request, "public/thanks.html", code=receipt.followup_code, received=STAGES["received"],
                 advice=advice_for(receipt.situations, lang), show_language_switch=False)
 
 
@@ -194,9 +195,7 @@ async def status_lookup(request: Request):
     except NotFound as exc:
         return page(request, "public/status.html", code=code, status_code=exc.status,
                     error=translate(lang, exc.message))
-    return page(request, "public/status_result.html", found=found,
-                status_text=taxonomy.PUBLIC_STATUS_TEXT[found.status],
-                status_label=dict(taxonomy.STATUSES)[found.status],
+    return page(request, "public/status_result.html", stage=found.progress.stage, steps=found.progress.step_texts,
                 received=_date(found.received_at, lang), updated=_date(found.updated_at, lang))
 
 
