@@ -15,7 +15,7 @@ from safe4c.db.linking import (
 from safe4c.db.tables import AuditEntry, Job, Report, ReportEvent
 from safe4c.reports.rules.report import parse_report
 from safe4c.access import accounts
-from safe4c.reports import intake
+from safe4c.reports import escalation, intake
 from safe4c.networks import linking
 from safe4c.worker import Worker
 
@@ -282,7 +282,7 @@ def test_a_raise_of_an_untriaged_platform_report_keeps_its_escalation(uow_factor
         with uow_factory() as uow:
             row = uow.session.get(Report, rid)
             row.priority = row.triage_reasons = row.deadline_at = None
-            assert intake.raise_to_p1(uow, row, reason_code=reason, event_kind="raised", note="#1")
+            assert escalation.raise_to_p1(uow, row, reason_code=reason, event_kind="raised", note="#1")
             codes = [r["code"] for r in row.triage_reasons]
             assert row.priority == "P1" and reason in codes and "platform.escalated" in codes
             # escalated at intake: due an hour after it arrived, not an hour after the raise
@@ -297,16 +297,16 @@ def test_the_deadline_of_a_raise_is_the_earlier_of_the_old_one_and_an_hour_from_
     clock.advance(hours=3)
     with uow_factory() as uow:
         row = row_of(uow, calm)
-        assert intake.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
+        assert escalation.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
         assert row.deadline_at == uow.now() + timedelta(minutes=60)  # learnt late: an hour from now
-        assert not intake.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
+        assert not escalation.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
         uow.commit()
     urgent = submit(uow_factory, accounts=["0857-1111-2222"], urgent_signals=["danger_now"])  # due in 1 hour
     clock.advance(minutes=50)
     with uow_factory() as uow:
         row = row_of(uow, urgent)
         due = row.deadline_at
-        assert intake.raise_to_p1(uow, row, reason_code="match.known_material", event_kind="matched")
+        assert escalation.raise_to_p1(uow, row, reason_code="match.known_material", event_kind="matched")
         assert row.deadline_at == due  # already earlier: stays
         assert row.triage_reasons[0]["text"] == "Reported content matches known child sexual abuse material."
 

@@ -183,7 +183,7 @@ def _populate(url: str, reports: int) -> dict:
     from safe4c.db.migrate import upgrade
     from safe4c.db.session import make_engine
     from safe4c.db.tables import Report
-    from safe4c.networks.rebuild import _db_value, bulk_insert
+    from safe4c.db.bulk import db_value as _db_value, bulk_insert
 
     engine = make_engine(url) if url.startswith("sqlite") else make_engine(url, pool_size=1, max_overflow=0)
     upgrade(engine)
