@@ -1,4 +1,4 @@
-"""The bulk rebuild (services/link_rebuild.py) leaves the database exactly as the incremental job would, on
+"""The bulk rebuild (networks/rebuild.py) leaves the database exactly as the incremental job would, on
 SQLite and PostgreSQL: same networks, same links with the identifier that made each, same identifiers and
 edges, same urgency raises and report events; cuts and not-linking identifiers respected."""
 

@@ -43,7 +43,7 @@ from safe4c.kernel.uow import UnitOfWork
 JOB = jobs.MATCH_REPORT
 REASON_CODE = KNOWN_MATERIAL
 
-# The canonical hosts (domain/urls.py CANONICAL_HOSTS) of the platforms in the taxonomy.
+# The canonical hosts (kernel/urls.py CANONICAL_HOSTS) of the platforms in the taxonomy.
 PLATFORM_OF_HOST = {
     "instagram.com": "instagram", "tiktok.com": "tiktok", "x.com": "x", "facebook.com": "facebook",
     "t.me": "telegram", "youtube.com": "youtube", "snapchat.com": "snapchat", "line.me": "line",
