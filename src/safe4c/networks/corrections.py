@@ -11,7 +11,16 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from safe4c.db.hashlist import HashEntry
-from safe4c.db.linking import Cluster, ClusterLink, ClusterMember, CutLink, Decision, LinkIdentifier, Referral, ReportIdentifier
+from safe4c.db.linking import (
+    Cluster,
+    ClusterLink,
+    ClusterMember,
+    CutLink,
+    Decision,
+    LinkIdentifier,
+    Referral,
+    ReportIdentifier,
+)
 from safe4c.db.tables import Report
 from safe4c.kernel import audit
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound

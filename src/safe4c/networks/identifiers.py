@@ -18,7 +18,14 @@ from safe4c.db.tables import Report
 from safe4c.hashlist.banks import value_key
 from safe4c.kernel.crypto import derive_key
 from safe4c.kernel.uow import UnitOfWork
-from safe4c.networks.rules.identifiers import HASH_KINDS, Identifier, extract_from_fields, extract_from_text, identifiers_from_url, normalise_hash
+from safe4c.networks.rules.identifiers import (
+    HASH_KINDS,
+    Identifier,
+    extract_from_fields,
+    extract_from_text,
+    identifiers_from_url,
+    normalise_hash,
+)
 from safe4c.reports import fields as report_fields
 from safe4c.reports import platform_detail
 

@@ -7,12 +7,14 @@ linked the same reports one by one in arrival order (report id), with the same c
 
 1. **extract** (only what was never extracted): reports that would get a ``report.link`` job
    (``reports/rules/intake_jobs.should_link``) and have neither identifiers nor a cluster yet are read in
-   batches through the job's own ``identifiers.collect`` (``networks/rebuild_extract.py``); new ``link_identifiers`` rows (keyed hash, sealed key) and the edges
-   (``report_identifiers``) are written with multi-row INSERTs, ``report_count`` is updated once per
-   identifier. What is stored already (edges, their ``cut`` flags, ``linking`` marks) is reused as it is.
+   batches through the job's own ``identifiers.collect`` (``networks/rebuild_extract.py``); new
+   ``link_identifiers`` rows (keyed hash, sealed key) and the edges (``report_identifiers``) are written with
+   multi-row INSERTs, ``report_count`` is updated once per identifier. What is stored already (edges, their
+   ``cut`` flags, ``linking`` marks) is reused as it is.
 2. **link** in memory: the edges are streamed in (report, identifier) order; the pure core
-   (``networks/rules/linker.Linker``) is fed each report's edges that link (not cut, identifier linking). A link is
-   (report, first earlier report holding the identifier, identifier): exactly the incremental job's anchor.
+   (``networks/rules/linker.Linker``) is fed each report's edges that link (not cut, identifier linking). A
+   link is (report, first earlier report holding the identifier, identifier): exactly the incremental job's
+   anchor.
 3. **keep cluster ids**: an existing cluster keeps its id for the new network holding most of its
    members (the largest existing cluster first, as in a merge); an existing cluster left without a network
    is marked ``merged_into`` it (size 0; its decisions, referrals and assignee move over:
@@ -23,10 +25,10 @@ linked the same reports one by one in arrival order (report id), with the same c
    rebuild's time, as a re-split does).
 5. **events and urgency**: a ``linked`` event (cluster and kinds, never a value) for each report that joined
    a network for the first time with at least one link; every open report of an urgent network is raised
-   with ``urgency.raise_report`` (``networks/rebuild_events.py``; the very same code as the job: reason ``link.urgent_cluster``, a
-   ``raised`` event, an audit entry ``report.raise``). Priorities are never lowered. (A hash-list match that
-   runs later raises the network from the match job.) One audit entry ``link.rebuild``
-   (counts only) stands for the per-report ``report.link`` entries of the job.
+   with ``urgency.raise_report`` (``networks/rebuild_events.py``; the very same code as the job: reason
+   ``link.urgent_cluster``, a ``raised`` event, an audit entry ``report.raise``). Priorities are never
+   lowered. (A hash-list match that runs later raises the network from the match job.) One audit entry
+   ``link.rebuild`` (counts only) stands for the per-report ``report.link`` entries of the job.
 
 It takes the linking lock (PostgreSQL advisory lock 4244) for the whole transaction, so ``report.link``
 jobs wait and then find their report linked (the job is idempotent: it does nothing).
@@ -186,7 +188,8 @@ def _rebuild(uow: UnitOfWork, batch_size: int) -> RebuildResult:
     timer.lap("assign ids")
 
     # 4. bulk writes --------------------------------------------------------------------------------------
-    result.moved_members = write(uow, now, members, roots, old_of, cluster_of_root, retired, lk, (link_r, link_o, link_i))
+    result.moved_members = write(uow, now, members, roots, old_of, cluster_of_root, retired, lk,
+                                 (link_r, link_o, link_i))
     timer.lap("write")
 
     # 5. events, rechecks, urgency -------------------------------------------------------------------------

@@ -215,7 +215,8 @@ def change_status(request: Request, public_id: str, uow: UowDep,
         # to read a report without the view being audited. The analyst's note is kept.
         report = report_view.report_summary(uow=uow, public_id=public_id)
         return page(request, "staff/report.html", status_code=422, staff=staff, report=report, full=False,
-                    errors=field_errors(exc), form={"status": status, "note": note[:report_status.MAX_NOTE]}, saved=False)
+                    errors=field_errors(exc), form={"status": status, "note": note[:report_status.MAX_NOTE]},
+                    saved=False)
     return RedirectResponse(f"/staff/reports/{public_id}?saved=status", status_code=303)
 
 
