@@ -27,10 +27,10 @@ TIDY_SECONDS = 300.0
 
 def default_handlers() -> dict[str, Handler]:
     return {
-        "report.triage": lambda *, uow, payload: intake.triage_report(uow=uow, report_id=payload["report_id"]),
-        "report.match": lambda *, uow, payload: known_material.match_report(uow=uow, report_id=payload["report_id"]),
+        jobs.TRIAGE_REPORT: lambda *, uow, payload: intake.triage_report(uow=uow, report_id=payload["report_id"]),
+        jobs.MATCH_REPORT: lambda *, uow, payload: known_material.match_report(uow=uow, report_id=payload["report_id"]),
         "webhook.deliver": lambda *, uow, payload: webhooks.deliver(uow=uow, delivery_id=payload["delivery_id"]),
-        "report.link": lambda *, uow, payload: linking.link_report(uow=uow, report_id=payload["report_id"]),
+        jobs.LINK_REPORT: lambda *, uow, payload: linking.link_report(uow=uow, report_id=payload["report_id"]),
         "takedown.escalate": lambda *, uow, payload: takedowns.escalate(uow=uow, order_id=payload["order_id"],
                                                                         level=payload["level"]),
     }

@@ -25,7 +25,7 @@ from safe4c.reports.rules.report import parse_report
 from safe4c.kernel.validation import MAX_ID
 from safe4c.hashlist import banks as hashlist
 from safe4c.reports import intake, decisions as workspace
-from safe4c.networks import linking
+from safe4c.networks import membership
 from safe4c.access import login_throttle, platforms
 from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
@@ -88,7 +88,7 @@ def world(uow_factory):
     while worker.run_once():
         pass
     with uow_factory() as uow:
-        cluster = linking.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == ids[0])))
+        cluster = membership.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == ids[0])))
     with uow_factory() as uow:
         bank = hashlist.create_bank(uow=uow, name="Bank Fuzz", description="", confirmed=True, actor_id=None)
     with uow_factory() as uow:

@@ -270,3 +270,20 @@ def test_unconfirmed_banks_and_the_takedown_setting(engine, settings, clock, uow
     assert figures["raised"] and figures["takedowns"] == 0
     row, events, orders = stored(uow_factory, public_id)
     assert row.priority == "P1" and orders == []
+
+
+def test_a_match_is_one_transaction_with_its_raise_and_orders(client, uow_factory, monkeypatch):
+    """match_report commits once: the raise and every order it places are stored together (place_order, not
+    issue_order, which commits on its own)."""
+    tiktok = platform(uow_factory)
+    bank_with(uow_factory, ("url", LINK), ("md5", "0" * 32))
+    public_id = submit_public(uow_factory, [LINK, "0" * 32])
+    commits = []
+    real_commit = UnitOfWork.commit
+    monkeypatch.setattr(UnitOfWork, "commit", lambda self: (commits.append(1), real_commit(self))[1])
+    with uow_factory() as uow:
+        report_id = uow.session.scalar(select(Report.id).where(Report.public_id == public_id))
+        figures = known_material.match_report(uow=uow, report_id=report_id)
+    assert figures["raised"] and figures["takedowns"] == 1 and len(commits) == 1
+    row, events, orders = stored(uow_factory, public_id)
+    assert row.priority == "P1" and events == ["matched"] and orders == [(tiktok.id, "url", LINK, True, "csam")]

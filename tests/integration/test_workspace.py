@@ -20,7 +20,7 @@ from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import AuditEntry, Report
 from safe4c.reports.rules.report import parse_report
 from safe4c.reports import intake
-from safe4c.networks import linking
+from safe4c.networks import membership, urgency as network_urgency
 from safe4c.access import platforms
 from safe4c.worker import Worker
 
@@ -56,7 +56,7 @@ def network(uow_factory):
     run_jobs(uow_factory)
     with uow_factory() as uow:
         rid = uow.session.scalar(select(Report.id).where(Report.public_id == a))
-        return linking.cluster_of(uow, rid), (a, b)
+        return membership.cluster_of(uow, rid), (a, b)
 
 
 def actions(uow_factory) -> list[str]:
@@ -138,7 +138,7 @@ def test_cut_a_link_from_the_page(client, uow_factory):
                     follow_redirects=False)
     assert r.status_code == 303
     with uow_factory() as uow:
-        ids = [linking.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == p)))
+        ids = [membership.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == p)))
                for p in (a, b)]
     assert ids[0] != ids[1]
 
@@ -164,7 +164,7 @@ def test_decisions_confirm_takedown_police_child_close(client, uow_factory):
         assert uow.session.scalar(select(HashEntry.value).where(HashEntry.bank_id == bank.id)) == MD5
         priorities = set(uow.session.scalars(select(Report.priority)))
         assert priorities == {"P1"}  # confirmed material makes the whole network urgent
-        assert linking.urgency(uow, cid)["confirmed_material"]
+        assert network_urgency.urgency(uow, cid)["confirmed_material"]
 
     r = client.post(f"/staff/clusters/{cid}/decisions/takedown",
                     data={"csrf": csrf, "reason": "Video pelaku.", "identifiers": [video_id]}, follow_redirects=False)
@@ -269,13 +269,13 @@ def test_a_merged_network_redirects_to_the_one_it_joined(client, uow_factory):
     y = submit(uow_factory, accounts=["https://t.me/+AbCdEf123456"])
     run_jobs(uow_factory)
     with uow_factory() as uow:
-        old = linking.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == y)))
+        old = membership.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == y)))
     submit(uow_factory, accounts=[PHONE, "https://t.me/+AbCdEf123456"])
     run_jobs(uow_factory)
     make_user(uow_factory, "analis")
     login(client, "analis")
     with uow_factory() as uow:
-        new = linking.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == x)))
+        new = membership.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == x)))
     # x's and y's networks were the same size: the older (x's) is kept, y's points to it
     assert new != old
     r = client.get(f"/staff/clusters/{old}", follow_redirects=False)

@@ -44,7 +44,7 @@ from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel import audit
 from safe4c.networks import clusters, linking
-from safe4c.reports import evidence, queue
+from safe4c.reports import evidence, queue, status
 from safe4c.takedowns import orders as takedown_orders
 from safe4c.kernel.uow import UnitOfWork
 
@@ -248,8 +248,8 @@ def close_not_actionable(*, uow: UnitOfWork, where: Scope, actor_id: int, reason
     for public_id in publics:
         with uow.fork() as inner:
             try:
-                queue.change_status(uow=inner, public_id=public_id, actor_id=actor_id, to_status="closed",
-                                    note=reason)
+                status.change_status(uow=inner, public_id=public_id, actor_id=actor_id, to_status="closed",
+                                     note=reason)
                 closed += 1
             except Invalid:
                 pass
@@ -371,8 +371,8 @@ def bulk(*, uow: UnitOfWork, actor_id: int, public_ids: list[str], action: str, 
     for public_id in public_ids:
         with uow.fork() as inner:
             try:
-                queue.change_status(uow=inner, public_id=public_id, actor_id=actor_id, to_status=to_status or "",
-                                    note=note)
+                status.change_status(uow=inner, public_id=public_id, actor_id=actor_id, to_status=to_status or "",
+                                     note=note)
                 result.done += 1
             except (Invalid, NotFound):
                 result.refused += 1

@@ -7,6 +7,7 @@ the services.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from safe4c.reports.rules.taxonomy import N_, PLATFORMS, STATUSES
 from safe4c.reports.rules.triage import PRIORITIES
 from safe4c.kernel.errors import AppError, Invalid
 from safe4c.access import accounts, login_throttle
-from safe4c.reports import queue
+from safe4c.reports import decisions as workspace, queue, report_page as report_view, status as report_status
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed, can, staff_home
@@ -179,7 +180,9 @@ def logout(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("s
 @router.get("", response_class=HTMLResponse)
 def queue_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("report.list")]):
     filters = queue.QueueFilters.parse(request.query_params)
-    result = queue.list_queue(uow=uow, filters=filters, viewer_id=staff.id)
+    result = replace(queue.list_queue(uow=uow, filters=filters, viewer_id=staff.id),  # the workspace adds its own
+                     analysts=workspace.analysts(uow=uow),
+                     saved_filters=workspace.list_filters(uow=uow, owner_id=staff.id))
 
     def page_link(n: int) -> str:
         query = urlencode(filters.query(page=n))
@@ -194,7 +197,7 @@ def queue_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowe
 @router.get("/reports/{public_id}", response_class=HTMLResponse)
 def report_page(request: Request, public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("report.view")],
                 saved: str | None = None):
-    report = queue.view_report(uow=uow, public_id=public_id, actor_id=staff.id)
+    report = report_view.view_report(uow=uow, public_id=public_id, actor_id=staff.id)
     return page(request, "staff/report.html", staff=staff, report=report, full=True, errors={},
                 form={}, saved=saved == "status")
 
@@ -205,14 +208,15 @@ def change_status(request: Request, public_id: str, uow: UowDep,
                   status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
                   current: Annotated[str, Form()] = ""):
     try:
-        queue.change_status(uow=uow, public_id=public_id, actor_id=staff.id, to_status=status, note=note,
-                            expected_status=current or None)
+        report_status.change_status(uow=uow, public_id=public_id, actor_id=staff.id, to_status=status, note=note,
+                                    expected_status=current or None)
     except Invalid as exc:
         # Re-show the form with what was typed, but nothing sealed: a refused change must not be a way
         # to read a report without the view being audited. The analyst's note is kept.
-        report = queue.report_summary(uow=uow, public_id=public_id)
+        report = report_view.report_summary(uow=uow, public_id=public_id)
         return page(request, "staff/report.html", status_code=422, staff=staff, report=report, full=False,
-                    errors=field_errors(exc), form={"status": status, "note": note[:queue.MAX_NOTE]}, saved=False)
+                    errors=field_errors(exc), form={"status": status, "note": note[:report_status.MAX_NOTE]},
+                    saved=False)
     return RedirectResponse(f"/staff/reports/{public_id}?saved=status", status_code=303)
 
 
