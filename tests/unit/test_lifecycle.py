@@ -1,4 +1,5 @@
-"""The takedown lifecycle table (takedowns/rules/lifecycle.py): every status and action, with plain values."""
+"""The takedown lifecycle table (takedowns/rules/lifecycle.py): every status and action, and an order's target
+from an identifier (rules/targets.py), with plain values."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from safe4c.kernel.errors import Conflict
 from safe4c.takedowns.rules import deadlines, lifecycle
 from safe4c.takedowns.rules.lifecycle import Order
+from safe4c.takedowns.rules.targets import Target, order_target
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
 LADDER = [0, 24, 24]
@@ -127,3 +129,13 @@ def test_escalation_waits_for_a_deadline_that_moved():
 ])
 def test_escalation_skips(status, current, level):
     assert _escalation(status, current=current, level=level).result == "skipped"
+
+
+def test_an_order_target_from_an_identifier():
+    assert order_target("sha256", "ab" * 32) == Target("hash", "ab" * 32, "sha256", None)
+    assert order_target("url", "https://tiktok.com/@x/video/1") == Target("url", "https://tiktok.com/@x/video/1",
+                                                                         None, "tiktok")
+    assert order_target("url", "https://example.org/a").platform is None
+    assert order_target("tg_invite", "AbC") == Target("url", "https://t.me/+AbC", None, "telegram")
+    assert order_target("wa_invite", "K1") == Target("url", "https://chat.whatsapp.com/K1", None, "whatsapp")
+    assert order_target("handle", "someone", "instagram") == Target("account", "someone", None, "instagram")

@@ -25,7 +25,7 @@ from safe4c.reports.rules.triage import PRIORITIES
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel import audit
-from safe4c.reports import fields as report_fields
+from safe4c.reports import fields as report_fields, workspace
 from safe4c.kernel.uow import UnitOfWork
 
 PAGE_SIZE = 50
@@ -176,8 +176,6 @@ def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_
                              r.province_code, region.name if region else None, r.received_at, r.deadline_at,
                              time_left(r.deadline_at, now) if r.status == AWAITING_FIRST_ACTION else None,
                              r.assignee, r.cluster_id, r.cluster_size or 1))
-    from safe4c.reports import decisions as workspace
-
     return QueuePage(rows, total, page, pages, filters, now, analysts=workspace.analysts(uow=uow),
                      saved_filters=workspace.list_filters(uow=uow, owner_id=viewer_id) if viewer_id else [])
 
@@ -279,8 +277,6 @@ def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
 
 
 def _workspace(uow: UnitOfWork, row: Report) -> dict:
-    from safe4c.reports import decisions as workspace
-
     return workspace.report_panel(uow=uow, report_id=row.id)
 
 
