@@ -22,6 +22,7 @@ from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed
 from safe4c.web.deps import UowDep
+from safe4c.web.pages import transparency_pdf
 from safe4c.web.pages.staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
@@ -132,10 +133,8 @@ def compliance_csv(uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.
 @router.get("/compliance.pdf")
 def compliance_pdf(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
                    month: str | None = None):
-    from safe4c.web.pages.transparency_pdf import render_pdf
-
     m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")
-    pdf = render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now(),
+    pdf = transparency_pdf.render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now(),
                      hours=deadline_hours(uow.settings))
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="safe4c-transparency-{m}.pdf"',
