@@ -103,7 +103,7 @@ _UPHOLD = dict(event="dispute_upheld", audit="takedown.uphold", webhook="takedow
 
 TABLE: dict[str, dict[str, Rule]] = {
     "issued": {
-        ACKNOWLEDGE: _ACKNOWLEDGE, REMOVE: _REMOVE, DISPUTE: _DISPUTE, UPHOLD: ONLY_DISPUTED,
+        ACKNOWLEDGE: When(_acknowledged, NOTHING, _ACKNOWLEDGE), REMOVE: _REMOVE, DISPUTE: _DISPUTE, UPHOLD: ONLY_DISPUTED,
         WITHDRAW: _WITHDRAW, ESCALATE: _ESCALATE,
     },
     "acknowledged": {
