@@ -67,7 +67,7 @@ def cmd_match(args, settings) -> int:
 def cmd_hashlist(args, settings) -> int:
     from safe4c.cli import _uow_factory
     from safe4c.kernel.errors import AppError, Invalid
-    from safe4c.hashlist import banks as hashlist
+    from safe4c.hashlist import banks as hashlist, csv_io
 
     factory = _uow_factory(settings)
     try:
@@ -91,8 +91,8 @@ def cmd_hashlist(args, settings) -> int:
                     print("safe4c hashlist import FILE --bank NAME", file=sys.stderr)
                     return 2
                 with open(args.file, encoding="utf-8-sig", newline="") as f:
-                    result = hashlist.import_csv(uow=uow, bank_id=bank_id, lines=f, classification=args.classification,
-                                                 source="partner")
+                    result = csv_io.import_csv(uow=uow, bank_id=bank_id, lines=f, classification=args.classification,
+                                               source="partner")
                 for err in result.errors:
                     print(f"line {err.line}: {err.code}: {err.message.format(**err.params)}", file=sys.stderr)
                 if result.error_count > len(result.errors):
@@ -102,7 +102,7 @@ def cmd_hashlist(args, settings) -> int:
                 return 1 if result.error_count else 0
             out = open(args.file, "w", encoding="utf-8", newline="") if args.file else sys.stdout
             try:
-                for line in hashlist.export_csv(uow=uow, bank_id=bank_id, include_disabled=args.include_disabled):
+                for line in csv_io.export_csv(uow=uow, bank_id=bank_id, include_disabled=args.include_disabled):
                     out.write(line)
             finally:
                 if out is not sys.stdout:

@@ -37,19 +37,12 @@ from safe4c.kernel import audit, jobs
 from safe4c.networks import membership, urgency
 from safe4c.reports import escalation, platform_detail, fields as report_fields
 from safe4c.takedowns import orders as takedown_orders
+from safe4c.takedowns.rules.targets import PLATFORM_OF_HOST
 from safe4c.hashlist.matcher import Hit, Query, shared_matcher
 from safe4c.kernel.uow import UnitOfWork
 
 JOB = jobs.MATCH_REPORT
 REASON_CODE = KNOWN_MATERIAL
-
-# The canonical hosts (kernel/urls.py CANONICAL_HOSTS) of the platforms in the taxonomy.
-PLATFORM_OF_HOST = {
-    "instagram.com": "instagram", "tiktok.com": "tiktok", "x.com": "x", "facebook.com": "facebook",
-    "t.me": "telegram", "youtube.com": "youtube", "snapchat.com": "snapchat", "line.me": "line",
-    "wa.me": "whatsapp", "api.whatsapp.com": "whatsapp", "chat.whatsapp.com": "whatsapp",
-    "discord.com": "discord", "discord.gg": "discord", "roblox.com": "roblox", "www.roblox.com": "roblox",
-}
 
 
 def signals_in_accounts(accounts) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from safe4c.kernel.urls import url_match_key
 from safe4c.hashlist.matching import InvalidSignal, MultiHashPdqIndex, normalise_signal
 from safe4c.hashlist.matching.pdq import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
-from safe4c.hashlist import banks as hashlist
+from safe4c.hashlist import sync
 from safe4c.kernel.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -95,11 +95,11 @@ class Matcher:
         ``only=(type, canonical value)`` reads just the entries of that exact (non-PDQ) value, for a one-off
         lookup (``safe4c match``); such a matcher must not be kept and followed."""
         with self._refresh_lock:
-            cursor = hashlist.current_cursor(uow=uow)  # first: what changes during the read is replayed after
+            cursor = sync.current_cursor(uow=uow)  # first: what changes during the read is replayed after
             ids, hashes = [], []
             meta: dict[int, EntryInfo] = {}
             exact: dict[tuple[str, str], set[int]] = {}
-            for entry_id, signal_type, value, bank_id, bank, confirmed, classification in hashlist.active_entries(uow, only=only):
+            for entry_id, signal_type, value, bank_id, bank, confirmed, classification in sync.active_entries(uow, only=only):
                 meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification)
                 if signal_type == "pdq":
                     ids.append(entry_id)
@@ -121,7 +121,7 @@ class Matcher:
         read = 0
         with self._refresh_lock:
             while True:
-                rows = hashlist.changes_after(uow, self.cursor, REFRESH_BATCH)
+                rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
                 if not rows:
                     break
                 self.apply(rows)
@@ -137,7 +137,7 @@ class Matcher:
         return read
 
     def apply(self, rows: Sequence) -> None:
-        """Apply change rows shaped like ``hashlist.changes_after`` (seq, op, entry id, type, value, bank id,
+        """Apply change rows shaped like ``sync.changes_after`` (seq, op, entry id, type, value, bank id,
         bank, confirmed, classification, tags). Replaying rows is harmless."""
         last: dict[int, tuple] = {}
         for row in rows:  # only an entry's last change in the batch counts

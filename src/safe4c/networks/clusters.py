@@ -30,9 +30,10 @@ from safe4c.db.platforms import Platform, PlatformReport, TakedownOrder
 from safe4c.db.tables import Report, ReportEvent, StaffUser
 from safe4c.takedowns.rules import deadlines
 from safe4c.networks.rules.identifiers.model import PLATFORMS as HANDLE_PLATFORMS
-from safe4c.kernel import audit
+from safe4c.kernel import audit, regions
 from safe4c.networks import linking
-from safe4c.reports import platform_detail, queue
+from safe4c.reports import platform_detail
+from safe4c.reports.rules.platform_report import age_band
 from safe4c.takedowns import orders as takedowns
 from safe4c.kernel.uow import UnitOfWork
 
@@ -104,7 +105,7 @@ class ClusterView:
     platforms: list[dict] = field(default_factory=list)  # registered platforms, for the takedown form
 
 
-_region = queue.region_name
+_region = regions.name_of
 
 
 member_rows = linking.member_rows
@@ -149,8 +150,6 @@ def _platform_path(rows: list[Report], idents) -> list[dict]:
 def _victims(uow: UnitOfWork, row: Report, detail: PlatformReport | None) -> list[dict]:
     if detail is None:
         return []
-    from safe4c.reports.rules.platform_report import age_band
-
     out = []
     for v in platform_detail.victims(uow, detail):
         band = age_band(v["age"]) if isinstance(v.get("age"), int) else v.get("estimated_age_band")

@@ -19,6 +19,7 @@ from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import MAX_ID
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.hashlist import banks as hashlist
+from safe4c.hashlist import sync as hashlist_sync
 from safe4c.hashlist import matcher as matchers
 from safe4c.hashlist.matcher import Matcher, Query
 from safe4c.access.platforms import PlatformPrincipal
@@ -198,7 +199,7 @@ def signals(request: Request, platform: Annotated[PlatformPrincipal, Allowed("ha
         raise Invalid([FieldError("cursor", BAD_CURSOR)])
     size = min(limit or request.app.state.settings.signals_page_size, request.app.state.settings.signals_page_size)
     with request.app.state.uow_factory().reading() as uow:
-        page = hashlist.sync_page(uow=uow, cursor=position, limit=size)
+        page = hashlist_sync.sync_page(uow=uow, cursor=position, limit=size)
     return SignalsPage(additions=[Signal(**vars(s)) for s in page.additions],
                        removals=[Signal(**vars(s)) for s in page.removals],
                        next_cursor=str(page.next_cursor), has_more=page.has_more)

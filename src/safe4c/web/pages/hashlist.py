@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Invalid
 from safe4c.hashlist.matching import SIGNAL_TYPES
-from safe4c.hashlist import banks as hashlist
+from safe4c.hashlist import banks as hashlist, csv_io
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed
@@ -144,7 +144,7 @@ def import_csv(request: Request, bank_id: IdPath, uow: UowDep,
     # The request's own unit of work: on SQLite a second one would wait for this one's write lock.
     text = file.file.read().decode("utf-8-sig", errors="replace")
     try:
-        result = hashlist.import_csv(uow=uow, bank_id=bank_id, lines=text.splitlines(), classification=classification,
+        result = csv_io.import_csv(uow=uow, bank_id=bank_id, lines=text.splitlines(), classification=classification,
                                      source="partner", actor_id=staff.id)
     except Invalid as exc:
         uow.rollback()
@@ -157,7 +157,7 @@ def import_csv(request: Request, bank_id: IdPath, uow: UowDep,
 def export_csv(bank_id: IdPath, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.export")]):
     """Built in memory (about 100 bytes a line): fine for a bank on a staff page; `safe4c hashlist export`
     streams any size."""
-    body = "".join(hashlist.export_csv(uow=uow, bank_id=bank_id, actor_id=staff.id))
+    body = "".join(csv_io.export_csv(uow=uow, bank_id=bank_id, actor_id=staff.id))
     return Response(body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="safe4c-hashlist-{bank_id}.csv"'})
 

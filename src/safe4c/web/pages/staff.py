@@ -21,7 +21,7 @@ from safe4c.reports.rules.taxonomy import N_, PLATFORMS, STATUSES
 from safe4c.reports.rules.triage import PRIORITIES
 from safe4c.kernel.errors import AppError, Invalid
 from safe4c.access import accounts, login_throttle
-from safe4c.reports import decisions as workspace, queue, report_page as report_view, status as report_status
+from safe4c.reports import queue, report_page as report_view, status as report_status, workspace
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed, can, staff_home
