@@ -34,7 +34,7 @@ def cmd_hash(args, settings) -> int:
 def cmd_match(args, settings) -> int:
     """Match one value against the hash list in the database: exit 0 on a match, 1 on none, 2 if invalid."""
     from safe4c.cli import _uow_factory
-    from safe4c.hashlist.matching import InvalidSignal, normalise_signal
+    from safe4c.kernel.signals import InvalidSignal, normalise_signal
     from safe4c.hashlist.banks import signal_error
     from safe4c.hashlist.matcher import Matcher, Query
 
@@ -122,7 +122,7 @@ def cmd_hashlist(args, settings) -> int:
 
 def add_commands(sub) -> None:
     from safe4c.kernel.settings import Settings
-    from safe4c.hashlist.matching import SIGNAL_TYPES
+    from safe4c.kernel.signals import SIGNAL_TYPES
     from safe4c.hashlist.banks import CLASSIFICATIONS
 
     min_quality = Settings.model_fields["match_pdq_min_quality"].default

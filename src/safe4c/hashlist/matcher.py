@@ -2,7 +2,7 @@
 
 - PDQ in a ``MultiHashPdqIndex`` (FAISS multi-index hashing, exact up to distance 31); md5, sha1, sha256 and
   url in a dict from (type, match key) to entry ids. The match key is the canonical value, except that a URL
-  is keyed by ``domain.urls.url_match_key`` (http and https are the same link), as the hash list's value keys.
+  is keyed by ``kernel.urls.url_match_key`` (http and https are the same link), as the hash list's value keys.
 - ``load`` reads every matchable entry once; ``refresh`` applies ``hash_changes`` after its cursor (adds are
   upserts, removes are idempotent, so replaying a change is harmless). A ``MatcherFollower`` thread calls
   ``refresh`` every ``SAFE4C_MATCHER_POLL_SECONDS`` (200 ms), so a hash confirmed in one process matches in

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from safe4c.reports.rules.taxonomy import N_
+from safe4c.kernel.text import N_
 
 _DATETIME = N_("Give a date and time with a time zone, e.g. 2026-01-05T08:00:00+07:00.")
 MESSAGES = {

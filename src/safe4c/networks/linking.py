@@ -44,17 +44,17 @@ from safe4c.db.linking import (
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Report, ReportEvent
 from safe4c.networks.rules import linker
-from safe4c.networks.rules.identifiers import HASH_KINDS, Identifier, extract_from_fields, extract_from_text, identifiers_from_url, normalise_hash
+from safe4c.networks.rules.identifiers import Identifier, extract_from_fields, extract_from_text, identifiers_from_url, normalise_hash
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.reports.rules.triage import KNOWN_MATERIAL, LINKED_TO_URGENT
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
+from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.kernel import audit
 from safe4c.reports import intake, platform_detail, fields as report_fields
 from safe4c.kernel.uow import UnitOfWork
 
 JOB = "report.link"
 REASON_CODE = LINKED_TO_URGENT
-SIGNAL_KINDS = (*HASH_KINDS, "url")  # the kinds the hash list holds
 MAX_REASON = 2000
 
 CLUSTER_NOT_FOUND = N_("We could not find this network.")

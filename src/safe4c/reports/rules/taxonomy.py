@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-def N_(message: str) -> str:
-    """Mark a string for translation without translating it here (the domain knows no language)."""
-    return message
+from safe4c.kernel.text import N_  # noqa: F401 - re-exported: the rules mark their words with it
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import MAX_ID
 from safe4c.kernel.errors import FieldError, Invalid
+from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.hashlist import banks as hashlist
 from safe4c.hashlist import matcher as matchers
 from safe4c.hashlist.matcher import Matcher, Query
@@ -38,8 +39,13 @@ TOO_MANY = N_("Send at most {limit} items in one request.")
 BAD_CURSOR = N_("This cursor is not valid: use a next_cursor value from an earlier page, or start without a cursor.")
 
 
+# The signal types of the registry (kernel/signals.py), as the schema's enum.
+SignalKind = Literal[SIGNAL_KINDS]  # type: ignore[valid-type]
+KINDS_IN_WORDS = f"{', '.join(SIGNAL_KINDS[:-1])} or {SIGNAL_KINDS[-1]}"
+
+
 class MatchItem(BaseModel):
-    type: str = Field(description="Signal type: pdq, md5, sha1, sha256 or url.")
+    type: SignalKind = Field(description=f"Signal type: {KINDS_IN_WORDS}.")
     value: str = Field(description="Hex for hashes (any case); a link for url (normalised before matching).")
     quality: int | None = Field(None, ge=0, le=100, description="PDQ quality score; below "
                                 "SAFE4C_MATCH_PDQ_MIN_QUALITY (50 by default) the item is ignored.")
@@ -83,7 +89,7 @@ class MatchResponse(BaseModel):
 
 class Signal(BaseModel):
     id: int = Field(description="Entry id; a later removal names the same id.")
-    type: str
+    type: SignalKind
     value: str
     bank: str
     classification: str

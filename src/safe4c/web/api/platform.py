@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_platform_report
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.access import platforms
+from safe4c.kernel.signals import HASH_KINDS
 from safe4c.access.platforms import PlatformPrincipal
 from safe4c.web.authorization import Allowed, PlatformKey
 from safe4c.web.inputs import ApiRoute
@@ -37,9 +38,9 @@ class PlatformReportReceipt(BaseModel):
 
 
 class TakedownTarget(BaseModel):
-    type: Literal["url", "hash", "account"]
+    type: Literal[takedowns.TARGET_TYPES]  # type: ignore[name-defined]
     value: str
-    hash_type: str | None = None
+    hash_type: Literal[HASH_KINDS] | None = None  # type: ignore[valid-type]
 
 
 class Escalation(BaseModel):

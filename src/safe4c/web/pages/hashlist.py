@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Invalid
-from safe4c.hashlist.matching import SIGNAL_TYPES
+from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.hashlist import banks as hashlist
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
@@ -32,7 +32,7 @@ HASHLIST_LABELS = {
                        "other": N_("Other")},
     "source": {"analyst": N_("Confirmed by an analyst"), "partner": N_("Imported from a partner list")},
 }
-SIGNAL_TYPE_NAMES = tuple(SIGNAL_TYPES)
+SIGNAL_TYPE_NAMES = SIGNAL_KINDS
 
 
 def hl_label(kind: str, code: str) -> str:
