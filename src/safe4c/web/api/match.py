@@ -6,9 +6,6 @@ Both routes need ``Authorization: Bearer <key>`` (``Allowed``, web/authorization
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query as QueryParam, Request
@@ -20,8 +17,7 @@ from safe4c.kernel.validation import MAX_ID
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.hashlist import banks as hashlist
-from safe4c.hashlist import matcher as matchers
-from safe4c.hashlist.matcher import Matcher, Query
+from safe4c.hashlist.matcher import Query
 from safe4c.access.platforms import PlatformPrincipal
 from safe4c.web.deps import LangDep
 from safe4c.web.i18n import translate
@@ -31,8 +27,6 @@ from safe4c.web.openapi import json_body
 from safe4c.web.api.public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["hash list"], route_class=ApiRoute)
-log = logging.getLogger(__name__)
-_loading = threading.Lock()  # one request loads the list when start-up could not; the others wait for it
 
 BAD_BODY = N_("Send a JSON object with a list of items: {\"items\": [{\"type\": \"pdq\", \"value\": \"...\"}]}.")
 TOO_MANY = N_("Send at most {limit} items in one request.")
@@ -103,46 +97,9 @@ class SignalsPage(BaseModel):
     has_more: bool
 
 
-def app_matcher(request: Request) -> Matcher:
-    """The process's matcher, followed by its ``MatcherFollower`` thread.
-
-    If start-up could not load it (database not migrated yet, or away), the first request loads it, keeps it
-    in ``app.state.matcher`` and starts its follower (``app.state.matcher_follower``). If the follower has
-    fallen behind, the request tries to catch up; when the database is away meanwhile, it answers from the list
-    as it was (``list_version`` says which) rather than failing.
-    """
-    state = request.app.state
-    matcher = getattr(state, "matcher", None)
-    if matcher is None or not matcher.loaded:
-        with _loading:
-            matcher = getattr(state, "matcher", None)
-            if matcher is None or not matcher.loaded:
-                matcher = _load_and_follow(state)
-        return matcher
-    stale_after = max(1.0, 5 * state.settings.matcher_poll_seconds)
-    if time.monotonic() - matcher.refreshed_at > stale_after:
-        try:
-            with state.uow_factory().reading() as uow:
-                matcher.refresh(uow)
-        except Exception as exc:  # noqa: BLE001 - a database hiccup must not fail matching
-            log.warning("hash list not refreshed; serving it as of change %s: %s", matcher.cursor,
-                        type(exc).__name__)
-    return matcher
-
-
-def _load_and_follow(state) -> Matcher:
-    matcher = Matcher.from_settings(state.settings)
-    with state.uow_factory().reading() as uow:
-        matcher.load(uow)
-    matchers.register(state.engine, matcher)  # the worker's report.match jobs in this process share it
-    state.matcher = matcher
-    state.matcher_follower = matchers.MatcherFollower(
-        matcher, state.uow_factory, poll_seconds=state.settings.matcher_poll_seconds).start()
-    return matcher
-
-
 def _run_match(request: Request, items: list) -> tuple[list, int]:
-    matcher = app_matcher(request)
+    state = request.app.state  # the app's matcher (hashlist/matcher.py SharedMatcher), loaded here if need be
+    matcher = state.shared_matcher.serving(state.uow_factory, poll_seconds=state.settings.matcher_poll_seconds)
     queries = [Query(i.get("type"), i.get("value"), i.get("quality")) if isinstance(i, dict) else Query(None, None)
                for i in items]
     # Read before matching: the results reflect at least this position (a refresh may apply newer changes
