@@ -127,7 +127,7 @@ def test_without_a_start_up_matcher_the_first_request_loads_keeps_and_follows_on
     key = platform(uow_factory).api_key
     _, (md5_id,) = bank_with(uow_factory, ("md5", MD5))
     client.app.state.shared_matcher.stop()  # as when loading failed at start-up
-    client.app.state.shared_matcher.matcher = client.app.state.shared_matcher.follower = None
+    client.app.state.shared_matcher.matcher = None
     body = {"items": [{"type": "md5", "value": MD5}]}
     r = client.post("/api/v1/match", json=body, headers=auth(key))
     assert r.json()["results"][0]["matches"][0]["entry_id"] == md5_id

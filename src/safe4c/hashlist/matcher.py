@@ -266,8 +266,10 @@ class SharedMatcher:
 
     def __init__(self) -> None:
         self.matcher: Matcher | None = None
-        self.follower: MatcherFollower | None = None
-        self._lock = threading.Lock()
+        self.follower: MatcherFollower | None = None  # running while not None
+        # Re-entrant: serving() loads and starts the follower under it. Followers are started and stopped under
+        # it too, so an app whose lifespan runs several times at once (tests do) never leaves one running.
+        self._lock = threading.RLock()
 
     def load(self, uow: UnitOfWork) -> Matcher:
         """Load a new matcher from ``uow`` and keep it (it replaces any earlier one)."""
@@ -311,11 +313,14 @@ class SharedMatcher:
 
     def follow(self, uow_factory, *, poll_seconds: float) -> MatcherFollower:
         """Start a follower thread for the current matcher (stopping one that followed an earlier matcher)."""
-        if self.follower is not None:
-            self.follower.stop()
-        self.follower = MatcherFollower(self.matcher, uow_factory, poll_seconds=poll_seconds).start()
-        return self.follower
+        with self._lock:
+            if self.follower is not None:
+                self.follower.stop()
+            self.follower = MatcherFollower(self.matcher, uow_factory, poll_seconds=poll_seconds).start()
+            return self.follower
 
     def stop(self) -> None:
-        if self.follower is not None:
-            self.follower.stop()
+        with self._lock:
+            if self.follower is not None:
+                self.follower.stop()
+                self.follower = None

@@ -19,7 +19,7 @@ from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.hashlist import banks as hashlist
 from safe4c.hashlist.matcher import Query
 from safe4c.access.platforms import PlatformPrincipal
-from safe4c.web.deps import LangDep
+from safe4c.web.deps import LangDep, ReadingUowDep
 from safe4c.web.i18n import translate
 from safe4c.web.authorization import Allowed
 from safe4c.web.inputs import ApiRoute
@@ -147,7 +147,7 @@ async def match(request: Request, platform: Annotated[PlatformPrincipal, Allowed
     responses={401: {"description": "Missing, unknown or revoked API key"},
                422: {"description": "The cursor is not one this API gave"}},
 )
-def signals(request: Request, platform: Annotated[PlatformPrincipal, Allowed("hashlist.sync")],
+def signals(request: Request, uow: ReadingUowDep, platform: Annotated[PlatformPrincipal, Allowed("hashlist.sync")],
             cursor: str | None = QueryParam(None, max_length=20, description="next_cursor from the previous page; "
                                             "omit it to start from the beginning.",
                                             json_schema_extra={"pattern": "^[0-9]*$"}),
@@ -160,8 +160,7 @@ def signals(request: Request, platform: Annotated[PlatformPrincipal, Allowed("ha
     else:
         raise Invalid([FieldError("cursor", BAD_CURSOR)])
     size = min(limit or request.app.state.settings.signals_page_size, request.app.state.settings.signals_page_size)
-    with request.app.state.uow_factory().reading() as uow:
-        page = hashlist.sync_page(uow=uow, cursor=position, limit=size)
+    page = hashlist.sync_page(uow=uow, cursor=position, limit=size)
     return SignalsPage(additions=[Signal(**vars(s)) for s in page.additions],
                        removals=[Signal(**vars(s)) for s in page.removals],
                        next_cursor=str(page.next_cursor), has_more=page.has_more)

@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from safe4c.web.pages import clusters, hashlist, public, render, staff, takedowns, workspace
+    from safe4c.web.pages import access, clusters, hashlist, public, render, reports, staff, takedowns, workspace
 
     render.install(app)
-    for area in (public, staff, takedowns, hashlist, clusters, workspace):
+    app.state.staff_error_page = staff.error_page  # what StaffRoute (web/auth.py) renders for a typed error
+    for area in (public, access, reports, takedowns, hashlist, clusters, workspace):
         app.include_router(area.router)

@@ -63,7 +63,7 @@ TIMELINE_KINDS = {
 }
 
 
-# The report and queue pages (web/pages/staff.py) render the workspace parts too: their labels are globals.
+# The report and queue pages (web/pages/reports.py) render the workspace parts too: their labels are globals.
 environment().globals.update(decision_labels=DECISION_LABELS, kind_labels=IDENTIFIER_KINDS,
                              hash_kinds=list(HASH_KINDS))
 

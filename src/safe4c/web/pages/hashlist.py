@@ -39,14 +39,7 @@ def hl_label(kind: str, code: str) -> str:
     return HASHLIST_LABELS.get(kind, {}).get(code, code)
 
 
-def enabled_banks(request: Request) -> list:
-    """For the form on a report's page (templates/hashlist/_add_from_report.html), which has no bank list:
-    ids and names only, read without a write lock (it runs on every view of a report)."""
-    with request.app.state.uow_factory().reading() as uow:
-        return hashlist.enabled_bank_choices(uow=uow)
-
-
-environment().globals.update(hashlist_banks=enabled_banks, hl_label=hl_label,
+environment().globals.update(hl_label=hl_label,
                              hashlist_signal_types=SIGNAL_TYPE_NAMES,
                              hashlist_classifications=hashlist.CLASSIFICATIONS)
 
