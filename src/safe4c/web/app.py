@@ -23,6 +23,10 @@ from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.kernel.ratelimits import Limiter
 from safe4c.kernel.uow import UowFactory
 from safe4c.web import authorization, errors, inputs, openapi
+from safe4c.web.api import health, match, platform, public
+from safe4c.web.pages import routers as pages
+from safe4c.web.unavailable import unavailable_app
+from safe4c.worker import Worker
 from safe4c.web.middleware import SafetyMiddleware
 from safe4c.web.proxies import ClientAddresses
 
@@ -38,8 +42,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         uow_factory = UowFactory(engine, settings, clock)
     except KeyProblem as problem:  # never serve with a key that cannot open the data (safe4c.kernel.keys)
         log.error("not serving: %s", problem)
-        from safe4c.web.unavailable import unavailable_app
-
         return unavailable_app(settings, problem)
     ctx = uow_factory.ctx
     shared_matcher = SharedMatcher()  # this app's hash list in memory: its API and in-process worker share it
@@ -51,8 +53,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         _start_matcher(shared_matcher, uow_factory, settings)
         worker = None
         if settings.worker_in_process:
-            from safe4c.worker import Worker
-
             worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds, matcher=shared_matcher)
             worker.start_thread()
         yield
@@ -80,20 +80,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     regions.provinces()  # load the region tables now, not on the first report
     errors.install(app)
-    from safe4c.web.api import health, public
-    from safe4c.web.pages import register as register_pages
-
     app.include_router(health.router)
     app.include_router(public.router)
-    from safe4c.web.api import platform
-
     platform.install(app)  # the platform API
-    from safe4c.web.api import match
-
     app.include_router(match.router)  # hash-list matching and sync for platforms
     # the bodies those handlers parse themselves, and the one error shape, in /openapi.json
     openapi.install(app, bodies=[ReportCreate, PlatformReportCreate, match.MatchRequest])
-    register_pages(app)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes,
                        default_language=settings.default_language)

@@ -1,14 +1,2 @@
-"""Server-rendered pages. Each area registers its router here."""
-
-from __future__ import annotations
-
-from fastapi import FastAPI
-
-
-def register(app: FastAPI) -> None:
-    from safe4c.web.pages import access, clusters, hashlist, public, render, reports, staff, takedowns, workspace
-
-    render.install(app)
-    app.state.staff_error_page = staff.error_page  # what StaffRoute (web/auth.py) renders for a typed error
-    for area in (public, access, reports, takedowns, hashlist, clusters, workspace):
-        app.include_router(area.router)
+"""Server-rendered pages: staff.py is the frame of the staff pages, then one module per area; routers.py
+includes them all into the app."""
