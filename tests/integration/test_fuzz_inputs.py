@@ -275,7 +275,7 @@ def pattern_of(app, action: str) -> str:
 
 
 def all_routes(app):
-    from safe4c.web.pages import clusters, hashlist, public, staff, takedowns as takedown_pages, workspace
+    from safe4c.web.pages import access, clusters, hashlist, public, reports, takedowns as takedown_pages, workspace
 
-    for module in (public, staff, takedown_pages, hashlist, clusters, workspace):
+    for module in (public, access, reports, takedown_pages, hashlist, clusters, workspace):
         yield from module.router.routes

@@ -24,7 +24,7 @@ from safe4c.kernel import validation
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.urls import url_match_key
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
-from safe4c.hashlist.matching import SIGNAL_TYPES, InvalidSignal, normalise_signal
+from safe4c.kernel.signals import SIGNAL_TYPES, InvalidSignal, normalise_signal
 from safe4c.kernel import audit
 from safe4c.kernel.uow import UnitOfWork
 

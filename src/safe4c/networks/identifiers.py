@@ -18,8 +18,8 @@ from safe4c.db.tables import Report
 from safe4c.hashlist.banks import value_key
 from safe4c.kernel.crypto import derive_key
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.networks.rules.identifiers import (
-    HASH_KINDS,
     Identifier,
     extract_from_fields,
     extract_from_text,
@@ -28,8 +28,6 @@ from safe4c.networks.rules.identifiers import (
 )
 from safe4c.reports import fields as report_fields
 from safe4c.reports import platform_detail
-
-SIGNAL_KINDS = (*HASH_KINDS, "url")  # the kinds the hash list holds
 
 
 @lru_cache(maxsize=4)

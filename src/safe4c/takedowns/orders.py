@@ -23,7 +23,7 @@ from safe4c.takedowns.rules import deadlines, lifecycle
 from safe4c.reports.rules.platform_report import hash_error
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
-from safe4c.hashlist.matching import InvalidSignal, normalise_signal
+from safe4c.kernel.signals import HASH_KINDS as HASH_TYPES, InvalidSignal, normalise_signal
 from safe4c.kernel import audit, jobs
 from safe4c.takedowns import webhooks
 from safe4c.kernel.uow import UnitOfWork
@@ -32,7 +32,6 @@ ESCALATE_JOB = "takedown.escalate"
 STATUSES, OPEN_STATUSES, CLOSED_STATUSES = lifecycle.STATUSES, lifecycle.OPEN_STATUSES, lifecycle.CLOSED_STATUSES
 STATUS_FILTERS = ("open", "closed", *STATUSES)
 TARGET_TYPES = ("url", "hash", "account")
-HASH_TYPES = ("md5", "sha1", "sha256", "pdq")  # signal types of safe4c.hashlist.matching
 CATEGORIES = ("csam", "terrorism", "other")
 URGENT_CATEGORIES = ("csam", "terrorism")  # Permenkominfo 5/2020: 4 hours
 DEFAULT_LEGAL_BASIS = "Permenkominfo 5/2020 Art. 13-15; UU ITE Art. 27(1), 40(2b)"

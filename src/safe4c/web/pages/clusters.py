@@ -19,6 +19,7 @@ from safe4c.access.rules.policy import DECISION_ACTIONS
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
+from safe4c.kernel.signals import HASH_KINDS, LABELS
 from safe4c.networks import clusters, linking
 from safe4c.reports import assignment, decisions, workspace
 from safe4c.access.accounts import StaffUser
@@ -53,7 +54,7 @@ DONE_MESSAGES = {
 IDENTIFIER_KINDS = {
     "phone": N_("Phone number"), "email": N_("E-mail address"), "handle": N_("Account"), "url": N_("Link"),
     "tg_invite": N_("Telegram invite"), "wa_invite": N_("WhatsApp group invite"), "ewallet": N_("E-wallet"),
-    "bank": N_("Bank account"), "md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "pdq": "PDQ",
+    "bank": N_("Bank account"), **{kind: LABELS[kind] for kind in HASH_KINDS},
 }
 TIMELINE_KINDS = {
     "received": N_("Report received"), "linked": N_("Linked to a network"),
@@ -63,8 +64,9 @@ TIMELINE_KINDS = {
 }
 
 
-# The report and queue pages (web/pages/staff.py) render the workspace parts too: their labels are globals.
-environment().globals.update(decision_labels=DECISION_LABELS, kind_labels=IDENTIFIER_KINDS)
+# The report and queue pages (web/pages/reports.py) render the workspace parts too: their labels are globals.
+environment().globals.update(decision_labels=DECISION_LABELS, kind_labels=IDENTIFIER_KINDS,
+                             hash_kinds=list(HASH_KINDS))
 
 
 def _context() -> dict:

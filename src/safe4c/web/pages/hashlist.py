@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Invalid
-from safe4c.hashlist.matching import SIGNAL_TYPES
+from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.hashlist import banks as hashlist, csv_io
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
@@ -32,21 +32,14 @@ HASHLIST_LABELS = {
                        "other": N_("Other")},
     "source": {"analyst": N_("Confirmed by an analyst"), "partner": N_("Imported from a partner list")},
 }
-SIGNAL_TYPE_NAMES = tuple(SIGNAL_TYPES)
+SIGNAL_TYPE_NAMES = SIGNAL_KINDS
 
 
 def hl_label(kind: str, code: str) -> str:
     return HASHLIST_LABELS.get(kind, {}).get(code, code)
 
 
-def enabled_banks(request: Request) -> list:
-    """For the form on a report's page (templates/hashlist/_add_from_report.html), which has no bank list:
-    ids and names only, read without a write lock (it runs on every view of a report)."""
-    with request.app.state.uow_factory().reading() as uow:
-        return hashlist.enabled_bank_choices(uow=uow)
-
-
-environment().globals.update(hashlist_banks=enabled_banks, hl_label=hl_label,
+environment().globals.update(hl_label=hl_label,
                              hashlist_signal_types=SIGNAL_TYPE_NAMES,
                              hashlist_classifications=hashlist.CLASSIFICATIONS)
 
