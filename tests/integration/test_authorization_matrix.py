@@ -22,7 +22,8 @@ from safe4c.db.linking import ClusterLink, ReportIdentifier, SavedFilter
 from safe4c.db.tables import Report
 from safe4c.reports.rules.report import parse_report
 from safe4c.hashlist import banks as hashlist
-from safe4c.reports import intake, decisions as workspace, saved_filters
+from safe4c.reports import intake
+from safe4c.workspace import decisions as workspace, saved_filters
 from safe4c.networks import linking, membership
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns

@@ -24,7 +24,8 @@ from safe4c.db.throttle import LoginFailure
 from safe4c.reports.rules.report import parse_report
 from safe4c.kernel.validation import MAX_ID
 from safe4c.hashlist import banks as hashlist
-from safe4c.reports import intake, decisions as workspace, saved_filters
+from safe4c.reports import intake
+from safe4c.workspace import decisions as workspace, saved_filters
 from safe4c.networks import linking, membership
 from safe4c.access import login_throttle, platforms
 from safe4c.takedowns import orders as takedowns

@@ -225,7 +225,7 @@ def test_cutting_the_wrong_link_lowers_a_priority_only_the_network_raised(uow_fa
 
 def test_not_linking_moves_a_network_decision_to_the_part_holding_its_material(uow_factory):
     from safe4c.db.linking import Decision
-    from safe4c.reports import decisions as workspace
+    from safe4c.workspace import decisions as workspace
 
     md5 = "d41d8cd98f00b204e9800998ecf8427e"
     calm = submit(uow_factory, accounts=[SCHOOL])

@@ -21,7 +21,8 @@ from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import AuditEntry, Report
 from safe4c.kernel.errors import Invalid
 from safe4c.reports.rules.report import parse_report
-from safe4c.reports import decisions, intake, workspace
+from safe4c.workspace import decisions, queries as workspace
+from safe4c.reports import intake
 from safe4c.networks import linking, membership, urgency as network_urgency
 from safe4c.access import platforms
 from safe4c.worker import Worker

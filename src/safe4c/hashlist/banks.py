@@ -10,7 +10,6 @@ writer at a time costs nothing that matters.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,9 +21,8 @@ from safe4c.db.hashlist import HashBank, HashChange, HashEntry
 from safe4c.db.tables import Report
 from safe4c.kernel import validation
 from safe4c.reports.rules.taxonomy import N_
-from safe4c.kernel.urls import url_match_key
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
-from safe4c.kernel.signals import SIGNAL_TYPES, InvalidSignal, normalise_signal
+from safe4c.kernel.signals import SIGNAL_TYPES, InvalidSignal, normalise_signal, value_key
 from safe4c.kernel import audit
 from safe4c.kernel.uow import UnitOfWork
 
@@ -61,14 +59,6 @@ def signal_error(code: str, signal_type: str | None = None) -> tuple[str, dict]:
     if code == "wrong_length":
         params = {"signal_type": signal_type, "length": getattr(SIGNAL_TYPES.get(signal_type), "hex_length", "?")}
     return message, params
-
-
-def value_key(signal_type: str, value: str) -> str:
-    """The key an entry is stored, deduplicated and looked up by (``value`` in canonical form). URLs go through
-    ``domain.urls.url_match_key``, so http and https links share one key."""
-    if signal_type == "url":
-        value = url_match_key(value)
-    return hashlib.sha256(f"{signal_type}:{value}".encode()).hexdigest()
 
 
 def parse_tags(raw: str | Iterable[str] | None) -> list[str]:

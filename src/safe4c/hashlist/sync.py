@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from safe4c.db.hashlist import HashBank, HashChange, HashEntry
-from safe4c.hashlist.banks import value_key
+from safe4c.kernel.signals import value_key
 from safe4c.kernel.uow import UnitOfWork
 
 

@@ -12,6 +12,7 @@ hash kind, add a class here and put it in ``SIGNAL_TYPES``: the API enums, forms
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from safe4c.kernel.i18n import N_
-from safe4c.kernel.urls import InvalidUrl, canonical_url
+from safe4c.kernel.urls import InvalidUrl, canonical_url, url_match_key
 
 _HEX = re.compile(r"[0-9a-f]*")
 
@@ -201,3 +202,11 @@ def get_signal_type(name: str) -> SignalType:
 def normalise_signal(name: str, value: str) -> str:
     """Canonical form of ``value`` for the signal type called ``name``."""
     return get_signal_type(name).normalise(value)
+
+
+def value_key(signal_type: str, value: str) -> str:
+    """The key an entry is stored, deduplicated and looked up by (``value`` in canonical form). URLs go through
+    ``kernel/urls.py url_match_key``, so http and https links share one key."""
+    if signal_type == "url":
+        value = url_match_key(value)
+    return hashlib.sha256(f"{signal_type}:{value}".encode()).hexdigest()

@@ -15,7 +15,7 @@ from functools import lru_cache
 from safe4c.db.linking import LinkIdentifier
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Report
-from safe4c.hashlist.banks import value_key
+from safe4c.kernel.signals import value_key
 from safe4c.kernel.crypto import derive_key
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.kernel.signals import SIGNAL_KINDS

@@ -20,8 +20,9 @@ from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
 from safe4c.kernel.signals import HASH_KINDS, LABELS
-from safe4c.networks import clusters, linking
-from safe4c.reports import assignment, decisions, workspace
+from safe4c.workspace import network_page as clusters
+from safe4c.networks import linking
+from safe4c.workspace import assignment, decisions, queries as workspace
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed, require

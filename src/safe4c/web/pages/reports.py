@@ -16,7 +16,8 @@ from safe4c.kernel import regions
 from safe4c.reports.rules.taxonomy import PLATFORMS, STATUSES
 from safe4c.reports.rules.triage import PRIORITIES
 from safe4c.kernel.errors import Invalid
-from safe4c.reports import queue, report_page as report_view, status as report_status, workspace
+from safe4c.reports import queue, status as report_status
+from safe4c.workspace import report_page as report_view, queries as workspace
 from safe4c.access.accounts import StaffUser
 from safe4c.hashlist import banks as hashlist
 from safe4c.web import auth

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
-from safe4c.reports import assignment, saved_filters, workspace
+from safe4c.workspace import assignment, saved_filters, queries as workspace
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.deps import UowDep

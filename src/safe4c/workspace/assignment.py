@@ -13,7 +13,7 @@ from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.reports import status
 from safe4c.reports.rules.taxonomy import N_
-from safe4c.reports.workspace import ASSIGNABLE_ROLES, Scope, public_id
+from safe4c.workspace.queries import ASSIGNABLE_ROLES, Scope, public_id
 
 BULK_ACTIONS = ("assign", "unassign", "status")
 MAX_BULK = 200

@@ -38,9 +38,10 @@ from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.networks import linking
 from safe4c.networks.rules.identifiers import HASH_KINDS
-from safe4c.reports import evidence, status
+from safe4c.workspace import evidence
+from safe4c.reports import status
 from safe4c.reports.rules.taxonomy import N_
-from safe4c.reports.workspace import Scope, identifiers, public_id, scope
+from safe4c.workspace.queries import Scope, identifiers, public_id, scope
 from safe4c.takedowns import orders as takedowns
 from safe4c.takedowns.rules.targets import ORDER_KINDS, order_target
 

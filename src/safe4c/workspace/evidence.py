@@ -22,7 +22,8 @@ from safe4c.db.linking import Decision, Referral
 from safe4c.db.platforms import Platform, TakedownOrder
 from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffUser
 from safe4c.networks.rules.identifiers import HASH_KINDS
-from safe4c.networks import clusters, linking
+from safe4c.workspace import network_page as clusters
+from safe4c.networks import linking
 from safe4c.kernel import regions
 from safe4c.reports import fields as report_fields
 from safe4c.kernel.uow import UnitOfWork

@@ -17,7 +17,8 @@ from safe4c.db.platforms import Platform
 from safe4c.db.tables import Report, StaffUser
 from safe4c.kernel.errors import NotFound
 from safe4c.kernel.uow import UnitOfWork
-from safe4c.networks import clusters, linking
+from safe4c.workspace import network_page as clusters
+from safe4c.networks import linking
 from safe4c.reports.rules.taxonomy import N_
 
 ASSIGNABLE_ROLES = policy.roles_allowed("report.view")  # who may read a report may be given one

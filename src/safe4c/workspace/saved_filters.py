@@ -11,7 +11,7 @@ from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.reports import queue
 from safe4c.reports.rules.taxonomy import N_
-from safe4c.reports.workspace import list_filters
+from safe4c.workspace.queries import list_filters
 
 MAX_FILTERS = 30
 
