@@ -72,9 +72,8 @@ class BulkResult:
 
 def bulk(*, uow: UnitOfWork, actor_id: int, public_ids: list[str], action: str, assignee_id: int | None = None,
          to_status: str | None = None, note: str = "") -> BulkResult:
-    """The same action on many reports from the queue. Status changes go one by one through the queue's own
-    use case, each in its own transaction (a move that is not allowed from a report's status is counted as
-    refused, the others are made)."""
+    """The same action on many reports from the queue, in one transaction. A status move that is not allowed
+    from a report's status is counted as refused (nothing is written for it); the others are made."""
     public_ids = list(dict.fromkeys(p for p in public_ids if p))[:MAX_BULK]
     if not public_ids:
         raise Invalid([FieldError("reports", N_("Choose at least one report."))])
@@ -89,13 +88,11 @@ def bulk(*, uow: UnitOfWork, actor_id: int, public_ids: list[str], action: str, 
         return result
     if not (note or "").strip():
         raise Invalid([FieldError("note", N_("Write a note: why is the status changing?"))])
-    uow.rollback()  # each change runs in its own transaction; do not hold this one open meanwhile
     for report in public_ids:
-        with uow.fork() as inner:
-            try:
-                status.change_status(uow=inner, public_id=report, actor_id=actor_id, to_status=to_status or "",
-                                    note=note)
-                result.done += 1
-            except (Invalid, NotFound):
-                result.refused += 1
+        try:
+            status.move_status(uow=uow, public_id=report, actor_id=actor_id, to_status=to_status or "", note=note)
+            result.done += 1
+        except (Invalid, NotFound):
+            result.refused += 1
+    uow.commit()
     return result

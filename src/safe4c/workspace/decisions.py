@@ -15,8 +15,9 @@ The hash list entries and the takedown orders are written with ``banks.put_entry
 ``orders.place_order``, which do not commit: the decision, its entries and its orders commit together or not
 at all. ``put_entry`` is idempotent (an entry already in the bank is returned); an order is not, so the takedown
 decision skips a target that already has an open order for the same platform (``orders.open_order_exists``,
-the match job's rule too). Closing reports goes through the queue's status change, one report per
-transaction (a report whose status may not move is left as it is), then the decision is written.
+the match job's rule too). Closing reports moves each open report to closed (reports/status.py
+``move_status``) in the decision's transaction (a report whose status may not move is left as it is), and the
+decision is written with them.
 Assignment and bulk actions are in assignment.py, saved filters in saved_filters.py, what the pages read in
 workspace.py.
 """
@@ -36,7 +37,8 @@ from safe4c.hashlist import banks
 from safe4c.kernel import audit
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel.uow import UnitOfWork
-from safe4c.networks import linking
+from safe4c.networks import corrections, membership
+from safe4c.networks import urgency as network_urgency
 from safe4c.networks.rules.identifiers import HASH_KINDS
 from safe4c.workspace import evidence
 from safe4c.reports import status
@@ -73,11 +75,11 @@ class Outcome:
 
 def confirm_material(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str,
                      identifier_ids: list[int] | None = None) -> Outcome:
-    reason = linking._reason(reason)
+    reason = corrections.reason_text(reason)
     chosen = identifiers(uow, where, identifier_ids, HASH_KINDS)
     if not chosen:
         raise Invalid([FieldError("identifiers", N_("There is no hash to confirm here."))])
-    linking.lock(uow)  # before the hash list's and the audit's locks (networks/linking.py)
+    membership.lock(uow)  # before the hash list's and the audit's locks (networks/membership.py)
     name = uow.settings.link_confirmed_bank
     try:
         bank_id = banks.bank_id_by_name(uow=uow, name=name)
@@ -95,8 +97,8 @@ def confirm_material(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: st
             continue  # disabled in the bank on purpose: the earlier decision stands until someone enables it
     decision = _record(uow, kind="confirm_material", where=where, actor_id=actor_id, reason=reason,
                        detail={"entries": entries, "bank_id": bank_id})
-    cluster_id = where.cluster_id or linking.cluster_of(uow, where.report_id)
-    raised = linking.raise_if_urgent(uow, cluster_id) if cluster_id else []
+    cluster_id = where.cluster_id or membership.cluster_of(uow, where.report_id)
+    raised = network_urgency.raise_if_urgent(uow, cluster_id) if cluster_id else []
     uow.commit()
     return Outcome(decision.public_id, {"entries": len(entries), "raised": len(raised)})
 
@@ -105,7 +107,7 @@ def issue_takedowns(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str
                     platform_id: int | None = None, category: str = "csam") -> Outcome:
     """One order per chosen link, hash, invite or account, to the chosen platform or, if none is chosen, to
     the registered platform the target belongs to. Targets with no platform are listed, not guessed."""
-    reason = linking._reason(reason)
+    reason = corrections.reason_text(reason)
     if category not in takedowns.CATEGORIES:
         raise Invalid([FieldError("category", N_("This choice is not one of the allowed options."))])
     chosen = identifiers(uow, where, identifier_ids, ORDER_KINDS)
@@ -113,7 +115,7 @@ def issue_takedowns(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str
         raise Invalid([FieldError("identifiers", N_("Choose at least one link, hash or account."))])
     by_code = {code: pid for pid, code in uow.session.execute(
         select(Platform.id, Platform.taxonomy_code).where(Platform.active.is_(True)).order_by(Platform.id.desc()))}
-    linking.lock(uow)  # before the audit's lock (networks/linking.py)
+    membership.lock(uow)  # before the audit's lock (networks/membership.py)
     issued, skipped = [], 0
     for ident, value, holder in chosen:
         target = order_target(ident.kind, value, ident.platform)
@@ -139,8 +141,8 @@ def _reporting_platform(uow: UnitOfWork, report_id: int) -> int | None:
 
 
 def refer_police(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> Outcome:
-    reason = linking._reason(reason)
-    linking.lock(uow)
+    reason = corrections.reason_text(reason)
+    membership.lock(uow)
     package_id = str(uuid.uuid4())
     decision = _record(uow, kind="refer_police", where=where, actor_id=actor_id, reason=reason,
                        detail={"referral": package_id, "reports": len(where.report_ids)})
@@ -161,8 +163,8 @@ def refer_police(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -
 def refer_child(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> Outcome:
     """Record that the child needs help. One referral per report of the scope; consent is copied from each
     report so case management, when it exists, knows what it may do with it."""
-    reason = linking._reason(reason)
-    linking.lock(uow)
+    reason = corrections.reason_text(reason)
+    membership.lock(uow)
     rows = list(uow.session.scalars(select(Report).where(Report.id.in_(where.report_ids), Report.channel != "platform")))
     if not rows:
         raise Invalid([FieldError("reason", N_("No report here comes from a child or a person who knows the "
@@ -183,20 +185,17 @@ def refer_child(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) ->
 
 
 def close_not_actionable(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> Outcome:
-    reason = linking._reason(reason)
+    reason = corrections.reason_text(reason)
     open_reports = list(uow.session.scalars(select(Report.public_id).where(Report.id.in_(where.report_ids),
                                                                            Report.status != "closed")))
-    uow.rollback()  # end this read before each change's own transaction (SQLite takes the write lock at BEGIN)
+    membership.lock(uow)  # the linking lock before the audit lock (networks/membership.py)
     closed = 0
     for report in open_reports:
-        with uow.fork() as inner:
-            try:
-                status.change_status(uow=inner, public_id=report, actor_id=actor_id, to_status="closed",
-                                    note=reason)
-                closed += 1
-            except Invalid:
-                pass
-    linking.lock(uow)
+        try:
+            status.move_status(uow=uow, public_id=report, actor_id=actor_id, to_status="closed", note=reason)
+            closed += 1
+        except Invalid:
+            pass  # a report whose status cannot move to closed stays as it is
     decision = _record(uow, kind="close", where=where, actor_id=actor_id, reason=reason, detail={"closed": closed})
     uow.commit()
     return Outcome(decision.public_id, {"closed": closed})

@@ -23,7 +23,7 @@ from safe4c.db.platforms import Platform, TakedownOrder
 from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffUser
 from safe4c.networks.rules.identifiers import HASH_KINDS
 from safe4c.workspace import network_page as clusters
-from safe4c.networks import linking
+from safe4c.networks import identifiers as network_identifiers
 from safe4c.kernel import regions
 from safe4c.reports import fields as report_fields
 from safe4c.kernel.uow import UnitOfWork
@@ -60,7 +60,7 @@ def build(uow: UnitOfWork, *, package_id: str, report_ids: list[int], cluster_id
     idents = clusters.identifiers_of(uow, [r.id for r in rows])
     identifiers, hashes, urls = [], [], []
     for ident, holders, cut in idents:
-        value = linking.open_identifier(uow, ident).value
+        value = network_identifiers.open_identifier(uow, ident).value
         item = {"kind": ident.kind, "platform": ident.platform, "value": value,
                 "reports": [public[h] for h in holders], "links": ident.linking and not cut}
         identifiers.append(item)

@@ -18,7 +18,8 @@ from safe4c.db.tables import Report, StaffUser
 from safe4c.kernel.errors import NotFound
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.workspace import network_page as clusters
-from safe4c.networks import linking
+from safe4c.networks import identifiers as network_identifiers
+from safe4c.networks import membership
 from safe4c.reports.rules.taxonomy import N_
 
 ASSIGNABLE_ROLES = policy.roles_allowed("report.view")  # who may read a report may be given one
@@ -40,8 +41,8 @@ def scope(uow: UnitOfWork, *, report_public_id: str | None = None, cluster_id: i
             raise NotFound(N_("There is no report with this id."))
         return Scope([row.id], None, row.id)
     if cluster_id is None:
-        raise NotFound(linking.CLUSTER_NOT_FOUND)
-    cluster = linking.resolve_cluster(uow, cluster_id)
+        raise NotFound(membership.CLUSTER_NOT_FOUND)
+    cluster = membership.resolve_cluster(uow, cluster_id)
     ids = list(uow.session.scalars(select(ClusterMember.report_id).where(ClusterMember.cluster_id == cluster.id)
                                    .order_by(ClusterMember.report_id)))
     return Scope(ids, cluster.id, None)
@@ -56,7 +57,7 @@ def identifiers(uow: UnitOfWork, where: Scope, identifier_ids: list[int] | None,
     out = []
     for ident, holders, _ in clusters.identifiers_of(uow, where.report_ids):
         if (kinds is None or ident.kind in kinds) and (not identifier_ids or ident.id in identifier_ids):
-            out.append((ident, linking.open_identifier(uow, ident).value, holders[0]))
+            out.append((ident, network_identifiers.open_identifier(uow, ident).value, holders[0]))
     return out
 
 

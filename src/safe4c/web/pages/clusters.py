@@ -21,7 +21,7 @@ from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
 from safe4c.kernel.signals import HASH_KINDS, LABELS
 from safe4c.workspace import network_page as clusters
-from safe4c.networks import linking
+from safe4c.networks import corrections
 from safe4c.workspace import assignment, decisions, queries as workspace
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
@@ -147,7 +147,7 @@ def cut(request: Request, link_id: IdPath, uow: UowDep, staff: Annotated[StaffUs
         reason: Annotated[str, Form()] = "", cluster: Annotated[str, Form()] = ""):
     back = f"/staff/clusters/{cid}" if (cid := parse_id(cluster)) else "/staff/clusters"
     try:
-        ids = linking.cut_link(uow=uow, link_id=link_id, actor_id=staff.id, reason=reason)
+        ids = corrections.cut_link(uow=uow, link_id=link_id, actor_id=staff.id, reason=reason)
     except Invalid as exc:
         return refused(request, staff, exc, back)
     return RedirectResponse(f"/staff/clusters/{ids[0]}?done=cut", status_code=303)
@@ -160,7 +160,7 @@ def identifier_linking(request: Request, identifier_id: IdPath, uow: UowDep,
                        cluster: Annotated[str, Form()] = ""):
     back = f"/staff/clusters/{cid}" if (cid := parse_id(cluster)) else "/staff/clusters"
     try:
-        linking.set_identifier_linking(uow=uow, identifier_id=identifier_id, linking=linking_ == "1",
+        corrections.set_identifier_linking(uow=uow, identifier_id=identifier_id, linking=linking_ == "1",
                                        actor_id=staff.id, reason=reason)
     except Invalid as exc:
         return refused(request, staff, exc, back)
