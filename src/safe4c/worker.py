@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Callable
 
+from safe4c.db.listen import JobListener
 from safe4c.reports import intake
 from safe4c.kernel import jobs
 from safe4c.reports import replay
@@ -145,8 +146,6 @@ class Worker:
         with self.uow_factory() as uow:
             engine = uow.session.get_bind()
         if engine.dialect.name == "postgresql":
-            from safe4c.db.listen import JobListener
-
             self.listener = JobListener(engine, self.notify).start()
         jobs.add_local_waiter(self.notify)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import delete, event, insert, or_, select, update
+from sqlalchemy import delete, event, func, insert, or_, select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
@@ -197,8 +197,6 @@ def forget_finished(*, uow: UnitOfWork, batch: int = 10_000) -> int:
 
 def backlog(*, uow: UnitOfWork) -> dict:
     """Health figures: ready jobs waiting, failed jobs, and when a worker last showed life."""
-    from sqlalchemy import func
-
     now = uow.now()
     waiting = uow.session.scalar(
         select(func.count()).select_from(Job)
