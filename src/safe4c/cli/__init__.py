@@ -126,6 +126,9 @@ def cmd_demo(args, settings: Settings) -> int:
     if orders:
         print(f"demo platforms: {len(DEMO_PLATFORMS)} platforms, {orders} takedown orders, "
               "one hash bank of random values")
+    from safe4c.cli.directory import seed_for_demo
+
+    seed_for_demo(factory)
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 
@@ -380,6 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     from safe4c.cli.backup import add_commands as add_backup_commands
 
     add_backup_commands(sub)  # backup, restore
+    from safe4c.cli.directory import add_commands as add_directory_commands
+
+    add_directory_commands(sub)  # directory
     return parser
 
 
