@@ -16,7 +16,8 @@ from safe4c.directory.rules.types import NATIONAL, UPTD_PPA_SERVICES
 from safe4c.kernel import regions
 from safe4c.kernel.uow import UnitOfWork
 
-CHILDREN = "Children (under 18) and women who experienced violence, and the people reporting for them."
+CHILDREN = ("Anak (di bawah 18 tahun) dan perempuan yang mengalami kekerasan, serta orang yang melapor untuk "
+            "mereka.")
 # Service names as Permen PPPA 4/2018 gives a UPTD PPA's six services, and the other kinds in the same style.
 SERVICE_NAMES = {"complaints": "Pengaduan masyarakat", "outreach": "Penjangkauan korban",
                  "case_management": "Pengelolaan kasus", "temporary_shelter": "Penampungan sementara",
@@ -24,12 +25,12 @@ SERVICE_NAMES = {"complaints": "Pengaduan masyarakat", "outreach": "Penjangkauan
                  "psychosocial_support": "Layanan psikososial", "legal_aid": "Bantuan hukum",
                  "medical_care": "Layanan kesehatan", "police_protection": "Laporan polisi dan perlindungan"}
 UPTD_DESCRIPTIONS = {
-    "complaints": "Receives reports of violence against women and children, in person, by phone or online.",
-    "outreach": "Reaches victims where they are, including urgent visits.",
-    "case_management": "Assesses the case, plans services with the victim and follows them to the end.",
-    "temporary_shelter": "A safe place to stay for victims who cannot go home.",
-    "mediation": "Mediation where the law allows it (never for sexual violence against a child).",
-    "accompaniment": "Accompanies victims to the police, the court, health and social services.",
+    "complaints": "Menerima pengaduan kekerasan terhadap perempuan dan anak, langsung, lewat telepon atau daring.",
+    "outreach": "Menjangkau korban di tempatnya, termasuk kunjungan darurat.",
+    "case_management": "Menilai kasus, merencanakan layanan bersama korban dan mengikutinya sampai selesai.",
+    "temporary_shelter": "Tempat tinggal aman bagi korban yang tidak dapat pulang.",
+    "mediation": "Mediasi bila hukum membolehkan (tidak pernah untuk kekerasan seksual terhadap anak).",
+    "accompaniment": "Mendampingi korban ke polisi, pengadilan, layanan kesehatan dan sosial.",
 }
 
 
@@ -44,25 +45,25 @@ def _national() -> list[Organization]:
         Organization(
             id=ministry, name="Kementerian Pemberdayaan Perempuan dan Perlindungan Anak", alternate_name="KemenPPPA",
             org_type="ministry", region_code="31.71", website="https://www.kemenpppa.go.id",
-            description="The national ministry for women's empowerment and child protection; runs SAPA 129 and "
-                        "coordinates the UPTD PPA of the provinces and regencies.",
+            description="Kementerian yang menangani pemberdayaan perempuan dan perlindungan anak; mengelola SAPA 129 "
+                        "dan mengoordinasikan UPTD PPA provinsi dan kabupaten/kota.",
             locations=(Location(id=_id("kemenpppa", "office"), name="Kantor KemenPPPA",
                                 address="Jl. Medan Merdeka Barat No. 15, Jakarta Pusat", region_code="31.71"),),
             services=(Service(id=_id("kemenpppa", "case_management"), name="Layanan rujukan akhir",
                               service_type="case_management", area_codes=(NATIONAL,), languages=("id",),
-                              description="Final referral for cases that need national coordination.",
+                              description="Rujukan akhir untuk kasus yang memerlukan koordinasi nasional.",
                               eligibility_description=CHILDREN),)),
         Organization(
             id=sapa, name="SAPA 129 (Sahabat Perempuan dan Anak)", alternate_name="SAPA 129", org_type="hotline",
             region_code="31.71", website="https://www.kemenpppa.go.id",
-            description="KemenPPPA's national hotline for reporting violence against women and children.",
+            description="Layanan pengaduan nasional KemenPPPA untuk kekerasan terhadap perempuan dan anak.",
             phones=(Phone(id=_id("sapa129", "call"), number="129", type="voice", description="Hotline"),
                     Phone(id=_id("sapa129", "whatsapp"), number="08111-129-129", type="text",
                           description="WhatsApp")),
             services=(Service(id=_id("sapa129", "complaints"), name="Pengaduan SAPA 129", service_type="complaints",
                               area_codes=(NATIONAL,), languages=("id",), eligibility_description=CHILDREN,
-                              description="Receives reports by phone and WhatsApp and refers them to the UPTD "
-                                          "PPA of the victim's region."),)),
+                              description="Menerima pengaduan lewat telepon dan WhatsApp dan merujuknya ke "
+                                          "UPTD PPA di wilayah korban."),)),
     ]
 
 
@@ -70,8 +71,8 @@ def _uptd_ppa(province: regions.Region) -> Organization:
     key = f"uptd-ppa-{province.code}"
     return Organization(
         id=_id(key), name=f"UPTD PPA Provinsi {province.name}", org_type="uptd_ppa", region_code=province.code,
-        description="The province's technical unit for the protection of women and children (UPTD PPA).",
-        contacts=(Contact(id=_id(key, "contact"), name="Petugas layanan (contoh)", title="Example contact",
+        description="Unit pelaksana teknis daerah perlindungan perempuan dan anak (UPTD PPA) provinsi.",
+        contacts=(Contact(id=_id(key, "contact"), name="Petugas layanan (contoh)", title="Contoh kontak",
                           email=f"{key}@example.org", is_example=True),),
         locations=(Location(id=_id(key, "office"), name=f"Kantor UPTD PPA Provinsi {province.name}",
                             region_code=province.code),),
@@ -84,15 +85,15 @@ def _uptd_ppa(province: regions.Region) -> Organization:
 # (key, name, type, regency, service types, description): all invented, marked as examples.
 EXAMPLES = (
     ("psychosocial", "Layanan Psikososial Anak Bandung (contoh)", "psychosocial", "32.73",
-     ("psychosocial_support",), "Counselling and trauma care for children and their families."),
+     ("psychosocial_support",), "Konseling dan pemulihan trauma bagi anak dan keluarganya."),
     ("legal-aid", "Lembaga Bantuan Hukum Anak Kupang (contoh)", "legal_aid", "53.71",
-     ("legal_aid", "accompaniment"), "Free legal advice and representation for child victims."),
+     ("legal_aid", "accompaniment"), "Konsultasi dan pendampingan hukum gratis bagi anak korban."),
     ("health", "Pusat Pelayanan Terpadu RSUD Makassar (contoh)", "health", "73.71",
-     ("medical_care", "psychosocial_support"), "Medical examination, treatment and visum for victims."),
+     ("medical_care", "psychosocial_support"), "Pemeriksaan medis, perawatan dan visum bagi korban."),
     ("safe-house", "Rumah Aman Anak Jayapura (contoh)", "social_service", "91.71",
-     ("temporary_shelter",), "A safe house for children who cannot return home."),
+     ("temporary_shelter",), "Rumah aman bagi anak yang tidak dapat pulang."),
     ("police", "Unit PPA Polres Kupang (contoh)", "police_unit", "53.01",
-     ("police_protection",), "Receives police reports of violence against children and gives protection."),
+     ("police_protection",), "Menerima laporan polisi tentang kekerasan terhadap anak dan memberi perlindungan."),
 )
 
 

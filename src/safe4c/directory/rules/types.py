@@ -34,7 +34,10 @@ SERVICE_TYPES: dict[str, str] = {
     "police_protection": N_("Police report and protection"),
 }
 
-SERVICE_STATUSES: tuple[str, ...] = ("active", "inactive", "defunct", "temporarily closed")  # HSDS 3.0
+SERVICE_STATUSES: dict[str, str] = {  # HSDS 3.0
+    "active": N_("Active"), "inactive": N_("Inactive"), "defunct": N_("Closed for good"),
+    "temporarily closed": N_("Temporarily closed"),
+}
 LOCATION_TYPES: tuple[str, ...] = ("physical", "postal", "virtual")  # HSDS 3.0
 PHONE_TYPES: tuple[str, ...] = ("voice", "text", "fax", "cell", "video", "pager", "textphone")  # RFC 6350
 

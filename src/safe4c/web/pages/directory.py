@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from safe4c.access.accounts import StaffUser
 from safe4c.directory import coverage as directory_coverage
 from safe4c.directory import service as directory
-from safe4c.directory.rules.types import ORGANIZATION_TYPES, SERVICE_TYPES
+from safe4c.directory.rules.types import ORGANIZATION_TYPES, SERVICE_STATUSES, SERVICE_TYPES
 from safe4c.kernel import regions
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed
@@ -26,7 +26,7 @@ COVERAGE_VIEWS = ("remote", "gaps")
 
 def _page(request: Request, template: str, staff, **context) -> HTMLResponse:
     return page(request, template, staff=staff, active="directory", org_types=ORGANIZATION_TYPES,
-                service_types=SERVICE_TYPES, provinces=regions.provinces(), region_name=directory.region_name,
+                service_types=SERVICE_TYPES, statuses=SERVICE_STATUSES, provinces=regions.provinces(), region_name=directory.region_name,
                 **context)
 
 
