@@ -7,8 +7,22 @@ import json
 import sys
 
 
+def _uow_factory(settings):
+    """Units of work for the command; it stops (exit 1) when the master key is missing or wrong. (Not the one in
+    cli/__init__.py: importing that from here would make the two modules import each other.)"""
+    from safe4c.db.session import make_engine
+    from safe4c.kernel.clock import SystemClock
+    from safe4c.kernel.settings import KeyProblem
+    from safe4c.kernel.uow import UowFactory
+
+    try:
+        return UowFactory(make_engine(settings.resolved_database_url), settings, SystemClock())
+    except KeyProblem as problem:
+        print(f"safe4c: refusing to start: {problem}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def cmd_directory(args, settings) -> int:
-    from safe4c.cli import _print_invalid, _uow_factory
     from safe4c.directory import seed, service
     from safe4c.kernel.errors import Invalid
 
@@ -47,7 +61,9 @@ def cmd_directory(args, settings) -> int:
             result = service.import_hsds(uow=uow, document=document)
     except Invalid as exc:
         print(exc.message, file=sys.stderr)
-        return _print_invalid(exc)
+        for f in exc.fields:
+            print(f"{f.field}: {f.message.format(**f.params)}", file=sys.stderr)
+        return 2
     print(f"imported {result.added} new organizations, replaced {result.replaced}")
     return 0
 
