@@ -128,7 +128,7 @@ def cmd_demo(args, settings: Settings) -> int:
               "one hash bank of random values")
     from safe4c.cli.directory import seed_for_demo
 
-    seed_for_demo(factory)
+    seed_for_demo(factory, if_empty=args.if_empty)
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 

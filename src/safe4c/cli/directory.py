@@ -68,10 +68,13 @@ def cmd_directory(args, settings) -> int:
     return 0
 
 
-def seed_for_demo(factory) -> None:
-    from safe4c.directory import seed
+def seed_for_demo(factory, *, if_empty: bool = False) -> None:
+    """``if_empty`` (`safe4c demo --if-empty`, run by `make run` every time): only into an empty directory."""
+    from safe4c.directory import seed, service
 
     with factory() as uow:
+        if if_empty and service.count(uow=uow):
+            return
         result = seed.seed(uow=uow)
     print(f"demo directory: {result.added + result.replaced} organizations (HSDS; `safe4c directory export`)")
 
