@@ -88,6 +88,10 @@ def _seed_staff_and_a_report(app) -> None:
     with app.state.uow_factory() as uow:
         takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
             platform_id=made.id, target_type="url", target_value="https://instagram.com/p/uji", category="csam"))
+    from safe4c.directory import seed as directory_seed
+
+    with app.state.uow_factory() as uow:
+        directory_seed.seed(uow=uow)  # the service directory's pages (test_directory_browser.py)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import getpass
 import logging
 import sys
 
-from safe4c.cli import backup as backup_commands, common, hashlist as hashlist_commands
+from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
 from safe4c.kernel.settings import Settings
 
 
@@ -102,6 +102,7 @@ def cmd_demo(args, settings: Settings) -> int:
     if orders:
         print(f"demo platforms: {len(DEMO_PLATFORMS)} platforms, {orders} takedown orders, "
               "one hash bank of random values")
+    directory_commands.seed_for_demo(factory, if_empty=args.if_empty)
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 
@@ -352,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     hashlist_commands.add_commands(sub)  # hash, match, hashlist
     backup_commands.add_commands(sub)  # backup, restore
+    directory_commands.add_commands(sub)  # directory
     return parser
 
 
