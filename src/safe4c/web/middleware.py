@@ -1,8 +1,8 @@
 """ASGI middleware: body size limit (413 before the body is read), language, security headers.
 
 The language is picked once here for every request (web/i18n.py). An explicit choice (``?lang=en`` from the
-language switch) is remembered in a cookie on the response, whatever the page (public or staff, a page or a
-redirect), so every next page stays in that language.
+language switch) is remembered in a cookie on the response when it is a page or a redirect (public or staff; an
+API answer, a CSV or a PDF sets none), so every next page stays in that language.
 """
 
 from __future__ import annotations
@@ -46,9 +46,7 @@ class SafetyMiddleware:
             accept=headers.get(b"accept-language", b"").decode("latin-1"), default=self.default_language,
         )
         scope.setdefault("state", {})["lang"] = lang
-        extra_headers = list(SECURITY_HEADERS)
-        if chosen in LANGUAGES and chosen != remembered and not scope.get("path", "").startswith("/api/"):
-            extra_headers.append((b"set-cookie", self._language_cookie(chosen)))
+        remember = chosen in LANGUAGES and chosen != remembered
 
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
@@ -71,7 +69,10 @@ class SafetyMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = list(message.get("headers", [])) + extra_headers
+                sent = list(message.get("headers", []))
+                message["headers"] = sent + SECURITY_HEADERS
+                if remember and _is_page(message.get("status", 200), sent):
+                    message["headers"].append((b"set-cookie", self._language_cookie(chosen)))
             await send(message)
 
         try:
@@ -90,6 +91,12 @@ class SafetyMiddleware:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")] + SECURITY_HEADERS})
         await send({"type": "http.response.body", "body": body})
+
+
+def _is_page(status: int, headers: list) -> bool:
+    """A page or a redirect (what a person follows), not an API answer or a download."""
+    kind = dict(headers).get(b"content-type", b"")
+    return 300 <= status < 400 or kind.startswith(b"text/html")
 
 
 def _query_param(scope, name: str) -> str | None:
