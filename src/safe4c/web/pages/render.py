@@ -55,8 +55,11 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
 
 
 def language_links(request: Request) -> dict[str, str]:
-    """The language switch's link for each language: this same page and its filters, in that language."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    """The language switch's link for each language: this same page, in that language. A staff page keeps its
+    filters (a month, a status); a public page keeps nothing, so nothing a child typed (a follow-up code put in
+    a URL) is ever written back into a page."""
+    staff = request.url.path.startswith("/staff")
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] if staff else []
     return {code: "?" + urlencode(kept + [("lang", code)]) for code in LANGUAGES}
 
 
