@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from safe4c.db.tables import Report
 from safe4c.access import accounts, platforms
-from safe4c.networks import linking
+from safe4c.networks import membership
 from safe4c.worker import Worker
 
 PHONE_LOCAL, PHONE_E164 = "0812-3456-7890", "+6281234567890"
@@ -80,7 +80,7 @@ def test_fragments_of_one_network_become_one_cluster_with_path_priority_and_evid
     ids = [parent.json()["id"], child.json()["id"], instagram_report, tiktok_report]
     with uow_factory() as uow:
         rows = {p: uow.session.scalar(select(Report).where(Report.public_id == p)) for p in ids}
-        clusters = {linking.cluster_of(uow, row.id) for row in rows.values()}
+        clusters = {membership.cluster_of(uow, row.id) for row in rows.values()}
         assert len(clusters) == 1, "the four fragments are one network"
         cid = clusters.pop()
         assert rows[tiktok_report].priority == "P1"  # escalated by the platform

@@ -49,10 +49,20 @@ def open_page(browser, live_server):
         context.close()
 
 
+FOLDS = ("more-danger", "more-where", "more-you", "more-contact")  # the optional parts, folded in <details>
+
+
+def open_folds(page) -> None:
+    for fold in FOLDS:
+        if page.locator(f"#{fold}").get_attribute("open") is None:
+            page.click(f"#{fold} > summary")
+
+
 def fill_report(page, *, js: bool) -> None:
     page.check("#situations-sextortion")
-    page.check("#urgent_signals-threat_deadline")
     page.fill("#story", STORY)
+    open_folds(page)
+    page.check("#urgent_signals-threat_deadline")
     page.check("#platforms-instagram")
     page.check("#platforms-whatsapp")
     page.fill("#accounts", "@pemburu.rahasia\n0812-3456-7890")
@@ -97,6 +107,59 @@ def test_report_then_status(open_page, live_server, screenshots, js):
         page.screenshot(path=str(screenshots / "thanks-360.png"), full_page=True)
     check_status(page, live_server, code)
     assert outside == []  # no third-party requests: fonts, CDNs, trackers
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_the_short_path_sends_a_report_from_a_phone(open_page, live_server, screenshots, js):
+    """What happened, a sentence in her own words, Send: within two screens, nothing else opened."""
+    page, outside = open_page(js=js)
+    page.goto(live_server + "/lapor")
+    for fold in FOLDS:
+        assert page.locator(f"#{fold}").get_attribute("open") is None
+    send = page.get_by_role("button", name="Kirim laporan")
+    assert send.bounding_box()["y"] < 3 * PHONE["height"]
+    if js:
+        page.screenshot(path=str(screenshots / "form-short-360.png"), full_page=True)
+    page.check("#situations-sextortion")
+    page.fill("#story", STORY)
+    send.click()
+    assert page.get_by_role("heading", name="Terima kasih. Laporanmu sudah terkirim.").is_visible()
+    check_status(page, live_server, followup_code(page))
+    assert outside == []
+
+
+def test_a_refused_report_keeps_her_where_she_is(open_page, live_server, screenshots):
+    """No choice made: the summary is at the top, the form stays short, her words and folded answers kept."""
+    page, _ = open_page(js=False)
+    page.goto(live_server + "/lapor")
+    page.fill("#story", STORY)
+    page.click("#more-where > summary")
+    page.check("#platforms-instagram")
+    page.get_by_role("button", name="Kirim laporan").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and summary.bounding_box()["y"] < PHONE["height"]
+    assert page.get_by_role("button", name="Kirim laporan").bounding_box()["y"] < 3.5 * PHONE["height"]
+    assert page.locator("#story").input_value() == STORY
+    assert page.locator("#more-where").get_attribute("open") is None  # folded again, and still chosen
+    assert page.locator("#platforms-instagram").is_checked()
+    page.screenshot(path=str(screenshots / "form-refused-360.png"), full_page=True)
+    summary.get_by_role("link").first.click()
+    assert page.url.endswith("#situations-grooming")
+
+
+def test_an_error_in_a_folded_part_opens_it(open_page, live_server):
+    page, _ = open_page(js=False, locale="en-US")
+    page.goto(live_server + "/lapor?lang=en")
+    page.check("#situations-grooming")
+    page.click("#more-contact > summary")
+    page.check("#contact_method-email")
+    page.fill("#contact_value", "not-an-address")
+    page.get_by_role("button", name="Send report").click()
+    assert page.locator("#more-contact").get_attribute("open") is not None
+    assert page.locator("#more-where").get_attribute("open") is None
+    assert page.locator("#contact_value-error").is_visible()
+    page.locator(".error-summary").get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "contact_value"
 
 
 def test_errors_are_summarised_and_focused(open_page, live_server):
@@ -185,6 +248,11 @@ def test_axe_finds_no_violations(open_page, live_server, viewport):
         results = axe.run(page)
         assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
         seen.append(name)
+        if name == "form":  # axe skips what is hidden: once more with every folded part open
+            open_folds(page)
+            page.click("details.explain > summary")
+            results = axe.run(page)
+            assert results.violations_count == 0, f"form, opened:\n{results.generate_report()}"
     assert len(seen) == 9
 
 

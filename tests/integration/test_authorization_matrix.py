@@ -22,8 +22,9 @@ from safe4c.db.linking import ClusterLink, ReportIdentifier, SavedFilter
 from safe4c.db.tables import Report
 from safe4c.reports.rules.report import parse_report
 from safe4c.hashlist import banks as hashlist
-from safe4c.reports import intake, decisions as workspace
-from safe4c.networks import linking
+from safe4c.reports import intake
+from safe4c.workspace import decisions as workspace, saved_filters
+from safe4c.networks import linking, membership
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
@@ -366,7 +367,7 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
     with uow_factory() as uow:
         row = {p: uow.session.scalar(select(Report.id).where(Report.public_id == p))
                for net in (shared_net, *cut_nets.values(), *unlink_nets.values()) for p in net}
-        cluster = linking.cluster_of(uow, row[shared_net[0]])
+        cluster = membership.cluster_of(uow, row[shared_net[0]])
         links = {actor: uow.session.scalar(select(ClusterLink.id).where(
             ClusterLink.report_id.in_([row[p] for p in net]))) for actor, net in cut_nets.items()}
         idents = {actor: uow.session.scalar(select(ReportIdentifier.identifier_id).where(
@@ -377,7 +378,7 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
         referral = workspace.decide(uow=uow, kind="refer_police", where=workspace.scope(uow, cluster_id=cluster),
                                     actor_id=ids["analyst"], reason=REASON).detail["referral"]
     with uow_factory() as uow:
-        workspace.save_filter(uow=uow, owner_id=ids["analyst"], name="Baru", query="status=new")
+        saved_filters.save_filter(uow=uow, owner_id=ids["analyst"], name="Baru", query="status=new")
         saved_filter = uow.session.scalar(select(SavedFilter.id))
     with uow_factory() as uow:
         bank = hashlist.create_bank(uow=uow, name="Matrix bank")

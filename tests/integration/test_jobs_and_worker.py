@@ -97,12 +97,12 @@ def test_concurrent_workers_never_claim_the_same_job(uow_factory):
 
 def test_report_stored_even_when_triage_fails(uow_factory, monkeypatch):
     """A rule bug must not lose a report: it is stored untriaged and the worker triages it."""
-    import safe4c.reports.intake as intake_module
+    import safe4c.reports.rules.escalation as triage_rules
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("bug in a rule")
 
-    monkeypatch.setattr(intake_module, "triage", broken)
+    monkeypatch.setattr(triage_rules, "triage", broken)
     with uow_factory() as uow:
         receipt = intake.submit_report(uow=uow, report=parse_report({"situations": ["sextortion"]}),
                                        channel="api", language="id")

@@ -1,4 +1,4 @@
-"""The bulk rebuild (services/link_rebuild.py) leaves the database exactly as the incremental job would, on
+"""The bulk rebuild (networks/rebuild.py) leaves the database exactly as the incremental job would, on
 SQLite and PostgreSQL: same networks, same links with the identifier that made each, same identifiers and
 edges, same urgency raises and report events; cuts and not-linking identifiers respected."""
 
@@ -20,7 +20,7 @@ from safe4c.db.tables import AuditEntry, Job, Report, ReportEvent
 from safe4c.reports.rules.report import parse_report
 from safe4c.access import accounts
 from safe4c.reports import intake
-from safe4c.networks import linking
+from safe4c.networks import corrections, linking, membership
 from safe4c.networks.rebuild import rebuild_links
 from safe4c.worker import Worker
 
@@ -104,16 +104,16 @@ def test_rebuild_of_an_incrementally_linked_database_changes_nothing(uow_factory
     for link_id in rng.sample(link_ids, 6):
         with uow_factory() as uow:
             if uow.session.get(ClusterLink, link_id) is not None:  # a cut re-creates the cluster's links
-                linking.cut_link(uow=uow, link_id=link_id, actor_id=admin, reason="Bukan orang yang sama.")
+                corrections.cut_link(uow=uow, link_id=link_id, actor_id=admin, reason="Bukan orang yang sama.")
     with uow_factory() as uow:
-        linking.set_identifier_linking(uow=uow, identifier_id=common, linking=False, actor_id=admin,
+        corrections.set_identifier_linking(uow=uow, identifier_id=common, linking=False, actor_id=admin,
                                        reason="Nomor umum.")
     submit_random(uow_factory, rng, 80, start=120)
     run_jobs(uow_factory)
     with uow_factory() as uow:
         link_ids = list(uow.session.scalars(select(ClusterLink.id).order_by(ClusterLink.id)))
     with uow_factory() as uow:
-        linking.cut_link(uow=uow, link_id=rng.choice(link_ids), actor_id=admin, reason="Salah tautan.")
+        corrections.cut_link(uow=uow, link_id=rng.choice(link_ids), actor_id=admin, reason="Salah tautan.")
 
     before = snapshot(uow_factory)
     assert len(before["partition"]) < len(before["members"]) - 20  # networks did form
@@ -189,7 +189,7 @@ def test_a_back_filled_report_bridging_two_networks_retires_one_as_a_merge_would
     with uow_factory() as uow:
         s = uow.session
         assert s.get(Cluster, first).size == 3 and s.get(Cluster, second).merged_into == first
-        assert linking.resolve_cluster(uow, second).id == first
+        assert membership.resolve_cluster(uow, second).id == first
         assert s.scalar(select(Decision.cluster_id)) == first  # the decision follows, as after a merge
         row = s.scalar(select(Report).where(Report.public_id == bridge))
         # confirmed material in the network: every open report is raised

@@ -15,8 +15,8 @@ from safe4c.db.linking import (
 from safe4c.db.tables import AuditEntry, Job, Report, ReportEvent
 from safe4c.reports.rules.report import parse_report
 from safe4c.access import accounts
-from safe4c.reports import intake
-from safe4c.networks import linking
+from safe4c.reports import escalation, intake
+from safe4c.networks import corrections, linking, membership, urgency as network_urgency
 from safe4c.worker import Worker
 
 PHONE = "0812-3456-7890"
@@ -41,7 +41,7 @@ def row_of(uow, public_id) -> Report:
 
 def cluster_of(uow_factory, public_id) -> int | None:
     with uow_factory() as uow:
-        return linking.cluster_of(uow, row_of(uow, public_id).id)
+        return membership.cluster_of(uow, row_of(uow, public_id).id)
 
 
 def analyst(uow_factory, role="analyst") -> int:
@@ -94,7 +94,7 @@ def test_a_report_that_bridges_two_clusters_merges_them(uow_factory):
     assert cluster_of(uow_factory, a) == cluster_of(uow_factory, b) == merged
     with uow_factory() as uow:
         old = next(c for c in (first, second) if c != merged)
-        assert linking.resolve_cluster(uow, old).id == merged  # an old link still finds the network
+        assert membership.resolve_cluster(uow, old).id == merged  # an old link still finds the network
         assert uow.session.get(Cluster, merged).size == 3
 
 
@@ -122,7 +122,7 @@ def test_cutting_a_link_splits_the_cluster(uow_factory):
     user = analyst(uow_factory)
     with uow_factory() as uow:
         link = uow.session.scalar(select(ClusterLink).where(ClusterLink.report_id == row_of(uow, c).id))
-        ids = linking.cut_link(uow=uow, link_id=link.id, actor_id=user, reason="Nomor telepon sekolah, bukan pelaku.")
+        ids = corrections.cut_link(uow=uow, link_id=link.id, actor_id=user, reason="Nomor telepon sekolah, bukan pelaku.")
     assert len(ids) == 2 and ids[0] == cid
     assert cluster_of(uow_factory, a) == cluster_of(uow_factory, b) == cid
     assert cluster_of(uow_factory, c) == ids[1]
@@ -144,14 +144,14 @@ def test_marking_a_common_identifier_as_not_linking_splits_and_undoing_joins(uow
     admin = analyst(uow_factory, "admin")
     with uow_factory() as uow:
         ident = uow.session.scalar(select(LinkIdentifier.id))
-        linking.set_identifier_linking(uow=uow, identifier_id=ident, linking=False, actor_id=admin,
+        corrections.set_identifier_linking(uow=uow, identifier_id=ident, linking=False, actor_id=admin,
                                        reason="Nomor sekolah dipakai banyak pelapor.")
     assert cluster_of(uow_factory, a) != cluster_of(uow_factory, b)
     c = submit(uow_factory, accounts=[school])
     run_jobs(uow_factory)
     assert len({cluster_of(uow_factory, p) for p in (a, b, c)}) == 3
     with uow_factory() as uow:
-        linking.set_identifier_linking(uow=uow, identifier_id=ident, linking=True, actor_id=admin,
+        corrections.set_identifier_linking(uow=uow, identifier_id=ident, linking=True, actor_id=admin,
                                        reason="Keliru ditandai.")
     assert len({cluster_of(uow_factory, p) for p in (a, b, c)}) == 1
 
@@ -207,7 +207,7 @@ def test_cutting_the_wrong_link_lowers_a_priority_only_the_network_raised(uow_fa
         link_id = uow.session.scalar(select(ClusterLink.id).where(ClusterLink.report_id == row.id))
     user = analyst(uow_factory)
     with uow_factory() as uow:
-        linking.cut_link(uow=uow, link_id=link_id, actor_id=user, reason="Nomor telepon sekolah, bukan pelaku.")
+        corrections.cut_link(uow=uow, link_id=link_id, actor_id=user, reason="Nomor telepon sekolah, bukan pelaku.")
     with uow_factory() as uow:
         row = row_of(uow, calm)
         assert row.priority == "P3"
@@ -225,7 +225,7 @@ def test_cutting_the_wrong_link_lowers_a_priority_only_the_network_raised(uow_fa
 
 def test_not_linking_moves_a_network_decision_to_the_part_holding_its_material(uow_factory):
     from safe4c.db.linking import Decision
-    from safe4c.reports import decisions as workspace
+    from safe4c.workspace import decisions as workspace
 
     md5 = "d41d8cd98f00b204e9800998ecf8427e"
     calm = submit(uow_factory, accounts=[SCHOOL])
@@ -247,13 +247,13 @@ def test_not_linking_moves_a_network_decision_to_the_part_holding_its_material(u
         uow.commit()
     admin = analyst(uow_factory, "admin")
     with uow_factory() as uow:
-        linking.set_identifier_linking(uow=uow, identifier_id=school, linking=False, actor_id=admin,
+        corrections.set_identifier_linking(uow=uow, identifier_id=school, linking=False, actor_id=admin,
                                        reason="Nomor sekolah dipakai banyak pelapor.")
     with uow_factory() as uow:
         decision = uow.session.scalar(select(Decision).where(Decision.public_id == outcome.decision_id))
-        assert decision.cluster_id == linking.cluster_of(uow, row_of(uow, holder).id) != cid
-        assert linking.urgency(uow, decision.cluster_id)["urgent"]
-        assert not linking.urgency(uow, cid)["urgent"]
+        assert decision.cluster_id == membership.cluster_of(uow, row_of(uow, holder).id) != cid
+        assert network_urgency.urgency(uow, decision.cluster_id)["urgent"]
+        assert not network_urgency.urgency(uow, cid)["urgent"]
         assert row_of(uow, calm).priority == "P3" and events_of(uow, calm)[-1] == "lowered"
 
 
@@ -282,7 +282,7 @@ def test_a_raise_of_an_untriaged_platform_report_keeps_its_escalation(uow_factor
         with uow_factory() as uow:
             row = uow.session.get(Report, rid)
             row.priority = row.triage_reasons = row.deadline_at = None
-            assert intake.raise_to_p1(uow, row, reason_code=reason, event_kind="raised", note="#1")
+            assert escalation.raise_to_p1(uow, row, reason_code=reason, event_kind="raised", note="#1")
             codes = [r["code"] for r in row.triage_reasons]
             assert row.priority == "P1" and reason in codes and "platform.escalated" in codes
             # escalated at intake: due an hour after it arrived, not an hour after the raise
@@ -297,22 +297,23 @@ def test_the_deadline_of_a_raise_is_the_earlier_of_the_old_one_and_an_hour_from_
     clock.advance(hours=3)
     with uow_factory() as uow:
         row = row_of(uow, calm)
-        assert intake.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
+        assert escalation.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
         assert row.deadline_at == uow.now() + timedelta(minutes=60)  # learnt late: an hour from now
-        assert not intake.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
+        assert not escalation.raise_to_p1(uow, row, reason_code="link.urgent_cluster", event_kind="raised")
         uow.commit()
     urgent = submit(uow_factory, accounts=["0857-1111-2222"], urgent_signals=["danger_now"])  # due in 1 hour
     clock.advance(minutes=50)
     with uow_factory() as uow:
         row = row_of(uow, urgent)
         due = row.deadline_at
-        assert intake.raise_to_p1(uow, row, reason_code="match.known_material", event_kind="matched")
+        assert escalation.raise_to_p1(uow, row, reason_code="match.known_material", event_kind="matched")
         assert row.deadline_at == due  # already earlier: stays
         assert row.triage_reasons[0]["text"] == "Reported content matches known child sexual abuse material."
 
 
 def test_a_late_match_raises_the_rest_of_the_network(uow_factory):
     from safe4c.hashlist import banks as hashlist, known_material
+    from safe4c.hashlist.matcher import SharedMatcher
 
     link = "https://tiktok.com/@pemburu.rahasia/video/1"
     calm = submit(uow_factory, accounts=[PHONE])
@@ -326,7 +327,7 @@ def test_a_late_match_raises_the_rest_of_the_network(uow_factory):
     with uow_factory() as uow:
         hashlist.add_entry(uow=uow, bank_id=bank, signal_type="url", value=link)
     with uow_factory() as uow:
-        figures = known_material.match_report(uow=uow, report_id=row_of(uow, carrier).id)
+        figures = known_material.match_report(uow=uow, report_id=row_of(uow, carrier).id, matcher=SharedMatcher())
     assert figures["raised"] is True and figures["network_raised"] == 1
     with uow_factory() as uow:
         assert row_of(uow, carrier).triage_reasons[0]["code"] == "match.known_material"

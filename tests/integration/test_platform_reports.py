@@ -88,16 +88,17 @@ def test_escalate_to_urgent_makes_p1_with_a_reason(client, uow_factory):
 def test_escalation_survives_deferred_triage(client, uow_factory, monkeypatch):
     """If inline triage ever fails, the worker's triage still honours the platform's escalation."""
     import safe4c.reports.intake as intake_module
+    import safe4c.reports.rules.escalation as triage_rules
     from safe4c.worker import Worker
 
     p = make_platform(uow_factory)
     body = copy.deepcopy(REPORT)
     body["incident"].update(escalate_to_urgent=True, escalation_reason="Meeting planned tonight")
-    real_triage = intake_module.triage
-    monkeypatch.setattr(intake_module, "triage", lambda *a, **k: 1 / 0)
+    real_triage = triage_rules.triage
+    monkeypatch.setattr(triage_rules, "triage", lambda *a, **k: 1 / 0)
     r = client.post("/api/v1/reports", json=body, headers=auth(p.api_key))
     assert r.status_code == 201
-    monkeypatch.setattr(intake_module, "triage", real_triage)
+    monkeypatch.setattr(triage_rules, "triage", real_triage)
     Worker(uow_factory, handlers={"report.triage": lambda *, uow, payload: intake_module.triage_report(
         uow=uow, report_id=payload["report_id"])}).run_once()
     with uow_factory() as uow:

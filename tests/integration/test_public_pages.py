@@ -213,7 +213,7 @@ def test_status_lookup_in_plain_words(client):
     code = code_on(submit(client).text)
     r = client.post("/status", data={"code": code.lower().replace("-", " ")})
     assert r.status_code == 200
-    assert "Baru" in r.text and "Laporanmu sudah kami terima" in r.text
+    assert "Diterima" in r.text and "Laporanmu sudah kami terima" in r.text
     r = client.post("/status", data={"code": code}, params={"lang": "en"})
     assert "We have received your report" in r.text
 

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from safe4c.hashlist.matching import BruteForcePdqIndex
-from safe4c.hashlist.known_material import should_match, signals_in_accounts
+from safe4c.hashlist.known_material import signals_in_accounts
+from safe4c.reports.rules.intake_jobs import should_match
 from safe4c.hashlist.matcher import Matcher, Query
 
 PDQ = "f" * 64

@@ -2,17 +2,17 @@
 
 Two runs, printed separately:
 
-1. **core (in memory)**: the linker core (``domain/linker.py``, union-find over identifier keys) on N
+1. **core (in memory)**: the linker core (``networks/rules/linker.py``, union-find over identifier keys) on N
    synthetic reports with 3 identifier keys each (3N in all), key strings shaped like the real ones
    (``phone:+62812...``, ``tg_invite:...``, ``md5:...``). About 1 key in 10 is drawn from a shared pool, so
    networks form (and some grow large), the rest are seen once. Generation is done in batches and not timed;
    linking is. Peak memory is the process's maximum resident set size.
-2. **database**: the real job (``services/linking.link_report``: extraction from the accounts field and the
+2. **database**: the real job (``networks/linking.link_report``: extraction from the accounts field and the
    story, keyed hashes, sealed values, clusters and links in the database, urgency check) on
    ``--db-reports`` reports stored first through intake, on a temporary SQLite file, or in a fresh schema on
    the ``--database-url`` PostgreSQL server (dropped afterwards: a benchmark never writes into a database it did
    not create). This is what the worker does per report.
-3. **bulk** (``--bulk-reports N``): the persisted bulk path, ``services/link_rebuild.rebuild_links``
+3. **bulk** (``--bulk-reports N``): the persisted bulk path, ``networks/rebuild.rebuild_links``
    (``safe4c link rebuild``). N synthetic reports with 3 identifiers each (the same shape as the core run)
    are written straight into ``reports``, ``link_identifiers`` and ``report_identifiers`` with bulk inserts
    (PostgreSQL ``COPY``; not timed), as if their identifiers had been extracted; then the rebuild links
@@ -183,7 +183,7 @@ def _populate(url: str, reports: int) -> dict:
     from safe4c.db.migrate import upgrade
     from safe4c.db.session import make_engine
     from safe4c.db.tables import Report
-    from safe4c.networks.rebuild import _db_value, bulk_insert
+    from safe4c.db.bulk import db_value as _db_value, bulk_insert
 
     engine = make_engine(url) if url.startswith("sqlite") else make_engine(url, pool_size=1, max_overflow=0)
     upgrade(engine)
@@ -290,7 +290,7 @@ def _fresh(database_url: str | None):
 
 def _print_rebuild(label: str, r: dict, what: str) -> None:
     phases = ", ".join(f"{name} {sec:.1f} s" for name, sec in r["phases"].items())
-    print(f"bulk rebuild ({label}, services/link_rebuild.py, one transaction): {what}: {r['reports']:,} reports "
+    print(f"bulk rebuild ({label}, networks/rebuild.py, one transaction): {what}: {r['reports']:,} reports "
           f"with {r['edges']:,} identifiers linked and stored in {r['wall']:.1f} s = "
           f"{r['reports'] / r['wall']:,.0f} reports/s; {r['clusters']:,} networks ({r['multi']:,} with 2+ "
           f"reports, largest {r['largest']:,}), {r['links']:,} links, {r['linked_events']:,} linked events, "
@@ -358,13 +358,13 @@ def run(*, reports: int, db_reports: int, database_url: str | None, bulk_reports
         return 0
     print(f"linking benchmark: {reports:,} reports, {KEYS_PER_REPORT} identifiers each")
     c = core(reports)
-    print(f"core (in memory, domain/linker.py): {c['reports']:,} reports with {c['identifiers']:,} identifiers "
+    print(f"core (in memory, networks/rules/linker.py): {c['reports']:,} reports with {c['identifiers']:,} identifiers "
           f"linked in {c['seconds']:.1f} s = {c['per_second']:,.0f} reports/s; {c['linked']:,} reports joined "
           f"an earlier one by {c['links']:,} links; {c['clusters']:,} clusters ({c['multi']:,} with 2+ reports, "
           f"largest {c['largest']:,}); peak memory (max RSS) {c['peak_mb']:,.0f} MB")
     if db_reports > 0:
         d = database(db_reports, database_url)
-        print(f"database ({d['backend']}, services/linking.link_report, one transaction per report): "
+        print(f"database ({d['backend']}, networks/linking.link_report, one transaction per report): "
               f"{d['reports']:,} reports linked in {d['seconds']:.1f} s = {d['per_second']:,.0f} reports/s; "
               f"{d['clusters']:,} clusters, {d['links']:,} links")
     return 0

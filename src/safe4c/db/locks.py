@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 # Values are stored nowhere but must stay distinct; the numbers are historical (audit came first).
-LINKING = 4244  # services/linking.py: cluster membership
+LINKING = 4244  # networks/membership.py: cluster membership
 HASHLIST = 4243  # services/hashlist.py: hash_changes sequence numbers become visible in order
 AUDIT = 4242  # services/audit.py: the hash chain of the audit log
 

@@ -5,17 +5,18 @@ the hot path stays one INSERT plus, at most, one job row. The job:
 
 1. gathers the report's signals: links and hashes in the accounts field (public and platform reports), and
    for platform reports the content items' hashes and URLs;
-2. matches them with this process's matcher (``matcher.shared_matcher``, refreshed first);
+2. matches them with the matcher the worker gives it (``matcher.SharedMatcher``, refreshed first);
 3. on a match in an enabled **confirmed** bank, raises the report to P1 with the reason
-   ``match.known_material`` (``intake.raise_to_p1``: a ``matched`` report event) and an audit entry, then,
-   under the linking lock, the rest of its network (``linking.raise_if_urgent``): a match that arrives after
-   the report was linked still makes its network urgent;
-4. when ``SAFE4C_MATCH_TAKEDOWN_AT_INTAKE`` is on, issues an urgent takedown order (category csam) through
-   ``services/takedowns.py`` to the platform that hosts the content: the reporting platform for a platform
-   report, the platform registered for the link's host for a public report.
+   ``match.known_material`` (``reports/escalation.raise_to_p1``: a ``matched`` report event) and an audit
+   entry, then, under the linking lock, the rest of its network (``networks/urgency.raise_if_urgent``): a match
+   that arrives after the report was linked still makes its network urgent;
+4. when ``SAFE4C_MATCH_TAKEDOWN_AT_INTAKE`` is on, places an urgent takedown order (category csam,
+   ``takedowns/orders.place_order``) to the platform that hosts the content: the reporting platform for a
+   platform report, the platform registered for the link's host for a public report.
 
-Idempotent: a report that already has the reason is not raised again, and no order is issued while an
-open one exists for the same platform and target (``takedown_orders.open_order_exists``).
+All in one transaction, committed once: the raise, the network's raises and the orders are stored together or
+not at all. Idempotent: a report that already has the reason is not raised again, and no order is placed while
+an open one exists for the same platform and target (``takedown_orders.open_order_exists``).
 """
 
 from __future__ import annotations
@@ -32,22 +33,16 @@ from safe4c.networks.rules.identifiers.urls import find_urls
 from safe4c.reports.rules.triage import KNOWN_MATERIAL
 from safe4c.kernel.errors import NotFound
 from safe4c.hashlist.matching import InvalidSignal, normalise_signal
-from safe4c.kernel import audit
-from safe4c.reports import intake, platform_detail, fields as report_fields
+from safe4c.kernel import audit, jobs
+from safe4c.networks import membership, urgency
+from safe4c.reports import escalation, platform_detail, fields as report_fields
 from safe4c.takedowns import orders as takedown_orders
-from safe4c.hashlist.matcher import Hit, Query, shared_matcher
+from safe4c.takedowns.rules.targets import PLATFORM_OF_HOST
+from safe4c.hashlist.matcher import Hit, Query, SharedMatcher
 from safe4c.kernel.uow import UnitOfWork
 
-JOB = "report.match"
+JOB = jobs.MATCH_REPORT
 REASON_CODE = KNOWN_MATERIAL
-
-# The canonical hosts (domain/urls.py CANONICAL_HOSTS) of the platforms in the taxonomy.
-PLATFORM_OF_HOST = {
-    "instagram.com": "instagram", "tiktok.com": "tiktok", "x.com": "x", "facebook.com": "facebook",
-    "t.me": "telegram", "youtube.com": "youtube", "snapchat.com": "snapchat", "line.me": "line",
-    "wa.me": "whatsapp", "api.whatsapp.com": "whatsapp", "chat.whatsapp.com": "whatsapp",
-    "discord.com": "discord", "discord.gg": "discord", "roblox.com": "roblox", "www.roblox.com": "roblox",
-}
 
 
 def signals_in_accounts(accounts) -> list[tuple[str, str]]:
@@ -68,17 +63,6 @@ def signals_in_accounts(accounts) -> list[tuple[str, str]]:
             if item not in found:
                 found.append(item)
     return found
-
-
-def should_match(*, channel: str, accounts) -> bool:
-    """Intake's question: is a ``report.match`` job worth writing? Platform reports carry content hashes.
-    Cheap: the first link or hash found is enough; the job canonicalises them (``signals_in_accounts``)."""
-    if channel == "platform":
-        return True
-    for text in accounts or ():
-        if isinstance(text, str) and (find_urls(text) or find_hashes(text)):
-            return True
-    return False
 
 
 def _gather(uow: UnitOfWork, row: Report, detail: PlatformReport | None):
@@ -107,7 +91,7 @@ def _gather(uow: UnitOfWork, row: Report, detail: PlatformReport | None):
 def _raise_priority(uow: UnitOfWork, row: Report, hits: list[tuple[str, Hit]]) -> bool:
     # The note names banks and entries only: a value may be a link that identifies someone.
     note = "\n".join(sorted({f"{t} · {h.bank} · #{h.entry_id} · d={h.distance}" for t, h in hits}))
-    if not intake.raise_to_p1(uow, row, reason_code=REASON_CODE, event_kind="matched", note=note):
+    if not escalation.raise_to_p1(uow, row, reason_code=REASON_CODE, event_kind="matched", note=note):
         return False
     audit.record(uow, actor_id=None, action="report.match", subject_type="report", subject_id=row.public_id,
                  detail={"entries": sorted({h.entry_id for _, h in hits})})
@@ -136,21 +120,20 @@ def _takedown_targets(uow: UnitOfWork, detail: PlatformReport | None,
     return targets
 
 
-def _issue_takedowns(uow: UnitOfWork, row: Report, targets) -> int:
-    from safe4c.takedowns import orders as takedowns
-
-    issued = 0
+def _place_takedowns(uow: UnitOfWork, row: Report, targets) -> int:
+    """Urgent orders for the matched content, in the match's transaction (``place_order`` does not commit)."""
+    placed = 0
     for platform_id, target_type, value, hash_type in targets:
         if takedown_orders.open_order_exists(uow, platform_id, target_type, value):
             continue
-        takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
+        takedown_orders.place_order(uow=uow, actor_id=None, order=takedown_orders.OrderInput(
             platform_id=platform_id, target_type=target_type, target_value=value, category="csam", urgent=True,
-            hash_type=hash_type, report_id=row.public_id))  # commits
-        issued += 1
-    return issued
+            hash_type=hash_type, report_id=row.public_id))
+        placed += 1
+    return placed
 
 
-def match_report(*, uow: UnitOfWork, report_id: int) -> dict:
+def match_report(*, uow: UnitOfWork, report_id: int, matcher: SharedMatcher) -> dict:
     """Worker job ``report.match``. Returns figures for logs and tests (no values)."""
     row = uow.session.get(Report, report_id)
     if row is None:
@@ -159,23 +142,21 @@ def match_report(*, uow: UnitOfWork, report_id: int) -> dict:
     signals = _gather(uow, row, detail)
     if not signals:
         return {"signals": 0, "confirmed": 0, "raised": False, "takedowns": 0}
-    results = shared_matcher(uow).match([Query(t, v) for t, v, _ in signals])
+    results = matcher.refreshed(uow).match([Query(t, v) for t, v, _ in signals])
     confirmed = [(signal, h) for signal, r in zip(signals, results) for h in r.matches if h.confirmed]
     if not confirmed:
         uow.rollback()
         return {"signals": len(signals), "confirmed": 0, "raised": False, "takedowns": 0}
-    from safe4c.networks import linking
-
-    linking.lock(uow)  # before the audit lock; the network is raised in the same transaction
+    membership.lock(uow)  # before the audit lock; the network is raised in the same transaction
     raised = _raise_priority(uow, row, [(s[0], h) for s, h in confirmed])
     network = 0
     if raised:
-        cluster_id = linking.cluster_of(uow, report_id)
-        network = len(linking.raise_if_urgent(uow, cluster_id)) if cluster_id else 0
-    uow.commit()
+        cluster_id = membership.cluster_of(uow, report_id)
+        network = len(urgency.raise_if_urgent(uow, cluster_id)) if cluster_id else 0
     issued = 0
     if uow.settings.match_takedown_at_intake:
         matched = [s for s, _ in confirmed]
-        issued = _issue_takedowns(uow, row, _takedown_targets(uow, detail, matched))
+        issued = _place_takedowns(uow, row, _takedown_targets(uow, detail, matched))
+    uow.commit()
     return {"signals": len(signals), "confirmed": len({h.entry_id for _, h in confirmed}), "raised": raised,
             "network_raised": network, "takedowns": issued}

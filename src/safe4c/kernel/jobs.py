@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import delete, event, insert, or_, select, update
+from sqlalchemy import delete, event, func, insert, or_, select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
@@ -27,15 +27,21 @@ from safe4c.kernel.uow import UnitOfWork
 # Lower runs first.
 URGENT, HIGH, NORMAL, LOW = 0, 10, 50, 90
 
+# Kinds of job written by intake (reports/intake.py), run by worker.py (``default_handlers``): constants here so
+# that intake names the work without importing the areas that do it.
+TRIAGE_REPORT = "report.triage"
+MATCH_REPORT = "report.match"
+LINK_REPORT = "report.link"
+
 # The one place that says how soon each kind of job must run. ``urgent=True`` at enqueue raises a job to
 # URGENT: a webhook for an urgent order (4 hours to comply), matching and linking of a P1 report (they can
 # raise its network, and issue urgent orders, within the P1 hour).
 PRIORITIES = {
     "takedown.escalate": URGENT,  # a platform missed its legal deadline: the next warning is due now
     "webhook.deliver": HIGH,  # a platform learns of an order; its deadline is already running
-    "report.triage": HIGH,  # a report that inline triage missed has no priority or deadline in the queue yet
-    "report.match": NORMAL,  # cheap, and a match raises the report to P1 and may issue an urgent order
-    "report.link": LOW,  # the bulk of intake's work
+    TRIAGE_REPORT: HIGH,  # a report that inline triage missed has no priority or deadline in the queue yet
+    MATCH_REPORT: NORMAL,  # cheap, and a match raises the report to P1 and may issue an urgent order
+    LINK_REPORT: LOW,  # the bulk of intake's work
 }
 
 
@@ -191,8 +197,6 @@ def forget_finished(*, uow: UnitOfWork, batch: int = 10_000) -> int:
 
 def backlog(*, uow: UnitOfWork) -> dict:
     """Health figures: ready jobs waiting, failed jobs, and when a worker last showed life."""
-    from sqlalchemy import func
-
     now = uow.now()
     waiting = uow.session.scalar(
         select(func.count()).select_from(Job)

@@ -10,21 +10,19 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from safe4c.db.tables import Report, ReportEvent
 from safe4c.reports.rules import followup
+from safe4c.reports.rules.intake_jobs import should_link, should_match
 from safe4c.reports.rules.report import ReportCreate
-from safe4c.reports.rules.triage import KNOWN_MATERIAL, LINKED_TO_URGENT, TriageFacts, p1_reason, triage
 from safe4c.kernel.errors import NotFound
 from safe4c.kernel import jobs
 from safe4c.reports import replay
-from safe4c.hashlist import known_material
-from safe4c.networks import linking
 from safe4c.reports import fields as report_fields
+from safe4c.reports.escalation import facts_of, triage_row, triage_values
 from safe4c.kernel.ratelimits import Check
 from safe4c.kernel.uow import UnitOfWork
 
@@ -49,7 +47,7 @@ _INSERT_REPORT = insert(Report.__table__).returning(Report.__table__.c.id)
 def submit_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, language: str,
                   idempotency_key: str | None = None, rate: Check | None = None) -> Receipt:
     """Store a report. With an ``idempotency_key`` (the API's Idempotency-Key, the form's one-time id), sending
-    the same report again returns the first receipt, with the same follow-up code (services/replay.py); another
+    the same report again returns the first receipt, with the same follow-up code (kernel/replay.py); another
     report with the same key is refused with ``replay.KeyReused``. With ``rate``, the report counts against the
     sender's shared limit in the same transaction, and ``RateLimited`` (nothing stored) when the limit is
     reached."""
@@ -109,100 +107,18 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
     report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
     work = []
     if values["priority"] is None:
-        work.append(("report.triage", {"report_id": report_id}))
-    if uow.settings.match_at_intake and known_material.should_match(channel=channel, accounts=report.accounts):
-        # Matching needs the in-memory hash list: a job keeps it off the hot path (services/known_material.py).
-        work.append((known_material.JOB, {"report_id": report_id}))
-    if linking.should_link(channel=channel, accounts=report.accounts, story=report.story):
+        work.append((jobs.TRIAGE_REPORT, {"report_id": report_id}))
+    if uow.settings.match_at_intake and should_match(channel=channel, accounts=report.accounts):
+        # Matching needs the in-memory hash list: a job keeps it off the hot path (hashlist/known_material.py).
+        work.append((jobs.MATCH_REPORT, {"report_id": report_id}))
+    if should_link(channel=channel, accounts=report.accounts, story=report.story):
         # Linking into networks reads the identifiers in the accounts, the story and a platform's content
-        # (services/linking.py, job "report.link"); same transaction, off the hot path.
-        work.append((linking.JOB, {"report_id": report_id}))
-    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (services/jobs.py).
+        # (networks/linking.py, job "report.link"); same transaction, off the hot path.
+        work.append((jobs.LINK_REPORT, {"report_id": report_id}))
+    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py).
     jobs.enqueue_many(uow, work, urgent=values["priority"] == "P1")
     return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]),
                               now)
-
-
-def facts_of(row: Report | ReportCreate) -> TriageFacts:
-    """What triage looks at; the same fields on a stored report and on a new one."""
-    return TriageFacts(
-        situations=tuple(row.situations), urgent_signals=tuple(row.urgent_signals), age_band=row.age_band,
-        disability=row.disability, reporter_role=row.reporter_role,
-        has_identifiers=report_fields.has_accounts(row) if isinstance(row, Report) else bool(row.accounts),
-    )
-
-
-def facts_for_row(uow: UnitOfWork, row: Report) -> TriageFacts:
-    """``facts_of`` a stored report plus what is kept beside it: a platform's "escalate to urgent" flag
-    (stored with the platform's detail). Every later triage of a stored row starts here."""
-    facts = facts_of(row)
-    if row.channel == "platform":
-        from safe4c.db.platforms import PlatformReport
-
-        escalated = uow.session.scalar(
-            select(PlatformReport.escalate_to_urgent).where(PlatformReport.report_id == row.id))
-        facts = replace(facts, platform_escalation=bool(escalated))
-    return facts
-
-
-# The fact that stands for each reason a report can be raised for after intake.
-_RAISE_FACTS = {KNOWN_MATERIAL: "known_material", LINKED_TO_URGENT: "linked_to_urgent"}
-
-
-def raise_to_p1(uow: UnitOfWork, row: Report, *, reason_code: str, event_kind: str, note: str | None = None) -> bool:
-    """Raise a stored report to P1 for something learnt after intake (``match.known_material``: a hash-list
-    match; ``link.urgent_cluster``: an urgent network), with a report event ``event_kind`` (``note`` sealed).
-    Returns False, changing nothing, when the report already has this reason. The caller audits and commits.
-
-    The one deadline rule: the first action is due at the earlier of the deadline the report already had and
-    the P1 time from *now*. What makes a report urgent may be learnt hours after it arrived; the analyst
-    still gets the P1 time to act on it, and a deadline that was already earlier stays.
-    A report not triaged yet is triaged now with every fact (its platform's escalation included)."""
-    reasons = list(row.triage_reasons or [])
-    if any(r.get("code") == reason_code for r in reasons):
-        return False
-    now = uow.now()
-    first_action = now + timedelta(minutes=uow.settings.triage_deadline_minutes["P1"])
-    if row.priority is None:
-        facts = facts_for_row(uow, row)
-        current = triage(facts, received_at=row.received_at,
-                         deadline_minutes=uow.settings.triage_deadline_minutes).deadline_at
-        for name, value in triage_values(replace(facts, **{_RAISE_FACTS[reason_code]: True}),
-                                         received_at=row.received_at, uow=uow).items():
-            setattr(row, name, value)
-        row.deadline_at = min(current, first_action)
-    else:
-        reason = p1_reason(reason_code)
-        row.triage_reasons = [{"code": reason.code, "text": reason.text, "priority": reason.priority}, *reasons]
-        row.priority = "P1"
-        row.deadline_at = min(row.deadline_at, first_action) if row.deadline_at else first_action
-    row.updated_at = now
-    uow.session.add(ReportEvent(report_id=row.id, at=now, kind=event_kind,
-                                note_sealed=uow.ctx.sealer.seal(note, context="report.note") if note else None))
-    return True
-
-
-def retriage(uow: UnitOfWork, row: Report, *, dropped_code: str, event_kind: str, note: str | None = None) -> bool:
-    """Undo a raise: drop the reason ``dropped_code`` and triage the report again on its own facts (priority,
-    reasons and deadline as at intake), with a report event. False when it does not have the reason."""
-    if not any(r.get("code") == dropped_code for r in row.triage_reasons or ()):
-        return False
-    for name, value in triage_values(facts_for_row(uow, row), received_at=row.received_at, uow=uow).items():
-        setattr(row, name, value)
-    row.updated_at = uow.now()
-    uow.session.add(ReportEvent(report_id=row.id, at=row.updated_at, kind=event_kind,
-                                note_sealed=uow.ctx.sealer.seal(note, context="report.note") if note else None))
-    return True
-
-
-def triage_values(facts: TriageFacts, *, received_at, uow: UnitOfWork) -> dict:
-    result = triage(facts, received_at=received_at, deadline_minutes=uow.settings.triage_deadline_minutes)
-    return {
-        "priority": result.priority,
-        "triage_reasons": [{"code": r.code, "text": r.text, "priority": r.priority} for r in result.reasons],
-        "deadline_at": result.deadline_at,
-        "triaged_at": uow.now(),
-    }
 
 
 def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
@@ -211,35 +127,6 @@ def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
     if row is None:
         raise NotFound()
     if row.priority is None:
-        for name, value in triage_values(facts_for_row(uow, row), received_at=row.received_at, uow=uow).items():
-            setattr(row, name, value)
+        triage_row(uow, row)
         uow.session.add(ReportEvent(report_id=row.id, at=uow.now(), kind="triaged"))
         uow.commit()
-
-
-@dataclass(frozen=True)
-class PublicStatus:
-    status: str
-    received_at: object
-    updated_at: object
-
-
-def status_for_code(*, uow: UnitOfWork, code: str, rate: Check | None = None) -> PublicStatus:
-    """What a reporter may see with their follow-up code: the status in plain words, nothing an analyst wrote.
-    Reads only. With ``rate``, ``RateLimited`` when the sender already had its limit of look-ups that found
-    nothing this minute (count those with ``count_missed_lookup``)."""
-    if rate is not None:
-        rate.check(uow)
-    digest = followup.code_hash(code, key=uow.ctx.followup_key)
-    row = None
-    if digest is not None:
-        row = uow.session.execute(select(Report).where(Report.followup_hash == digest)).scalar_one_or_none()
-    if row is None:
-        raise NotFound("We could not find a report with this code. Check the code and try again.")
-    return PublicStatus(row.status, row.received_at, row.updated_at)
-
-
-def count_missed_lookup(*, uow: UnitOfWork, rate: Check) -> None:
-    """A follow-up code found nothing (a guess, or a typo): count it against the sender's shared limit."""
-    rate.count(uow)
-    uow.commit()

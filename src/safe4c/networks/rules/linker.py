@@ -1,6 +1,6 @@
 """The linker core: reports that share an identifier belong to one cluster (pure, no I/O).
 
-Two operations, both used by ``services/linking.py`` (which keeps the result in the database) and by the
+Two operations, both used by ``networks/linking.py`` (which keeps the result in the database) and by the
 benchmark (``safe4c bench link``), which runs them in memory:
 
 - ``Linker.add``: a new report with its identifier keys joins the clusters of the earlier reports that

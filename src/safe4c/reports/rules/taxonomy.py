@@ -197,15 +197,6 @@ STATUSES: tuple[tuple[str, str], ...] = (
 )
 STATUS_CODES = tuple(code for code, _ in STATUSES)
 
-# What a reporter reads on the status page: plain words, never an analyst's note.
-PUBLIC_STATUS_TEXT: dict[str, str] = {
-    "new": N_("We have received your report. A trained person will read it soon."),
-    "in_review": N_("A trained person is looking at your report now."),
-    "actioned": N_("We have acted on your report, for example by asking the platform to remove content "
-                   "or by passing it to the service that can help."),
-    "closed": N_("Your report is closed. If something new happens, you can always make a new report."),
-}
-
 # Allowed status changes, the usual next step first: new -> in review -> actioned -> closed;
 # closing is possible from anywhere, and a closed report can be reopened.
 STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {

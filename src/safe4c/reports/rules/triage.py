@@ -69,7 +69,7 @@ SITUATION_RULES: dict[str, tuple[str, str]] = {
 YOUNG_CHILD_BANDS = frozenset({"under_10", "10_12"})
 
 # Reasons that can also be added after intake (a hash-list match, an urgent network): one text each, used by
-# triage and by the raise in services/intake.raise_to_p1.
+# triage and by the raise after intake (reports/rules/escalation.py).
 KNOWN_MATERIAL = "match.known_material"
 LINKED_TO_URGENT = "link.urgent_cluster"
 PLATFORM_ESCALATED = "platform.escalated"

@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from safe4c.reports.rules.report import ReportCreate, parse_report
 from safe4c.reports.rules import taxonomy
-from safe4c.reports.rules.taxonomy import N_, PUBLIC_STATUS_TEXT
+from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
-from safe4c.reports import intake
+from safe4c.reports import intake, public_status
 from safe4c.web.authorization import Allowed
-from safe4c.web.deps import LangDep
+from safe4c.kernel.uow import UowFactory
+from safe4c.web.deps import LangDep, UowFactoryDep
 from safe4c.web.i18n import translate
 from safe4c.web.inputs import ApiRoute, parse_json
 from safe4c.web.openapi import json_body
@@ -45,7 +46,13 @@ class StatusQuery(BaseModel):
 
 class ReportStatus(BaseModel):
     status: str = Field(description="new, in_review, actioned or closed.")
-    status_text: str = Field(description="The status in plain words, in the requested language.")
+    status_text: str = Field(description="What has happened to the report, in plain words, in the requested "
+                                         "language (it follows the stage, not only the status).")
+    stage: str = Field(description="received, in_review, takedown_requested, content_removed, passed_on, "
+                                   "action_taken, help_arranged, closed_after_action, closed_not_actionable "
+                                   "or closed.")
+    steps: list[str] = Field(description="What has happened so far, in order, in plain words in the requested "
+                                         "language.")
     received_at: datetime
     updated_at: datetime
 
@@ -69,7 +76,7 @@ def advice_for(situations, lang: str) -> list[str]:
                                     "used for a different report, or more than 24 hours ago"},
                429: {"description": "Too many reports from this address in a minute (shared by every server)"}},
 )
-async def submit(request: Request, lang: LangDep,
+async def submit(request: Request, lang: LangDep, uow_factory: UowFactoryDep,
                  idempotency_key: Annotated[str | None, Header(
                      alias="Idempotency-Key",
                      description="A random id for this report (16-200 letters, digits, - _ . :; a UUID is best). "
@@ -81,28 +88,28 @@ async def submit(request: Request, lang: LangDep,
         raise Invalid([FieldError("Idempotency-Key", BAD_KEY)])
     rate = rate_check(request, "report")
     report = parse_report(await read_json(request))
-    receipt = await run_in_threadpool(_submit, request, report, lang, idempotency_key, rate)
+    receipt = await run_in_threadpool(_submit, uow_factory, report, lang, idempotency_key, rate)
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
     return JSONResponse({"id": receipt.report_id, "followup_code": receipt.followup_code, "status": "new",
                          "advice": advice_for(receipt.situations, lang)}, status_code=200 if receipt.replayed else 201)
 
 
-def _submit(request: Request, report: ReportCreate, lang: str, key: str | None, rate) -> intake.Receipt:
-    with request.app.state.uow_factory() as uow:
+def _submit(uow_factory: UowFactory, report: ReportCreate, lang: str, key: str | None, rate) -> intake.Receipt:
+    with uow_factory() as uow:
         return intake.submit_report(uow=uow, report=report, channel="api", language=lang, idempotency_key=key,
                                     rate=rate)
 
 
-def lookup_status(request: Request, code: str, rate) -> intake.PublicStatus:
-    """Read only; a code that finds nothing is then counted against the sender's limit (guessing)."""
-    factory = request.app.state.uow_factory
+def lookup_status(factory: UowFactory, code: str, rate) -> public_status.PublicStatus:
+    """Read only; a code that finds nothing is then counted against the sender's limit (guessing): two
+    transactions, the second one only then, hence the factory."""
     try:
         with factory().reading() as uow:
-            return intake.status_for_code(uow=uow, code=code, rate=rate)
+            return public_status.status_for_code(uow=uow, code=code, rate=rate)
     except NotFound:
         if rate is not None:
             with factory() as uow:
-                intake.count_missed_lookup(uow=uow, rate=rate)
+                public_status.count_missed_lookup(uow=uow, rate=rate)
         raise
 
 
@@ -110,7 +117,9 @@ def lookup_status(request: Request, code: str, rate) -> intake.PublicStatus:
              summary="See a report's progress with its follow-up code (sent in the body, never in the URL)",
              responses={404: {"description": "No report has this follow-up code"},
                         429: {"description": "Too many codes that found nothing from this address in a minute"}})
-def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
-    found = lookup_status(request, query.code, rate_check(request, "status"))
-    return ReportStatus(status=found.status, status_text=translate(lang, PUBLIC_STATUS_TEXT[found.status]),
+def status(query: StatusQuery, request: Request, lang: LangDep, uow_factory: UowFactoryDep) -> ReportStatus:
+    found = lookup_status(uow_factory, query.code, rate_check(request, "status"))
+    stage = found.progress.stage
+    return ReportStatus(status=found.status, status_text=translate(lang, stage.text), stage=stage.code,
+                        steps=[translate(lang, text) for text in found.progress.step_texts],
                         received_at=found.received_at, updated_at=found.updated_at)
