@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,24 +22,16 @@ from safe4c.db.session import make_engine
 
 CHROMIUM = "/usr/bin/chromium"
 STAFF_USER, STAFF_PASSWORD = "e2e-analis", "kata-sandi-uji-panjang"
+REGULATOR_USER = "e2e-regulator"
 
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+@contextmanager
+def serve(app):
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
     import uvicorn
-
-    from safe4c.web.app import create_app
-
-    data = tmp_path_factory.mktemp("live")
-    settings = Settings(data_dir=data, secret_key="e2e-secret-not-for-production",
-                        public_rate_limit_per_minute=0, worker_in_process=False)
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    app = create_app(settings, engine=engine)
-    _seed_staff_and_a_report(app)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,9 +45,50 @@ def live_server(tmp_path_factory):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def migrated_app(data: Path, **kwargs):
+    """The app on a new SQLite database under ``data``, migrated like production; returns (app, engine)."""
+    from safe4c.web.app import create_app
+
+    settings = Settings(data_dir=data, secret_key="e2e-secret-not-for-production",
+                        public_rate_limit_per_minute=0, worker_in_process=False)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    return create_app(settings, engine=engine, **kwargs), engine
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    app, engine = migrated_app(tmp_path_factory.mktemp("live"))
+    _seed_staff_and_a_report(app)
+    with serve(app) as url:
+        yield url
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def regulator_server(tmp_path_factory):
+    """A server of its own for the regulator's case (tests/regulator_scenario.py): time stands on 17 January
+    2026, with 21 orders overdue. Signs in as REGULATOR_USER."""
+    import regulator_scenario
+
+    from safe4c.access import accounts
+    from safe4c.kernel.clock import FrozenClock
+
+    clock = FrozenClock()
+    app, engine = migrated_app(tmp_path_factory.mktemp("regulator"), clock=clock)
+    regulator_scenario.build(app.state.uow_factory, clock)
+    with app.state.uow_factory() as uow:
+        accounts.create_user(uow=uow, username=REGULATOR_USER, password=STAFF_PASSWORD, role="regulator",
+                             display_name="Regulator Uji")
+    with serve(app) as url:
+        yield url
     engine.dispose()
 
 
@@ -116,3 +150,9 @@ def screenshots() -> Path:
 def staff_credentials() -> tuple[str, str]:
     """The staff account seeded in the live server."""
     return STAFF_USER, STAFF_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def regulator_credentials() -> tuple[str, str]:
+    """The regulator seeded in regulator_server."""
+    return REGULATOR_USER, STAFF_PASSWORD

@@ -38,6 +38,7 @@ def test_admin_creates_a_bank_and_an_analyst_adds_disables_imports_and_exports(c
     r = client.post(bank_url + "/entries", data={"signal_type": "md5", "value": MD5.upper(), "classification": "csam",
                                                  "csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303 and entries(uow_factory) == [("md5", MD5, True, "analyst")]
+    client.cookies.delete("lang")  # the English chosen above is remembered; without a choice, Indonesian
     bad = client.post(bank_url + "/entries", data={"signal_type": "md5", "value": "xyz", "csrf": csrf})
     assert bad.status_code == 422 and "Nilai harus heksadesimal" in bad.text  # Indonesian by default
 

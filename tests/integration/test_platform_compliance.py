@@ -109,6 +109,8 @@ def test_pages_and_the_pdf_say_the_configured_deadlines(engine, settings, clock,
         assert "Mendesak (6 jam)." in page.text
         sign_in_new(client, uow_factory, "regulator1", "regulator")
         assert client.get("/staff/compliance.pdf").status_code == 200
+        with uow_factory() as uow:
+            period = compliance.period(uow=uow, month="2026-01")
     from safe4c.web.pages import transparency_pdf
 
     drawn: list[str] = []  # the paragraphs the PDF is made of
@@ -121,7 +123,7 @@ def test_pages_and_the_pdf_say_the_configured_deadlines(engine, settings, clock,
     monkeypatch.setattr(transparency_pdf, "Paragraph", paragraph)
     for lang, said in (("en", ("6 hours for urgent", "48 hours otherwise")), ("id", ("6 jam untuk", "48 jam untuk"))):
         drawn.clear()
-        assert render_pdf([], month="2026-01", lang=lang, generated_at=clock.now(),
+        assert render_pdf(period, lang=lang, generated_at=clock.now(),
                           hours={"urgent": "6", "standard": "48"}).startswith(b"%PDF")
         note = next(t for t in drawn if said[0] in t)
         assert said[1] in note and "4 " not in note.replace("524", ""), note

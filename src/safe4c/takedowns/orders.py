@@ -26,6 +26,7 @@ from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel.signals import HASH_KINDS as HASH_TYPES, InvalidSignal, normalise_signal
 from safe4c.kernel import audit, jobs
 from safe4c.takedowns import webhooks
+from safe4c.reports import refs
 from safe4c.kernel.uow import UnitOfWork
 
 ESCALATE_JOB = "takedown.escalate"
@@ -80,9 +81,10 @@ def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
                                  {"max_length": 300}))
     report_row_id = None
     if data.report_id:
-        report_row_id = uow.session.scalar(select(Report.id).where(Report.public_id == data.report_id.strip()))
-        if report_row_id is None:
-            errors.append(FieldError("report_id", N_("There is no report with this id.")))
+        try:
+            report_row_id = refs.resolve_report(uow, data.report_id, field="report_id")
+        except Invalid as exc:
+            errors.extend(exc.fields)
     if errors:
         raise Invalid(errors)
     return value, report_row_id

@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     pages.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes,
-                       default_language=settings.default_language)
+                       default_language=settings.default_language, secure_cookies=settings.secure_cookies)
     authorization.check_routes(app)  # a route that does not name its action (access/policy.py) is never served
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -9,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from safe4c.kernel.errors import AppError
 from safe4c.web.errors import HTTP_MESSAGES
+from safe4c.web import labels
 from safe4c.web.i18n import LANGUAGE_NAMES, LANGUAGES, translations
 
 TEMPLATES = __import__("pathlib").Path(__file__).parent.parent / "templates"
@@ -22,6 +25,7 @@ def environment() -> Environment:
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
         env.install_gettext_callables(gettext=lambda s, **kw: s, ngettext=lambda s, p, n, **kw: s, newstyle=True)
+        labels.install(env)
         _env = env
     return _env
 
@@ -42,12 +46,21 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
 
     html = tmpl.render(
         request=request, lang=lang, languages=LANGUAGES, language_names=LANGUAGE_NAMES,
-        gettext=_, _=_, ngettext=ngettext, **context,
+        language_links=language_links(request), gettext=_, _=_, ngettext=ngettext, **context,
     )
     response = HTMLResponse(html, status_code=status_code)
     # Pages may show a child's report: never let a shared phone's browser cache keep them.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def language_links(request: Request) -> dict[str, str]:
+    """The language switch's link for each language: this same page, in that language. A staff page keeps its
+    filters (a month, a status); a public page keeps nothing, so nothing a child typed (a follow-up code put in
+    a URL) is ever written back into a page."""
+    staff = request.url.path.startswith("/staff")
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] if staff else []
+    return {code: "?" + urlencode(kept + [("lang", code)]) for code in LANGUAGES}
 
 
 def install(app: FastAPI) -> None:

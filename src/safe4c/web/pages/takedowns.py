@@ -13,7 +13,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safe4c.takedowns.rules import deadlines
-from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
 from safe4c.takedowns import compliance, listing, orders as takedowns
@@ -27,25 +26,8 @@ from safe4c.web.pages.staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
 
-TAKEDOWN_LABELS = {
-    "status": {"issued": N_("Issued"), "acknowledged": N_("Acknowledged"), "disputed": N_("Disputed"),
-               "removed": N_("Removed"), "withdrawn": N_("Withdrawn"), "open": N_("Open (needs action)"),
-               "closed": N_("Closed")},
-    "target": {"url": N_("Web address (URL)"), "hash": N_("Content hash"), "account": N_("Account")},
-    "category": {"csam": N_("Child sexual abuse material"), "terrorism": N_("Terrorism"), "other": N_("Other")},
-    "event": {"issued": N_("Order issued"), "delivered": N_("Delivered to the platform's webhook"),
-              "acknowledged": N_("Acknowledged by the platform"), "removed": N_("Removal confirmed"),
-              "disputed": N_("Disputed by the platform"), "dispute_upheld": N_("Dispute rejected: order upheld"),
-              "withdrawn": N_("Order withdrawn"), "escalated": N_("Escalated")},
-}
-
-
-def tlabel(kind: str, code: str | None) -> str:
-    return TAKEDOWN_LABELS.get(kind, {}).get(code or "", code or "")
-
-
 def _page(request: Request, template: str, **context) -> HTMLResponse:
-    return page(request, template, tlabel=tlabel, steps=deadlines.STEPS_BY_LEVEL, **context)
+    return page(request, template, steps=deadlines.STEPS_BY_LEVEL, **context)
 
 
 def deadline_hours(settings) -> dict[str, str]:
@@ -115,17 +97,18 @@ def withdraw(public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("t
 @router.get("/compliance", response_class=HTMLResponse)
 def compliance_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
                     month: str | None = None):
-    m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="html")
-    slowest = max((r.p90_hours or 0 for r in rows), default=0) or 1
-    return _page(request, "takedowns/compliance.html", staff=staff, active="compliance", month=m, rows=rows,
-                 months=compliance.previous_months(compliance.parse_month(None, now=uow.now()), 12), slowest=slowest,
-                 overdue_total=sum(r.overdue_now for r in rows))
+    found = compliance.period_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="html")
+    slowest = max((r.p90_hours or 0 for r in found.rows), default=0) or 1
+    return _page(request, "takedowns/compliance.html", staff=staff, active="compliance", month=found.month,
+                 period=found, rows=found.rows, slowest=slowest, hours=deadline_hours(uow.settings),
+                 months=compliance.previous_months(compliance.parse_month(None, now=uow.now()), 12))
 
 
 @router.get("/compliance.csv")
 def compliance_csv(uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")], month: str | None = None):
-    m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="csv")
-    return Response(compliance.to_csv(rows), media_type="text/csv; charset=utf-8",
+    found = compliance.period_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="csv")
+    m = found.month
+    return Response(compliance.to_csv(found.rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="safe4c-compliance-{m}.csv"',
                              "Cache-Control": "no-store"})
 
@@ -133,9 +116,10 @@ def compliance_csv(uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.
 @router.get("/compliance.pdf")
 def compliance_pdf(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
                    month: str | None = None):
-    m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")
-    pdf = transparency_pdf.render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now(),
-                     hours=deadline_hours(uow.settings))
+    found = compliance.period_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")
+    m = found.month
+    pdf = transparency_pdf.render_pdf(found, lang=request.state.lang, generated_at=uow.now(),
+                                      hours=deadline_hours(uow.settings))
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="safe4c-transparency-{m}.pdf"',
                              "Cache-Control": "no-store"})
