@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from safe4c.db.tables import Report
 from safe4c.networks import membership
+from safe4c.access import platforms
 from safe4c.reports import intake
 from safe4c.reports.rules.report import parse_report
 from safe4c.worker import Worker
@@ -54,3 +55,58 @@ def test_a_network_whose_p1_comes_from_a_young_childs_raise_is_urgent(client, uo
     login(client)
     html = client.get(f"/staff/clusters/{cluster_of(uow_factory, young)}?lang=en").text
     assert "<strong>Yes</strong>" in html and "it holds a P1 report" in html
+
+
+# --- a platform's report shows what the platform sent ----------------------------------------------------
+
+PLATFORM_REPORT = {
+    "external_id": "TT-2026-0042",
+    "incident": {"situation": "sextortion", "time": "2026-01-05T06:30:00+07:00", "escalate_to_urgent": True,
+                 "escalation_reason": "Pelaku menetapkan batas waktu malam ini.", "annotations": ["minor_to_minor"]},
+    "reported_accounts": [{"platform_user_id": "7712001", "screen_name": "@pemburu.rahasia",
+                           "display_names": ["Kak Rian"]}],
+    "victims": [{"age": 14, "screen_name": "@korban_x"}],
+    "content": [{"url": "https://www.tiktok.com/@pemburu.rahasia/video/1", "md5": "0" * 32,
+                 "file_name": "video1.mp4", "industry_classification": "B2"}],
+}
+
+
+def platform_report(client, uow_factory) -> str:
+    with uow_factory() as uow:
+        p = platforms.create_platform(uow=uow, name="TikTok Indonesia", taxonomy_code="tiktok")
+    r = client.post("/api/v1/reports", json=PLATFORM_REPORT, headers={"Authorization": f"Bearer {p.api_key}"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_the_report_page_shows_what_the_platform_sent(client, uow_factory):
+    public_id = platform_report(client, uow_factory)
+    run_jobs(uow_factory)
+    make_user(uow_factory)
+    login(client)
+    html = client.get(f"/staff/reports/{public_id}?lang=en").text
+    assert "What the platform sent" in html and "TikTok Indonesia" in html
+    assert "TT-2026-0042" in html  # its own reference
+    assert "Pelaku menetapkan batas waktu malam ini." in html  # why it escalated
+    assert "Between minors" in html
+    assert "https://www.tiktok.com/@pemburu.rahasia/video/1" in html and "video1.mp4" in html and "0" * 32 in html
+    assert "B2: pubescent child, lascivious exhibition" in html
+    assert "14 years old" in html and "@korban_x" in html and "Kak Rian" in html
+    assert "The platform TikTok Indonesia, on its users&#39; behalf" in html  # "Who reported" is not "Not given"
+    html_id = client.get(f"/staff/reports/{public_id}?lang=id").text
+    assert "Yang dikirim platform" in html_id and "Rujukan platform sendiri" in html_id
+
+
+# --- without a worker, the report says it is still being processed --------------------------------------
+
+def test_a_report_not_processed_yet_says_so_and_whether_a_worker_runs(client, uow_factory, clock):
+    public_id = submit(uow_factory, accounts=["@budi.s", PHONE], platforms=["instagram"])
+    make_user(uow_factory)
+    login(client)
+    html = client.get(f"/staff/reports/{public_id}?lang=en").text
+    assert "This report is still being processed." in html
+    assert "No background worker is running (last seen: never)" in html
+    run_jobs(uow_factory)  # a worker beats and runs the jobs
+    html = client.get(f"/staff/reports/{public_id}?lang=en").text
+    assert "still being processed" not in html
+    assert "<code>budi.s</code>" in html and "id=\"td-" in html  # the takedown form now offers the account
