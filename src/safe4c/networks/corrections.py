@@ -25,6 +25,7 @@ from safe4c.db.tables import Report
 from safe4c.kernel import audit
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.networks.identifiers import WEAK_SOURCE
 from safe4c.networks.membership import clusters_of, lock, merge, new_cluster
 from safe4c.networks.rules import linker
 from safe4c.networks.urgency import calm, raise_if_urgent
@@ -43,15 +44,16 @@ def _resplit(uow: UnitOfWork, cluster_id: int) -> list[int]:
     members = list(session.scalars(select(ClusterMember.report_id).where(ClusterMember.cluster_id == cluster_id)
                                    .order_by(ClusterMember.report_id)))
     keys_of: dict[int, list[int]] = {}
-    for rid, iid in session.execute(
-            select(ReportIdentifier.report_id, ReportIdentifier.identifier_id)
+    weak_of: dict[int, list[int]] = {}
+    for rid, iid, source in session.execute(
+            select(ReportIdentifier.report_id, ReportIdentifier.identifier_id, ReportIdentifier.source)
             .join(LinkIdentifier, LinkIdentifier.id == ReportIdentifier.identifier_id)
             .join(ClusterMember, ClusterMember.report_id == ReportIdentifier.report_id)
             .where(ClusterMember.cluster_id == cluster_id, ReportIdentifier.cut.is_(False),
                    LinkIdentifier.linking.is_(True))
             .order_by(ReportIdentifier.report_id, ReportIdentifier.identifier_id)):
-        keys_of.setdefault(rid, []).append(iid)
-    components = linker.split(members, keys_of)
+        (weak_of if source == WEAK_SOURCE else keys_of).setdefault(rid, []).append(iid)
+    components = linker.split(members, keys_of, weak_of)
     components.sort(key=lambda c: (-len(c.reports), c.reports[0]))
     now = uow.now()
     session.execute(delete(ClusterLink).where(ClusterLink.cluster_id == cluster_id))
