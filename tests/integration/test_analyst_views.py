@@ -6,7 +6,8 @@ from __future__ import annotations
 from helpers import hidden, make_user, sign_in
 from sqlalchemy import select
 
-from safe4c.db.tables import Report
+from safe4c.db.linking import LinkIdentifier
+from safe4c.db.tables import AuditEntry, Report
 from safe4c.networks import membership
 from safe4c.access import platforms
 from safe4c.reports import intake
@@ -110,3 +111,61 @@ def test_a_report_not_processed_yet_says_so_and_whether_a_worker_runs(client, uo
     html = client.get(f"/staff/reports/{public_id}?lang=en").text
     assert "still being processed" not in html
     assert "<code>budi.s</code>" in html and "id=\"td-" in html  # the takedown form now offers the account
+
+
+# --- accounts of unknown platform still link, weakly and explained -------------------------------------
+
+def platform_account_report(client, uow_factory, name, code, handle) -> str:
+    with uow_factory() as uow:
+        p = platforms.create_platform(uow=uow, name=name, taxonomy_code=code)
+    body = {"incident": {"situation": "grooming", "time": "2026-01-05T06:30:00+07:00"},
+            "reported_accounts": [{"screen_name": handle}]}
+    r = client.post("/api/v1/reports", json=body, headers={"Authorization": f"Bearer {p.api_key}"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_a_child_who_ticks_two_platforms_links_to_the_platforms_report_and_the_analyst_can_say_which(
+        client, uow_factory):
+    instagram = platform_account_report(client, uow_factory, "Instagram", "instagram", "@budi.s")
+    tiktok = platform_account_report(client, uow_factory, "TikTok", "tiktok", "@budi.s")
+    run_jobs(uow_factory)
+    assert cluster_of(uow_factory, instagram) != cluster_of(uow_factory, tiktok)  # not through the weak twin
+    child = submit(uow_factory, accounts=["@budi.s"], platforms=["instagram", "whatsapp"])
+    run_jobs(uow_factory)
+    cid = cluster_of(uow_factory, child)
+    assert cid == cluster_of(uow_factory, instagram)  # the first report that holds the account
+    make_user(uow_factory)
+    csrf = login(client)
+    html = client.get(f"/staff/clusters/{cid}?lang=en").text
+    assert "Same handle @budi.s, platform not known: a weaker link, check it" in html
+    assert "Account (platform not known)" in html and "Which platform is this account on?" in html
+    html_id = client.get(f"/staff/clusters/{cid}?lang=id").text
+    assert "platform tidak diketahui" in html_id
+    with uow_factory() as uow:
+        unknown = uow.session.scalar(select(LinkIdentifier.id).where(LinkIdentifier.kind == "handle",
+                                                                    LinkIdentifier.platform == "unknown"))
+    refused = client.post(f"/staff/identifiers/{unknown}/platform?lang=en",
+                          data={"csrf": csrf, "platform": "", "reason": "x", "cluster": str(cid)})
+    assert refused.status_code == 422 and "Choose the platform the account is on." in refused.text
+    r = client.post(f"/staff/identifiers/{unknown}/platform", follow_redirects=False,
+                    data={"csrf": csrf, "platform": "instagram", "reason": "Tangkapan layar profil dari anak.",
+                          "cluster": str(cid)})
+    assert r.status_code == 303
+    cid = cluster_of(uow_factory, child)
+    assert cid == cluster_of(uow_factory, instagram) != cluster_of(uow_factory, tiktok)
+    html = client.get(f"/staff/clusters/{cid}?lang=en").text
+    assert "Instagram account @budi.s" in html and "platform not known: a weaker link" not in html
+    with uow_factory() as uow:
+        assert "identifier.platform" in uow.session.scalars(select(AuditEntry.action)).all()
+
+
+def test_link_reasons_say_the_platform(client, uow_factory):
+    a = submit(uow_factory, accounts=["https://t.me/grup_rahasia_x"])
+    b = submit(uow_factory, story="Dia suruh gabung https://t.me/grup_rahasia_x sekarang.")
+    run_jobs(uow_factory)
+    make_user(uow_factory)
+    login(client)
+    html = client.get(f"/staff/clusters/{cluster_of(uow_factory, a)}?lang=en").text
+    assert cluster_of(uow_factory, a) == cluster_of(uow_factory, b)
+    assert "Telegram account @grup_rahasia_x" in html

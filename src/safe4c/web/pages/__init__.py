@@ -6,8 +6,8 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from safe4c.web.pages import clusters, hashlist, public, render, staff, takedowns, workspace
+    from safe4c.web.pages import clusters, hashlist, identifiers, public, render, staff, takedowns, workspace
 
     render.install(app)
-    for area in (public, staff, takedowns, hashlist, clusters, workspace):
+    for area in (public, staff, takedowns, hashlist, clusters, workspace, identifiers):
         app.include_router(area.router)
