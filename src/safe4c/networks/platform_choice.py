@@ -4,7 +4,7 @@ A child who ticks Instagram and WhatsApp, or writes '@budi' in her story, gives 
 links weakly to a platform's Instagram @budi (``networks/identifiers.py``). When the analyst knows the platform
 (``set_handle_platform``), the reports holding the handle for real hold ``handle:<platform>:budi`` instead
 (a strong link; the unknown-platform handle stays as their weak twin), and the networks concerned are
-recomputed: merged, then split along the links that hold (``corrections._resplit``), and raised if urgent.
+recomputed: merged, then split along the links that hold (``corrections.resplit``), and raised if urgent.
 One transaction, under the linking lock, audited.
 """
 
@@ -16,7 +16,7 @@ from safe4c.db.linking import LinkIdentifier, ReportIdentifier
 from safe4c.kernel import audit
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel.uow import UnitOfWork
-from safe4c.networks.corrections import LINK_NOT_FOUND, _resplit, reason_text
+from safe4c.networks.corrections import LINK_NOT_FOUND, resplit, reason_text
 from safe4c.networks.identifiers import WEAK_SOURCE, key_hash, new_identifier, open_identifier
 from safe4c.networks.membership import clusters_of, lock, merge
 from safe4c.networks.rules.identifiers import PLATFORMS, UNKNOWN_PLATFORM, Identifier, normalise_handle
@@ -73,7 +73,7 @@ def set_handle_platform(*, uow: UnitOfWork, identifier_id: int, platform: str, a
     if clusters:
         keep = merge(uow, clusters)
         session.flush()
-        touched = _resplit(uow, keep.id)
+        touched = resplit(uow, keep.id)
         for cluster_id in touched:
             raise_if_urgent(uow, cluster_id)
     audit.record(uow, actor_id=actor_id, action="identifier.platform", subject_type="identifier",
