@@ -94,6 +94,7 @@ def test_the_report_page_shows_what_the_platform_sent(client, uow_factory):
     assert "B2: pubescent child, lascivious exhibition" in html
     assert "14 years old" in html and "@korban_x" in html and "Kak Rian" in html
     assert "The platform TikTok Indonesia, on its users&#39; behalf" in html  # "Who reported" is not "Not given"
+    assert "(unknown)" not in html  # the account's weak twin is not offered as one of the report's own identifiers
     html_id = client.get(f"/staff/reports/{public_id}?lang=id").text
     assert "Yang dikirim platform" in html_id and "Rujukan platform sendiri" in html_id
 
