@@ -9,10 +9,12 @@ import threading
 import time
 from typing import Callable
 
+from safe4c.db.listen import JobListener
 from safe4c.reports import intake
 from safe4c.kernel import jobs
 from safe4c.reports import replay
 from safe4c.hashlist import known_material
+from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.networks import linking
 from safe4c.takedowns import orders as takedowns, webhooks
 
@@ -25,10 +27,11 @@ BEAT_SECONDS = 5.0  # /healthz calls a worker stalled after 30 s without a beat
 TIDY_SECONDS = 300.0
 
 
-def default_handlers() -> dict[str, Handler]:
+def default_handlers(matcher: SharedMatcher) -> dict[str, Handler]:
     return {
         jobs.TRIAGE_REPORT: lambda *, uow, payload: intake.triage_report(uow=uow, report_id=payload["report_id"]),
-        jobs.MATCH_REPORT: lambda *, uow, payload: known_material.match_report(uow=uow, report_id=payload["report_id"]),
+        jobs.MATCH_REPORT: lambda *, uow, payload: known_material.match_report(uow=uow, report_id=payload["report_id"],
+                                                                                matcher=matcher),
         "webhook.deliver": lambda *, uow, payload: webhooks.deliver(uow=uow, delivery_id=payload["delivery_id"]),
         jobs.LINK_REPORT: lambda *, uow, payload: linking.link_report(uow=uow, report_id=payload["report_id"]),
         "takedown.escalate": lambda *, uow, payload: takedowns.escalate(uow=uow, order_id=payload["order_id"],
@@ -43,9 +46,10 @@ class Worker:
     never waits behind a batch of slow ones. ``wake=False`` polls only (``safe4c bench jobs`` compares the two)."""
 
     def __init__(self, uow_factory, *, handlers: dict[str, Handler] | None = None, poll_seconds: float = 0.5,
-                 worker_id: str | None = None, wake: bool = True):
+                 worker_id: str | None = None, wake: bool = True, matcher: SharedMatcher | None = None):
         self.uow_factory = uow_factory
-        self.handlers = handlers if handlers is not None else default_handlers()
+        # The hash list in memory for report.match jobs: the app's when the worker runs in its process.
+        self.handlers = handlers if handlers is not None else default_handlers(matcher or SharedMatcher())
         self.poll_seconds = poll_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
         self.stop_event = threading.Event()
@@ -142,8 +146,6 @@ class Worker:
         with self.uow_factory() as uow:
             engine = uow.session.get_bind()
         if engine.dialect.name == "postgresql":
-            from safe4c.db.listen import JobListener
-
             self.listener = JobListener(engine, self.notify).start()
         jobs.add_local_waiter(self.notify)
 

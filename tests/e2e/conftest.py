@@ -99,6 +99,10 @@ def _seed_staff_and_a_report(app) -> None:
             uow=uow, platform=PlatformPrincipal(made.id, made.name, "instagram"), idempotency_key=None,
             report=parse_platform_report(PLATFORM_REPORT)).report_id
 
+    from safe4c.directory import seed as directory_seed
+
+    with app.state.uow_factory() as uow:
+        directory_seed.seed(uow=uow)  # the service directory's pages (test_directory_browser.py)
 
 PLATFORM_REPORT = {
     "external_id": "IG-2026-000417",

@@ -21,9 +21,12 @@ from sqlalchemy import select
 from safe4c.db.linking import ClusterLink, ReportIdentifier, SavedFilter
 from safe4c.db.tables import Report
 from safe4c.reports.rules.report import parse_report
+from safe4c.directory import seed as directory_seed
+from safe4c.directory import service as directory_service
 from safe4c.hashlist import banks as hashlist
-from safe4c.reports import intake, decisions as workspace
-from safe4c.networks import membership
+from safe4c.reports import intake
+from safe4c.workspace import decisions as workspace, saved_filters
+from safe4c.networks import linking, membership
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
@@ -183,6 +186,13 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     ("POST", "/staff/reports/{public_id}/hashes"): (
         "login login login login 403 ok ok",
         form("/staff/reports/{k.report}/hashes", bank_id="{k.bank}", signal_type="md5", value="{k.md5b}")),
+    # the service directory: every staff role views (no child data), administrators export
+    ("GET", "/staff/directory"): ("login login login login ok ok ok", get("/staff/directory")),
+    ("GET", "/staff/directory/organizations/{org_id}"): ("login login login login ok ok ok",
+                                                         get("/staff/directory/organizations/{k.organization}")),
+    ("GET", "/staff/directory/coverage"): ("login login login login ok ok ok", get("/staff/directory/coverage")),
+    ("GET", "/staff/directory/export.json"): ("login login login login 403 403 ok",
+                                              get("/staff/directory/export.json")),
     # takedown orders (analysts) and compliance (regulators)
     ("GET", "/staff/takedowns"): ("login login login login 403 ok ok", get("/staff/takedowns")),
     ("POST", "/staff/takedowns"): ("login login login login 403 ok ok",
@@ -293,6 +303,7 @@ class Kit:
     saved_filter: int = 0
     bank: int = 0
     entry: int = 0
+    organization: int = 0
     a_order: str = ""
     a_ack: str = ""
     a_removed: str = ""
@@ -381,15 +392,19 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
         referral = workspace.decide(uow=uow, kind="refer_police", where=workspace.scope(uow, cluster_id=cluster),
                                     actor_id=ids["analyst"], reason=REASON).detail["referral"]
     with uow_factory() as uow:
-        workspace.save_filter(uow=uow, owner_id=ids["analyst"], name="Baru", query="status=new")
+        saved_filters.save_filter(uow=uow, owner_id=ids["analyst"], name="Baru", query="status=new")
         saved_filter = uow.session.scalar(select(SavedFilter.id))
     with uow_factory() as uow:
         bank = hashlist.create_bank(uow=uow, name="Matrix bank")
     with uow_factory() as uow:
         entry = hashlist.add_entry(uow=uow, bank_id=bank, signal_type="md5", value="f" * 32, source="analyst",
                                    actor_id=ids["analyst"]).entry_id
+    with uow_factory() as uow:
+        directory_seed.seed(uow=uow)
+    with uow_factory() as uow:
+        organization = directory_service.list_organizations(uow=uow)[0].id
     n = iter(range(1000))
-    shared = dict(code=receipt.followup_code, password=PASSWORD, analyst_id=ids["analyst"], platform_a=a.id,
+    shared = dict(organization=organization, code=receipt.followup_code, password=PASSWORD, analyst_id=ids["analyst"], platform_a=a.id,
                   report=shared_net[0], cluster=cluster, referral=referral, saved_filter=saved_filter, bank=bank,
                   entry=entry, a_order=_issue(uow_factory, a.id, next(n)), a_ack=_issue(uow_factory, a.id, next(n)),
                   a_removed=_issue(uow_factory, a.id, next(n)),

@@ -24,8 +24,9 @@ from safe4c.db.throttle import LoginFailure
 from safe4c.reports.rules.report import parse_report
 from safe4c.kernel.validation import MAX_ID
 from safe4c.hashlist import banks as hashlist
-from safe4c.reports import intake, decisions as workspace
-from safe4c.networks import membership
+from safe4c.reports import intake
+from safe4c.workspace import decisions as workspace, saved_filters
+from safe4c.networks import linking, membership
 from safe4c.access import login_throttle, platforms
 from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
@@ -71,7 +72,7 @@ def world(uow_factory):
                                      last_failure_at=uow.now(), locked_at=uow.now()))
         uow.commit()
     with uow_factory() as uow:
-        workspace.save_filter(uow=uow, owner_id=admin, name="Baru", query="status=new")
+        saved_filters.save_filter(uow=uow, owner_id=admin, name="Baru", query="status=new")
     with uow_factory() as uow:
         plat = platforms.create_platform(uow=uow, name="Fuzz Platform", taxonomy_code="tiktok")
     with uow_factory() as uow:
@@ -275,7 +276,7 @@ def pattern_of(app, action: str) -> str:
 
 
 def all_routes(app):
-    from safe4c.web.pages import clusters, hashlist, public, staff, takedowns as takedown_pages, workspace
+    from safe4c.web.pages import access, clusters, hashlist, public, reports, takedowns as takedown_pages, workspace
 
-    for module in (public, staff, takedown_pages, hashlist, clusters, workspace):
+    for module in (public, access, reports, takedown_pages, hashlist, clusters, workspace):
         yield from module.router.routes

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from safe4c.db.tables import AuditEntry
 from safe4c.kernel.errors import Conflict, Invalid, NotFound
-from safe4c.hashlist import banks as hashlist
+from safe4c.hashlist import banks as hashlist, csv_io, sync
 from safe4c.hashlist.matcher import Matcher, MatcherFollower, Query
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -105,13 +105,13 @@ sha1,{sha1},Bad!Tag
 def test_csv_import_keeps_good_lines_and_reports_bad_ones_by_line(uow_factory):
     b = bank(uow_factory)
     with uow_factory() as uow:
-        result = hashlist.import_csv(uow=uow, bank_id=b, lines=CSV.splitlines(True), classification="csam")
+        result = csv_io.import_csv(uow=uow, bank_id=b, lines=CSV.splitlines(True), classification="csam")
     assert result.added == 3 and result.already == 0
     assert [(e.line, e.code) for e in result.errors] == [
         (6, "bad_hex"), (7, "duplicate"), (8, "unknown_type"), (10, "columns"), (11, "bad_tags")]
     assert result.error_count == 5
     with uow_factory() as uow:  # importing again adds nothing
-        again = hashlist.import_csv(uow=uow, bank_id=b, lines=CSV.splitlines(True))
+        again = csv_io.import_csv(uow=uow, bank_id=b, lines=CSV.splitlines(True))
     assert (again.added, again.already) == (0, 3)
     m = loaded(uow_factory)
     assert matches(m, "url", "https://example.com/a") and matches(m, "pdq", PDQ) and matches(m, "md5", MD5)
@@ -120,21 +120,21 @@ def test_csv_import_keeps_good_lines_and_reports_bad_ones_by_line(uow_factory):
 def test_export_round_trips_through_import(uow_factory):
     b = bank(uow_factory)
     with uow_factory() as uow:
-        hashlist.import_csv(uow=uow, bank_id=b, lines=CSV.splitlines(True))
+        csv_io.import_csv(uow=uow, bank_id=b, lines=CSV.splitlines(True))
     disabled = add(uow_factory, b, "sha1", "b" * 40)
     with uow_factory() as uow:
         hashlist.set_entry_enabled(uow=uow, entry_id=disabled, enabled=False, actor_id=None)
     with uow_factory() as uow:
-        exported = "".join(hashlist.export_csv(uow=uow, bank_id=b))
+        exported = "".join(csv_io.export_csv(uow=uow, bank_id=b))
     assert exported.splitlines()[0] == "signal_type,signal_value,tags"
     assert "b" * 40 not in exported  # disabled entries are not exported
     assert f"pdq,{PDQ},nasional verified:2026" in exported.splitlines()
     copy = bank(uow_factory, "Copy")
     with uow_factory() as uow:
-        result = hashlist.import_csv(uow=uow, bank_id=copy, lines=exported.splitlines(True))
+        result = csv_io.import_csv(uow=uow, bank_id=copy, lines=exported.splitlines(True))
     assert (result.added, result.error_count) == (3, 0)
     with uow_factory() as uow:
-        assert "".join(hashlist.export_csv(uow=uow, bank_id=copy)) == exported
+        assert "".join(csv_io.export_csv(uow=uow, bank_id=copy)) == exported
 
 
 def test_sync_pages_give_additions_then_removals_and_resume_from_the_cursor(uow_factory):
@@ -143,17 +143,17 @@ def test_sync_pages_give_additions_then_removals_and_resume_from_the_cursor(uow_
     with uow_factory() as uow:
         hashlist.set_entry_enabled(uow=uow, entry_id=ids[1], enabled=False, actor_id=None)
     with uow_factory() as uow:
-        p1 = hashlist.sync_page(uow=uow, cursor=0, limit=3)
-        p2 = hashlist.sync_page(uow=uow, cursor=p1.next_cursor, limit=3)
+        p1 = sync.sync_page(uow=uow, cursor=0, limit=3)
+        p2 = sync.sync_page(uow=uow, cursor=p1.next_cursor, limit=3)
     assert [s.id for s in p1.additions] == ids[:3] and p1.removals == [] and p1.has_more
     assert [s.id for s in p2.additions] == ids[3:] and [s.id for s in p2.removals] == [ids[1]]
     assert not p2.has_more
     assert p1.additions[0].value == f"{0:032x}" and p1.additions[0].bank == "National CSAM list"
     with uow_factory() as uow:  # resumable: nothing new after the last cursor, then only what changed
-        assert hashlist.sync_page(uow=uow, cursor=p2.next_cursor).additions == []
+        assert sync.sync_page(uow=uow, cursor=p2.next_cursor).additions == []
         hashlist.set_entry_enabled(uow=uow, entry_id=ids[1], enabled=True, actor_id=None)
     with uow_factory() as uow:
-        p3 = hashlist.sync_page(uow=uow, cursor=p2.next_cursor)
+        p3 = sync.sync_page(uow=uow, cursor=p2.next_cursor)
     assert [s.id for s in p3.additions] == [ids[1]] and p3.next_cursor > p2.next_cursor
 
 
@@ -163,7 +163,7 @@ def test_an_entry_added_and_removed_within_one_page_is_only_a_removal(uow_factor
     with uow_factory() as uow:
         hashlist.set_entry_enabled(uow=uow, entry_id=e, enabled=False, actor_id=None)
     with uow_factory() as uow:
-        page = hashlist.sync_page(uow=uow, cursor=0)
+        page = sync.sync_page(uow=uow, cursor=0)
     assert page.additions == [] and [s.id for s in page.removals] == [e]
 
 
@@ -192,7 +192,7 @@ def test_sync_never_passes_a_change_that_is_not_committed_yet(engine, uow_factor
     b = bank(uow_factory)
     first = add(uow_factory, b, "md5", f"{1:032x}")
     with uow_factory() as uow:
-        cursor = hashlist.sync_page(uow=uow).next_cursor
+        cursor = sync.sync_page(uow=uow).next_cursor
     a = uow_factory().__enter__()
     try:
         a.commit = a.session.flush  # A's transaction stays open after add_entry, holding the lock
@@ -208,7 +208,7 @@ def test_sync_never_passes_a_change_that_is_not_committed_yet(engine, uow_factor
         thread.start()
         assert not b_done.wait(timeout=0.5)  # B waits for A's lock (were it not, B would commit seq 3 first)
         with uow_factory() as uow:
-            page = hashlist.sync_page(uow=uow, cursor=cursor)
+            page = sync.sync_page(uow=uow, cursor=cursor)
         assert page.additions == [] and page.next_cursor == cursor
         a.session.commit()
     finally:
@@ -216,7 +216,7 @@ def test_sync_never_passes_a_change_that_is_not_committed_yet(engine, uow_factor
     thread.join(timeout=30)
     assert b_done.is_set()
     with uow_factory() as uow:
-        page = hashlist.sync_page(uow=uow, cursor=cursor)
+        page = sync.sync_page(uow=uow, cursor=cursor)
     assert [s.value for s in page.additions] == [f"{2:032x}", f"{3:032x}"]
     assert first not in [s.id for s in page.additions]
 
@@ -232,10 +232,10 @@ def test_a_writer_reads_the_bank_as_committed_not_as_its_session_loaded_it(engin
         page_uow.session.get(hashlist.HashBank, b)  # what the session holds from the page
         with uow_factory() as admin:
             hashlist.set_bank_enabled(uow=admin, bank_id=b, enabled=False, actor_id=None)
-        result = hashlist.import_csv(uow=page_uow, bank_id=b, lines=[f"md5,{MD5}"])
+        result = csv_io.import_csv(uow=page_uow, bank_id=b, lines=[f"md5,{MD5}"])
     assert result.added == 1
     with uow_factory() as uow:
-        assert hashlist.current_cursor(uow=uow) == 0  # the entry is in a disabled bank: nothing to match
+        assert sync.current_cursor(uow=uow) == 0  # the entry is in a disabled bank: nothing to match
 
 
 def test_http_and_https_links_are_one_entry_in_a_bank(uow_factory):

@@ -227,7 +227,7 @@ def test_cutting_the_wrong_link_lowers_a_priority_only_the_network_raised(uow_fa
 
 def test_not_linking_moves_a_network_decision_to_the_part_holding_its_material(uow_factory):
     from safe4c.db.linking import Decision
-    from safe4c.reports import decisions as workspace
+    from safe4c.workspace import decisions as workspace
 
     md5 = "d41d8cd98f00b204e9800998ecf8427e"
     calm = submit(uow_factory, accounts=[SCHOOL])
@@ -315,6 +315,7 @@ def test_the_deadline_of_a_raise_is_the_earlier_of_the_old_one_and_an_hour_from_
 
 def test_a_late_match_raises_the_rest_of_the_network(uow_factory):
     from safe4c.hashlist import banks as hashlist, known_material
+    from safe4c.hashlist.matcher import SharedMatcher
 
     link = "https://tiktok.com/@pemburu.rahasia/video/1"
     calm = submit(uow_factory, accounts=[PHONE])
@@ -328,7 +329,7 @@ def test_a_late_match_raises_the_rest_of_the_network(uow_factory):
     with uow_factory() as uow:
         hashlist.add_entry(uow=uow, bank_id=bank, signal_type="url", value=link)
     with uow_factory() as uow:
-        figures = known_material.match_report(uow=uow, report_id=row_of(uow, carrier).id)
+        figures = known_material.match_report(uow=uow, report_id=row_of(uow, carrier).id, matcher=SharedMatcher())
     assert figures["raised"] is True and figures["network_raised"] == 1
     with uow_factory() as uow:
         assert row_of(uow, carrier).triage_reasons[0]["code"] == "match.known_material"

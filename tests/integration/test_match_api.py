@@ -13,7 +13,7 @@ from safe4c.reports.rules.report import parse_report
 from safe4c.hashlist import banks as hashlist, known_material
 from safe4c.reports import intake
 from safe4c.access import platforms
-from safe4c.hashlist.matcher import MatcherFollower
+from safe4c.hashlist.matcher import MatcherFollower, Query, SharedMatcher
 from safe4c.kernel.uow import Context, UnitOfWork
 from safe4c.worker import Worker
 
@@ -44,7 +44,7 @@ def bank_with(uow_factory, *entries, name="National CSAM list", confirmed=True) 
 def refresh(client, uow_factory) -> None:
     """Catch the app's matcher up now instead of waiting for its follower thread (200 ms)."""
     with uow_factory() as uow:
-        client.app.state.matcher.refresh(uow)
+        client.app.state.shared_matcher.matcher.refresh(uow)
 
 
 def test_both_routes_need_a_platform_key(client):
@@ -117,25 +117,26 @@ def test_a_hash_confirmed_after_start_up_matches_through_the_api_after_a_followe
     assert client.post("/api/v1/match", json=body, headers=auth(key)).json()["results"][0]["status"] == "no_match"
     with uow_factory() as uow:
         hashlist.add_entry(uow=uow, bank_id=b, signal_type="pdq", value=PDQ)
-    MatcherFollower(client.app.state.matcher, uow_factory).poll_once()  # what the app's follower does
+    MatcherFollower(client.app.state.shared_matcher.matcher, uow_factory).poll_once()  # what the app's follower does
     r = client.post("/api/v1/match", json=body, headers=auth(key)).json()
     assert r["results"][0]["status"] == "match"
-    assert r["list_version"] == str(client.app.state.matcher.cursor)
+    assert r["list_version"] == str(client.app.state.shared_matcher.matcher.cursor)
 
 
 def test_without_a_start_up_matcher_the_first_request_loads_keeps_and_follows_one(client, uow_factory):
     key = platform(uow_factory).api_key
     _, (md5_id,) = bank_with(uow_factory, ("md5", MD5))
-    client.app.state.matcher = None  # as when loading failed at start-up
+    client.app.state.shared_matcher.stop()  # as when loading failed at start-up
+    client.app.state.shared_matcher.matcher = None
     body = {"items": [{"type": "md5", "value": MD5}]}
     r = client.post("/api/v1/match", json=body, headers=auth(key))
     assert r.json()["results"][0]["matches"][0]["entry_id"] == md5_id
-    loaded = client.app.state.matcher
-    follower = client.app.state.matcher_follower
+    loaded = client.app.state.shared_matcher.matcher
+    follower = client.app.state.shared_matcher.follower
     try:
         assert loaded is not None and follower.matcher is loaded and follower._thread.is_alive()
         client.post("/api/v1/match", json=body, headers=auth(key))
-        assert client.app.state.matcher is loaded  # kept, not loaded again
+        assert client.app.state.shared_matcher.matcher is loaded  # kept, not loaded again
     finally:
         follower.stop()
 
@@ -144,7 +145,7 @@ def test_a_stale_list_is_served_when_the_database_is_away(client, uow_factory, m
     key = platform(uow_factory).api_key
     bank_with(uow_factory, ("md5", MD5))
     refresh(client, uow_factory)
-    matcher = client.app.state.matcher
+    matcher = client.app.state.shared_matcher.matcher
     attempts = []
 
     def database_away(uow):
@@ -224,7 +225,7 @@ def test_a_public_report_with_a_listed_link_is_raised_to_p1_with_an_urgent_taked
     assert events == ["matched"]
     assert orders == [(tiktok.id, "url", LINK, True, "csam")]
     with uow_factory() as uow:  # the job is idempotent
-        again = known_material.match_report(uow=uow, report_id=row.id)
+        again = known_material.match_report(uow=uow, report_id=row.id, matcher=SharedMatcher())
     assert again["raised"] is False and again["takedowns"] == 0
     assert len(stored(uow_factory, public_id)[2]) == 1
 
@@ -266,7 +267,7 @@ def test_unconfirmed_banks_and_the_takedown_setting(engine, settings, clock, uow
     with uow_factory() as uow:
         report_id = uow.session.scalar(select(Report.id).where(Report.public_id == public_id))
     with UnitOfWork(factory, quiet) as uow:
-        figures = known_material.match_report(uow=uow, report_id=report_id)
+        figures = known_material.match_report(uow=uow, report_id=report_id, matcher=SharedMatcher())
     assert figures["raised"] and figures["takedowns"] == 0
     row, events, orders = stored(uow_factory, public_id)
     assert row.priority == "P1" and orders == []
@@ -283,7 +284,20 @@ def test_a_match_is_one_transaction_with_its_raise_and_orders(client, uow_factor
     monkeypatch.setattr(UnitOfWork, "commit", lambda self: (commits.append(1), real_commit(self))[1])
     with uow_factory() as uow:
         report_id = uow.session.scalar(select(Report.id).where(Report.public_id == public_id))
-        figures = known_material.match_report(uow=uow, report_id=report_id)
+        figures = known_material.match_report(uow=uow, report_id=report_id, matcher=SharedMatcher())
     assert figures["raised"] and figures["takedowns"] == 1 and len(commits) == 1
     row, events, orders = stored(uow_factory, public_id)
     assert row.priority == "P1" and events == ["matched"] and orders == [(tiktok.id, "url", LINK, True, "csam")]
+
+
+def test_each_app_owns_its_matcher_and_gives_it_to_its_worker(engine, settings, clock, uow_factory):
+    from safe4c.web.app import create_app
+
+    one, other = (create_app(settings, clock=clock, engine=engine) for _ in range(2))
+    assert isinstance(one.state.shared_matcher, SharedMatcher)
+    assert one.state.shared_matcher is not other.state.shared_matcher  # no process-wide matcher
+    bank_with(uow_factory, ("md5", MD5))
+    with uow_factory() as uow:
+        matcher = one.state.shared_matcher.refreshed(uow)
+    assert one.state.shared_matcher.matcher is matcher and other.state.shared_matcher.matcher is None
+    assert [r.status for r in matcher.match([Query("md5", MD5)])] == ["match"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from helpers import hidden, make_user, sign_in
 from sqlalchemy import func, select
 
@@ -18,9 +19,11 @@ from safe4c.db.linking import (
 )
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.tables import AuditEntry, Report
+from safe4c.kernel.errors import Invalid
 from safe4c.reports.rules.report import parse_report
+from safe4c.workspace import decisions, queries as workspace
 from safe4c.reports import intake
-from safe4c.networks import membership, urgency as network_urgency
+from safe4c.networks import linking, membership, urgency as network_urgency
 from safe4c.access import platforms
 from safe4c.worker import Worker
 
@@ -281,3 +284,46 @@ def test_a_merged_network_redirects_to_the_one_it_joined(client, uow_factory):
     r = client.get(f"/staff/clusters/{old}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/staff/clusters/{new}"
     assert client.get("/staff/clusters/999999").status_code == 404
+
+
+def test_a_decision_commits_once_with_its_entries_and_orders(uow_factory):
+    """confirm_material and takedown write bank entries and orders into the decision's own transaction:
+    one commit, and a decision that fails leaves no entry or order behind."""
+    cid, _ = network(uow_factory)
+    with uow_factory() as uow:
+        platforms.create_platform(uow=uow, name="TikTok Indonesia", taxonomy_code="tiktok")
+    user = make_user(uow_factory, "analis")
+
+    def counting(uow):
+        commits = []
+        real = uow.commit
+        uow.commit = lambda: (commits.append(1), real())[1]
+        return commits
+
+    with uow_factory() as uow:
+        commits = counting(uow)
+        outcome = decisions.confirm_material(uow=uow, where=workspace.scope(uow, cluster_id=cid), actor_id=user,
+                                             reason="Dikonfirmasi ilegal oleh analis.")
+    assert len(commits) == 1 and outcome.detail["entries"] == 1
+    assert count(uow_factory, HashBank) == 1 and count(uow_factory, HashEntry) == 1
+
+    with uow_factory() as uow:
+        where = workspace.scope(uow, cluster_id=cid)
+        chosen = [ident.id for ident, _, _ in workspace.identifiers(uow, where, None, ("url", "md5"))]
+    with uow_factory() as uow:
+        commits = counting(uow)
+        outcome = decisions.issue_takedowns(uow=uow, where=workspace.scope(uow, cluster_id=cid), actor_id=user,
+                                            reason="Video pelaku.", identifier_ids=chosen)
+    assert len(commits) == 1 and outcome.detail == {"orders": 1, "without_platform": 1}  # the hash: no platform
+    assert count(uow_factory, TakedownOrder) == 1 and count(uow_factory, Decision) == 2
+
+    with uow_factory() as uow:  # the same targets again: nothing new, and the decision is still recorded
+        outcome = decisions.issue_takedowns(uow=uow, where=workspace.scope(uow, cluster_id=cid), actor_id=user,
+                                            reason="Lagi.", identifier_ids=chosen)
+    assert outcome.detail["orders"] == 0 and count(uow_factory, TakedownOrder) == 1
+
+    with uow_factory() as uow:  # an order refused (no such platform): nothing of the decision is kept
+        with pytest.raises(Invalid):
+            decisions.issue_takedowns(uow=uow, where=workspace.scope(uow, cluster_id=cid), actor_id=user,
+                                      reason="Platform salah.", identifier_ids=chosen, platform_id=999_999)
+    assert count(uow_factory, TakedownOrder) == 1 and count(uow_factory, Decision) == 3

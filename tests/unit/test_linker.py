@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from safe4c.networks.rules.linker import Linker, split
-from safe4c.networks.clusters import estimate_children
+from safe4c.workspace.network_page import estimate_children
 
 
 def test_reports_sharing_a_key_join_and_each_link_names_it():

@@ -26,7 +26,7 @@ from safe4c.access.rules import policy
 from safe4c.kernel.crypto import derive_key
 from safe4c.db.tables import StaffSession
 from safe4c.db.tables import StaffUser as StaffUserRow
-from safe4c.reports.rules.taxonomy import N_
+from safe4c.kernel.i18n import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel import audit
 from safe4c.access import login_throttle

@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from safe4c.kernel.crypto import derive_key
 from safe4c.db.throttle import LoginFailure
 from safe4c.kernel.addresses import bucket_address
-from safe4c.reports.rules.taxonomy import N_
+from safe4c.kernel.i18n import N_
 from safe4c.access.rules.throttle import Policy
 from safe4c.kernel.errors import AppError
 from safe4c.kernel.uow import UnitOfWork

@@ -1,4 +1,9 @@
-"""The `safe4c` command: thin wrappers that parse arguments, call a use case and print the result."""
+"""The `safe4c` command: thin wrappers that parse arguments, call a use case and print the result.
+
+Imports inside the command functions are there for speed only: each command loads what it uses (SQLAlchemy,
+uvicorn, numpy, the benchmarks), so `safe4c --help` and the light commands start fast. None of them avoids an
+import cycle: what the command modules share is in cli/common.py, which imports no command module.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +12,8 @@ import getpass
 import logging
 import sys
 
+from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
 from safe4c.kernel.settings import Settings
-
-
-def _engine(settings: Settings):
-    from safe4c.db.session import make_engine
-
-    return make_engine(settings.resolved_database_url)
-
-
-def _uow_factory(settings: Settings, engine=None):
-    """Units of work for a command; the command stops (exit 1) when the master key is missing or wrong."""
-    from safe4c.kernel.clock import SystemClock
-    from safe4c.kernel.settings import KeyProblem
-    from safe4c.kernel.uow import UowFactory
-
-    try:
-        return UowFactory(engine or _engine(settings), settings, SystemClock())
-    except KeyProblem as problem:
-        _refuse(problem)
-
-
-def _refuse(problem) -> None:
-    print(f"safe4c: refusing to start: {problem}", file=sys.stderr)
-    raise SystemExit(1)
-
-
-def _print_invalid(exc) -> int:
-    """One line per field a command's input got wrong (Invalid); the exit code for bad input."""
-    for f in exc.fields:
-        print(f"{f.field}: {f.message.format(**f.params)}", file=sys.stderr)
-    return 2
 
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -45,11 +21,11 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from safe4c.db.migrate import current_revision, head_revision
 
-    engine = _engine(settings)
+    engine = common.engine(settings)
     if current_revision(engine) != head_revision():
         print("The database is not migrated: run `safe4c db upgrade` first.", file=sys.stderr)
         return 1
-    _uow_factory(settings, engine)  # the key must be the one that sealed this database's data
+    common.uow_factory(settings, engine)  # the key must be the one that sealed this database's data
     engine.dispose()
     print(f"safe4c serving on http://{args.host}:{args.port}  (staff: /staff, API: /openapi.json)", flush=True)
     uvicorn.run("safe4c.web.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
@@ -60,7 +36,7 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_worker(args, settings: Settings) -> int:
     from safe4c.worker import Worker
 
-    worker = Worker(_uow_factory(settings), poll_seconds=settings.worker_poll_seconds)
+    worker = Worker(common.uow_factory(settings), poll_seconds=settings.worker_poll_seconds)
     if args.once:
         print(f"ran {worker.run_once(limit=1000)} jobs")
         return 0
@@ -76,7 +52,7 @@ def cmd_db(args, settings: Settings) -> int:
     from safe4c.db.migrate import current_revision, forget_plaintext, head_revision, upgrade
     from safe4c.kernel.keys import open_secret, secret_for
 
-    engine = _engine(settings)
+    engine = common.engine(settings)
     if args.action == "upgrade":
         from sqlalchemy import inspect
 
@@ -88,7 +64,7 @@ def cmd_db(args, settings: Settings) -> int:
                 forget_plaintext(engine)
             open_secret(settings, engine)  # a new database gets its key and fingerprint now
         except KeyProblem as problem:
-            _refuse(problem)
+            common.refuse(problem)
         print(f"database at revision {current_revision(engine)}")
         if sealed:
             print(f"sealed the accounts and app names of {sealed:,} stored reports")
@@ -108,7 +84,7 @@ def _seal_old_audit_entries(settings: Settings, engine) -> None:
     with Session(engine) as session:
         if not audit.unsealed_old_entries(session):
             return
-    with _uow_factory(settings, engine)() as uow:
+    with common.uow_factory(settings, engine)() as uow:
         covered = audit.seal_old_entries(uow=uow)
     if covered:
         print(f"audit log: the {covered} entries from before the keyed chain are now covered by it")
@@ -118,7 +94,7 @@ def cmd_demo(args, settings: Settings) -> int:
     from safe4c.demo.reports import ensure_demo_user, load_demo
     from safe4c.demo.platforms import DEMO_PLATFORMS, load_demo_platforms
 
-    factory = _uow_factory(settings)
+    factory = common.uow_factory(settings)
     added = load_demo(uow_factory=factory, count=args.count, if_empty=args.if_empty)
     username, password = ensure_demo_user(uow_factory=factory)
     orders = load_demo_platforms(uow_factory=factory)
@@ -126,6 +102,7 @@ def cmd_demo(args, settings: Settings) -> int:
     if orders:
         print(f"demo platforms: {len(DEMO_PLATFORMS)} platforms, {orders} takedown orders, "
               "one hash bank of random values")
+    directory_commands.seed_for_demo(factory, if_empty=args.if_empty)
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 
@@ -134,7 +111,7 @@ def cmd_user(args, settings: Settings) -> int:
     from safe4c.kernel.errors import Invalid, NotFound
     from safe4c.access import accounts
 
-    factory = _uow_factory(settings)
+    factory = common.uow_factory(settings)
     if args.action == "list":
         with factory() as uow:
             locked = accounts.locked_users(uow=uow)
@@ -158,7 +135,7 @@ def cmd_user(args, settings: Settings) -> int:
             accounts.create_user(uow=uow, username=args.username, password=password, role=args.role,
                                  display_name=args.name or args.username)
     except Invalid as exc:
-        return _print_invalid(exc)
+        return common.print_invalid(exc)
     print(f"created {args.role} {args.username}")
     return 0
 
@@ -179,7 +156,7 @@ def cmd_audit(args, settings: Settings) -> int:
             print(f"{args.head}: {exc}", file=sys.stderr)
             return 2
     # A reading unit of work: a long walk must not hold SQLite's write lock against every audited action.
-    with _uow_factory(settings)().reading() as uow:
+    with common.uow_factory(settings)().reading() as uow:
         if args.action == "head":
             verdict, head = audit.kept_head(uow=uow)
         else:
@@ -222,7 +199,7 @@ def cmd_platform(args, settings: Settings) -> int:
     from safe4c.kernel.errors import AppError, Invalid
     from safe4c.access import platforms
 
-    factory = _uow_factory(settings)
+    factory = common.uow_factory(settings)
     try:
         with factory() as uow:
             if args.action == "create":
@@ -243,7 +220,7 @@ def cmd_platform(args, settings: Settings) -> int:
                     keys = ", ".join(k["prefix"] + (" (revoked)" if k["revoked"] else "") for k in p["keys"])
                     print(f"{p['name']}\t{p['webhook_url'] or '-'}\t{keys}")
     except Invalid as exc:
-        return _print_invalid(exc)
+        return common.print_invalid(exc)
     except AppError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -253,7 +230,7 @@ def cmd_platform(args, settings: Settings) -> int:
 def cmd_link(args, settings: Settings) -> int:
     from safe4c.networks.rebuild import rebuild_links
 
-    r = rebuild_links(uow_factory=_uow_factory(settings), batch_size=args.batch_size)
+    r = rebuild_links(uow_factory=common.uow_factory(settings), batch_size=args.batch_size)
     print(f"networks rebuilt in {r.total_seconds:.1f} s: {r.reports:,} reports ({r.extracted:,} extracted now), "
           f"{r.clusters:,} networks ({r.multi:,} with 2+ reports), {r.links:,} links; {r.new_clusters:,} new, "
           f"{r.retired_clusters:,} merged away, {r.moved_members:,} reports moved; {r.raised:,} raised to P1")
@@ -374,12 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kills", type=int, default=6, help="crash: SIGKILLs of the server and the worker during the run")
     p.set_defaults(func=cmd_bench)
 
-    from safe4c.cli.hashlist import add_commands
-
-    add_commands(sub)  # hash, match, hashlist
-    from safe4c.cli.backup import add_commands as add_backup_commands
-
-    add_backup_commands(sub)  # backup, restore
+    hashlist_commands.add_commands(sub)  # hash, match, hashlist
+    backup_commands.add_commands(sub)  # backup, restore
+    directory_commands.add_commands(sub)  # directory
     return parser
 
 

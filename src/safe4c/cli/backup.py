@@ -15,6 +15,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from safe4c.cli.common import engine as engine_for
+
 FORMAT = "safe4c-backup 1"
 MANIFEST = "manifest.json"
 
@@ -25,7 +27,6 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_backup(args, settings) -> int:
-    from safe4c.cli import _engine
     from safe4c.db import backup
     from safe4c.kernel.keys import KeyProblem, fingerprint, open_secret, short
 
@@ -42,7 +43,7 @@ def cmd_backup(args, settings) -> int:
         return _fail(f"{key_file} already exists: choose a new file for the key", 2)
     if dest.exists() and any(dest.iterdir()):
         return _fail(f"{dest} is not empty: back up into a new folder", 2)
-    engine = _engine(settings)
+    engine = engine_for(settings)
     secret = None
     if key_file is not None:
         try:
@@ -104,9 +105,7 @@ def cmd_restore(args, settings) -> int:
         return _fail(f"the key from {source} (fingerprint {short(fingerprint(secret))}) did not seal this backup "
                      f"(fingerprint {short(expected)}): give the backup's key with --key-from FILE; nothing was changed")
 
-    from safe4c.cli import _engine
-
-    engine = _engine(settings)
+    engine = engine_for(settings)
     if (engine.dialect.name == "sqlite") != (manifest["backend"] == "sqlite"):
         return _fail(f"this backup is of {manifest['backend']} and SAFE4C_DATABASE_URL names "
                      f"{engine.dialect.name}: restore into the same kind of database", 2)
@@ -187,12 +186,11 @@ def _install_key(path: Path, secret: bytes) -> None:
 def _check_restored(settings, manifest: dict, expected: str) -> int:
     from sqlalchemy import inspect, text
 
-    from safe4c.cli import _engine
     from safe4c.kernel.settings import Settings
     from safe4c.db.migrate import head_revision
     from safe4c.kernel.keys import KeyProblem, open_secret, short
 
-    engine = _engine(settings)
+    engine = engine_for(settings)
     try:
         open_secret(Settings(**settings.model_dump()), engine)  # settings read anew: the key file may be new
     except KeyProblem as problem:

@@ -1,12 +1,15 @@
 """`safe4c hash`, `safe4c match` and `safe4c hashlist`: thin wrappers over matching/ and services/hashlist.py.
 
-Registered by cli.py (``add_commands``); kept here so the main CLI module stays small.
+Registered by cli/__init__.py (``add_commands``); kept here so the main CLI module stays small. Imports inside
+functions are for start-up speed (see cli/__init__.py).
 """
 
 from __future__ import annotations
 
 import csv
 import sys
+
+from safe4c.cli.common import uow_factory
 
 
 def cmd_hash(args, settings) -> int:
@@ -33,8 +36,7 @@ def cmd_hash(args, settings) -> int:
 
 def cmd_match(args, settings) -> int:
     """Match one value against the hash list in the database: exit 0 on a match, 1 on none, 2 if invalid."""
-    from safe4c.cli import _uow_factory
-    from safe4c.hashlist.matching import InvalidSignal, normalise_signal
+    from safe4c.kernel.signals import InvalidSignal, normalise_signal
     from safe4c.hashlist.banks import signal_error
     from safe4c.hashlist.matcher import Matcher, Query
 
@@ -44,7 +46,7 @@ def cmd_match(args, settings) -> int:
     except InvalidSignal:
         canonical = None  # nothing to load: match() reports why the value is refused
     if canonical is not None:
-        with _uow_factory(settings)().reading() as uow:
+        with uow_factory(settings)().reading() as uow:
             # An exact value is found by its value key; only PDQ (a near match) needs the whole index.
             matcher.load(uow, only=None if args.type == "pdq" else (args.type, canonical))
     result = matcher.match([Query(args.type, args.value, args.quality)])[0]
@@ -65,11 +67,10 @@ def cmd_match(args, settings) -> int:
 
 
 def cmd_hashlist(args, settings) -> int:
-    from safe4c.cli import _uow_factory
     from safe4c.kernel.errors import AppError, Invalid
-    from safe4c.hashlist import banks as hashlist
+    from safe4c.hashlist import banks as hashlist, csv_io
 
-    factory = _uow_factory(settings)
+    factory = uow_factory(settings)
     try:
         with factory() as uow:
             if args.action == "banks":
@@ -91,8 +92,8 @@ def cmd_hashlist(args, settings) -> int:
                     print("safe4c hashlist import FILE --bank NAME", file=sys.stderr)
                     return 2
                 with open(args.file, encoding="utf-8-sig", newline="") as f:
-                    result = hashlist.import_csv(uow=uow, bank_id=bank_id, lines=f, classification=args.classification,
-                                                 source="partner")
+                    result = csv_io.import_csv(uow=uow, bank_id=bank_id, lines=f, classification=args.classification,
+                                               source="partner")
                 for err in result.errors:
                     print(f"line {err.line}: {err.code}: {err.message.format(**err.params)}", file=sys.stderr)
                 if result.error_count > len(result.errors):
@@ -102,7 +103,7 @@ def cmd_hashlist(args, settings) -> int:
                 return 1 if result.error_count else 0
             out = open(args.file, "w", encoding="utf-8", newline="") if args.file else sys.stdout
             try:
-                for line in hashlist.export_csv(uow=uow, bank_id=bank_id, include_disabled=args.include_disabled):
+                for line in csv_io.export_csv(uow=uow, bank_id=bank_id, include_disabled=args.include_disabled):
                     out.write(line)
             finally:
                 if out is not sys.stdout:
@@ -122,7 +123,7 @@ def cmd_hashlist(args, settings) -> int:
 
 def add_commands(sub) -> None:
     from safe4c.kernel.settings import Settings
-    from safe4c.hashlist.matching import SIGNAL_TYPES
+    from safe4c.kernel.signals import SIGNAL_TYPES
     from safe4c.hashlist.banks import CLASSIFICATIONS
 
     min_quality = Settings.model_fields["match_pdq_min_quality"].default

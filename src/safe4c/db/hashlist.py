@@ -37,7 +37,7 @@ class HashEntry(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("hash_banks.id"), index=True)
-    signal_type: Mapped[str] = mapped_column(String(16))  # a matching.SIGNAL_TYPES name: pdq, md5, sha1, sha256, url
+    signal_type: Mapped[str] = mapped_column(String(16))  # a kernel.signals.SIGNAL_KINDS name (pdq, md5, ...)
     value: Mapped[str] = mapped_column(Text)  # canonical form (matching.normalise_signal)
     value_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of "type:value": URLs are too long to index
     source: Mapped[str] = mapped_column(String(16))  # analyst (confirmed from a report) or partner (imported)

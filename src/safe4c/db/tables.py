@@ -3,7 +3,7 @@ is stored sealed (``*_sealed`` columns, AES-256-GCM); docs/architecture.md lists
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         SmallInteger, String, Text, text)
@@ -23,8 +23,6 @@ class UTCDateTime(TypeDecorator):
         return value
 
     def process_result_value(self, value, dialect):
-        from datetime import timezone
-
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value

@@ -15,6 +15,7 @@ from safe4c.kernel.clock import FrozenClock
 from safe4c.db.platforms import Platform
 from safe4c.db.tables import Report
 from safe4c.hashlist import banks as hashlist
+from safe4c.kernel.signals import HASH_TYPES
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns
 
@@ -65,7 +66,7 @@ def load_demo_platforms(*, uow_factory, seed: int = 2026, orders: int = 40) -> i
                                     description="Random values for trying the pages; not real material.")
     for _ in range(60):
         kind = rng.choice(["pdq", "md5", "sha256"])
-        value = secrets.token_hex({"pdq": 32, "md5": 16, "sha256": 32}[kind])
+        value = secrets.token_hex(HASH_TYPES[kind].hex_length // 2)
         with template.fork() as uow:
             hashlist.add_entry(uow=uow, bank_id=bank, signal_type=kind, value=value, tags=["demo"], source="partner")
     return issued

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from safe4c.access import accounts
 from safe4c.kernel.clock import FrozenClock
 from safe4c.db.tables import Report, ReportEvent, StaffUser
 from safe4c.kernel import regions
@@ -170,8 +171,6 @@ def _age_status(uow: UnitOfWork, public_id: str, received, rng: random.Random, *
 
 
 def ensure_demo_user(*, uow_factory) -> tuple[str, str]:
-    from safe4c.access import accounts
-
     with uow_factory() as uow:
         exists = uow.session.scalar(select(StaffUser).where(StaffUser.username == DEMO_USERNAME))
     if exists is None:

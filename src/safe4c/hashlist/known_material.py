@@ -5,7 +5,7 @@ the hot path stays one INSERT plus, at most, one job row. The job:
 
 1. gathers the report's signals: links and hashes in the accounts field (public and platform reports), and
    for platform reports the content items' hashes and URLs;
-2. matches them with this process's matcher (``matcher.shared_matcher``, refreshed first);
+2. matches them with the matcher the worker gives it (``matcher.SharedMatcher``, refreshed first);
 3. on a match in an enabled **confirmed** bank, raises the report to P1 with the reason
    ``match.known_material`` (``reports/escalation.raise_to_p1``: a ``matched`` report event) and an audit
    entry, then, under the linking lock, the rest of its network (``networks/urgency.raise_if_urgent``): a match
@@ -37,19 +37,12 @@ from safe4c.kernel import audit, jobs
 from safe4c.networks import membership, urgency
 from safe4c.reports import escalation, platform_detail, fields as report_fields
 from safe4c.takedowns import orders as takedown_orders
-from safe4c.hashlist.matcher import Hit, Query, shared_matcher
+from safe4c.takedowns.rules.targets import PLATFORM_OF_HOST
+from safe4c.hashlist.matcher import Hit, Query, SharedMatcher
 from safe4c.kernel.uow import UnitOfWork
 
 JOB = jobs.MATCH_REPORT
 REASON_CODE = KNOWN_MATERIAL
-
-# The canonical hosts (kernel/urls.py CANONICAL_HOSTS) of the platforms in the taxonomy.
-PLATFORM_OF_HOST = {
-    "instagram.com": "instagram", "tiktok.com": "tiktok", "x.com": "x", "facebook.com": "facebook",
-    "t.me": "telegram", "youtube.com": "youtube", "snapchat.com": "snapchat", "line.me": "line",
-    "wa.me": "whatsapp", "api.whatsapp.com": "whatsapp", "chat.whatsapp.com": "whatsapp",
-    "discord.com": "discord", "discord.gg": "discord", "roblox.com": "roblox", "www.roblox.com": "roblox",
-}
 
 
 def signals_in_accounts(accounts) -> list[tuple[str, str]]:
@@ -140,7 +133,7 @@ def _place_takedowns(uow: UnitOfWork, row: Report, targets) -> int:
     return placed
 
 
-def match_report(*, uow: UnitOfWork, report_id: int) -> dict:
+def match_report(*, uow: UnitOfWork, report_id: int, matcher: SharedMatcher) -> dict:
     """Worker job ``report.match``. Returns figures for logs and tests (no values)."""
     row = uow.session.get(Report, report_id)
     if row is None:
@@ -149,7 +142,7 @@ def match_report(*, uow: UnitOfWork, report_id: int) -> dict:
     signals = _gather(uow, row, detail)
     if not signals:
         return {"signals": 0, "confirmed": 0, "raised": False, "takedowns": 0}
-    results = shared_matcher(uow).match([Query(t, v) for t, v, _ in signals])
+    results = matcher.refreshed(uow).match([Query(t, v) for t, v, _ in signals])
     confirmed = [(signal, h) for signal, r in zip(signals, results) for h in r.matches if h.confirmed]
     if not confirmed:
         uow.rollback()

@@ -2,7 +2,7 @@
 
 - PDQ in a ``MultiHashPdqIndex`` (FAISS multi-index hashing, exact up to distance 31); md5, sha1, sha256 and
   url in a dict from (type, match key) to entry ids. The match key is the canonical value, except that a URL
-  is keyed by ``domain.urls.url_match_key`` (http and https are the same link), as the hash list's value keys.
+  is keyed by ``kernel.urls.url_match_key`` (http and https are the same link), as the hash list's value keys.
 - ``load`` reads every matchable entry once; ``refresh`` applies ``hash_changes`` after its cursor (adds are
   upserts, removes are idempotent, so replaying a change is harmless). A ``MatcherFollower`` thread calls
   ``refresh`` every ``SAFE4C_MATCHER_POLL_SECONDS`` (200 ms), so a hash confirmed in one process matches in
@@ -10,8 +10,9 @@
 - Searches and updates may run at the same time: the index has a readers-writer lock and the dicts hold
   immutable sets that are replaced, never changed in place.
 
-Each process has one matcher per database: the web app registers its own at start-up (``register``), and the
-worker's ``report.match`` job finds it, or loads one, through ``shared_matcher``.
+Each serving process has one matcher per database, held by a ``SharedMatcher`` that its owner passes on: the web
+app loads it at start-up and keeps it in ``app.state.shared_matcher``; the worker's ``report.match`` job gets
+it from the worker (the app's, when the worker runs in the app's process).
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from safe4c.kernel.urls import url_match_key
 from safe4c.hashlist.matching import InvalidSignal, MultiHashPdqIndex, normalise_signal
 from safe4c.hashlist.matching.pdq import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
-from safe4c.hashlist import banks as hashlist
+from safe4c.hashlist import sync
 from safe4c.kernel.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -95,11 +95,11 @@ class Matcher:
         ``only=(type, canonical value)`` reads just the entries of that exact (non-PDQ) value, for a one-off
         lookup (``safe4c match``); such a matcher must not be kept and followed."""
         with self._refresh_lock:
-            cursor = hashlist.current_cursor(uow=uow)  # first: what changes during the read is replayed after
+            cursor = sync.current_cursor(uow=uow)  # first: what changes during the read is replayed after
             ids, hashes = [], []
             meta: dict[int, EntryInfo] = {}
             exact: dict[tuple[str, str], set[int]] = {}
-            for entry_id, signal_type, value, bank_id, bank, confirmed, classification in hashlist.active_entries(uow, only=only):
+            for entry_id, signal_type, value, bank_id, bank, confirmed, classification in sync.active_entries(uow, only=only):
                 meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification)
                 if signal_type == "pdq":
                     ids.append(entry_id)
@@ -121,7 +121,7 @@ class Matcher:
         read = 0
         with self._refresh_lock:
             while True:
-                rows = hashlist.changes_after(uow, self.cursor, REFRESH_BATCH)
+                rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
                 if not rows:
                     break
                 self.apply(rows)
@@ -137,7 +137,7 @@ class Matcher:
         return read
 
     def apply(self, rows: Sequence) -> None:
-        """Apply change rows shaped like ``hashlist.changes_after`` (seq, op, entry id, type, value, bank id,
+        """Apply change rows shaped like ``sync.changes_after`` (seq, op, entry id, type, value, bank id,
         bank, confirmed, classification, tags). Replaying rows is harmless."""
         last: dict[int, tuple] = {}
         for row in rows:  # only an entry's last change in the batch counts
@@ -257,26 +257,70 @@ class MatcherFollower:
             self._thread.join(timeout=5)
 
 
-# --- one matcher per process and database ---------------------------------------------------------------
+# --- the matcher a process owns ------------------------------------------------------------------------
 
-_shared: "weakref.WeakKeyDictionary[object, Matcher]" = weakref.WeakKeyDictionary()
-_shared_lock = threading.Lock()
+class SharedMatcher:
+    """The matcher of one process for one database, owned by whoever serves, never a global: the web app keeps
+    one in ``app.state.shared_matcher`` and gives it to the worker it runs in-process; a ``safe4c worker``
+    process owns its own. Each test app has its own. ``matcher`` is None until loaded."""
 
+    def __init__(self) -> None:
+        self.matcher: Matcher | None = None
+        self.follower: MatcherFollower | None = None  # running while not None
+        # Re-entrant: serving() loads and starts the follower under it. Followers are started and stopped under
+        # it too, so an app whose lifespan runs several times at once (tests do) never leaves one running.
+        self._lock = threading.RLock()
 
-def register(engine, matcher: Matcher) -> None:
-    with _shared_lock:
-        _shared[engine] = matcher
+    def load(self, uow: UnitOfWork) -> Matcher:
+        """Load a new matcher from ``uow`` and keep it (it replaces any earlier one)."""
+        matcher = Matcher.from_settings(uow.settings)
+        matcher.load(uow)
+        self.matcher = matcher
+        return matcher
 
+    def refreshed(self, uow: UnitOfWork) -> Matcher:
+        """The matcher, loaded if needed and otherwise refreshed now: what a ``report.match`` job matches with."""
+        with self._lock:
+            matcher = self.matcher
+            if matcher is None or not matcher.loaded:
+                return self.load(uow)
+        matcher.refresh(uow)
+        return matcher
 
-def shared_matcher(uow: UnitOfWork) -> Matcher:
-    """This process's matcher for the database of ``uow``, loaded if needed and refreshed now."""
-    engine = uow.session.get_bind()
-    with _shared_lock:
-        matcher = _shared.get(engine)
-        if matcher is None:
-            matcher = Matcher.from_settings(uow.settings)
-            matcher.load(uow)
-            _shared[engine] = matcher
-            return matcher
-    matcher.refresh(uow)
-    return matcher
+    def serving(self, uow_factory, *, poll_seconds: float) -> Matcher:
+        """The matcher for ``/api/v1/match``, followed by its ``MatcherFollower`` thread.
+
+        If start-up could not load it (database not migrated yet, or away), the first request loads it and
+        starts its follower. If the follower has fallen behind, the request tries to catch up; when the
+        database is away meanwhile, it answers from the list as it was (``cursor`` says which) rather than
+        failing."""
+        matcher = self.matcher
+        if matcher is None or not matcher.loaded or self.follower is None:
+            with self._lock:
+                if self.matcher is None or not self.matcher.loaded or self.follower is None:
+                    with uow_factory().reading() as uow:
+                        self.load(uow)
+                    self.follow(uow_factory, poll_seconds=poll_seconds)
+                return self.matcher
+        if time.monotonic() - matcher.refreshed_at > max(1.0, 5 * poll_seconds):
+            try:
+                with uow_factory().reading() as uow:
+                    matcher.refresh(uow)
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not fail matching
+                log.warning("hash list not refreshed; serving it as of change %s: %s", matcher.cursor,
+                            type(exc).__name__)
+        return matcher
+
+    def follow(self, uow_factory, *, poll_seconds: float) -> MatcherFollower:
+        """Start a follower thread for the current matcher (stopping one that followed an earlier matcher)."""
+        with self._lock:
+            if self.follower is not None:
+                self.follower.stop()
+            self.follower = MatcherFollower(self.matcher, uow_factory, poll_seconds=poll_seconds).start()
+            return self.follower
+
+    def stop(self) -> None:
+        with self._lock:
+            if self.follower is not None:
+                self.follower.stop()
+                self.follower = None

@@ -28,7 +28,10 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Connection, Engine, LargeBinary, exists, inspect, select, table, column
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from safe4c.db.models import metadata
 from safe4c.kernel.settings import KeyProblem, Settings
 from safe4c.kernel.crypto import Sealer, derive_key
 
@@ -71,8 +74,6 @@ class DatabaseState:
 
 
 def _keyed_tables(tables: frozenset[str]) -> list[str]:
-    from safe4c.db.models import metadata
-
     sealed = [t.name for t in metadata.sorted_tables if any(isinstance(c.type, LargeBinary) for c in t.columns)]
     return [name for name in (*sealed, *KEYED_TABLES) if name in tables]
 
@@ -150,10 +151,7 @@ def _probe(conn: Connection, state: DatabaseState, secret: bytes, settings: Sett
 def _record(conn: Connection, fp: str) -> None:
     fps = table("key_fingerprints", column("name"), column("fingerprint"), column("created_at"))
     values = {"name": MASTER, "fingerprint": fp, "created_at": datetime.now(timezone.utc)}
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(insert(fps).values(**values).on_conflict_do_nothing(index_elements=["name"]))
 
 

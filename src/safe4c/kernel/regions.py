@@ -59,3 +59,10 @@ def is_province(code: str) -> bool:
 def regency_in_province(regency_code: str, province_code: str) -> bool:
     code = normalise_code(regency_code)
     return code.startswith(province_code + ".") and code in _tables()[2]
+
+
+def name_of(code: str | None) -> str | None:
+    """A province's or regency's name for display (the code itself when unknown): the report page, the network
+    page and the evidence package."""
+    region = get(code) if code else None
+    return region.name if region else code

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from safe4c.kernel.clock import Clock
 from safe4c.kernel.settings import Settings
 from safe4c.kernel.crypto import Sealer, derive_key
+from safe4c.kernel.keys import open_secret
 from safe4c.db.session import make_session_factory
 
 
@@ -88,8 +89,6 @@ class UowFactory:
 
     def __init__(self, engine: Engine, settings: Settings, clock: Clock):
         """Raises ``KeyProblem`` when the master key is missing or is not the key that sealed this database."""
-        from safe4c.kernel.keys import open_secret
-
         self.sessions = make_session_factory(engine)
         self.ctx = Context.build(settings, clock, secret=open_secret(settings, engine))
 

@@ -15,11 +15,11 @@ from functools import lru_cache
 from safe4c.db.linking import LinkIdentifier
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Report
-from safe4c.hashlist.banks import value_key
+from safe4c.kernel.signals import value_key
 from safe4c.kernel.crypto import derive_key
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.networks.rules.identifiers import (
-    HASH_KINDS,
     Identifier,
     extract_from_fields,
     extract_from_text,
@@ -30,7 +30,6 @@ from safe4c.networks.rules.identifiers import (
 from safe4c.reports import fields as report_fields
 from safe4c.reports import platform_detail
 
-SIGNAL_KINDS = (*HASH_KINDS, "url")  # the kinds the hash list holds
 # The source of a weak edge: an account on a named platform also held as the same handle, platform not known
 # (``rules.identifiers.unknown_platform_twin``); it links only to reports that hold that handle for real.
 WEAK_SOURCE = "any_platform"

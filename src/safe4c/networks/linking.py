@@ -34,13 +34,6 @@ from safe4c.networks.identifiers import WEAK_SOURCE, collect, key_hash, new_iden
 from safe4c.networks.membership import cluster_of, clusters_of, lock, merge, new_cluster
 from safe4c.networks.urgency import raise_after_link
 
-# Names other modules reached through ``linking`` before it was split (reports/decisions.py, reports/evidence.py,
-# networks/clusters.py, web/pages/clusters.py are changed by other hands at the same time); new code imports
-# them from their homes.
-from safe4c.networks.corrections import cut_link, reason_text as _reason, set_identifier_linking  # noqa: F401
-from safe4c.networks.identifiers import open_identifier  # noqa: F401
-from safe4c.networks.membership import CLUSTER_NOT_FOUND, member_rows, resolve_cluster  # noqa: F401
-from safe4c.networks.urgency import raise_if_urgent, urgency  # noqa: F401
 
 JOB = jobs.LINK_REPORT
 

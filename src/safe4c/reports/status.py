@@ -32,10 +32,23 @@ def next_statuses(status: str) -> tuple[str, ...]:
 
 def change_status(*, uow: UnitOfWork, public_id: str, actor_id: int, to_status: str, note: str,
                   expected_status: str | None = None) -> None:
-    """Move a report to another status with a required note: event, status and audit in one transaction.
+    """Use case: move a report to another status with a required note: event, status and audit in one
+    transaction. ``expected_status`` is the status the analyst saw; if someone changed it meanwhile, nothing
+    is saved."""
+    try:
+        move_status(uow=uow, public_id=public_id, actor_id=actor_id, to_status=to_status, note=note,
+                    expected_status=expected_status)
+    except Invalid:
+        uow.rollback()
+        raise
+    uow.commit()
 
-    ``expected_status`` is the status the analyst saw; if someone changed it meanwhile, nothing is saved.
-    """
+
+def move_status(*, uow: UnitOfWork, public_id: str, actor_id: int, to_status: str, note: str,
+                expected_status: str | None = None) -> None:
+    """Write a status change into the caller's transaction (no commit). Every check runs before anything is
+    written, so an ``Invalid`` or ``NotFound`` leaves the transaction as it was (bulk changes go on with the
+    next report)."""
     note = (note or "").strip()
     row = load_report(uow, public_id, for_update=True)
     errors: list[FieldError] = []
@@ -49,7 +62,6 @@ def change_status(*, uow: UnitOfWork, public_id: str, actor_id: int, to_status: 
     elif len(note) > MAX_NOTE:
         errors.append(FieldError("note", N_("The note is too long (at most {max} characters)."), {"max": MAX_NOTE}))
     if errors:
-        uow.rollback()
         raise Invalid(errors)
     now = uow.now()
     from_status = row.status
@@ -59,4 +71,3 @@ def change_status(*, uow: UnitOfWork, public_id: str, actor_id: int, to_status: 
     row.status, row.updated_at = to_status, now
     audit.record(uow, actor_id=actor_id, action="report.status", subject_type="report", subject_id=row.public_id,
                  detail={"from": from_status, "to": to_status})
-    uow.commit()

@@ -1,12 +1,11 @@
 """Takedown orders: staff issue them, platforms acknowledge, remove or dispute, missed deadlines escalate.
 
-Lifecycle: issued -> acknowledged -> removed; issued/acknowledged -> disputed -> (staff) upheld, back to
-issued/acknowledged with a new deadline, or withdrawn. Staff may withdraw any open order.
-
-Every change writes a ``takedown_events`` row, an audit entry and, where the platform must hear of it, a
-webhook delivery, all in one transaction. Escalation is a chain of ``takedown.escalate`` jobs: issuing an
-order schedules the check for warning 1 at its due time; each step schedules the next (domain/deadlines.py).
-A disputed order does not escalate; upholding it sets a new deadline and schedules the next step again.
+What each action does from each status is the lifecycle table (rules/lifecycle.py); the use cases here load
+the order, ask the table, and apply its answer: status and timestamps, a ``takedown_events`` row, an audit
+entry and, where the platform must hear of it, a webhook delivery, all in one transaction. Escalation is a
+chain of ``takedown.escalate`` jobs: issuing an order schedules the check for warning 1 at its due time; each
+step schedules the next (rules/deadlines.py). A disputed order does not escalate; upholding it sets a new
+deadline and schedules the next step again.
 """
 
 from __future__ import annotations
@@ -20,22 +19,19 @@ from sqlalchemy import select
 
 from safe4c.db.platforms import Platform, TakedownEvent, TakedownOrder
 from safe4c.db.tables import Report
-from safe4c.takedowns.rules import deadlines
+from safe4c.takedowns.rules import deadlines, lifecycle
 from safe4c.reports.rules.platform_report import hash_error
 from safe4c.reports.rules.taxonomy import N_
-from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
-from safe4c.hashlist.matching import InvalidSignal, normalise_signal
+from safe4c.kernel.errors import FieldError, Invalid, NotFound
+from safe4c.kernel.signals import HASH_KINDS as HASH_TYPES, InvalidSignal, normalise_signal
 from safe4c.kernel import audit, jobs
 from safe4c.takedowns import webhooks
 from safe4c.kernel.uow import UnitOfWork
 
 ESCALATE_JOB = "takedown.escalate"
-STATUSES = ("issued", "acknowledged", "disputed", "removed", "withdrawn")
-OPEN_STATUSES = ("issued", "acknowledged", "disputed")
-CLOSED_STATUSES = ("removed", "withdrawn")
+STATUSES, OPEN_STATUSES, CLOSED_STATUSES = lifecycle.STATUSES, lifecycle.OPEN_STATUSES, lifecycle.CLOSED_STATUSES
 STATUS_FILTERS = ("open", "closed", *STATUSES)
 TARGET_TYPES = ("url", "hash", "account")
-HASH_TYPES = ("md5", "sha1", "sha256", "pdq")  # signal types of safe4c.hashlist.matching
 CATEGORIES = ("csam", "terrorism", "other")
 URGENT_CATEGORIES = ("csam", "terrorism")  # Permenkominfo 5/2020: 4 hours
 DEFAULT_LEGAL_BASIS = "Permenkominfo 5/2020 Art. 13-15; UU ITE Art. 27(1), 40(2b)"
@@ -118,12 +114,8 @@ def place_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> 
     )
     uow.session.add(row)
     uow.session.flush()
-    _event(uow, row, "issued", staff=actor_id, detail={"urgent": urgent, "category": order.category})
-    audit.record(uow, actor_id=actor_id, action="takedown.issue", subject_type="takedown", subject_id=row.public_id,
-                 detail={"platform_id": row.platform_id, "urgent": urgent, "category": order.category})
-    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.issued", data=order_view(row),
-                         order_id=row.id)
-    _schedule_next_step(uow, row)
+    _apply(uow, row, lifecycle.ISSUE, staff=actor_id, detail={"urgent": urgent, "category": order.category},
+           audit_detail={"platform_id": row.platform_id, "urgent": urgent, "category": order.category})
     return row
 
 
@@ -224,22 +216,43 @@ def _platform_view(uow: UnitOfWork, row: TakedownOrder) -> dict:
     return order_view(row, events_of(uow, row.id), intervals=uow.settings.takedown_escalation_hours)
 
 
-def _closed_conflict(row: TakedownOrder) -> None:
-    if row.status in CLOSED_STATUSES:
-        raise Conflict(N_("This order is closed: nothing more can be done on it."))
+def _facts(row: TakedownOrder) -> lifecycle.Order:
+    return lifecycle.Order(row.status, row.acknowledged_at is not None, row.dispute_outcome)
+
+
+def _apply(uow: UnitOfWork, row: TakedownOrder, move: lifecycle.Move, *, staff: int | None = None,
+           platform: int | None = None, level: int | None = None, detail: dict | None = None,
+           audit_detail: dict | None = None, reason: str | None = None, with_intervals: bool = False) -> None:
+    """Make a move of the lifecycle table (rules/lifecycle.py) on the row: status, timestamps, event, audit
+    entry, webhook and next escalation step, in the caller's transaction."""
+    now = uow.now()
+    if move.to is not lifecycle.KEEP:
+        row.status = move.to
+    for column in move.stamps:
+        if column != "acknowledged_at" or row.acknowledged_at is None:
+            setattr(row, column, now)
+    row.updated_at = now
+    if move.outcome:
+        row.dispute_outcome = move.outcome
+    if move.new_deadline:
+        row.deadline_at = deadlines.order_deadline(now, urgent=row.urgent, hours=uow.settings.takedown_deadline_hours)
+    if move.seal_reason:
+        row.dispute_reason_sealed = uow.ctx.sealer.seal(reason, context="takedown.dispute_reason")
+    _event(uow, row, move.event, staff=staff, platform=platform, level=level, detail=detail)
+    audit.record(uow, actor_id=staff, action=move.audit, subject_type="takedown", subject_id=row.public_id,
+                 detail=audit_detail)
+    if move.webhook:
+        view = order_view(row, intervals=uow.settings.takedown_escalation_hours if with_intervals else None)
+        webhooks.queue_event(uow, platform_id=row.platform_id, event_type=move.webhook, data=view, order_id=row.id)
+    if move.schedule:
+        _schedule_next_step(uow, row)
 
 
 def acknowledge(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
     row = _platform_order(uow, platform_id, public_id, lock=True)
-    if row.acknowledged_at is None:
-        _closed_conflict(row)
-        now = uow.now()
-        row.acknowledged_at, row.updated_at = now, now
-        if row.status == "issued":
-            row.status = "acknowledged"
-        _event(uow, row, "acknowledged", platform=platform_id)
-        audit.record(uow, actor_id=None, action="takedown.acknowledge", subject_type="takedown",
-                     subject_id=row.public_id, detail={"platform_id": platform_id})
+    move = lifecycle.decide(_facts(row), lifecycle.ACKNOWLEDGE)
+    if move:
+        _apply(uow, row, move, platform=platform_id, audit_detail={"platform_id": platform_id})
     view = _platform_view(uow, row)
     uow.commit()
     return view
@@ -248,17 +261,13 @@ def acknowledge(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
 def mark_removed(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
     """The platform confirms removal; the time is safe4c's clock when it hears of it."""
     row = _platform_order(uow, platform_id, public_id, lock=True)
-    if row.status != "removed":
-        _closed_conflict(row)
+    move = lifecycle.decide(_facts(row), lifecycle.REMOVE)
+    if move:
         now = uow.now()
-        row.acknowledged_at = row.acknowledged_at or now
-        row.removed_at = row.closed_at = row.updated_at = now
-        row.status = "removed"
-        _event(uow, row, "removed", platform=platform_id,
-               detail={"within_deadline": now <= row.deadline_at,
-                       "minutes": int((now - row.issued_at).total_seconds() // 60)})
-        audit.record(uow, actor_id=None, action="takedown.removed", subject_type="takedown", subject_id=row.public_id,
-                     detail={"platform_id": platform_id, "within_deadline": now <= row.deadline_at})
+        within = now <= row.deadline_at
+        _apply(uow, row, move, platform=platform_id,
+               detail={"within_deadline": within, "minutes": int((now - row.issued_at).total_seconds() // 60)},
+               audit_detail={"platform_id": platform_id, "within_deadline": within})
     view = _platform_view(uow, row)
     uow.commit()
     return view
@@ -270,17 +279,10 @@ def dispute(*, uow: UnitOfWork, platform_id: int, public_id: str, reason: str) -
         raise Invalid([FieldError("reason", N_("Give the reason for the dispute (at most {max_length} characters)."),
                                   {"max_length": MAX_REASON})])
     row = _platform_order(uow, platform_id, public_id, lock=True)
-    if row.status == "disputed":
+    move = lifecycle.decide(_facts(row), lifecycle.DISPUTE)
+    if move is None:
         return _platform_view(uow, row)
-    _closed_conflict(row)
-    if row.dispute_outcome == "upheld":
-        raise Conflict(N_("A dispute of this order was already decided: the order stands."))
-    now = uow.now()
-    row.status, row.disputed_at, row.updated_at = "disputed", now, now
-    row.dispute_reason_sealed = uow.ctx.sealer.seal(reason, context="takedown.dispute_reason")
-    _event(uow, row, "disputed", platform=platform_id)
-    audit.record(uow, actor_id=None, action="takedown.dispute", subject_type="takedown", subject_id=row.public_id,
-                 detail={"platform_id": platform_id})
+    _apply(uow, row, move, platform=platform_id, audit_detail={"platform_id": platform_id}, reason=reason)
     view = _platform_view(uow, row)
     uow.commit()
     return view
@@ -297,115 +299,40 @@ def _staff_order(uow: UnitOfWork, public_id: str) -> TakedownOrder:
 
 def uphold(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
     """The dispute is rejected: the order stands, with a new deadline counted from now."""
-    row = _staff_order(uow, public_id)
-    if row.status != "disputed":
-        raise Conflict(N_("Only a disputed order can be upheld."))
-    now = uow.now()
-    row.status = "acknowledged" if row.acknowledged_at else "issued"
-    row.dispute_outcome, row.updated_at = "upheld", now
-    row.deadline_at = deadlines.order_deadline(now, urgent=row.urgent, hours=uow.settings.takedown_deadline_hours)
-    _event(uow, row, "dispute_upheld", staff=actor_id)
-    audit.record(uow, actor_id=actor_id, action="takedown.uphold", subject_type="takedown", subject_id=row.public_id)
-    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.upheld", data=order_view(row),
-                         order_id=row.id)
-    _schedule_next_step(uow, row)
-    uow.commit()
+    _staff_action(uow, public_id, actor_id, lifecycle.UPHOLD)
 
 
 def withdraw(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
+    _staff_action(uow, public_id, actor_id, lifecycle.WITHDRAW)
+
+
+def _staff_action(uow: UnitOfWork, public_id: str, actor_id: int, action: str) -> None:
     row = _staff_order(uow, public_id)
-    _closed_conflict(row)
-    now = uow.now()
-    if row.status == "disputed":
-        row.dispute_outcome = "withdrawn"
-    row.status, row.closed_at, row.updated_at = "withdrawn", now, now
-    _event(uow, row, "withdrawn", staff=actor_id)
-    audit.record(uow, actor_id=actor_id, action="takedown.withdraw", subject_type="takedown", subject_id=row.public_id)
-    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.withdrawn", data=order_view(row),
-                         order_id=row.id)
+    move = lifecycle.decide(_facts(row), action)
+    if move:
+        _apply(uow, row, move, staff=actor_id)
     uow.commit()
 
 
 def escalate(*, uow: UnitOfWork, order_id: int, level: int) -> str:
     """Worker job: take step ``level`` of the ladder if it is due and the order is still unanswered. Idempotent."""
     row = uow.session.scalar(_locked(uow, select(TakedownOrder).where(TakedownOrder.id == order_id)))
-    if row is None or row.status not in deadlines.ESCALATING_STATUSES or row.escalation_level >= level:
-        return "skipped"  # removed, withdrawn, paused by a dispute (upholding re-schedules), or done already
-    if level != row.escalation_level + 1:
-        return "skipped"  # a stale job; the chain from the current level is scheduled
-    now = uow.now()
-    due = deadlines.step_due_at(row.deadline_at, level, intervals=uow.settings.takedown_escalation_hours)
-    if now < due:  # the deadline moved (an upheld dispute): try again when it is due
-        jobs.enqueue(uow, ESCALATE_JOB, {"order_id": row.id, "level": level}, delay=due - now)
-        uow.commit()
-        return "rescheduled"
-    step = deadlines.STEPS_BY_LEVEL[level]
-    row.escalation_level, row.escalated_at, row.updated_at = level, now, now
-    _event(uow, row, "escalated", level=level, detail={"step": step.code, "due_at": _iso(due)})
-    audit.record(uow, actor_id=None, action="takedown.escalate", subject_type="takedown", subject_id=row.public_id,
-                 detail={"platform_id": row.platform_id, "level": level, "step": step.code})
-    webhooks.queue_event(uow, platform_id=row.platform_id, event_type="takedown.escalated",
-                         data=order_view(row, intervals=uow.settings.takedown_escalation_hours), order_id=row.id)
-    _schedule_next_step(uow, row)
-    uow.commit()
-    return "escalated"
-
-
-@dataclass(frozen=True)
-class StaffOrderRow:
-    public_id: str
-    platform: str
-    status: str
-    target_type: str
-    target_value: str
-    hash_type: str | None
-    category: str
-    urgent: bool
-    issued_at: object
-    deadline_at: object
-    removed_at: object
-    escalation_level: int
-    overdue: bool
-
-
-def list_orders(*, uow: UnitOfWork, status: str | None = None, platform_id: int | None = None,
-                limit: int = 200) -> list[StaffOrderRow]:
-    query = select(TakedownOrder, Platform.name).join(Platform, Platform.id == TakedownOrder.platform_id)
-    if status == "open":
-        query = query.where(TakedownOrder.status.in_(OPEN_STATUSES))
-    elif status == "closed":
-        query = query.where(TakedownOrder.status.in_(CLOSED_STATUSES))
-    elif status in STATUSES:
-        query = query.where(TakedownOrder.status == status)
-    if platform_id:
-        query = query.where(TakedownOrder.platform_id == platform_id)
-    now = uow.now()
-    out = []
-    for o, name in uow.session.execute(query.order_by(TakedownOrder.id.desc()).limit(limit)):
-        out.append(StaffOrderRow(o.public_id, name, o.status, o.target_type, o.target_value, o.hash_type, o.category,
-                                 o.urgent, o.issued_at, o.deadline_at, o.removed_at, o.escalation_level,
-                                 deadlines.is_overdue(o.deadline_at, now, status=o.status)))
-    return out
-
-
-def view_order(*, uow: UnitOfWork, public_id: str, actor_id: int) -> dict:
-    """An order for staff, with its events and the dispute reason; the view is audited."""
-    row = uow.session.scalar(select(TakedownOrder).where(TakedownOrder.public_id == public_id))
     if row is None:
-        raise NotFound(ORDER_NOT_FOUND)
-    platform = uow.session.get(Platform, row.platform_id)
-    report_public = uow.session.scalar(select(Report.public_id).where(Report.id == row.report_id)) \
-        if row.report_id else None
-    events = events_of(uow, row.id)
-    view = order_view(row, events, intervals=uow.settings.takedown_escalation_hours)
-    for shown, event in zip(view["events"], events):
-        shown["at_dt"] = event.at
-    view.update(platform=platform.name, report_id=report_public, row=row,
-                dispute_reason=uow.ctx.sealer.open(row.dispute_reason_sealed, context="takedown.dispute_reason"),
-                overdue=deadlines.is_overdue(row.deadline_at, uow.now(), status=row.status))
-    audit.record(uow, actor_id=actor_id, action="takedown.view", subject_type="takedown", subject_id=public_id)
-    uow.commit()
-    return view
+        return "skipped"
+    now = uow.now()
+    plan = lifecycle.escalation(_facts(row), current_level=row.escalation_level, level=level,
+                                deadline_at=row.deadline_at, now=now,
+                                intervals=uow.settings.takedown_escalation_hours)
+    if plan.result == "rescheduled":  # the deadline moved (an upheld dispute): try again when it is due
+        jobs.enqueue(uow, ESCALATE_JOB, {"order_id": row.id, "level": level}, delay=plan.due - now)
+        uow.commit()
+    elif plan.result == "escalated":
+        row.escalation_level = level
+        _apply(uow, row, plan.move, level=level, detail={"step": plan.step.code, "due_at": _iso(plan.due)},
+               audit_detail={"platform_id": row.platform_id, "level": level, "step": plan.step.code},
+               with_intervals=True)
+        uow.commit()
+    return plan.result
 
 
 def open_order_exists(uow: UnitOfWork, platform_id: int, target_type: str, value: str) -> bool:

@@ -19,9 +19,14 @@ from safe4c.kernel import regions
 from safe4c.reports.rules.platform_report import PlatformReportCreate
 from safe4c.reports.rules.report import ReportCreate
 from safe4c.db.session import make_engine
+from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.kernel.ratelimits import Limiter
 from safe4c.kernel.uow import UowFactory
 from safe4c.web import authorization, errors, inputs, openapi
+from safe4c.web.api import health, match, platform, public
+from safe4c.web.pages import routers as pages
+from safe4c.web.unavailable import unavailable_app
+from safe4c.worker import Worker
 from safe4c.web.middleware import SafetyMiddleware
 from safe4c.web.proxies import ClientAddresses
 
@@ -37,28 +42,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         uow_factory = UowFactory(engine, settings, clock)
     except KeyProblem as problem:  # never serve with a key that cannot open the data (safe4c.kernel.keys)
         log.error("not serving: %s", problem)
-        from safe4c.web.unavailable import unavailable_app
-
         return unavailable_app(settings, problem)
     ctx = uow_factory.ctx
+    shared_matcher = SharedMatcher()  # this app's hash list in memory: its API and in-process worker share it
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Threads beyond a few per core only queue on the GIL and the database (measured in bench intake).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
-        follower = _start_matcher(app, engine, uow_factory, settings)
+        _start_matcher(shared_matcher, uow_factory, settings)
         worker = None
         if settings.worker_in_process:
-            from safe4c.worker import Worker
-
-            worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds)
+            worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds, matcher=shared_matcher)
             worker.start_thread()
         yield
         if worker is not None:
             worker.stop()
         # the start-up follower, or the one /api/v1/match started when loading at start-up had failed
-        for running in {follower, getattr(app.state, "matcher_follower", None)} - {None}:
-            running.stop()
+        shared_matcher.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -73,25 +74,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.engine = engine
     app.state.uow_factory = uow_factory
     app.state.ctx = ctx
+    app.state.shared_matcher = shared_matcher
     app.state.client_addresses = ClientAddresses(settings.trusted_proxies)
     app.state.limiter = Limiter(key=derive_key(settings.resolved_secret, "rate-limit"))
 
     regions.provinces()  # load the region tables now, not on the first report
     errors.install(app)
-    from safe4c.web.api import health, public
-    from safe4c.web.pages import register as register_pages
-
     app.include_router(health.router)
     app.include_router(public.router)
-    from safe4c.web.api import platform
-
     platform.install(app)  # the platform API
-    from safe4c.web.api import match
-
     app.include_router(match.router)  # hash-list matching and sync for platforms
     # the bodies those handlers parse themselves, and the one error shape, in /openapi.json
     openapi.install(app, bodies=[ReportCreate, PlatformReportCreate, match.MatchRequest])
-    register_pages(app)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes,
                        default_language=settings.default_language)
@@ -99,18 +94,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     return app
 
 
-def _start_matcher(app: FastAPI, engine, uow_factory, settings: Settings):
-    """Load the hash list into this process's matcher and follow its changes (services/matcher.py).
+def _start_matcher(shared_matcher: SharedMatcher, uow_factory, settings: Settings) -> None:
+    """Load the hash list into the app's matcher and follow its changes (hashlist/matcher.py).
     If loading fails (e.g. the database is not migrated yet), the API loads it on first use instead."""
-    from safe4c.hashlist import matcher
-
-    instance = matcher.Matcher.from_settings(settings)
     try:
         with uow_factory() as uow:
-            instance.load(uow)
+            shared_matcher.load(uow)
     except Exception as exc:  # noqa: BLE001 - serve the rest of the app; matching retries on demand
         log.warning("hash list not loaded at start-up: %s", type(exc).__name__)
-        return None
-    matcher.register(engine, instance)
-    app.state.matcher = instance
-    return matcher.MatcherFollower(instance, uow_factory, poll_seconds=settings.matcher_poll_seconds).start()
+        return
+    shared_matcher.follow(uow_factory, poll_seconds=settings.matcher_poll_seconds)

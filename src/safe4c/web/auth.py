@@ -54,9 +54,9 @@ class StaffRoute(APIRoute):
                     target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
                 return RedirectResponse(target, status_code=303)
             except AppError as exc:
-                from safe4c.web.pages.staff import error_page  # the pages import this module
-
-                return error_page(request, exc)
+                # The staff error page belongs to the pages, which import this module: the app holds it
+                # (web/pages/__init__.py sets it), so this module imports no page.
+                return request.app.state.staff_error_page(request, exc)
 
         return staff_handler
 

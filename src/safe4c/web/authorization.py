@@ -29,6 +29,7 @@ from safe4c.access import platforms
 from safe4c.access.accounts import StaffUser
 from safe4c.access.platforms import PlatformPrincipal
 from safe4c.web import auth
+from safe4c.web.deps import ReadingUowDep
 from safe4c.web.platform_auth import BAD_KEY, authenticate, bearer
 
 NOT_ALLOWED = N_("Your role does not allow this.")
@@ -99,9 +100,9 @@ def Allowed(action: str, *, csrf: bool = False, in_transaction: bool = False):  
                 raise Unauthorized(BAD_KEY)
             return PlatformKey(action, credentials.credentials.strip())
     elif rule.for_platforms:
-        def check(request: Request,
+        def check(uow: ReadingUowDep,
                   credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> PlatformPrincipal:
-            principal = authenticate(request, credentials)
+            principal = authenticate(uow, credentials)
             _check_platform(principal, action)
             return principal
     else:

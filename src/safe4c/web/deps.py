@@ -1,4 +1,12 @@
-"""Typed dependency aliases that keep route signatures short."""
+"""Typed dependency aliases that keep route signatures short.
+
+- ``UowDep``: the request's unit of work (one per request, shared by every dependency that asks for it); the
+  use case commits.
+- ``ReadingUowDep``: a read-only one (on SQLite it takes no write lock): pages and API reads, key checks.
+- ``UowFactoryDep``: the factory, for the few handlers that need more than one transaction or must run the
+  whole of one in a worker thread themselves (the intake hot paths, the status lookup's read-then-count,
+  the health probe, where failing to open or close a transaction is the answer).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,22 @@ from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
 
-from safe4c.kernel.uow import UnitOfWork
+from safe4c.kernel.uow import UnitOfWork, UowFactory
 
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
     with request.app.state.uow_factory() as uow:
         yield uow
+
+
+def get_reading_uow(request: Request) -> Iterator[UnitOfWork]:
+    with request.app.state.uow_factory().reading() as uow:
+        yield uow
+
+
+async def get_uow_factory(request: Request) -> UowFactory:
+    """Async: it does no I/O, so it costs the intake hot paths no trip to a worker thread."""
+    return request.app.state.uow_factory
 
 
 def get_lang(request: Request) -> str:
@@ -30,4 +48,6 @@ def client_address(request: Request) -> str:
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+ReadingUowDep = Annotated[UnitOfWork, Depends(get_reading_uow)]
+UowFactoryDep = Annotated[UowFactory, Depends(get_uow_factory)]
 LangDep = Annotated[str, Depends(get_lang)]

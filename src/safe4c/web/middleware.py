@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 from safe4c.kernel.errors import TooLarge
 from safe4c.web.errors import BodyTooLarge, error_body
@@ -75,8 +76,6 @@ class SafetyMiddleware:
 
 
 def _query_param(scope, name: str) -> str | None:
-    from urllib.parse import parse_qs
-
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
     return values[0] if values else None
 

@@ -1,7 +1,7 @@
 import pytest
 
 from safe4c.hashlist.matching import SIGNAL_TYPES, InvalidSignal, PdqSignal, get_signal_type, normalise_signal
-from safe4c.hashlist.matching.signals import Md5Signal, SignalType, build_registry
+from safe4c.kernel.signals import Md5Signal, SignalType, build_registry
 
 
 def test_registry_holds_the_stable_storage_names():

@@ -144,6 +144,9 @@ POLICY: dict[str, Rule] = {
     "takedown.issue": rule("Issue a takedown order", *ANALYSTS),
     "takedown.decide": rule("Uphold a disputed order, withdraw an order", *ANALYSTS),
     "compliance.view": rule("Every platform's compliance figures, CSV and PDF (audited)", *REGULATORS),
+    # the service directory (HSDS): providers, no child data; regulators see it too
+    "directory.view": rule("The service directory: providers, their services, coverage per regency", *STAFF),
+    "directory.manage": rule("Import, export and seed the service directory", *ADMINS),
     # staff accounts
     "user.list": rule("The staff accounts", *ADMINS),
     "user.manage": rule("Change a staff account (e.g. unlock it)", *ADMINS),

@@ -1,5 +1,7 @@
-"""Known-content matching: signal types (pdq, md5, sha1, sha256, url), file
-hashing and PDQ indexes. Pure library: no database, no web.
+"""Known-content matching: file hashing and PDQ indexes (numpy, FAISS). Pure library: no database, no web.
+
+The signal types (pdq, md5, sha1, sha256, url) are the registry in ``safe4c.kernel.signals``, which needs no
+numpy; they are re-exported here so the library reads as one.
 
 See docs/matching.md.
 """
@@ -8,10 +10,18 @@ from safe4c.hashlist.matching.errors import InvalidSignal, MatchingError, Unread
 from safe4c.hashlist.matching.hashing import exact_digests, hash_file, hash_image_bytes
 from safe4c.hashlist.matching.index import BruteForcePdqIndex, Match, PdqIndex
 from safe4c.hashlist.matching.mih_index import COMPACT, FAST, MultiHashParams, MultiHashPdqIndex
-from safe4c.hashlist.matching.pdq import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, PdqSignal
-from safe4c.hashlist.matching.registry import SIGNAL_TYPES, get_signal_type, normalise_signal
-from safe4c.hashlist.matching.signals import SignalType, SignalValue, build_registry
-from safe4c.hashlist.matching.url import UrlSignal
+from safe4c.kernel.signals import (
+    PDQ_MATCH_DISTANCE,
+    PDQ_MIN_QUALITY,
+    SIGNAL_TYPES,
+    PdqSignal,
+    SignalType,
+    SignalValue,
+    UrlSignal,
+    build_registry,
+    get_signal_type,
+    normalise_signal,
+)
 
 __all__ = [
     "COMPACT",

@@ -1,28 +1,11 @@
-"""Typed errors of the matching library.
-
-Each error carries a stable machine ``code`` so the web layer can turn it into
-one JSON error shape and a translated message without parsing English text.
-Messages never echo the rejected value: it may be a URL or hash that is itself
-evidence, and errors end up in logs.
+"""Typed errors of the matching library. ``MatchingError`` and ``InvalidSignal`` belong to the signal
+registry (``safe4c.kernel.signals``), which validates values without numpy; a file that is not an image is
+this library's own error.
 """
 
+from safe4c.kernel.signals import InvalidSignal, MatchingError
 
-class MatchingError(ValueError):
-    """Base class: a value or file the matching library cannot use."""
-
-    code: str
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class InvalidSignal(MatchingError):
-    """A signal value (hash, URL) or signal type name is not acceptable.
-
-    Codes: ``empty``, ``bad_hex``, ``wrong_length``, ``unknown_type``,
-    ``bad_url``, ``unsupported_scheme``, ``too_long``.
-    """
+__all__ = ["InvalidSignal", "MatchingError", "UnreadableImage"]
 
 
 class UnreadableImage(MatchingError):

@@ -12,8 +12,8 @@ import os
 import warnings
 
 from safe4c.hashlist.matching.errors import UnreadableImage
-from safe4c.hashlist.matching.pdq import compute_pdq
-from safe4c.hashlist.matching.signals import SignalValue
+from safe4c.hashlist.matching.pdq import PdqSignal, compute_pdq
+from safe4c.kernel.signals import EXACT_DIGESTS, SignalValue
 
 # Formats whose first frame PDQ can meaningfully hash; others are refused
 # rather than guessed at.
@@ -25,14 +25,14 @@ def exact_digests(data: bytes) -> list[SignalValue]:
     """md5, sha1 and sha256 of any bytes (images, videos, documents)."""
     return [
         SignalValue(name, hashlib.new(name, data).hexdigest())
-        for name in ("md5", "sha1", "sha256")
+        for name in EXACT_DIGESTS
     ]
 
 
 def hash_image_bytes(data: bytes) -> list[SignalValue]:
     """pdq (with quality), md5, sha1, sha256 of an encoded image."""
     pdq_hex, quality = _pdq_of_encoded(data)
-    return [SignalValue("pdq", pdq_hex, quality), *exact_digests(data)]
+    return [SignalValue(PdqSignal.name, pdq_hex, quality), *exact_digests(data)]
 
 
 def hash_file(path: str | os.PathLike[str]) -> list[SignalValue]:

@@ -13,23 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from safe4c.hashlist.matching.errors import InvalidSignal
-from safe4c.hashlist.matching.signals import HammingSignal
+from safe4c.kernel.signals import PDQ_BITS, PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, InvalidSignal, PdqSignal
 
-PDQ_BITS = 256
+__all__ = ["PDQ_BITS", "PDQ_BYTES", "PDQ_MATCH_DISTANCE", "PDQ_MIN_QUALITY", "PdqSignal", "array_to_hashes",
+           "compute_pdq", "hashes_to_array"]
+
 PDQ_BYTES = PDQ_BITS // 8
-# Meta's recommended thresholds (ThreatExchange hashing.pdf): distance <= 31
-# is a confident match; below quality 50 an image is too flat to hash usefully.
-PDQ_MATCH_DISTANCE = 31
-PDQ_MIN_QUALITY = 50
-
-
-class PdqSignal(HammingSignal):
-    name = "pdq"
-    description = "PDQ perceptual hash of an image (near match, Hamming distance)"
-    hex_length = PDQ_BITS // 4
-    match_distance = PDQ_MATCH_DISTANCE
-    min_quality = PDQ_MIN_QUALITY
 
 
 def compute_pdq(rgb: Any) -> tuple[str, int]:

@@ -18,14 +18,15 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     ValidationError,
+    create_model,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from safe4c.kernel.errors import FieldError, Invalid
-from safe4c.hashlist.matching import InvalidSignal, get_signal_type, normalise_signal
 from safe4c.reports.rules.report import _EMAIL, _PHONE, MAX_ACCOUNT_CHARS, MAX_ACCOUNTS, ReportCreate, SituationCode
 from safe4c.reports.rules.taxonomy import AGE_BAND_CODES, N_, PLATFORM_CODES
+from safe4c.kernel.signals import HASH_KINDS, InvalidSignal, get_signal_type, normalise_signal
 from safe4c.kernel.validation import JsonDatetime, json_integer, message_for
 
 ANNOTATIONS = (
@@ -52,7 +53,7 @@ def hash_error(hash_type: str) -> tuple[str, dict]:
 
 
 def _hash(hash_type: str):
-    """A hash field checked and normalised (lower case) by the matching library, the one place that knows."""
+    """A hash field checked and normalised (lower case) by the signal registry, the one place that knows."""
     def check(value: str) -> str:
         try:
             return normalise_signal(hash_type, value)
@@ -64,7 +65,6 @@ def _hash(hash_type: str):
                      Field(json_schema_extra={"pattern": rf"^\s*[0-9a-fA-F]{{{length}}}\s*$"})]
 
 
-Md5, Sha1, Sha256, Pdq = _hash("md5"), _hash("sha1"), _hash("sha256"), _hash("pdq")
 
 
 class _Strict(BaseModel):
@@ -117,14 +117,14 @@ class Victim(_Strict):
     screen_name: Short | None = None
 
 
-class ContentItem(_Strict):
-    url: Url | None = None
-    md5: Md5 | None = None
-    sha1: Sha1 | None = None
-    sha256: Sha256 | None = None
-    pdq: Pdq | None = None
-    file_name: Short | None = None
-    industry_classification: Literal[INDUSTRY_CLASSES] | None = None  # type: ignore[valid-type]
+# One optional field per hash kind of the registry (md5, sha1, sha256, pdq): a new kind is accepted here too.
+ContentItem = create_model(
+    "ContentItem", __base__=_Strict, __module__=__name__,
+    url=(Url | None, None),
+    **{kind: (_hash(kind) | None, None) for kind in HASH_KINDS},
+    file_name=(Short | None, None),
+    industry_classification=(Literal[INDUSTRY_CLASSES] | None, None),  # type: ignore[valid-type]
+)
 
 
 class PlatformReportCreate(_Strict):
@@ -175,7 +175,7 @@ def identifiers(report: PlatformReportCreate) -> list[str]:
 def content_hashes(report: PlatformReportCreate) -> list[dict]:
     out = []
     for item in report.content:
-        for kind in ("md5", "sha1", "sha256", "pdq"):
+        for kind in HASH_KINDS:
             value = getattr(item, kind)
             if value and {"type": kind, "value": value} not in out:
                 out.append({"type": kind, "value": value})

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from safe4c.kernel import jobs
 from safe4c.web.authorization import Allowed
+from safe4c.web.deps import UowFactoryDep
 
 router = APIRouter()
 
 
 @router.get("/healthz", tags=["operations"], summary="Database and worker health",
             dependencies=[Allowed("health.view")])
-def healthz(request: Request):
+def healthz(uow_factory: UowFactoryDep):
     body = {"status": "ok", "database": "ok", "worker": "unknown"}
-    try:
-        with request.app.state.uow_factory().reading() as uow:
+    try:  # the whole transaction, opening and closing it too, is what is probed: hence the factory
+        with uow_factory().reading() as uow:
             figures = jobs.backlog(uow=uow)
             now = uow.now()
     except Exception:  # noqa: BLE001 - backlog's queries failing is what "unreachable" means here

@@ -6,9 +6,6 @@ Both routes need ``Authorization: Bearer <key>`` (``Allowed``, web/authorization
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query as QueryParam, Request
@@ -18,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import MAX_ID
 from safe4c.kernel.errors import FieldError, Invalid
+from safe4c.kernel.signals import SIGNAL_KINDS
 from safe4c.hashlist import banks as hashlist
-from safe4c.hashlist import matcher as matchers
-from safe4c.hashlist.matcher import Matcher, Query
+from safe4c.hashlist import sync as hashlist_sync
+from safe4c.hashlist.matcher import Query
 from safe4c.access.platforms import PlatformPrincipal
-from safe4c.web.deps import LangDep
+from safe4c.web.deps import LangDep, ReadingUowDep
 from safe4c.web.i18n import translate
 from safe4c.web.authorization import Allowed
 from safe4c.web.inputs import ApiRoute
@@ -30,16 +28,19 @@ from safe4c.web.openapi import json_body
 from safe4c.web.api.public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["hash list"], route_class=ApiRoute)
-log = logging.getLogger(__name__)
-_loading = threading.Lock()  # one request loads the list when start-up could not; the others wait for it
 
 BAD_BODY = N_("Send a JSON object with a list of items: {\"items\": [{\"type\": \"pdq\", \"value\": \"...\"}]}.")
 TOO_MANY = N_("Send at most {limit} items in one request.")
 BAD_CURSOR = N_("This cursor is not valid: use a next_cursor value from an earlier page, or start without a cursor.")
 
 
+# The signal types of the registry (kernel/signals.py), as the schema's enum.
+SignalKind = Literal[SIGNAL_KINDS]  # type: ignore[valid-type]
+KINDS_IN_WORDS = f"{', '.join(SIGNAL_KINDS[:-1])} or {SIGNAL_KINDS[-1]}"
+
+
 class MatchItem(BaseModel):
-    type: str = Field(description="Signal type: pdq, md5, sha1, sha256 or url.")
+    type: SignalKind = Field(description=f"Signal type: {KINDS_IN_WORDS}.")
     value: str = Field(description="Hex for hashes (any case); a link for url (normalised before matching).")
     quality: int | None = Field(None, ge=0, le=100, description="PDQ quality score; below "
                                 "SAFE4C_MATCH_PDQ_MIN_QUALITY (50 by default) the item is ignored.")
@@ -83,7 +84,7 @@ class MatchResponse(BaseModel):
 
 class Signal(BaseModel):
     id: int = Field(description="Entry id; a later removal names the same id.")
-    type: str
+    type: SignalKind
     value: str
     bank: str
     classification: str
@@ -97,46 +98,9 @@ class SignalsPage(BaseModel):
     has_more: bool
 
 
-def app_matcher(request: Request) -> Matcher:
-    """The process's matcher, followed by its ``MatcherFollower`` thread.
-
-    If start-up could not load it (database not migrated yet, or away), the first request loads it, keeps it
-    in ``app.state.matcher`` and starts its follower (``app.state.matcher_follower``). If the follower has
-    fallen behind, the request tries to catch up; when the database is away meanwhile, it answers from the list
-    as it was (``list_version`` says which) rather than failing.
-    """
-    state = request.app.state
-    matcher = getattr(state, "matcher", None)
-    if matcher is None or not matcher.loaded:
-        with _loading:
-            matcher = getattr(state, "matcher", None)
-            if matcher is None or not matcher.loaded:
-                matcher = _load_and_follow(state)
-        return matcher
-    stale_after = max(1.0, 5 * state.settings.matcher_poll_seconds)
-    if time.monotonic() - matcher.refreshed_at > stale_after:
-        try:
-            with state.uow_factory().reading() as uow:
-                matcher.refresh(uow)
-        except Exception as exc:  # noqa: BLE001 - a database hiccup must not fail matching
-            log.warning("hash list not refreshed; serving it as of change %s: %s", matcher.cursor,
-                        type(exc).__name__)
-    return matcher
-
-
-def _load_and_follow(state) -> Matcher:
-    matcher = Matcher.from_settings(state.settings)
-    with state.uow_factory().reading() as uow:
-        matcher.load(uow)
-    matchers.register(state.engine, matcher)  # the worker's report.match jobs in this process share it
-    state.matcher = matcher
-    state.matcher_follower = matchers.MatcherFollower(
-        matcher, state.uow_factory, poll_seconds=state.settings.matcher_poll_seconds).start()
-    return matcher
-
-
 def _run_match(request: Request, items: list) -> tuple[list, int]:
-    matcher = app_matcher(request)
+    state = request.app.state  # the app's matcher (hashlist/matcher.py SharedMatcher), loaded here if need be
+    matcher = state.shared_matcher.serving(state.uow_factory, poll_seconds=state.settings.matcher_poll_seconds)
     queries = [Query(i.get("type"), i.get("value"), i.get("quality")) if isinstance(i, dict) else Query(None, None)
                for i in items]
     # Read before matching: the results reflect at least this position (a refresh may apply newer changes
@@ -184,7 +148,7 @@ async def match(request: Request, platform: Annotated[PlatformPrincipal, Allowed
     responses={401: {"description": "Missing, unknown or revoked API key"},
                422: {"description": "The cursor is not one this API gave"}},
 )
-def signals(request: Request, platform: Annotated[PlatformPrincipal, Allowed("hashlist.sync")],
+def signals(request: Request, uow: ReadingUowDep, platform: Annotated[PlatformPrincipal, Allowed("hashlist.sync")],
             cursor: str | None = QueryParam(None, max_length=20, description="next_cursor from the previous page; "
                                             "omit it to start from the beginning.",
                                             json_schema_extra={"pattern": "^[0-9]*$"}),
@@ -197,8 +161,7 @@ def signals(request: Request, platform: Annotated[PlatformPrincipal, Allowed("ha
     else:
         raise Invalid([FieldError("cursor", BAD_CURSOR)])
     size = min(limit or request.app.state.settings.signals_page_size, request.app.state.settings.signals_page_size)
-    with request.app.state.uow_factory().reading() as uow:
-        page = hashlist.sync_page(uow=uow, cursor=position, limit=size)
+    page = hashlist_sync.sync_page(uow=uow, cursor=position, limit=size)
     return SignalsPage(additions=[Signal(**vars(s)) for s in page.additions],
                        removals=[Signal(**vars(s)) for s in page.removals],
                        next_cursor=str(page.next_cursor), has_more=page.has_more)

@@ -18,8 +18,11 @@ from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_pla
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.access import platforms
 from safe4c.reports import platform_intake
+from safe4c.kernel.signals import HASH_KINDS
 from safe4c.access.platforms import PlatformPrincipal
+from safe4c.kernel.uow import UowFactory
 from safe4c.web.authorization import Allowed, PlatformKey
+from safe4c.web.deps import ReadingUowDep, UowDep, UowFactoryDep
 from safe4c.web.inputs import ApiRoute
 from safe4c.web.openapi import json_body
 from safe4c.web.api.public import read_json
@@ -38,9 +41,9 @@ class PlatformReportReceipt(BaseModel):
 
 
 class TakedownTarget(BaseModel):
-    type: Literal["url", "hash", "account"]
+    type: Literal[takedowns.TARGET_TYPES]  # type: ignore[name-defined]
     value: str
-    hash_type: str | None = None
+    hash_type: Literal[HASH_KINDS] | None = None  # type: ignore[valid-type]
 
 
 class Escalation(BaseModel):
@@ -113,7 +116,7 @@ class ComplianceMonth(BaseModel):
                409: {"description": "The Idempotency-Key was used with a different body"},
                413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES"}, **ERRORS},
 )
-async def submit_report(request: Request,
+async def submit_report(request: Request, uow_factory: UowFactoryDep,
                         key: Annotated[PlatformKey, Allowed("platform.report.create", in_transaction=True)],
                         idempotency_key: Annotated[str | None, Header(
                             alias="Idempotency-Key",
@@ -123,13 +126,13 @@ async def submit_report(request: Request,
                             json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"\S"})] = None):
     data = await read_json(request)
     # The hot path: one trip to a worker thread and one transaction for the key check and the report.
-    receipt = await run_in_threadpool(_submit, request, key, data, idempotency_key)
+    receipt = await run_in_threadpool(_submit, request, uow_factory, key, data, idempotency_key)
     return JSONResponse({"id": receipt.report_id, "received_at": receipt.received_at.isoformat(),
                          "status": "received"}, status_code=201 if receipt.created else 200)
 
 
-def _submit(request: Request, key: PlatformKey, data: object, idempotency_key: str | None):
-    with request.app.state.uow_factory() as uow:
+def _submit(request: Request, uow_factory: UowFactory, key: PlatformKey, data: object, idempotency_key: str | None):
+    with uow_factory() as uow:
         platform = key.authorize(uow)
         report = parse_platform_report(data)
         return platform_intake.submit_platform_report(uow=uow, platform=platform, report=report,
@@ -138,59 +141,53 @@ def _submit(request: Request, key: PlatformKey, data: object, idempotency_key: s
 
 @router.get("/takedowns", response_model=TakedownsPage, responses=ERRORS,
             summary="Your takedown orders, oldest first (status=open for those that need action)")
-def list_takedowns(request: Request, platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.view")],
+def list_takedowns(uow: ReadingUowDep, platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.view")],
                    status: Annotated[Literal[takedowns.STATUS_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
                    after: Annotated[str | None, Query(max_length=36, description="The next value of the previous "
                                                       "page: the id of its last order.")] = None,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50):
-    with request.app.state.uow_factory().reading() as uow:
-        items, nxt = takedowns.list_for_platform(uow=uow, platform_id=platform.id, status=status, after=after,
-                                                 limit=limit)
+    items, nxt = takedowns.list_for_platform(uow=uow, platform_id=platform.id, status=status, after=after,
+                                             limit=limit)
     return {"items": items, "next": nxt}
 
 
 @router.get("/takedowns/{order_id}", response_model=Takedown, responses=ERRORS,
             summary="One order with its history (every step timestamped, escalations included)")
-def get_takedown(request: Request, order_id: str,
+def get_takedown(order_id: str, uow: ReadingUowDep,
                  platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.view")]):
-    with request.app.state.uow_factory().reading() as uow:
-        return takedowns.get_for_platform(uow=uow, platform_id=platform.id, public_id=order_id)
+    return takedowns.get_for_platform(uow=uow, platform_id=platform.id, public_id=order_id)
 
 
 @router.post("/takedowns/{order_id}/acknowledge", response_model=Takedown,
              responses={409: {"description": "The order is closed"}, **ERRORS},
              summary="You have received the order and are acting on it")
-def acknowledge(request: Request, order_id: str,
+def acknowledge(order_id: str, uow: UowDep,
                 platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.respond")]):
-    with request.app.state.uow_factory() as uow:
-        return takedowns.acknowledge(uow=uow, platform_id=platform.id, public_id=order_id)
+    return takedowns.acknowledge(uow=uow, platform_id=platform.id, public_id=order_id)
 
 
 @router.post("/takedowns/{order_id}/removed", response_model=Takedown,
              responses={409: {"description": "The order was withdrawn"}, **ERRORS},
              summary="The content is removed (keep the evidence until preserve_until)")
-def removed(request: Request, order_id: str,
+def removed(order_id: str, uow: UowDep,
             platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.respond")]):
-    with request.app.state.uow_factory() as uow:
-        return takedowns.mark_removed(uow=uow, platform_id=platform.id, public_id=order_id)
+    return takedowns.mark_removed(uow=uow, platform_id=platform.id, public_id=order_id)
 
 
 @router.post("/takedowns/{order_id}/dispute", response_model=Takedown,
              responses={409: {"description": "The order is closed or a dispute was already decided"}, **ERRORS},
              summary="Dispute the order with a reason; staff uphold or withdraw it (no escalation meanwhile)")
-def dispute(request: Request, order_id: str, body: DisputeCreate,
+def dispute(order_id: str, body: DisputeCreate, uow: UowDep,
             platform: Annotated[PlatformPrincipal, Allowed("platform.takedown.respond")]):
-    with request.app.state.uow_factory() as uow:
-        return takedowns.dispute(uow=uow, platform_id=platform.id, public_id=order_id, reason=body.reason)
+    return takedowns.dispute(uow=uow, platform_id=platform.id, public_id=order_id, reason=body.reason)
 
 
 @router.get("/compliance", response_model=list[ComplianceMonth], responses=ERRORS,
             summary="Your compliance figures for one month (WIB), as the regulator sees them")
-def own_compliance(request: Request, platform: Annotated[PlatformPrincipal, Allowed("platform.compliance.view")],
+def own_compliance(uow: ReadingUowDep, platform: Annotated[PlatformPrincipal, Allowed("platform.compliance.view")],
                    month: Annotated[str | None, Query(pattern=compliance.MONTH_PATTERN, description="YYYY-MM")] = None):
-    with request.app.state.uow_factory().reading() as uow:
-        m = compliance.parse_month(month, now=uow.now())
-        rows = compliance.monthly(uow=uow, month=m, platform_id=platform.id)
+    m = compliance.parse_month(month, now=uow.now())
+    rows = compliance.monthly(uow=uow, month=m, platform_id=platform.id)
     return [{k: v for k, v in r.__dict__.items() if k != "platform_id"} for r in rows]
 
 

@@ -17,7 +17,8 @@ from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.reports import intake, public_status
 from safe4c.web.authorization import Allowed
-from safe4c.web.deps import LangDep
+from safe4c.kernel.uow import UowFactory
+from safe4c.web.deps import LangDep, UowFactoryDep
 from safe4c.web.i18n import translate
 from safe4c.web.inputs import ApiRoute, parse_json
 from safe4c.web.openapi import json_body
@@ -75,7 +76,7 @@ def advice_for(situations, lang: str) -> list[str]:
                                     "used for a different report, or more than 24 hours ago"},
                429: {"description": "Too many reports from this address in a minute (shared by every server)"}},
 )
-async def submit(request: Request, lang: LangDep,
+async def submit(request: Request, lang: LangDep, uow_factory: UowFactoryDep,
                  idempotency_key: Annotated[str | None, Header(
                      alias="Idempotency-Key",
                      description="A random id for this report (16-200 letters, digits, - _ . :; a UUID is best). "
@@ -87,21 +88,21 @@ async def submit(request: Request, lang: LangDep,
         raise Invalid([FieldError("Idempotency-Key", BAD_KEY)])
     rate = rate_check(request, "report")
     report = parse_report(await read_json(request))
-    receipt = await run_in_threadpool(_submit, request, report, lang, idempotency_key, rate)
+    receipt = await run_in_threadpool(_submit, uow_factory, report, lang, idempotency_key, rate)
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
     return JSONResponse({"id": receipt.report_id, "followup_code": receipt.followup_code, "status": "new",
                          "advice": advice_for(receipt.situations, lang)}, status_code=200 if receipt.replayed else 201)
 
 
-def _submit(request: Request, report: ReportCreate, lang: str, key: str | None, rate) -> intake.Receipt:
-    with request.app.state.uow_factory() as uow:
+def _submit(uow_factory: UowFactory, report: ReportCreate, lang: str, key: str | None, rate) -> intake.Receipt:
+    with uow_factory() as uow:
         return intake.submit_report(uow=uow, report=report, channel="api", language=lang, idempotency_key=key,
                                     rate=rate)
 
 
-def lookup_status(request: Request, code: str, rate) -> public_status.PublicStatus:
-    """Read only; a code that finds nothing is then counted against the sender's limit (guessing)."""
-    factory = request.app.state.uow_factory
+def lookup_status(factory: UowFactory, code: str, rate) -> public_status.PublicStatus:
+    """Read only; a code that finds nothing is then counted against the sender's limit (guessing): two
+    transactions, the second one only then, hence the factory."""
     try:
         with factory().reading() as uow:
             return public_status.status_for_code(uow=uow, code=code, rate=rate)
@@ -116,8 +117,8 @@ def lookup_status(request: Request, code: str, rate) -> public_status.PublicStat
              summary="See a report's progress with its follow-up code (sent in the body, never in the URL)",
              responses={404: {"description": "No report has this follow-up code"},
                         429: {"description": "Too many codes that found nothing from this address in a minute"}})
-def status(query: StatusQuery, request: Request, lang: LangDep) -> ReportStatus:
-    found = lookup_status(request, query.code, rate_check(request, "status"))
+def status(query: StatusQuery, request: Request, lang: LangDep, uow_factory: UowFactoryDep) -> ReportStatus:
+    found = lookup_status(uow_factory, query.code, rate_check(request, "status"))
     stage = found.progress.stage
     return ReportStatus(status=found.status, status_text=translate(lang, stage.text), stage=stage.code,
                         steps=[translate(lang, text) for text in found.progress.step_texts],

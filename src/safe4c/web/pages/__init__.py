@@ -1,13 +1,2 @@
-"""Server-rendered pages. Each area registers its router here."""
-
-from __future__ import annotations
-
-from fastapi import FastAPI
-
-
-def register(app: FastAPI) -> None:
-    from safe4c.web.pages import clusters, hashlist, identifiers, public, render, staff, takedowns, workspace
-
-    render.install(app)
-    for area in (public, staff, takedowns, hashlist, clusters, workspace, identifiers):
-        app.include_router(area.router)
+"""Server-rendered pages: staff.py is the frame of the staff pages, then one module per area; routers.py
+includes them all into the app."""

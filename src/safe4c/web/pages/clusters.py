@@ -19,14 +19,17 @@ from safe4c.access.rules.policy import DECISION_ACTIONS
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
-from safe4c.networks import clusters, linking
-from safe4c.reports import evidence, decisions as workspace
+from safe4c.kernel.signals import HASH_KINDS, LABELS
+from safe4c.workspace import network_page as clusters
+from safe4c.networks import corrections
+from safe4c.workspace import assignment, decisions, queries as workspace
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed, require
 from safe4c.web.deps import UowDep
 from safe4c.web.i18n import translate
 from safe4c.web.inputs import IdPath
+from safe4c.web.pages import evidence_pdf
 from safe4c.web.pages.render import environment
 from safe4c.web.pages.staff import field_errors, page
 
@@ -52,7 +55,7 @@ DONE_MESSAGES = {
 IDENTIFIER_KINDS = {
     "phone": N_("Phone number"), "email": N_("E-mail address"), "handle": N_("Account"), "url": N_("Link"),
     "tg_invite": N_("Telegram invite"), "wa_invite": N_("WhatsApp group invite"), "ewallet": N_("E-wallet"),
-    "bank": N_("Bank account"), "md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "pdq": "PDQ",
+    "bank": N_("Bank account"), **{kind: LABELS[kind] for kind in HASH_KINDS},
 }
 TIMELINE_KINDS = {
     "received": N_("Report received"), "linked": N_("Linked to a network"),
@@ -62,8 +65,9 @@ TIMELINE_KINDS = {
 }
 
 
-# The report and queue pages (web/pages/staff.py) render the workspace parts too: their labels are globals.
-environment().globals.update(decision_labels=DECISION_LABELS, kind_labels=IDENTIFIER_KINDS)
+# The report and queue pages (web/pages/reports.py) render the workspace parts too: their labels are globals.
+environment().globals.update(decision_labels=DECISION_LABELS, kind_labels=IDENTIFIER_KINDS,
+                             hash_kinds=list(HASH_KINDS))
 
 
 def _context() -> dict:
@@ -83,7 +87,7 @@ def _ids(values: list[str]) -> list[int]:
 def assign_in(request: Request, uow, staff, where, *, assignee: str, back: str, done: str):
     """Assign a report or a whole network (``where``), then go to ``done``; refusals go back."""
     try:
-        workspace.assign(uow=uow, where=where, assignee_id=parse_id(assignee),
+        assignment.assign(uow=uow, where=where, assignee_id=parse_id(assignee),
                          actor_id=staff.id)
     except Invalid as exc:
         return refused(request, staff, exc, back)
@@ -95,7 +99,7 @@ def decide_in(request: Request, uow, staff, where, kind: str, *, reason: str, id
     """Record a decision on a report or a whole network (``where``), then go to ``done``; refusals go back."""
     require(staff, DECISION_ACTIONS.get(kind))
     try:
-        workspace.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
+        decisions.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
                          identifier_ids=_ids(identifiers), platform_id=parse_id(platform),
                          category=category)
     except Invalid as exc:
@@ -143,7 +147,7 @@ def cut(request: Request, link_id: IdPath, uow: UowDep, staff: Annotated[StaffUs
         reason: Annotated[str, Form()] = "", cluster: Annotated[str, Form()] = ""):
     back = f"/staff/clusters/{cid}" if (cid := parse_id(cluster)) else "/staff/clusters"
     try:
-        ids = linking.cut_link(uow=uow, link_id=link_id, actor_id=staff.id, reason=reason)
+        ids = corrections.cut_link(uow=uow, link_id=link_id, actor_id=staff.id, reason=reason)
     except Invalid as exc:
         return refused(request, staff, exc, back)
     return RedirectResponse(f"/staff/clusters/{ids[0]}?done=cut", status_code=303)
@@ -156,7 +160,7 @@ def identifier_linking(request: Request, identifier_id: IdPath, uow: UowDep,
                        cluster: Annotated[str, Form()] = ""):
     back = f"/staff/clusters/{cid}" if (cid := parse_id(cluster)) else "/staff/clusters"
     try:
-        linking.set_identifier_linking(uow=uow, identifier_id=identifier_id, linking=linking_ == "1",
+        corrections.set_identifier_linking(uow=uow, identifier_id=identifier_id, linking=linking_ == "1",
                                        actor_id=staff.id, reason=reason)
     except Invalid as exc:
         return refused(request, staff, exc, back)
@@ -165,7 +169,7 @@ def identifier_linking(request: Request, identifier_id: IdPath, uow: UowDep,
 
 @router.get("/referrals/{referral_id}.json")
 def referral_json(referral_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("evidence.download")]):
-    package = workspace.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="json")
+    package = decisions.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="json")
     body = json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True)
     return Response(body, media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="evidence-{referral_id}.json"', "Cache-Control": "no-store"})
@@ -174,6 +178,6 @@ def referral_json(referral_id: str, uow: UowDep, staff: Annotated[StaffUser, All
 @router.get("/referrals/{referral_id}.pdf")
 def referral_pdf(request: Request, referral_id: str, uow: UowDep,
                  staff: Annotated[StaffUser, Allowed("evidence.download")]):
-    package = workspace.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="pdf")
-    return Response(evidence.render_pdf(package, translate=partial(translate, request.state.lang)), media_type="application/pdf", headers={
+    package = decisions.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="pdf")
+    return Response(evidence_pdf.render_pdf(package, translate=partial(translate, request.state.lang)), media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="evidence-{referral_id}.pdf"', "Cache-Control": "no-store"})

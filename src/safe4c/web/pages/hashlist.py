@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Invalid
-from safe4c.hashlist.matching import SIGNAL_TYPES
-from safe4c.hashlist import banks as hashlist
+from safe4c.kernel.signals import SIGNAL_KINDS
+from safe4c.hashlist import banks as hashlist, csv_io
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed
@@ -32,21 +32,14 @@ HASHLIST_LABELS = {
                        "other": N_("Other")},
     "source": {"analyst": N_("Confirmed by an analyst"), "partner": N_("Imported from a partner list")},
 }
-SIGNAL_TYPE_NAMES = tuple(SIGNAL_TYPES)
+SIGNAL_TYPE_NAMES = SIGNAL_KINDS
 
 
 def hl_label(kind: str, code: str) -> str:
     return HASHLIST_LABELS.get(kind, {}).get(code, code)
 
 
-def enabled_banks(request: Request) -> list:
-    """For the form on a report's page (templates/hashlist/_add_from_report.html), which has no bank list:
-    ids and names only, read without a write lock (it runs on every view of a report)."""
-    with request.app.state.uow_factory().reading() as uow:
-        return hashlist.enabled_bank_choices(uow=uow)
-
-
-environment().globals.update(hashlist_banks=enabled_banks, hl_label=hl_label,
+environment().globals.update(hl_label=hl_label,
                              hashlist_signal_types=SIGNAL_TYPE_NAMES,
                              hashlist_classifications=hashlist.CLASSIFICATIONS)
 
@@ -144,7 +137,7 @@ def import_csv(request: Request, bank_id: IdPath, uow: UowDep,
     # The request's own unit of work: on SQLite a second one would wait for this one's write lock.
     text = file.file.read().decode("utf-8-sig", errors="replace")
     try:
-        result = hashlist.import_csv(uow=uow, bank_id=bank_id, lines=text.splitlines(), classification=classification,
+        result = csv_io.import_csv(uow=uow, bank_id=bank_id, lines=text.splitlines(), classification=classification,
                                      source="partner", actor_id=staff.id)
     except Invalid as exc:
         uow.rollback()
@@ -157,7 +150,7 @@ def import_csv(request: Request, bank_id: IdPath, uow: UowDep,
 def export_csv(bank_id: IdPath, uow: UowDep, staff: Annotated[StaffUser, Allowed("hashlist.export")]):
     """Built in memory (about 100 bytes a line): fine for a bank on a staff page; `safe4c hashlist export`
     streams any size."""
-    body = "".join(hashlist.export_csv(uow=uow, bank_id=bank_id, actor_id=staff.id))
+    body = "".join(csv_io.export_csv(uow=uow, bank_id=bank_id, actor_id=staff.id))
     return Response(body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="safe4c-hashlist-{bank_id}.csv"'})
 

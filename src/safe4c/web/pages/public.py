@@ -27,7 +27,9 @@ from safe4c.kernel.errors import FieldError, Invalid, NotFound, RateLimited
 from safe4c.reports import intake
 from safe4c.reports import replay
 from safe4c.web.api.public import advice_for, lookup_status
+from safe4c.kernel.uow import UowFactory
 from safe4c.web.authorization import Allowed
+from safe4c.web.deps import UowFactoryDep
 from safe4c.web.i18n import LANGUAGES, translate
 from safe4c.web.ratelimit import rate_check
 from safe4c.web.pages.render import render
@@ -91,7 +93,7 @@ def report_form(request: Request, situasi: str | None = None):
 
 
 @router.post("/lapor", response_class=HTMLResponse, dependencies=[Allowed("public.report.create")])
-async def report_submit(request: Request):
+async def report_submit(request: Request, uow_factory: UowFactoryDep):
     lang = request.state.lang
     answers = form_answers(await request.form())
     try:
@@ -103,7 +105,7 @@ async def report_submit(request: Request):
     except Invalid as exc:
         return _form(request, answers, errors=field_errors(lang, exc.fields), status_code=exc.status)
     try:
-        receipt = await run_in_threadpool(_submit, request, report, lang, answers["form_id"], rate)
+        receipt = await run_in_threadpool(_submit, uow_factory, report, lang, answers["form_id"], rate)
     except replay.KeyReused:
         # This form was sent before with other answers (Back, a change, Send), or more than a day ago: nothing was
         # stored now. A new form id, so that sending these answers again is a new report, as the notice says.
@@ -120,8 +122,8 @@ FORM_SENT_BEFORE = N_("This form was already sent, and that report is with us. T
                       "report, press \"Send report\" again.")
 
 
-def _submit(request: Request, report, lang: str, form_id: str | None, rate) -> intake.Receipt:
-    with request.app.state.uow_factory() as uow:
+def _submit(uow_factory: UowFactory, report, lang: str, form_id: str | None, rate) -> intake.Receipt:
+    with uow_factory() as uow:  # the whole transaction in the one worker-thread trip of the hot path
         return intake.submit_report(uow=uow, report=report, channel="web", language=lang, idempotency_key=form_id,
                                     rate=rate)
 
@@ -179,7 +181,7 @@ def status_form(request: Request):
 
 
 @router.post("/status", response_class=HTMLResponse, dependencies=[Allowed("followup.status")])
-async def status_lookup(request: Request):
+async def status_lookup(request: Request, uow_factory: UowFactoryDep):
     lang = request.state.lang
     form = await request.form()
     code = form.get("code")
@@ -188,7 +190,7 @@ async def status_lookup(request: Request):
         return page(request, "public/status.html", code=code, status_code=422,
                     error=translate(lang, N_("Type your follow-up code.")))
     try:
-        found = await run_in_threadpool(lookup_status, request, code, rate_check(request, "status"))
+        found = await run_in_threadpool(lookup_status, uow_factory, code, rate_check(request, "status"))
     except RateLimited as exc:
         return page(request, "public/status.html", code=code, status_code=exc.status,
                     notice=translate(lang, exc.message))

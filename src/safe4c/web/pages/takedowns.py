@@ -16,12 +16,13 @@ from safe4c.takedowns.rules import deadlines
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
-from safe4c.takedowns import compliance, orders as takedowns
+from safe4c.takedowns import compliance, listing, orders as takedowns
 from safe4c.access import platforms
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed
 from safe4c.web.deps import UowDep
+from safe4c.web.pages import transparency_pdf
 from safe4c.web.pages.staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
@@ -56,7 +57,7 @@ def _list_page(request: Request, uow, staff, *, status: str | None, form: dict, 
                status_code: int = 200) -> HTMLResponse:
     return _page(request, "takedowns/list.html", status_code=status_code, staff=staff, active="takedowns",
                  hours=deadline_hours(uow.settings),
-                 orders=takedowns.list_orders(uow=uow, status=status), status=status,
+                 orders=listing.list_orders(uow=uow, status=status), status=status,
                  statuses=takedowns.STATUS_FILTERS, platforms=platforms.list_platforms(uow=uow), form=form,
                  errors=errors, targets=takedowns.TARGET_TYPES, hash_types=list(takedowns.HASH_TYPES),
                  categories=takedowns.CATEGORIES, default_basis=takedowns.DEFAULT_LEGAL_BASIS)
@@ -92,7 +93,7 @@ def issue(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("ta
 @router.get("/takedowns/{public_id}", response_class=HTMLResponse)
 def order_page(request: Request, public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.view")],
                saved: str | None = None):
-    order = takedowns.view_order(uow=uow, public_id=public_id, actor_id=staff.id)
+    order = listing.view_order(uow=uow, public_id=public_id, actor_id=staff.id)
     return _page(request, "takedowns/detail.html", staff=staff, active="takedowns", order=order, saved=saved,
                  open_statuses=takedowns.OPEN_STATUSES)
 
@@ -132,10 +133,8 @@ def compliance_csv(uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.
 @router.get("/compliance.pdf")
 def compliance_pdf(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
                    month: str | None = None):
-    from safe4c.web.pages.transparency_pdf import render_pdf
-
     m, rows = compliance.monthly_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")
-    pdf = render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now(),
+    pdf = transparency_pdf.render_pdf(rows, month=m, lang=request.state.lang, generated_at=uow.now(),
                      hours=deadline_hours(uow.settings))
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="safe4c-transparency-{m}.pdf"',

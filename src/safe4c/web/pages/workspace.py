@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
-from safe4c.reports import decisions as workspace
+from safe4c.workspace import assignment, saved_filters, queries as workspace
 from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.deps import UowDep
@@ -51,7 +51,7 @@ def bulk(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("rep
          back: Annotated[str, Form()] = ""):
     target = back if back.startswith("/staff") and not back.startswith("//") else "/staff"
     try:
-        result = workspace.bulk(uow=uow, actor_id=staff.id, public_ids=reports, action=action,
+        result = assignment.bulk(uow=uow, actor_id=staff.id, public_ids=reports, action=action,
                                 assignee_id=parse_id(assignee), to_status=status or None,
                                 note=note)
     except Invalid as exc:
@@ -66,7 +66,7 @@ def save_filter(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allow
                 name: Annotated[str, Form()] = "",
                 query: Annotated[str, Form()] = ""):
     try:
-        normalised = workspace.save_filter(uow=uow, owner_id=staff.id, name=name, query=query)
+        normalised = saved_filters.save_filter(uow=uow, owner_id=staff.id, name=name, query=query)
     except Invalid as exc:
         return refused(request, staff, exc, "/staff")
     return RedirectResponse("/staff" + (f"?{normalised}" if normalised else ""), status_code=303)
@@ -75,5 +75,5 @@ def save_filter(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allow
 @router.post("/filters/{filter_id}/delete")
 def delete_filter(request: Request, filter_id: IdPath, uow: UowDep,
                   staff: Annotated[StaffUser, Allowed("queue.filters", csrf=True)]):
-    workspace.delete_filter(uow=uow, owner_id=staff.id, filter_id=filter_id)
+    saved_filters.delete_filter(uow=uow, owner_id=staff.id, filter_id=filter_id)
     return RedirectResponse("/staff", status_code=303)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 
-from safe4c.hashlist.matching import SIGNAL_TYPES, InvalidSignal
-from safe4c.hashlist.matching.signals import HammingSignal, HexDigestSignal
+from safe4c.kernel.signals import EXACT_DIGESTS, HASH_TYPES, InvalidSignal, PdqSignal
 from safe4c.networks.rules.identifiers.model import Identifier
 
-# The hash signal types decide what a valid value is (matching/ never imports domain.identifiers, so no cycle).
-_HASH_TYPES = {name: t for name, t in SIGNAL_TYPES.items() if isinstance(t, HexDigestSignal)}
+# The hash signal types (kernel/signals.py) decide what a valid value is.
 # An unlabelled hash is guessed from its length among the exact digests (a PDQ hash needs its label).
-_KIND_BY_LENGTH = {t.hex_length: name for name, t in _HASH_TYPES.items() if not isinstance(t, HammingSignal)}
+_KIND_BY_LENGTH = {HASH_TYPES[name].hex_length: name for name in EXACT_DIGESTS}
 _LENGTHS = "|".join(f"[0-9a-f]{{{n}}}" for n in sorted(_KIND_BY_LENGTH, reverse=True))
 _HEX_IN_TEXT = re.compile(rf"(?<![0-9a-z])(?:{_LENGTHS})(?![0-9a-z])", re.ASCII | re.IGNORECASE)
 # 'PDQ: <hex>', 'pdq hash = <hex>', 'pdqhash <hex>' (the label within a few characters, same line).
@@ -24,11 +22,11 @@ _PDQ_LABEL = re.compile(r"\bpdq(?:[\s_-]?hash)?\b[^\n]{0,16}$", re.IGNORECASE)
 
 
 def normalise_hash(raw: str, kind: str | None = None) -> Identifier | None:
-    """Lower-case hex of the right length for ``kind`` (a hash signal type: ``matching`` validates it); with no
+    """Lower-case hex of the right length for ``kind`` (a hash signal type: the registry validates it); with no
     kind, guess from the length (64 digits -> sha256). Returns None for anything else."""
     if kind is None:
         kind = _KIND_BY_LENGTH.get(len(raw.strip()))
-    signal_type = _HASH_TYPES.get(kind)
+    signal_type = HASH_TYPES.get(kind)
     if signal_type is None:
         return None
     try:
@@ -46,7 +44,7 @@ def find_hashes(text: str) -> list[tuple[int, int, Identifier]]:
         if value.isdigit():
             continue
         labelled_pdq = len(value) == 64 and _PDQ_LABEL.search(text[max(0, match.start() - 24):match.start()])
-        identifier = normalise_hash(value, "pdq" if labelled_pdq else None)
+        identifier = normalise_hash(value, PdqSignal.name if labelled_pdq else None)
         if identifier:
             found.append((match.start(), match.end(), identifier))
     return found

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from safe4c.kernel.signals import HASH_KINDS
+
 # Platform codes for accounts; the same codes as ``safe4c.reports.rules.taxonomy.PLATFORM_CODES``
 # (a unit test pins that). 'unknown' is extra: an @handle in free text with no platform named.
 PLATFORMS: tuple[str, ...] = (
@@ -24,8 +26,6 @@ BANKS: tuple[str, ...] = (
     "seabank", "ocbc", "panin", "maybank", "btpn", "muamalat", "mega", "bjb", "dki", "blu",
     "allo", "neo", "superbank", "sinarmas", "uob",
 )
-
-HASH_KINDS: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq")
 
 # kind -> what goes in Identifier.platform: None, a platform code, or a provider code.
 _QUALIFIER: dict[str, tuple[str, ...] | None] = {

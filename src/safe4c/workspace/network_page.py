@@ -30,10 +30,13 @@ from safe4c.db.platforms import Platform, PlatformReport, TakedownOrder
 from safe4c.db.tables import Report, ReportEvent, StaffUser
 from safe4c.takedowns.rules import deadlines
 from safe4c.networks.rules.identifiers.model import PLATFORMS as HANDLE_PLATFORMS
-from safe4c.kernel import audit
-from safe4c.networks import linking
+from safe4c.kernel import audit, regions
+from safe4c.networks import identifiers as network_identifiers
+from safe4c.networks import membership
+from safe4c.networks import urgency as network_urgency
+from safe4c.reports import platform_detail
+from safe4c.reports.rules.platform_report import age_band
 from safe4c.networks.identifiers import WEAK_SOURCE  # weak twins are not a report's own identifiers
-from safe4c.reports import platform_detail, queue
 from safe4c.takedowns import orders as takedowns
 from safe4c.kernel.uow import UnitOfWork
 
@@ -105,10 +108,10 @@ class ClusterView:
     platforms: list[dict] = field(default_factory=list)  # registered platforms, for the takedown form
 
 
-_region = queue.region_name
+_region = regions.name_of
 
 
-member_rows = linking.member_rows
+member_rows = membership.member_rows
 
 
 def identifiers_of(uow: UnitOfWork, report_ids: list[int]) -> list[tuple[LinkIdentifier, list[int], bool]]:
@@ -151,8 +154,6 @@ def _platform_path(rows: list[Report], idents) -> list[dict]:
 def _victims(uow: UnitOfWork, row: Report, detail: PlatformReport | None) -> list[dict]:
     if detail is None:
         return []
-    from safe4c.reports.rules.platform_report import age_band
-
     out = []
     for v in platform_detail.victims(uow, detail):
         band = age_band(v["age"]) if isinstance(v.get("age"), int) else v.get("estimated_age_band")
@@ -234,7 +235,7 @@ class Moved:
 def view_cluster(*, uow: UnitOfWork, cluster_id: int, actor_id: int) -> ClusterView | Moved:
     """The whole network, decrypted for the analyst; the view is audited in the same transaction. A network
     merged into another is not shown: ``Moved`` says where it went."""
-    cluster = linking.resolve_cluster(uow, cluster_id)
+    cluster = membership.resolve_cluster(uow, cluster_id)
     if cluster.id != cluster_id:
         uow.rollback()
         return Moved(cluster.id)
@@ -245,7 +246,7 @@ def view_cluster(*, uow: UnitOfWork, cluster_id: int, actor_id: int) -> ClusterV
     common = uow.settings.link_common_reports
     identifier_views, values = [], {}
     for ident, holders, _ in idents:
-        value = linking.open_identifier(uow, ident).value
+        value = network_identifiers.open_identifier(uow, ident).value
         values[ident.id] = value
         identifier_views.append(IdentifierView(ident.id, ident.kind, ident.platform, value,
                                                tuple(public[h] for h in holders), ident.report_count, ident.linking,
@@ -293,7 +294,7 @@ def view_cluster(*, uow: UnitOfWork, cluster_id: int, actor_id: int) -> ClusterV
         children=estimate_children(child_profiles(uow, rows)),
         children_by_child=sum(1 for r in rows if r.reporter_role == "child"),
         identifiers=identifier_views, links=links, cuts=cuts, orders=order_views, decisions=decisions,
-        referrals=referrals, urgency=linking.urgency(uow, cluster.id, rows),
+        referrals=referrals, urgency=network_urgency.urgency(uow, cluster.id, rows),
         platforms=[{"id": i, "name": n} for i, n in sorted(names.items(), key=lambda kv: kv[1])],
     )
     audit.record(uow, actor_id=actor_id, action="cluster.view", subject_type="cluster", subject_id=cluster.id,
@@ -327,7 +328,7 @@ def list_clusters(*, uow: UnitOfWork, min_size: int = 2, limit: int = 100) -> li
 
 def report_network(*, uow: UnitOfWork, report_id: int) -> dict | None:
     """For the report page: the report's cluster id, its size and the kinds that link it (no values)."""
-    cluster_id = linking.cluster_of(uow, report_id)
+    cluster_id = membership.cluster_of(uow, report_id)
     if cluster_id is None:
         return None
     size = uow.session.scalar(select(Cluster.size).where(Cluster.id == cluster_id))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from safe4c.db.tables import Report, ReportEvent, StaffUser
 from safe4c.kernel import audit, jobs
 from safe4c.kernel.uow import UnitOfWork
-from safe4c.reports import decisions as workspace
+from safe4c.workspace import queries as workspace
 from safe4c.reports import fields as report_fields
 from safe4c.reports import platform_detail
 from safe4c.reports.queue import AWAITING_FIRST_ACTION, TimeLeft, region_name, time_left
