@@ -122,10 +122,42 @@ def _seed_staff_and_a_report(app) -> None:
     with app.state.uow_factory() as uow:
         takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
             platform_id=made.id, target_type="url", target_value="https://instagram.com/p/uji", category="csam"))
+    # a platform's report, left unprocessed (no worker runs after it): its page shows what the platform sent
+    # and that it is still being processed
+    from safe4c.access.platforms import PlatformPrincipal
+    from safe4c.reports.platform_intake import submit_platform_report
+    from safe4c.reports.rules.platform_report import parse_platform_report
+
+    with app.state.uow_factory() as uow:
+        SEEDED["platform_report"] = submit_platform_report(
+            uow=uow, platform=PlatformPrincipal(made.id, made.name, "instagram"), idempotency_key=None,
+            report=parse_platform_report(PLATFORM_REPORT)).report_id
+
     from safe4c.directory import seed as directory_seed
 
     with app.state.uow_factory() as uow:
         directory_seed.seed(uow=uow)  # the service directory's pages (test_directory_browser.py)
+
+PLATFORM_REPORT = {
+    "external_id": "IG-2026-000417",
+    "incident": {"situation": "sextortion", "time": "2026-01-05T06:30:00+07:00", "escalate_to_urgent": True,
+                 "escalation_reason": "Pelaku memberi batas waktu malam ini dan korban berusia 13 tahun.",
+                 "annotations": ["sextortion", "minor_to_minor"]},
+    "reported_accounts": [{"platform_user_id": "5512009", "screen_name": "@akun.pengancam",
+                           "display_names": ["Kak Dimas"],
+                           "profile_urls": ["https://www.instagram.com/akun.pengancam"]}],
+    "victims": [{"age": 13, "screen_name": "@korban_uji"}],
+    "content": [{"url": "https://www.instagram.com/p/Cx1234567890abcdef/", "md5": "9e107d9d372bb6826bd81d3542a419d6",
+                 "sha256": "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592",
+                 "file_name": "rekaman_layar_2026-01-05.mp4", "industry_classification": "B2"}],
+}
+SEEDED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def platform_report_id(live_server) -> str:
+    """The platform's report seeded in the live server (not processed: no worker runs after it)."""
+    return SEEDED["platform_report"]
 
 
 @pytest.fixture(scope="session")

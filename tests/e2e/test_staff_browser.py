@@ -28,9 +28,11 @@ def test_staff_pages_work_and_have_no_axe_violations(browser, live_server, scree
         checked["queue"] = axe.run(page)
         page.screenshot(path=str(screenshots / f"staff-queue-{locale}.png"))
 
+        # the top of the queue: a new P1 (new reports come before those already taken up, so which one depends on
+        # what the other locale's run did); every seeded report is decrypted on its page with its history
         page.locator("table tbody a").first.click()
         page.wait_for_load_state()
-        assert "@akun.pengancam" in page.content()
+        assert page.locator("#history-title").count() == 1 and page.locator("ul.accounts code").count() >= 1
         checked["report"] = axe.run(page)
 
         target = page.locator("select[name=status] option").first.get_attribute("value")

@@ -155,6 +155,10 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     ("POST", "/staff/identifiers/{identifier_id}/linking"): (
         "login login login login 403 403 ok",
         form("/staff/identifiers/{k.identifier}/linking", linking="0", reason=REASON)),
+    # a phone has a platform of no kind to set: allowed, then refused by the use case (409)
+    ("POST", "/staff/identifiers/{identifier_id}/platform"): (
+        "login login login login 403 409 409",
+        form("/staff/identifiers/{k.identifier}/platform", platform="instagram", reason=REASON)),
     ("GET", "/staff/referrals/{referral_id}.json"): ("login login login login 403 ok ok",
                                                      get("/staff/referrals/{k.referral}.json")),
     ("GET", "/staff/referrals/{referral_id}.pdf"): ("login login login login 403 ok ok",

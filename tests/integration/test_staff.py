@@ -12,6 +12,8 @@ from safe4c.db.tables import AuditEntry, Report, ReportEvent, StaffSession
 from safe4c.reports.rules.report import parse_report
 from safe4c.kernel import audit
 from safe4c.reports import intake
+from safe4c.reports import status as report_status_use_case
+from safe4c.reports.rules.queue_order import sort_key
 
 STORY = "Dia mengancam akan menyebar foto saya kalau saya tidak transfer uang."
 CONTACT = "anak.pelapor@example.org"
@@ -404,3 +406,24 @@ def test_a_regulator_never_sees_a_childs_report(client, uow_factory):
     refused = client.post(f"/staff/reports/{public_id}/status",
                           data={"status": "closed", "note": "x", "csrf": hidden(compliance.text), "current": "new"})
     assert refused.status_code == 403 and report_status(uow_factory, public_id) == "new"
+
+
+def test_queue_puts_new_and_overdue_p1_above_p1_in_review(client, uow_factory, clock):
+    reviewed = [submit(uow_factory, situations=["grooming"], urgent_signals=["danger_now"]) for _ in range(2)]
+    clock.advance(minutes=30)
+    overdue_new = submit(uow_factory, situations=["grooming"], urgent_signals=["danger_now"])
+    clock.advance(hours=2)  # every P1 deadline (1 h) has passed
+    fresh_new = submit(uow_factory, situations=["grooming"], urgent_signals=["live_now"])
+    p2_new = submit(uow_factory, situations=["sextortion"])
+    user_id = make_user(uow_factory)
+    for public_id in reviewed:
+        with uow_factory() as uow:
+            report_status_use_case.change_status(uow=uow, public_id=public_id, actor_id=user_id,
+                                                 to_status="in_review", note="Sedang ditinjau.")
+    login(client)
+    shown = queue_ids(client)
+    assert shown == [overdue_new, fresh_new, *reviewed, p2_new]
+    with uow_factory() as uow:  # the SQL order is the rule's order
+        keys = {r.public_id: sort_key(priority=r.priority, status=r.status, deadline_at=r.deadline_at,
+                                      report_id=r.id) for r in uow.session.scalars(select(Report))}
+    assert sorted(shown, key=keys.get) == shown

@@ -563,3 +563,13 @@ def test_normalised_url_is_a_fixed_point(path):
     url = normalise_url("https://Example.com/" + path)
     if url is not None:
         assert normalise_url(url) == url
+
+
+def test_an_account_on_a_named_platform_has_an_unknown_platform_twin():
+    from safe4c.networks.rules.identifiers import Identifier, unknown_platform_twin
+
+    assert unknown_platform_twin(Identifier("handle", "budi.s", "instagram")) == Identifier("handle", "budi.s", "unknown")
+    assert unknown_platform_twin(Identifier("handle", "budi.s", "unknown")) is None
+    assert unknown_platform_twin(Identifier("handle", "budi", "other")) is None
+    assert unknown_platform_twin(Identifier("phone", "+6281234567890")) is None
+    assert unknown_platform_twin(Identifier("handle", "123456789(2001)", "mobile_legends")) is None  # shape

@@ -60,3 +60,20 @@ def test_children_estimate_merges_descriptions_that_do_not_contradict():
     assert estimate_children([parent, child, platform_victim, other_child]) == 2
     assert estimate_children([{}, {}]) == 1
     assert estimate_children([]) == 0
+
+
+def test_a_weak_key_links_only_to_a_report_that_holds_it_for_real():
+    from safe4c.networks.rules.linker import Linker, split
+
+    lk = Linker()
+    assert lk.add(["ig:budi"], weak=["?:budi"]) == (0, [])  # Instagram @budi
+    assert lk.add(["tt:budi"], weak=["?:budi"]) == (1, [])  # TikTok @budi: not linked to Instagram's
+    assert lk.add(["?:budi"]) == (2, [("?:budi", 0)])  # the child's @budi, platform not known
+    assert lk.add(["wa:budi"], weak=["?:budi"]) == (3, [("?:budi", 2)])
+    # one anchor per key, as for every key: the child's report joins the first holder (Instagram's), and a
+    # later weak holder joins the child's; TikTok's @budi, which came before, stays apart
+    assert lk.find(0) == lk.find(2) == lk.find(3) != lk.find(1)
+    parts = split([10, 11, 12], {10: ["ig:budi"], 11: ["tt:budi"]}, {10: ["?:budi"], 11: ["?:budi"]})
+    assert [p.reports for p in parts] == [(10,), (11,), (12,)]
+    parts = split([10, 11, 12], {10: ["ig:budi"], 12: ["?:budi"]}, {10: ["?:budi"]})
+    assert [(p.reports, p.links) for p in parts] == [((10, 12), ((12, 10, "?:budi"),)), ((11,), ())]

@@ -40,3 +40,20 @@ def test_a_network_no_longer_urgent_lowers_the_open_reports_it_raised():
     reports = [(1, "new", BY_NETWORK), (2, "closed", BY_NETWORK), (3, "new", CALM)]
     assert to_lower(Urgency((), False), reports) == [1]
     assert to_lower(Urgency((), True), reports) == []
+
+
+# Sextortion of an 11-year-old: P2 for the situation, one level up for the child's age: a P1 of its own.
+VULNERABLE_P1 = [{"code": "situation.sextortion", "priority": "P2"},
+                 {"code": "vulnerable.young_child", "priority": "+1"}]
+
+
+def test_a_p1_reached_by_a_vulnerability_raise_makes_the_network_urgent():
+    assert source("P1", VULNERABLE_P1).own_p1 and makes_urgent("P1", VULNERABLE_P1)
+    assert of_reports([(1, "P1", VULNERABLE_P1), (2, "P3", CALM)]) == Urgency((1,), False)
+    # the same with the network's raise on top is still its own P1
+    assert source("P1", [{"code": "link.urgent_cluster", "priority": "P1"}, *VULNERABLE_P1]).own_p1
+
+
+def test_a_p1_without_stored_reasons_counts_and_a_raise_of_a_p3_does_not():
+    assert source("P1", None).own_p1 and source("P1", []).own_p1
+    assert not source("P1", [*BY_NETWORK, {"code": "vulnerable.young_child", "priority": "+1"}]).own_p1

@@ -207,6 +207,24 @@ def backlog(*, uow: UnitOfWork) -> dict:
     return {"waiting": waiting, "failed": failed, "last_seen": last_seen}
 
 
+# A worker beats every few seconds: none seen for this long means none is running (``/healthz`` says the same).
+WORKER_STALE_AFTER = timedelta(seconds=30)
+REPORT_JOBS = (TRIAGE_REPORT, MATCH_REPORT, LINK_REPORT)
+
+
+def open_for_report(*, uow: UnitOfWork, report_id: int) -> dict:
+    """Is a report still being processed? ``open``: its intake jobs (triage, matching, linking) not done yet
+    (failed ones apart: ``failed``); ``worker_seen``: when a worker last showed life; ``worker_stale``: none
+    for ``WORKER_STALE_AFTER`` (or ever), so the open jobs will not run by themselves."""
+    about = (Job.kind.in_(REPORT_JOBS), Job.payload["report_id"].as_integer() == report_id)
+    open_jobs = uow.session.scalar(select(func.count()).select_from(Job).where(
+        Job.done_at.is_(None), Job.failed_at.is_(None), *about))
+    failed = uow.session.scalar(select(func.count()).select_from(Job).where(Job.failed_at.is_not(None), *about))
+    seen = uow.session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
+    return {"open": open_jobs or 0, "failed": failed or 0, "worker_seen": seen,
+            "worker_stale": seen is None or uow.now() - seen > WORKER_STALE_AFTER}
+
+
 # Waking this process's workers (the in-process worker of `safe4c serve`, on SQLite too): the session remembers
 # the best priority the transaction enqueued ready; the commit hook tells every registered worker.
 _ENQUEUED = "safe4c.jobs.enqueued"

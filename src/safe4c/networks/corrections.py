@@ -25,6 +25,7 @@ from safe4c.db.tables import Report
 from safe4c.kernel import audit
 from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.networks.identifiers import WEAK_SOURCE
 from safe4c.networks.membership import clusters_of, lock, merge, new_cluster
 from safe4c.networks.rules import linker
 from safe4c.networks.urgency import calm, raise_if_urgent
@@ -35,7 +36,7 @@ LINK_NOT_FOUND = N_("We could not find this link.")
 REASON_REQUIRED = N_("Write why: the reason is kept with the decision.")
 
 
-def _resplit(uow: UnitOfWork, cluster_id: int) -> list[int]:
+def resplit(uow: UnitOfWork, cluster_id: int) -> list[int]:
     """Recompute one cluster's components (only its reports); the largest keeps the id. Decisions and
     referrals go with the part they are about; a part that is no longer urgent is calmed (``urgency.calm``).
     Returns all ids."""
@@ -43,15 +44,16 @@ def _resplit(uow: UnitOfWork, cluster_id: int) -> list[int]:
     members = list(session.scalars(select(ClusterMember.report_id).where(ClusterMember.cluster_id == cluster_id)
                                    .order_by(ClusterMember.report_id)))
     keys_of: dict[int, list[int]] = {}
-    for rid, iid in session.execute(
-            select(ReportIdentifier.report_id, ReportIdentifier.identifier_id)
+    weak_of: dict[int, list[int]] = {}
+    for rid, iid, source in session.execute(
+            select(ReportIdentifier.report_id, ReportIdentifier.identifier_id, ReportIdentifier.source)
             .join(LinkIdentifier, LinkIdentifier.id == ReportIdentifier.identifier_id)
             .join(ClusterMember, ClusterMember.report_id == ReportIdentifier.report_id)
             .where(ClusterMember.cluster_id == cluster_id, ReportIdentifier.cut.is_(False),
                    LinkIdentifier.linking.is_(True))
             .order_by(ReportIdentifier.report_id, ReportIdentifier.identifier_id)):
-        keys_of.setdefault(rid, []).append(iid)
-    components = linker.split(members, keys_of)
+        (weak_of if source == WEAK_SOURCE else keys_of).setdefault(rid, []).append(iid)
+    components = linker.split(members, keys_of, weak_of)
     components.sort(key=lambda c: (-len(c.reports), c.reports[0]))
     now = uow.now()
     session.execute(delete(ClusterLink).where(ClusterLink.cluster_id == cluster_id))
@@ -130,7 +132,7 @@ def cut_link(*, uow: UnitOfWork, link_id: int, actor_id: int, reason: str) -> li
     cluster_id, kind = link.cluster_id, edge.kind
     public_id = uow.session.scalar(select(Report.public_id).where(Report.id == link.report_id))
     uow.session.flush()
-    ids = _resplit(uow, cluster_id)
+    ids = resplit(uow, cluster_id)
     audit.record(uow, actor_id=actor_id, action="cluster.cut", subject_type="cluster", subject_id=cluster_id,
                  detail={"report": public_id, "identifier": link.identifier_id, "kind": kind, "clusters": ids})
     uow.commit()
@@ -150,7 +152,7 @@ def set_identifier_linking(*, uow: UnitOfWork, identifier_id: int, linking: bool
         raise Conflict(N_("Nothing to change: the identifier is already like this."))
     ident.linking, ident.marked_by, ident.marked_at = linking, actor_id, uow.now()
     ident.mark_note_sealed = uow.ctx.sealer.seal(reason, context="link.reason")
-    uow.session.flush()  # the sessions do not autoflush: _resplit must see the change
+    uow.session.flush()  # the sessions do not autoflush: resplit must see the change
     holders = list(uow.session.scalars(select(ReportIdentifier.report_id).where(
         ReportIdentifier.identifier_id == identifier_id, ReportIdentifier.cut.is_(False))
         .order_by(ReportIdentifier.report_id)))
@@ -158,7 +160,7 @@ def set_identifier_linking(*, uow: UnitOfWork, identifier_id: int, linking: bool
     touched: list[int] = []
     if not linking:
         for cluster_id in clusters:
-            touched += _resplit(uow, cluster_id)
+            touched += resplit(uow, cluster_id)
     elif clusters:
         keep = merge(uow, set(clusters))
         now = uow.now()

@@ -25,9 +25,14 @@ from safe4c.networks.rules.identifiers import (
     extract_from_text,
     identifiers_from_url,
     normalise_hash,
+    unknown_platform_twin,
 )
 from safe4c.reports import fields as report_fields
 from safe4c.reports import platform_detail
+
+# The source of a weak edge: an account on a named platform also held as the same handle, platform not known
+# (``rules.identifiers.unknown_platform_twin``); it links only to reports that hold that handle for real.
+WEAK_SOURCE = "any_platform"
 
 
 @lru_cache(maxsize=4)
@@ -48,8 +53,9 @@ def signal_key(identifier: Identifier) -> str | None:
 
 
 def collect(uow: UnitOfWork, row: Report, *, story: str | None = None) -> list[tuple[Identifier, str]]:
-    """A report's identifiers with the field each came from, each key once (the first field wins). ``story``:
-    the story already opened by the caller (else it is decrypted here)."""
+    """A report's identifiers with the field each came from, each key once (the first field wins), then the
+    weak twins of its accounts on named platforms (source ``WEAK_SOURCE``). ``story``: the story already
+    opened by the caller (else it is decrypted here)."""
     platform = row.platforms[0] if len(row.platforms or ()) == 1 else None
     found = [(i, "accounts") for i in extract_from_fields(accounts=report_fields.accounts(uow.ctx.sealer, row),
                                                          platform=platform)]
@@ -66,8 +72,9 @@ def collect(uow: UnitOfWork, row: Report, *, story: str | None = None) -> list[t
         for item in platform_detail.content_items(uow, detail):
             if item.get("url"):
                 found += [(i, "content") for i in identifiers_from_url(item["url"])]
+    found += [(twin, WEAK_SOURCE) for identifier, _ in list(found) if (twin := unknown_platform_twin(identifier))]
     unique: dict[str, tuple[Identifier, str]] = {}
-    for identifier, source in found:
+    for identifier, source in found:  # the report's own identifiers come first: a twin never replaces one
         unique.setdefault(identifier.key, (identifier, source))
     return list(unique.values())
 

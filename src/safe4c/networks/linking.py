@@ -9,7 +9,9 @@ The job (enqueued by intake in the report's own transaction) runs ``link_report`
    (``networks/identifiers.py``: one row per distinct identifier, found by a keyed hash of its key; the value
    is sealed) with the report's edges (``report_identifiers``);
 2. for each identifier that links, the *anchor* is the earliest other report holding it (edge not cut);
-   the report joins the anchors' clusters, which merge into the largest (``networks/membership.py``);
+   for a weak edge (an account on a named platform, held also as the same handle of unknown platform), the
+   earliest holding it for real, so Instagram @budi meets a child's @budi of unknown platform but not TikTok
+   @budi; the report joins the anchors' clusters, which merge into the largest (``networks/membership.py``);
 3. write one ``cluster_links`` row per identifier that joined it, a ``linked`` report event, and
 4. if the cluster holds a P1 report or confirmed material, raise its other open reports to P1 with the
    reason ``link.urgent_cluster`` (``networks/urgency.py``; the rules: ``networks/rules/urgency.py``). A
@@ -28,7 +30,7 @@ from safe4c.db.tables import Report, ReportEvent
 from safe4c.kernel import audit, jobs
 from safe4c.kernel.errors import NotFound
 from safe4c.kernel.uow import UnitOfWork
-from safe4c.networks.identifiers import collect, key_hash, new_identifier
+from safe4c.networks.identifiers import WEAK_SOURCE, collect, key_hash, new_identifier
 from safe4c.networks.membership import cluster_of, clusters_of, lock, merge, new_cluster
 from safe4c.networks.urgency import raise_after_link
 
@@ -36,17 +38,18 @@ from safe4c.networks.urgency import raise_after_link
 JOB = jobs.LINK_REPORT
 
 
-def _anchors(uow: UnitOfWork, report_id: int, identifier_ids: list[int]) -> dict[int, int]:
-    """identifier id -> the earliest other report that holds it (edge not cut)."""
-    if not identifier_ids:
-        return {}
-    rows = uow.session.execute(
-        select(ReportIdentifier.identifier_id, func.min(ReportIdentifier.report_id))
-        .where(ReportIdentifier.identifier_id.in_(identifier_ids), ReportIdentifier.report_id != report_id,
-               ReportIdentifier.cut.is_(False))
-        .group_by(ReportIdentifier.identifier_id)
-    )
-    return {identifier_id: other for identifier_id, other in rows}
+def _anchors(uow: UnitOfWork, report_id: int, identifier_ids: list[int], weak_ids: list[int]) -> dict[int, int]:
+    """identifier id -> the earliest other report that holds it (edge not cut); for the report's weak edges
+    (``identifiers.WEAK_SOURCE``), the earliest that holds it for real."""
+    found = {}
+    for ids, extra in ((identifier_ids, ()), (weak_ids, (ReportIdentifier.source != WEAK_SOURCE,))):
+        if ids:
+            found.update(uow.session.execute(
+                select(ReportIdentifier.identifier_id, func.min(ReportIdentifier.report_id))
+                .where(ReportIdentifier.identifier_id.in_(ids), ReportIdentifier.report_id != report_id,
+                       ReportIdentifier.cut.is_(False), *extra)
+                .group_by(ReportIdentifier.identifier_id)).all())
+    return found
 
 
 def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
@@ -62,6 +65,7 @@ def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
     session = uow.session
     now = uow.now()
     linking_ids: list[int] = []
+    weak_ids: list[int] = []
     found = collect(uow, row)
     digests = {identifier.key: key_hash(uow, identifier.key) for identifier, _ in found}
     known = {r.key_hash: r for r in session.scalars(
@@ -79,9 +83,9 @@ def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
                                      cut=False))
         by_id[ident.id] = ident
         if ident.linking:
-            linking_ids.append(ident.id)
+            (weak_ids if source == WEAK_SOURCE else linking_ids).append(ident.id)
     session.flush()
-    anchors = _anchors(uow, report_id, linking_ids)
+    anchors = _anchors(uow, report_id, linking_ids, weak_ids)
     clusters = clusters_of(uow, anchors.values())
     cluster = merge(uow, clusters) if clusters else new_cluster(uow, 0)
     cluster.size += 1
@@ -101,4 +105,5 @@ def link_report(*, uow: UnitOfWork, report_id: int) -> dict:
     session.flush()
     raised = raise_after_link(uow, row, cluster.id, joined=len(clusters))
     uow.commit()
-    return {"cluster": cluster.id, "links": len(anchors), "identifiers": len(linking_ids), "raised": len(raised)}
+    return {"cluster": cluster.id, "links": len(anchors), "identifiers": len(linking_ids) + len(weak_ids),
+            "raised": len(raised)}

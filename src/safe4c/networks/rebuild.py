@@ -50,6 +50,7 @@ from safe4c.db.bulk import stream
 from safe4c.db.linking import ClusterMember, LinkIdentifier, ReportIdentifier
 from safe4c.kernel import audit
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.networks.identifiers import WEAK_SOURCE
 from safe4c.networks.membership import lock
 from safe4c.networks.rebuild_clusters import assign_ids, write
 from safe4c.networks.rebuild_events import linked_events, raise_urgent
@@ -138,7 +139,7 @@ def _rebuild(uow: UnitOfWork, batch_size: int) -> RebuildResult:
     def edge_groups() -> Iterator[tuple[int, list]]:
         nonlocal edges_read
         rows = stream(conn, select(ReportIdentifier.report_id, ReportIdentifier.identifier_id,
-                                    ReportIdentifier.cut, ReportIdentifier.kind)
+                                    ReportIdentifier.cut, ReportIdentifier.kind, ReportIdentifier.source)
                        .order_by(ReportIdentifier.report_id, ReportIdentifier.identifier_id), batch_size)
         for rid, group in groupby(rows, key=itemgetter(0)):
             group = list(group)
@@ -149,18 +150,18 @@ def _rebuild(uow: UnitOfWork, batch_size: int) -> RebuildResult:
     empty_iter = ((rid, None) for rid in sorted(empty))
     merged = heapq.merge(edge_groups(), old_iter, empty_iter, key=itemgetter(0))
     for rid, items in groupby(merged, key=itemgetter(0)):
-        keys, kind_of, old = [], {}, 0
+        keys, weak, kind_of, old = [], [], {}, 0
         for _, payload in items:
             if payload is None:
                 continue
             if isinstance(payload, tuple):
                 old = payload[1]
                 continue
-            for _, iid, cut, kind in payload:
+            for _, iid, cut, kind, source in payload:
                 if not cut and iid not in not_linking:
-                    keys.append(iid)
+                    (weak if source == WEAK_SOURCE else keys).append(iid)
                     kind_of[iid] = kind
-        number, found = add(keys)
+        number, found = add(keys, weak)
         members.append(rid)
         old_of.append(old)
         for iid, earlier in found:

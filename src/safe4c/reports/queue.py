@@ -1,7 +1,8 @@
 """The analysts' triage queue: filters, rows and pages.
 
-Queue order: untriaged reports first (their urgency is unknown, so someone must look), then P1 to P4,
-then the earliest deadline. Filters on the JSON list columns (situations, platforms) use a LIKE on the
+Queue order (``reports/rules/queue_order.py``): untriaged reports first (their urgency is unknown, so someone
+must look), then P1 to P4; within a priority new reports (waiting for their first action) before reports already
+taken up, then the earliest deadline. Filters on the JSON list columns (situations, platforms) use a LIKE on the
 JSON text for the quoted code, e.g. ``'%"grooming"%'``: it is the same SQL on SQLite and PostgreSQL, and
 exact because codes come from the taxonomy (letters and underscores only; ``_`` is escaped).
 
@@ -17,12 +18,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, case, cast, func, select
 
 from safe4c.db.linking import Cluster, ClusterMember, ReportAssignment
 from safe4c.db.tables import Report, StaffUser
 from safe4c.kernel import regions
 from safe4c.reports.rules.taxonomy import PLATFORM_CODES, SITUATION_CODES, STATUS_CODES
+from safe4c.reports.rules.queue_order import AWAITING_FIRST_ACTION, OTHER_STATUS_RANK, STATUS_RANK
 from safe4c.reports.rules.triage import PRIORITIES
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.uow import UnitOfWork
@@ -81,8 +83,8 @@ class TimeLeft:
     overdue: bool
 
 
-# The triage deadline is for the first action: once an analyst has taken the report up, it is met.
-AWAITING_FIRST_ACTION = "new"
+# The triage deadline is for the first action (AWAITING_FIRST_ACTION): once an analyst has taken the report up,
+# it is met.
 
 
 def time_left(deadline: datetime | None, now: datetime) -> TimeLeft | None:
@@ -132,6 +134,10 @@ def _contains_code(column, code: str):
     return cast(column, String).like(pattern, escape="\\")
 
 
+# queue_order.sort_key in SQL: new (waiting for a first action) before reports already taken up.
+_STATUS_ORDER = case(STATUS_RANK, value=Report.status, else_=OTHER_STATUS_RANK)
+
+
 def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_SIZE,
                viewer_id: int | None = None) -> QueuePage:
     """A page of the queue; ``viewer_id`` is who "me" is in the assignee filter."""
@@ -162,7 +168,8 @@ def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_
         .outerjoin(ClusterMember, ClusterMember.report_id == Report.id)
         .outerjoin(Cluster, Cluster.id == ClusterMember.cluster_id)
         .where(*conditions)
-        .order_by(Report.priority.asc().nulls_first(), Report.deadline_at.asc().nulls_first(), Report.id)
+        .order_by(Report.priority.asc().nulls_first(), _STATUS_ORDER, Report.deadline_at.asc().nulls_first(),
+                  Report.id)
         .limit(page_size).offset((page - 1) * page_size)
     )
     now = uow.now()

@@ -36,6 +36,7 @@ from safe4c.networks import membership
 from safe4c.networks import urgency as network_urgency
 from safe4c.reports import platform_detail
 from safe4c.reports.rules.platform_report import age_band
+from safe4c.networks.identifiers import WEAK_SOURCE  # weak twins are not a report's own identifiers
 from safe4c.takedowns import orders as takedowns
 from safe4c.kernel.uow import UnitOfWork
 
@@ -114,13 +115,14 @@ member_rows = membership.member_rows
 
 
 def identifiers_of(uow: UnitOfWork, report_ids: list[int]) -> list[tuple[LinkIdentifier, list[int], bool]]:
-    """(identifier, report ids holding it, any edge cut) for the given reports, in order of first sight."""
+    """(identifier, report ids holding it, any edge cut) for the given reports, in order of first sight (their
+    own identifiers: not the weak twins of their accounts, ``networks/identifiers.WEAK_SOURCE``)."""
     if not report_ids:
         return []
     found: dict[int, tuple[LinkIdentifier, list[int], list[bool]]] = {}
     for edge, ident in uow.session.execute(
             select(ReportIdentifier, LinkIdentifier).join(LinkIdentifier, LinkIdentifier.id == ReportIdentifier.identifier_id)
-            .where(ReportIdentifier.report_id.in_(report_ids))
+            .where(ReportIdentifier.report_id.in_(report_ids), ReportIdentifier.source != WEAK_SOURCE)
             .order_by(ReportIdentifier.report_id, ReportIdentifier.identifier_id)):
         entry = found.setdefault(ident.id, (ident, [], []))
         entry[1].append(edge.report_id)

@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from safe4c.db.tables import Report, ReportEvent, StaffUser
-from safe4c.kernel import audit
+from safe4c.kernel import audit, jobs
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.workspace import queries as workspace
 from safe4c.reports import fields as report_fields
+from safe4c.reports import platform_detail
 from safe4c.reports.queue import AWAITING_FIRST_ACTION, TimeLeft, region_name, time_left
 from safe4c.reports.status import load_report, next_statuses
 
@@ -61,6 +62,8 @@ class ReportDetail:
     next_statuses: tuple[str, ...]
     events: tuple[EventView, ...] = field(default=())
     workspace: dict | None = None  # network, assignment, identifiers and decisions (reports/decisions.py)
+    platform: dict | None = None  # what a platform sent (reports/platform_detail.for_analyst)
+    processing: dict | None = None  # its intake jobs still open, and whether a worker runs (kernel/jobs.py)
 
 
 def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
@@ -92,7 +95,16 @@ def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
         story=sealer.open(row.story_sealed, context="report.story") if with_sealed else None,
         next_statuses=next_statuses(row.status), events=events,
         workspace=_workspace(uow, row) if with_sealed else None,
+        platform=platform_detail.for_analyst(uow, row.id) if with_sealed and row.channel == "platform" else None,
+        processing=_processing(uow, row) if with_sealed else None,
     )
+
+
+def _processing(uow: UnitOfWork, row: Report) -> dict | None:
+    """Until the worker has triaged, matched and linked a report, its identifiers are not read and the decision
+    forms have nothing to offer: the page says so (and whether a worker is running) instead of empty forms."""
+    found = jobs.open_for_report(uow=uow, report_id=row.id)
+    return found if found["open"] or found["failed"] else None
 
 
 def _workspace(uow: UnitOfWork, row: Report) -> dict:

@@ -12,6 +12,10 @@ benchmark (``safe4c bench link``), which runs them in memory:
 A *link* says why a report is in its cluster: (report, earlier report, key) where the earlier report is the
 first one, in arrival order, that holds the key. So there are at most as many links as (report, key) pairs,
 not one per pair of reports.
+
+*Weak* keys (an account on a known platform also held as "the same handle, platform not known",
+``networks/identifiers.py``) link only to reports that hold the key for real: an Instagram @budi links to a
+child's @budi of unknown platform, but an Instagram @budi and a TikTok @budi do not link through it.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from dataclasses import dataclass
 class Linker:
     """Incremental union-find over reports numbered 0, 1, 2... in arrival order."""
 
-    __slots__ = ("parent", "size", "first_holder", "not_linking")
+    __slots__ = ("parent", "size", "first_holder", "first_strong", "not_linking")
 
     def __init__(self, not_linking: Iterable[Hashable] = ()):
         self.parent: list[int] = []
         self.size: list[int] = []
         self.first_holder: dict[Hashable, int] = {}  # key -> first report that held it
+        self.first_strong: dict[Hashable, int] = {}  # key -> first report that held it for real (not weakly)
         self.not_linking = set(not_linking)
 
     def find(self, report: int) -> int:
@@ -48,17 +53,27 @@ class Linker:
         self.size[ra] += self.size[rb]
         return ra
 
-    def add(self, keys: Iterable[Hashable]) -> tuple[int, list[tuple[Hashable, int]]]:
-        """Add the next report; returns its number and its links [(key, earlier report)]."""
+    def add(self, keys: Iterable[Hashable], weak: Iterable[Hashable] = ()) -> tuple[int, list[tuple[Hashable, int]]]:
+        """Add the next report with its keys and its weak keys; returns its number and its links
+        [(key, earlier report)]. A weak key links to the first report that holds it for real, if any."""
         report = len(self.parent)
         self.parent.append(report)
         self.size.append(1)
-        holders = self.first_holder
+        holders, strong = self.first_holder, self.first_strong
         links = []
         for key in keys:
             if key in self.not_linking:
                 continue
             earlier = holders.setdefault(key, report)
+            strong.setdefault(key, report)
+            if earlier != report:
+                self._union(report, earlier)
+                links.append((key, earlier))
+        for key in weak:
+            if key in self.not_linking:
+                continue
+            holders.setdefault(key, report)
+            earlier = strong.get(key, report)
             if earlier != report:
                 self._union(report, earlier)
                 links.append((key, earlier))
@@ -80,22 +95,23 @@ class Component:
     links: tuple[tuple[Hashable, Hashable, Hashable], ...]  # (report, earlier report, key)
 
 
-def split(reports: Sequence[Hashable], keys_of: dict[Hashable, Iterable[Hashable]]) -> list[Component]:
-    """The connected components of ``reports`` (in arrival order) joined by the keys in ``keys_of``
-    (only the edges that still link). Components come in the order of their first report."""
+def split(reports: Sequence[Hashable], keys_of: dict[Hashable, Iterable[Hashable]],
+          weak_of: dict[Hashable, Iterable[Hashable]] | None = None) -> list[Component]:
+    """The connected components of ``reports`` (in arrival order) joined by the keys in ``keys_of`` and the
+    weak keys in ``weak_of`` (only the edges that still link). Components come in the order of their first
+    report."""
     linker = Linker()
-    number = {}
+    weak_of = weak_of or {}
+    number, found = {}, []
     for report in reports:
-        n, _ = linker.add(keys_of.get(report, ()))
+        n, links = linker.add(keys_of.get(report, ()), weak_of.get(report, ()))
         number[report] = n
+        found += [(report, reports_by_number, key) for key, reports_by_number in links]
+    by_number = {n: report for report, n in number.items()}
     by_root: dict[int, list[Hashable]] = {}
     for report in reports:
         by_root.setdefault(linker.find(number[report]), []).append(report)
-    first: dict[Hashable, Hashable] = {}
     links_of: dict[int, list[tuple[Hashable, Hashable, Hashable]]] = {}
-    for report in reports:
-        for key in keys_of.get(report, ()):
-            earlier = first.setdefault(key, report)
-            if earlier != report:
-                links_of.setdefault(linker.find(number[report]), []).append((report, earlier, key))
+    for report, earlier, key in found:
+        links_of.setdefault(linker.find(number[report]), []).append((report, by_number[earlier], key))
     return [Component(tuple(members), tuple(links_of.get(root, ()))) for root, members in by_root.items()]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from safe4c.kernel.priority import PRIORITIES
 from safe4c.reports.rules.triage import KNOWN_MATERIAL, LINKED_TO_URGENT
 
 REASON_CODE = LINKED_TO_URGENT  # the reason a network raises its reports for
@@ -41,12 +42,29 @@ class Urgency:
                 "urgent": self.urgent}
 
 
+def own_priority(priority: str | None, reasons) -> str | None:
+    """The priority a report has on its own facts: its reasons without the network's raise, read as triage
+    does (the most urgent reason, then one level up for vulnerability, the ``+1`` reasons). A P1 reached by
+    a vulnerability raise (sextortion of an 11-year-old: P2, +1) is a P1 of its own. Without stored reasons
+    the priority stands as it is (nothing says a network raised it)."""
+    reasons = [r for r in reasons or () if isinstance(r, dict)]
+    if not reasons:
+        return priority
+    own = [r for r in reasons if r.get("code") != REASON_CODE]
+    levels = [r.get("priority") for r in own if r.get("priority") in PRIORITIES]
+    if not levels:
+        return None
+    best = min(levels, key=PRIORITIES.index)
+    if best != "P1" and any(r.get("priority") == "+1" for r in own):
+        best = PRIORITIES[PRIORITIES.index(best) - 1]
+    return best
+
+
 def source(priority: str | None, reasons) -> Source:
     """A report that is P1 only because of its network does not make the network urgent: otherwise a cut link
     could never calm a network down."""
-    reasons = reasons or []
-    own_p1 = priority == "P1" and any(r.get("priority") == "P1" and r.get("code") != REASON_CODE for r in reasons)
-    return Source(own_p1, any(r.get("code") == KNOWN_MATERIAL for r in reasons))
+    own_p1 = priority == "P1" and own_priority(priority, reasons) == "P1"
+    return Source(own_p1, any(isinstance(r, dict) and r.get("code") == KNOWN_MATERIAL for r in reasons or ()))
 
 
 def makes_urgent(priority: str | None, reasons) -> bool:

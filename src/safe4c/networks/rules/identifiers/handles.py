@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from safe4c.networks.rules.identifiers.model import PLATFORMS, UNKNOWN_PLATFORM
+from safe4c.networks.rules.identifiers.model import PLATFORMS, UNKNOWN_PLATFORM, Identifier
 
 # What people type for a platform, in Indonesian and English chat, lower-cased and without spaces.
 PLATFORM_ALIASES: dict[str, str] = {
@@ -88,3 +88,15 @@ def normalise_handle(platform: str, raw: str) -> str | None:
     if not any(ch.isalnum() for ch in handle):
         return None
     return handle
+
+
+def unknown_platform_twin(identifier: Identifier) -> Identifier | None:
+    """The same handle with its platform not known, for an account on a named platform: a child who ticks two
+    platforms (Instagram and WhatsApp) or writes '@budi' in her story gets ``handle:unknown:budi``, which must
+    still meet a platform's report of Instagram @budi. The linker treats the twin as a *weak* key (it links
+    only to reports whose platform really is unknown). None for other kinds, unknown or 'other' platforms,
+    and handles the unknown-platform shape does not allow."""
+    if identifier.kind != "handle" or identifier.platform in (None, UNKNOWN_PLATFORM, "other"):
+        return None
+    handle = normalise_handle(UNKNOWN_PLATFORM, identifier.value)
+    return Identifier("handle", handle, UNKNOWN_PLATFORM) if handle else None

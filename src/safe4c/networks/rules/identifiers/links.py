@@ -37,7 +37,7 @@ _RESERVED: dict[str, frozenset[str]] = {
         "giftcode",
     }),
 }
-_PLATFORM_OF_HOST = {
+PLATFORM_OF_HOST = {
     "instagram.com": "instagram", "tiktok.com": "tiktok", "x.com": "x", "facebook.com": "facebook",
     "t.me": "telegram", "youtube.com": "youtube", "snapchat.com": "snapchat", "line.me": "line",
 }
@@ -59,7 +59,7 @@ def parse_profile_url(url: str) -> Identifier | None:
     if host in ("wa.me", "api.whatsapp.com"):
         phone = normalise_phone(normalised)
         return Identifier("phone", phone) if phone else None
-    platform = _PLATFORM_OF_HOST.get(host)
+    platform = PLATFORM_OF_HOST.get(host)
     if platform is None:
         return None
     segments = [s for s in parts.path.split("/") if s]
