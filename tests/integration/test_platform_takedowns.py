@@ -3,10 +3,10 @@ remove, dispute, uphold/withdraw, and the escalation ladder step by step with a 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from helpers import hidden, sign_in_new
+from fakes import Receiver, drain
 from sqlalchemy import select
 
 from safe4c.db.platforms import TakedownEvent, TakedownOrder, WebhookDelivery
@@ -19,21 +19,6 @@ from safe4c.worker import Worker
 URL = "https://video.example.com/v/123"
 
 
-class Receiver:
-    """A fake webhook endpoint you can read: answers from a script, records what arrived."""
-
-    def __init__(self, *answers, then=200):
-        self.answers, self.then = list(answers), then
-        self.received: list[tuple[dict, dict]] = []
-
-    def __call__(self, url, body, headers, timeout):
-        answer = self.answers.pop(0) if self.answers else self.then
-        if isinstance(answer, Exception):
-            raise answer
-        self.received.append((json.loads(body), headers, body))
-        return answer
-
-
 def worker(uow_factory, receiver: Receiver) -> Worker:
     handlers = {
         "webhook.deliver": lambda *, uow, payload: webhooks.deliver(uow=uow, delivery_id=payload["delivery_id"],
@@ -42,13 +27,6 @@ def worker(uow_factory, receiver: Receiver) -> Worker:
                                                                         level=payload["level"]),
     }
     return Worker(uow_factory, handlers=handlers)
-
-
-def drain(w: Worker) -> int:
-    total = 0
-    while n := w.run_once():
-        total += n
-    return total
 
 
 def make_platform(uow_factory, name="TikTok Indonesia", webhook="https://hooks.example.com/safe4c"):
