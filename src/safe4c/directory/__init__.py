@@ -1,2 +1,3 @@
-"""The service directory (to come, issue 10): agencies and service providers by type and region (Open
-Referral HSDS), their coverage of regencies, and where a case is referred."""
+"""The service directory: agencies and service providers by type and region in the shape of Open Referral's
+HSDS 3.0 (import, export, the seed), and their coverage of regencies with the remote (3T) ones flagged
+(docs/directory.md). Where a case will be referred (issue 10)."""
