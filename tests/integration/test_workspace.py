@@ -327,3 +327,33 @@ def test_a_decision_commits_once_with_its_entries_and_orders(uow_factory):
             decisions.issue_takedowns(uow=uow, where=workspace.scope(uow, cluster_id=cid), actor_id=user,
                                       reason="Platform salah.", identifier_ids=chosen, platform_id=999_999)
     assert count(uow_factory, TakedownOrder) == 1 and count(uow_factory, Decision) == 3
+
+
+def test_a_takedown_decision_says_whether_orders_were_issued(client, uow_factory):
+    """Issue 12: a decision that issues no order (the platform is not known) must not read as done."""
+    cid, _ = network(uow_factory)
+    make_user(uow_factory, "analis")
+    csrf = login(client, "analis")
+    page = client.get(f"/staff/clusters/{cid}").text
+    video_id = next(i for i in re.findall(r'id="td-(\d+)"', page)
+                    if re.search(rf'for="td-{i}">[^<]*<code>https://tiktok.com', page))
+
+    def decide():
+        r = client.post(f"/staff/clusters/{cid}/decisions/takedown",
+                        data={"csrf": csrf, "reason": "Video pelaku.", "identifiers": [video_id]},
+                        follow_redirects=False)
+        assert r.status_code == 303
+        return r.headers["location"]
+
+    where = decide()  # no platform registered for tiktok.com: no order
+    assert where.endswith("done=takedown_none")
+    assert "no registered platform is known" in client.get(where + "&lang=en").text
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(TakedownOrder)) == 0
+        platforms.create_platform(uow=uow, name="TikTok Indonesia", taxonomy_code="tiktok")
+    assert decide().endswith("done=takedown")
+    where = decide()  # the same target again: it already has an open order
+    assert where.endswith("done=takedown_existing")
+    assert "already has an open order" in client.get(where + "&lang=en").text
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(TakedownOrder)) == 1

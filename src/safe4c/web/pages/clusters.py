@@ -45,6 +45,14 @@ DECISION_LABELS = {
 DONE_MESSAGES = {
     "confirm_material": N_("The hashes were added to the confirmed list and the decision was recorded."),
     "takedown": N_("The takedown orders were issued and the decision was recorded."),
+    "takedown_partial": N_("Some takedown orders were issued and the decision was recorded. Targets whose platform is "
+                           "not known got no order: set the account's platform on the network page, or choose the "
+                           "platform in the takedown form, then issue again."),
+    "takedown_none": N_("No takedown order was issued: no registered platform is known for these targets. The "
+                        "decision is recorded. Set the account's platform on the network page, or choose the platform "
+                        "in the takedown form, then issue again."),
+    "takedown_existing": N_("No new takedown order was issued: each target already has an open order for its platform. "
+                            "The decision is recorded."),
     "refer_police": N_("The police referral and its evidence package were recorded."),
     "refer_child": N_("The referral for help was recorded. It will be handed to case management."),
     "close": N_("The open reports were closed and the decision was recorded."),
@@ -67,7 +75,7 @@ TIMELINE_KINDS = {
 
 # The report and queue pages (web/pages/reports.py) render the workspace parts too: their labels are globals.
 environment().globals.update(decision_labels=DECISION_LABELS, kind_labels=IDENTIFIER_KINDS,
-                             hash_kinds=list(HASH_KINDS))
+                             hash_kinds=list(HASH_KINDS), done_messages=DONE_MESSAGES)
 
 
 def _context() -> dict:
@@ -99,12 +107,22 @@ def decide_in(request: Request, uow, staff, where, kind: str, *, reason: str, id
     """Record a decision on a report or a whole network (``where``), then go to ``done``; refusals go back."""
     require(staff, DECISION_ACTIONS.get(kind))
     try:
-        decisions.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
-                         identifier_ids=_ids(identifiers), platform_id=parse_id(platform),
-                         category=category)
+        outcome = decisions.decide(uow=uow, kind=kind, where=where, actor_id=staff.id, reason=reason,
+                                   identifier_ids=_ids(identifiers), platform_id=parse_id(platform),
+                                   category=category)
     except Invalid as exc:
         return refused(request, staff, exc, back)
+    if kind == "takedown":  # say what happened: a decision that issued no order must not read as done
+        done = f"{done.rsplit('=', 1)[0]}={takedown_result(outcome.detail)}"
     return RedirectResponse(done, status_code=303)
+
+
+def takedown_result(detail: dict) -> str:
+    """Which message a takedown decision gets: all ordered, some without a known platform, none for want of a
+    platform, or none because every target already had an open order."""
+    if detail.get("orders"):
+        return "takedown_partial" if detail.get("without_platform") else "takedown"
+    return "takedown_none" if detail.get("without_platform") else "takedown_existing"
 
 
 @router.get("/clusters", response_class=HTMLResponse)
