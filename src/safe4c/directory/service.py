@@ -36,11 +36,6 @@ class OrganizationSummary:
     service_types: tuple[str, ...]
 
 
-def region_name(code: str | None) -> str:
-    region = regions.get(code or "")
-    return region.name if region else (code or "")
-
-
 def save(*, uow: UnitOfWork, organizations: list[Organization], actor_id: int | None, action: str) -> ImportResult:
     """Insert or replace organisations (by HSDS id) and commit, with one audit entry."""
     existing = set(uow.session.scalars(select(DirectoryOrganization.hsds_id).where(
@@ -84,7 +79,7 @@ def list_organizations(*, uow: UnitOfWork, org_type: str | None = None,
                 .where(DirectoryService.organization_id.in_([r.id for r in rows]))):
             types.setdefault(org_id, set()).add(service_type)
     return [OrganizationSummary(id=r.id, name=r.name, org_type=r.org_type, region_code=r.region_code,
-                                region_name=region_name(r.region_code), is_example=r.is_example,
+                                region_name=regions.name_of(r.region_code) or "", is_example=r.is_example,
                                 service_types=tuple(sorted(types.get(r.id, ())))) for r in rows]
 
 

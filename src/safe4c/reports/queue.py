@@ -182,9 +182,3 @@ def list_queue(*, uow: UnitOfWork, filters: QueueFilters, page_size: int = PAGE_
                              r.assignee, r.cluster_id, r.cluster_size or 1))
     return QueuePage(rows, total, page, pages, filters, now)
 
-
-def region_name(code: str | None) -> str | None:
-    """A province's or regency's name for display (the code itself when unknown); the report page, the network
-    page and the evidence package use it too."""
-    region = regions.get(code) if code else None
-    return region.name if region else code

@@ -17,7 +17,8 @@ from safe4c.kernel.uow import UnitOfWork
 from safe4c.workspace import queries as workspace
 from safe4c.reports import fields as report_fields
 from safe4c.reports import platform_detail
-from safe4c.reports.queue import AWAITING_FIRST_ACTION, TimeLeft, region_name, time_left
+from safe4c.kernel.regions import name_of as region_name
+from safe4c.reports.queue import AWAITING_FIRST_ACTION, TimeLeft, time_left
 from safe4c.reports.status import load_report, next_statuses
 
 

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_platform_report
 from safe4c.takedowns import compliance, orders as takedowns
+from safe4c.takedowns.rules import lifecycle
 from safe4c.access import platforms
 from safe4c.reports import platform_intake
 from safe4c.kernel.signals import HASH_KINDS
@@ -64,9 +65,9 @@ class OrderEvent(BaseModel):
 
 class Takedown(BaseModel):
     id: str
-    status: Literal["issued", "acknowledged", "disputed", "removed", "withdrawn"]
+    status: Literal[lifecycle.STATUSES]  # type: ignore[valid-type] - the lifecycle table is the one list
     target: TakedownTarget
-    category: Literal["csam", "terrorism", "other"]
+    category: Literal[takedowns.CATEGORIES]  # type: ignore[valid-type]
     legal_basis: str
     urgent: bool
     issued_at: datetime

@@ -26,7 +26,7 @@ COVERAGE_VIEWS = ("remote", "gaps")
 
 def _page(request: Request, template: str, staff, **context) -> HTMLResponse:
     return page(request, template, staff=staff, active="directory", org_types=ORGANIZATION_TYPES,
-                service_types=SERVICE_TYPES, statuses=SERVICE_STATUSES, provinces=regions.provinces(), region_name=directory.region_name,
+                service_types=SERVICE_TYPES, statuses=SERVICE_STATUSES, provinces=regions.provinces(), region_name=regions.name_of,
                 **context)
 
 

@@ -30,13 +30,12 @@ from safe4c.web.api.public import advice_for, lookup_status
 from safe4c.kernel.uow import UowFactory
 from safe4c.web.authorization import Allowed
 from safe4c.web.deps import UowFactoryDep
-from safe4c.web.i18n import LANGUAGES, translate
+from safe4c.web.i18n import translate
 from safe4c.web.ratelimit import rate_check
 from safe4c.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
 
-LANG_COOKIE_SECONDS = 365 * 24 * 3600
 # Dates a reporter reads are in Western Indonesia Time, the national reference (WIB).
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -63,14 +62,8 @@ FIELD_ORDER = ("situations", "urgent_signals", "story", "platforms", "platform_o
 
 
 def page(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:
-    """Render a public page; an explicit ?lang= choice is remembered in a cookie so it sticks."""
-    response = render(request, template, status_code=status_code, public_page=True, taxonomy=taxonomy,
-                      **context)
-    chosen = request.query_params.get("lang")
-    if chosen in LANGUAGES:
-        response.set_cookie("lang", chosen, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True,
-                            secure=request.app.state.settings.secure_cookies)
-    return response
+    """Render a public page (an explicit ?lang= choice is remembered by web/middleware.py, for every page)."""
+    return render(request, template, status_code=status_code, public_page=True, taxonomy=taxonomy, **context)
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Allowed("public.view")])
