@@ -11,7 +11,7 @@ from safe4c.access.rules.policy import POLICY, PRINCIPALS, Actor, Grant, Rule
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 A, B = Actor.platform(1), Actor.platform(2)
-REGULATOR, ANALYST, ADMIN = (Actor.staff(n, role) for n, role in enumerate(policy.ROLES, start=10))
+REGULATOR, ANALYST, ADMIN = (Actor.staff(n, role) for n, role in enumerate(policy.ROLES[:3], start=10))
 
 
 def test_a_regulator_never_reaches_reports_networks_or_the_hash_list():
@@ -78,3 +78,15 @@ def test_docs_access_md_shows_the_table_as_the_code_has_it():
     section = DOCS.read_text().split("## The table", 1)[1].split("\n## ", 1)[0]
     documented = [line.rstrip() for line in section.splitlines() if line.startswith("| `")]
     assert documented == [_doc_row(action, rule).rstrip() for action, rule in POLICY.items()]
+
+
+def test_a_field_with_several_values_meets_a_filter_when_any_of_them_is_allowed():
+    worker = Actor.staff(40, "case_worker", agency_id=7, region_code="32")
+    only = policy.AGENCY_OR_REFERRED.filter_for(worker)
+    assert only.admits({"agencies": [3, 7]})
+    assert not only.admits({"agencies": [3, 8]})
+    assert not only.admits({"agencies": []})
+    nobody_agency = Actor.staff(41, "case_worker")
+    assert not policy.OWN_AGENCY.filter_for(nobody_agency).admits({"agency_id": 7})
+    assert policy.REFERRED_TO_POLICE.filter_for(Actor.staff(42, "police_liaison", 9)).admits(
+        {"police_agencies": {9}})

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from safe4c.access.rules import policy
 from safe4c.kernel.crypto import derive_key
+from safe4c.db.cases import Agency
 from safe4c.db.tables import StaffSession
 from safe4c.db.tables import StaffUser as StaffUserRow
 from safe4c.kernel.i18n import N_
@@ -34,7 +35,9 @@ from safe4c.kernel.uow import UnitOfWork
 
 # What each role may do is the one policy's table (access/policy.py); roles do not nest.
 ROLES = policy.ROLES
-ROLE_LABELS = {"regulator": N_("Regulator"), "analyst": N_("Analyst"), "admin": N_("Administrator")}
+ROLE_LABELS = {"regulator": N_("Regulator"), "analyst": N_("Analyst"), "admin": N_("Administrator"),
+               "case_worker": N_("Case worker"), "supervisor": N_("Supervisor"),
+               "police_liaison": N_("Police liaison"), "national_officer": N_("National officer")}
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # argon2 accepts more, but a megabyte "password" is only a way to burn CPU
@@ -53,14 +56,22 @@ class StaffUser:
     role: str
     active: bool = True
     created_at: datetime | None = None
+    agency_id: int | None = None  # case workers, supervisors, police liaisons: the agency they work for
+    agency_region: str | None = None  # that agency's region ("ID", a province or a regency code)
 
 
 _USER_COLUMNS = (StaffUserRow.id, StaffUserRow.username, StaffUserRow.display_name, StaffUserRow.role,
-                 StaffUserRow.active, StaffUserRow.created_at)
+                 StaffUserRow.active, StaffUserRow.created_at, StaffUserRow.agency_id)
 
 
-def _public(row: StaffUserRow) -> StaffUser:
-    return StaffUser(row.id, row.username, row.display_name, row.role, row.active, row.created_at)
+def _public(row, region: str | None = None) -> StaffUser:
+    return StaffUser(row.id, row.username, row.display_name, row.role, row.active, row.created_at, row.agency_id,
+                     region)
+
+
+def _agency_region(uow: UnitOfWork, agency_id: int | None) -> str | None:
+    return None if agency_id is None else uow.session.scalar(select(Agency.region_code)
+                                                             .where(Agency.id == agency_id))
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +172,7 @@ def authenticate(*, uow: UnitOfWork, username: str, password: str, address: str 
                             .values(password_hash=_hasher.hash(password)))
     audit.record(uow, actor_id=row.id, action="auth.login", subject_type="staff_user", subject_id=row.id)
     uow.commit()
-    return StaffUser(row.id, row.username, row.display_name, row.role, row.active, row.created_at)
+    return _public(row, _agency_region(uow, row.agency_id))
 
 
 def locked_users(*, uow: UnitOfWork) -> dict[str, datetime]:
@@ -214,7 +225,7 @@ def session_user(*, uow: UnitOfWork, token: str | None) -> StaffUser | None:
         sess.last_seen_at = now
         sess.expires_at = now + timedelta(hours=uow.settings.session_hours)
         uow.commit()
-    return _public(user)
+    return _public(user, _agency_region(uow, user.agency_id))
 
 
 def end_session(*, uow: UnitOfWork, token: str | None) -> None:

@@ -131,6 +131,8 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # The agency a case worker, supervisor or police liaison works for (db/cases.py); None for national staff.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
 
 
 class StaffSession(Base):

@@ -39,7 +39,8 @@ FRAMEWORK_ROUTES = {"/openapi.json": "public.view", "/static": "public.view"}
 
 
 def actor_of(user: StaffUser) -> Actor:
-    return Actor.staff(user.id, user.role) if user.active else policy.NOBODY
+    return (Actor.staff(user.id, user.role, user.agency_id, user.agency_region) if user.active
+            else policy.NOBODY)
 
 
 def can(user: StaffUser | None, action: str, record: dict | None = None) -> bool:

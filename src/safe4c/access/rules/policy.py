@@ -22,7 +22,10 @@ from typing import Callable, Mapping
 
 # Staff roles (services/accounts.py creates accounts with these). They do not nest: the table says what each
 # role may do, so a new role starts with nothing.
-ROLES: tuple[str, ...] = ("regulator", "analyst", "admin")
+ROLES: tuple[str, ...] = ("regulator", "analyst", "admin",
+                          # case management (docs/cases.md): they work for an agency; a national officer
+                          # monitors and sees de-identified figures only
+                          "case_worker", "supervisor", "police_liaison", "national_officer")
 ANONYMOUS, PLATFORM = "anonymous", "platform"
 PRINCIPALS: tuple[str, ...] = (ANONYMOUS, PLATFORM, *ROLES)
 
@@ -32,15 +35,16 @@ class Actor:
     kind: str  # "anonymous", "platform" or "staff"
     id: int | None = None  # the platform's or the staff member's id
     role: str | None = None  # staff only
-    # Case management adds agency and region here; conditions compare them with a record's.
+    agency_id: int | None = None  # staff of an agency (case management); conditions compare it with a record's
+    region_code: str | None = None  # that agency's region: "ID", a province ("32") or a regency ("32.73")
 
     @property
     def principal(self) -> str:
         return self.role if self.kind == "staff" and self.role else self.kind
 
     @classmethod
-    def staff(cls, user_id: int, role: str) -> Actor:
-        return cls("staff", user_id, role)
+    def staff(cls, user_id: int, role: str, agency_id: int | None = None, region_code: str | None = None) -> Actor:
+        return cls("staff", user_id, role, agency_id, region_code)
 
     @classmethod
     def platform(cls, platform_id: int) -> Actor:
@@ -57,7 +61,7 @@ class RecordFilter:
     only: tuple[tuple[str, frozenset], ...] = ()
 
     def admits(self, record: Mapping[str, object]) -> bool:
-        return all(record.get(name) in values for name, values in self.only)
+        return all(_meets(record.get(name), values) for name, values in self.only)
 
     def values(self, name: str) -> frozenset | None:
         """The allowed values of one field (for a WHERE ... IN), or None when that field is not limited."""
@@ -67,6 +71,14 @@ class RecordFilter:
 EVERY_RECORD = RecordFilter()
 
 
+def _meets(value: object, allowed_values: frozenset) -> bool:
+    """A record's field meets a filter when its value is allowed; a field that holds several values (the agencies
+    a case was referred to) meets it when any of them is."""
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return any(v in allowed_values for v in value)
+    return value in allowed_values
+
+
 @dataclass(frozen=True)
 class Condition:
     name: str  # shown in docs/access.md
@@ -74,6 +86,14 @@ class Condition:
 
 
 OWN_PLATFORM = Condition("own", lambda actor: RecordFilter((("platform_id", frozenset({actor.id})),)))
+# Case management (docs/cases.md). A case's record gives ``agency_id`` (the lead agency), ``agencies`` (the lead
+# and every agency it was referred to) and ``police_agencies`` (the police units it was referred to, with
+# consent or by law). Staff without an agency match no case.
+OWN_AGENCY = Condition("agency", lambda actor: RecordFilter((("agency_id", frozenset({actor.agency_id})),)))
+AGENCY_OR_REFERRED = Condition("agency+referred",
+                               lambda actor: RecordFilter((("agencies", frozenset({actor.agency_id})),)))
+REFERRED_TO_POLICE = Condition("referred to police",
+                               lambda actor: RecordFilter((("police_agencies", frozenset({actor.agency_id})),)))
 
 
 @dataclass(frozen=True)
