@@ -100,7 +100,8 @@ def _url_key(value: str) -> str:
     if len(found) == 1 and found[0].kind in ("handle", "phone", "tg_invite", "wa_invite"):
         ident = found[0]  # a profile link or an invite: the thing it names, whatever the spelling
         return f"{ident.kind}:{ident.platform or ''}:{ident.value}"
-    return "url:" + url_match_key(normalised)
+    page = next((i.value for i in found if i.kind == "url"), normalised)  # its author's name case-folded
+    return "url:" + url_match_key(page)
 
 
 def key_text(target_type: str, value: str, hash_type: str | None = None, platform: str | None = None) -> str:
