@@ -33,7 +33,9 @@ OPEN_STATUSES = ('issued', 'acknowledged', 'disputed')
 
 def upgrade() -> None:
     op.add_column('takedown_events', sa.Column('note_sealed', sa.LargeBinary(), nullable=True))
-    op.add_column('takedown_orders', sa.Column('target_key', sa.String(64), nullable=True))
+    # NOT NULL from the start, with an empty default that the backfill below replaces: on SQLite, changing a
+    # column afterwards would recreate takedown_orders, and dropping it cascades to every order's events.
+    op.add_column('takedown_orders', sa.Column('target_key', sa.String(64), nullable=False, server_default=''))
     bind = op.get_bind()
     orders = sa.table('takedown_orders', sa.column('id', sa.Integer), sa.column('public_id', sa.String),
                       sa.column('platform_id', sa.Integer), sa.column('target_type', sa.String),
@@ -60,14 +62,13 @@ def upgrade() -> None:
                 bind.execute(events.insert().values(order_id=row.id, at=now, kind='withdrawn',
                                                     detail={'duplicate_of': first, 'by': revision}))
         bind.execute(orders.update().where(orders.c.id == row.id).values(**values))
-    with op.batch_alter_table('takedown_orders') as batch:
-        batch.alter_column('target_key', existing_type=sa.String(64), nullable=False)
+    if bind.dialect.name == 'postgresql':  # SQLite keeps the unused default (see above)
+        op.alter_column('takedown_orders', 'target_key', server_default=None)
     op.create_index('uq_takedown_open_target', 'takedown_orders', ['platform_id', 'target_key'], unique=True,
                     sqlite_where=OPEN, postgresql_where=OPEN)
 
 
 def downgrade() -> None:
     op.drop_index('uq_takedown_open_target', table_name='takedown_orders')
-    with op.batch_alter_table('takedown_orders') as batch:
-        batch.drop_column('target_key')
+    op.drop_column('takedown_orders', 'target_key')  # SQLite >= 3.35 drops a column in place
     op.drop_column('takedown_events', 'note_sealed')
