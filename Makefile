@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	@sh scripts/ensure-fonts
 	@touch $@
 
 run: setup

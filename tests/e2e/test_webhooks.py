@@ -7,6 +7,8 @@ retry schedule is shown to live in the database.
 
 from __future__ import annotations
 
+import itertools
+
 import json
 import threading
 import time
@@ -23,6 +25,8 @@ from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns
 from safe4c.kernel.uow import Context, UnitOfWork
 from safe4c.worker import Worker
+
+_ORDERS = itertools.count(1)  # one open order per platform and target: each order its own target
 
 
 class Receiver:
@@ -97,7 +101,7 @@ def test_delivery_fails_times_out_survives_restarts_and_an_hour_down_then_arrive
     secret_box["secret"] = made.webhook_secret
     with uow_factory() as uow:
         order_id = takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
-            platform_id=made.id, target_type="url", target_value="https://example.com/v/1", category="csam"))
+            platform_id=made.id, target_type="url", target_value=f"https://example.com/v/{next(_ORDERS)}", category="csam"))
     try:
         worker.run_once()  # attempt 1: HTTP 500
         d = delivery(uow_factory)

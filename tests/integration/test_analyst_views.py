@@ -169,4 +169,4 @@ def test_link_reasons_say_the_platform(client, uow_factory):
     login(client)
     html = client.get(f"/staff/clusters/{cluster_of(uow_factory, a)}?lang=en").text
     assert cluster_of(uow_factory, a) == cluster_of(uow_factory, b)
-    assert "Telegram account @grup_rahasia_x" in html
+    assert "Telegram link t.me/grup_rahasia_x" in html and "Telegram account" not in html

@@ -9,6 +9,8 @@ complement schemathesis (test_schemathesis.py), which explores what the schema a
 
 from __future__ import annotations
 
+import itertools
+
 import json
 import logging
 import re
@@ -30,6 +32,8 @@ from safe4c.networks import linking, membership
 from safe4c.access import login_throttle, platforms
 from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
+
+_ORDERS = itertools.count(1)  # one open order per platform and target: each order its own target
 
 NUL = "ab\x00cd"
 HUGE = [str(MAX_ID + 1), "9" * 40, "²"]
@@ -77,7 +81,7 @@ def world(uow_factory):
         plat = platforms.create_platform(uow=uow, name="Fuzz Platform", taxonomy_code="tiktok")
     with uow_factory() as uow:
         order = takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
-            platform_id=plat.id, target_type="url", target_value="https://example.com/x", category="csam"))
+            platform_id=plat.id, target_type="url", target_value=f"https://example.com/x/{next(_ORDERS)}", category="csam"))
     with uow_factory() as uow:
         takedowns.dispute(uow=uow, platform_id=plat.id, public_id=order, reason="Bukan di layanan kami.")
     ids = []

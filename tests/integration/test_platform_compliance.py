@@ -3,6 +3,8 @@ the page, CSV and PDF."""
 
 from __future__ import annotations
 
+import itertools
+
 import csv
 import io
 import os
@@ -13,11 +15,13 @@ from helpers import sign_in_new
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.access import platforms
 
+_ORDERS = itertools.count(1)  # one open order per platform and target: each order its own target
+
 
 def issue(uow_factory, platform_id, category="csam"):
     with uow_factory() as uow:
         return takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
-            platform_id=platform_id, target_type="url", target_value="https://example.com/v/1", category=category))
+            platform_id=platform_id, target_type="url", target_value=f"https://example.com/v/{next(_ORDERS)}", category=category))
 
 
 def scenario(uow_factory, clock):

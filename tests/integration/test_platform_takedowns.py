@@ -3,6 +3,8 @@ remove, dispute, uphold/withdraw, and the escalation ladder step by step with a 
 
 from __future__ import annotations
 
+import itertools
+
 from datetime import datetime
 
 from helpers import hidden, sign_in_new
@@ -15,6 +17,8 @@ from safe4c.takedowns.rules import signing
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns, webhooks
 from safe4c.worker import Worker
+
+_ORDERS = itertools.count(1)  # one open order per platform and target: each order its own target
 
 URL = "https://video.example.com/v/123"
 
@@ -37,7 +41,8 @@ def make_platform(uow_factory, name="TikTok Indonesia", webhook="https://hooks.e
 def issue(uow_factory, platform_id, *, category="csam", urgent=False, actor_id=None) -> str:
     with uow_factory() as uow:
         return takedowns.issue_order(uow=uow, actor_id=actor_id, order=takedowns.OrderInput(
-            platform_id=platform_id, target_type="url", target_value=URL, category=category, urgent=urgent))
+            platform_id=platform_id, target_type="url", target_value=f"{URL}?n={next(_ORDERS)}", category=category,
+            urgent=urgent))
 
 
 def auth(key):
@@ -249,7 +254,9 @@ def test_dispute_pauses_escalation_uphold_sets_new_deadline_withdraw_closes(clie
                        headers=auth(p.api_key)).status_code == 409
 
     page = client.get(f"/staff/takedowns/{second}")
-    r = client.post(f"/staff/takedowns/{second}/withdraw", data={"csrf": hidden(page.text)}, follow_redirects=False)
+    r = client.post(f"/staff/takedowns/{second}/withdraw", follow_redirects=False,
+                    data={"csrf": hidden(page.text), "reason": "Platform benar: konten sudah bukan di sana.",
+                          "confirm": "yes"})
     assert r.status_code == 303
     assert order_row(uow_factory, second).status == "withdrawn"
     drain(w)

@@ -4,6 +4,8 @@ report id shown everywhere else, and says plainly when it cannot."""
 
 from __future__ import annotations
 
+import itertools
+
 import re
 
 import pytest
@@ -18,6 +20,8 @@ from safe4c.reports import intake
 from safe4c.reports.rules.report import parse_report
 from safe4c.takedowns import orders as takedowns
 from safe4c.worker import Worker
+
+_ORDERS = itertools.count(1)  # one open order per platform and target: each order its own target
 
 PHONE = "0812-3456-7890"
 
@@ -39,7 +43,7 @@ def network_with_an_order(uow_factory) -> tuple[int, str]:
         made = platforms.create_platform(uow=uow, name="Instagram ID", taxonomy_code="instagram")
     with uow_factory() as uow:
         takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
-            platform_id=made.id, target_type="url", target_value="https://instagram.com/p/x", category="csam",
+            platform_id=made.id, target_type="url", target_value=f"https://instagram.com/p/x{next(_ORDERS)}", category="csam",
             report_id=a))
     with uow_factory() as uow:
         rid = uow.session.scalar(select(Report.id).where(Report.public_id == a))

@@ -3,6 +3,8 @@ change), unless the development setting allows http and private addresses. SQLit
 
 from __future__ import annotations
 
+import itertools
+
 import os
 import socket
 import subprocess
@@ -19,6 +21,8 @@ from safe4c.kernel.errors import Invalid
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns, webhooks
 from safe4c.web.i18n import translate
+
+_ORDERS = itertools.count(1)  # one open order per platform and target: each order its own target
 
 PUBLIC = "93.184.215.14"
 NOT_HTTPS = "The webhook address must start with https://."
@@ -143,7 +147,7 @@ def listener():
 def order_delivery(uow_factory, platform_id: int) -> int:
     with uow_factory() as uow:
         takedowns.issue_order(uow=uow, actor_id=None, order=takedowns.OrderInput(
-            platform_id=platform_id, target_type="url", target_value="https://video.example.com/v/1",
+            platform_id=platform_id, target_type="url", target_value=f"https://video.example.com/v/{next(_ORDERS)}",
             category="csam"))
     with uow_factory() as uow:
         return uow.session.scalar(select(WebhookDelivery.id))

@@ -12,6 +12,7 @@ def test_links_and_accounts_name_their_platform():
     assert said("url", None, "https://t.me/grupku") == "Telegram link t.me/grupku"
     assert said("url", None, "https://tiktok.com/@kak.rian/video/1") == "TikTok link tiktok.com/@kak.rian/video/1"
     assert said("handle", "instagram", "budi.s") == "Instagram account @budi.s"
+    assert said("handle", "telegram", "grupku") == "Telegram link t.me/grupku"  # a group, channel or user
     assert said("tg_invite", None, "AbCdEf123") == "Telegram group invite t.me/+AbCdEf123"
     assert said("url", None, "https://contoh.id/a?b=1") == "Web link contoh.id/a?b=1"
     assert said("ewallet", "dana", "+628123") == "DANA e-wallet +628123"

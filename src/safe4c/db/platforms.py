@@ -66,6 +66,10 @@ class PlatformReport(Base):
     )
 
 
+# The open statuses (takedowns/rules/lifecycle.OPEN_STATUSES) as SQL, for the partial unique index.
+OPEN_ORDER = "status IN ('issued', 'acknowledged', 'disputed')"
+
+
 class TakedownOrder(Base):
     __tablename__ = "takedown_orders"
 
@@ -75,6 +79,8 @@ class TakedownOrder(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     target_type: Mapped[str] = mapped_column(String(16))  # url, hash, account
     target_value: Mapped[str] = mapped_column(String(2000))
+    # The normalised target (takedowns/rules/targets.target_key, SHA-256 hex): one open order per platform and key.
+    target_key: Mapped[str] = mapped_column(String(64))
     hash_type: Mapped[str | None] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(24))  # csam, terrorism, other
     legal_basis: Mapped[str] = mapped_column(String(300))
@@ -97,6 +103,9 @@ class TakedownOrder(Base):
     __table_args__ = (
         Index("ix_takedown_platform_status", "platform_id", "status", "id"),
         Index("ix_takedown_issued", "issued_at"),
+        # One open order per platform and target, whichever way it was issued (migration 0013_open_orders).
+        Index("uq_takedown_open_target", "platform_id", "target_key", unique=True,
+              sqlite_where=text(OPEN_ORDER), postgresql_where=text(OPEN_ORDER)),
     )
 
 
@@ -113,6 +122,7 @@ class TakedownEvent(Base):
     actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     actor_platform_id: Mapped[int | None] = mapped_column(ForeignKey("platforms.id"))
     detail: Mapped[dict]
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # staff's reason (a withdrawal), sealed
 
 
 class WebhookDelivery(Base):

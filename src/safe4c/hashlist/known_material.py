@@ -124,7 +124,7 @@ def _place_takedowns(uow: UnitOfWork, row: Report, targets) -> int:
     """Urgent orders for the matched content, in the match's transaction (``place_order`` does not commit)."""
     placed = 0
     for platform_id, target_type, value, hash_type in targets:
-        if takedown_orders.open_order_exists(uow, platform_id, target_type, value):
+        if takedown_orders.open_order_exists(uow, platform_id, target_type, value, hash_type):
             continue
         takedown_orders.place_order(uow=uow, actor_id=None, order=takedown_orders.OrderInput(
             platform_id=platform_id, target_type=target_type, target_value=value, category="csam", urgent=True,

@@ -66,3 +66,17 @@ def name_of(code: str | None) -> str | None:
     page and the evidence package."""
     region = get(code) if code else None
     return region.name if region else code
+
+
+# Indonesia's three time zones by province code (Kemendagri): WITA from Bali and Nusa Tenggara, South, East and
+# North Kalimantan and Sulawesi; WIT for Maluku and Papua; WIB for the rest (Sumatra, Java, West and Central
+# Kalimantan), the national reference.
+ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+_WITA = ("51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76")
+_WIT = ("81", "82", "91", "92", "93", "94", "95", "96", "97")
+
+
+def time_zone_of(code: str | None) -> str:
+    """"WIB", "WITA" or "WIT" for a province's or regency's code; WIB when the code is not known."""
+    province = normalise_code(code).split(".")[0] if code else ""
+    return "WITA" if province in _WITA else "WIT" if province in _WIT else "WIB"

@@ -64,8 +64,11 @@ def view_order(*, uow: UnitOfWork, public_id: str, actor_id: int) -> dict:
         if row.report_id else None
     events = events_of(uow, row.id)
     view = order_view(row, events, intervals=uow.settings.takedown_escalation_hours)
+    sealer = uow.ctx.sealer
     for shown, event in zip(view["events"], events):
         shown["at_dt"] = event.at
+        shown["note"] = sealer.open(event.note_sealed, context="takedown.event_note") if event.note_sealed else None
+        shown["duplicate_of"] = (event.detail or {}).get("duplicate_of")  # withdrawn by migration 0013
     view.update(platform=platform.name, report_id=report_public, row=row,
                 dispute_reason=uow.ctx.sealer.open(row.dispute_reason_sealed, context="takedown.dispute_reason"),
                 overdue=deadlines.is_overdue(row.deadline_at, uow.now(), status=row.status))

@@ -10,22 +10,26 @@ deadline and schedules the next step again.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from safe4c.db.platforms import Platform, TakedownEvent, TakedownOrder
 from safe4c.db.tables import Report
-from safe4c.takedowns.rules import deadlines, lifecycle
+from safe4c.takedowns.rules import deadlines, lifecycle, targets
 from safe4c.reports.rules.platform_report import hash_error
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel.signals import HASH_KINDS as HASH_TYPES, InvalidSignal, normalise_signal
 from safe4c.kernel import audit, jobs
 from safe4c.takedowns import webhooks
+from safe4c.takedowns.open_orders import (  # noqa: F401  (open_order_*: the callers' names)
+    DuplicateOrder, open_order_by_key, open_order_exists, open_order_for)
 from safe4c.reports import refs
 from safe4c.kernel.uow import UnitOfWork
 
@@ -38,6 +42,8 @@ URGENT_CATEGORIES = ("csam", "terrorism")  # Permenkominfo 5/2020: 4 hours
 DEFAULT_LEGAL_BASIS = "Permenkominfo 5/2020 Art. 13-15; UU ITE Art. 27(1), 40(2b)"
 MAX_REASON = 2000
 ORDER_NOT_FOUND = N_("We could not find this takedown order.")
+WITHDRAW_REASON = N_("Say why the order is withdrawn (at most {max_length} characters).")
+WITHDRAW_CONFIRM = N_("Tick the box to confirm the withdrawal.")
 
 
 @dataclass(frozen=True)
@@ -52,18 +58,25 @@ class OrderInput:
     report_id: str | None = None  # a report's public id
 
 
-def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
+def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, str, int | None, str | None]:
+    """(target type, value, report row id, platform code) as stored: a Telegram account becomes its t.me link
+    (rules/targets.resolve)."""
     errors: list[FieldError] = []
     value = (data.target_value or "").strip()
-    if data.platform_id is None or uow.session.get(Platform, data.platform_id) is None:
+    target_type = data.target_type
+    platform = uow.session.get(Platform, data.platform_id) if data.platform_id is not None else None
+    code = platform.taxonomy_code if platform else None
+    if platform is None:
         errors.append(FieldError("platform_id", N_("Choose a platform.")))
-    if data.target_type not in TARGET_TYPES:
+    elif target_type == "account" and value:
+        target_type, value = targets.resolve(target_type, value, code)
+    if target_type not in TARGET_TYPES:
         errors.append(FieldError("target_type", N_("This choice is not one of the allowed options.")))
     elif not value:
         errors.append(FieldError("target_value", N_("This is required.")))
-    elif data.target_type == "url" and (not re.match(r"^https?://\S+$", value) or len(value) > 2000):
+    elif target_type == "url" and (not re.match(r"^https?://\S+$", value) or len(value) > 2000):
         errors.append(FieldError("target_value", N_("Give a full web address starting with http:// or https://.")))
-    elif data.target_type == "hash":
+    elif target_type == "hash":
         if data.hash_type not in HASH_TYPES:
             errors.append(FieldError("hash_type", N_("Choose the hash type: md5, sha1, sha256 or pdq.")))
         else:
@@ -71,7 +84,7 @@ def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
                 value = normalise_signal(data.hash_type, value)
             except InvalidSignal:
                 errors.append(FieldError("target_value", *hash_error(data.hash_type)))
-    elif data.target_type == "account" and len(value) > 200:
+    elif target_type == "account" and len(value) > 200:
         errors.append(FieldError("target_value", N_("This is too long (at most {max_length} characters)."),
                                  {"max_length": 200}))
     if data.category not in CATEGORIES:
@@ -87,7 +100,7 @@ def _validate(uow: UnitOfWork, data: OrderInput) -> tuple[str, int | None]:
             errors.extend(exc.fields)
     if errors:
         raise Invalid(errors)
-    return value, report_row_id
+    return target_type, value, report_row_id, code
 
 
 def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> str:
@@ -100,31 +113,40 @@ def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> 
 def place_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> TakedownOrder:
     """Write an order, its event, audit entry, webhook and next deadline step into the caller's transaction
     (no commit: the calling use case commits once). Urgent (4 h) for abuse material and terrorism, else as chosen."""
-    value, report_row_id = _validate(uow, order)
+    target_type, value, report_row_id, code = _validate(uow, order)
+    hash_type = order.hash_type if target_type == "hash" else None
+    key = targets.target_key(target_type, value, hash_type, code)
+    existing = open_order_by_key(uow, order.platform_id, key)
+    if existing is not None:
+        raise DuplicateOrder(existing)
     now = uow.now()
     urgent = order.urgent or order.category in URGENT_CATEGORIES
     settings = uow.settings
     row = TakedownOrder(
         public_id=str(uuid.uuid4()), platform_id=order.platform_id, report_id=report_row_id,
-        target_type=order.target_type, target_value=value,
-        hash_type=order.hash_type if order.target_type == "hash" else None, category=order.category,
+        target_type=target_type, target_value=value, target_key=key, hash_type=hash_type, category=order.category,
         legal_basis=(order.legal_basis or "").strip() or DEFAULT_LEGAL_BASIS, urgent=urgent, status="issued",
         issued_by=actor_id, issued_at=now,
         deadline_at=deadlines.order_deadline(now, urgent=urgent, hours=settings.takedown_deadline_hours),
         preserve_until=deadlines.preservation_until(now, days=settings.takedown_preservation_days),
         escalation_level=0, updated_at=now,
     )
-    uow.session.add(row)
-    uow.session.flush()
+    try:
+        with uow.session.begin_nested():  # another transaction issued the same order since we looked
+            uow.session.add(row)
+            uow.session.flush()
+    except IntegrityError:
+        raise DuplicateOrder(open_order_by_key(uow, order.platform_id, key) or "") from None
     _apply(uow, row, lifecycle.ISSUE, staff=actor_id, detail={"urgent": urgent, "category": order.category},
            audit_detail={"platform_id": row.platform_id, "urgent": urgent, "category": order.category})
     return row
 
 
 def _event(uow: UnitOfWork, order: TakedownOrder, kind: str, *, staff: int | None = None,
-           platform: int | None = None, level: int | None = None, detail: dict | None = None) -> None:
+           platform: int | None = None, level: int | None = None, detail: dict | None = None,
+           note: bytes | None = None) -> None:
     uow.session.add(TakedownEvent(order_id=order.id, at=uow.now(), kind=kind, level=level, actor_staff_id=staff,
-                                  actor_platform_id=platform, detail=detail or {}))
+                                  actor_platform_id=platform, detail=detail or {}, note_sealed=note))
 
 
 def _schedule_next_step(uow: UnitOfWork, order: TakedownOrder) -> None:
@@ -224,7 +246,8 @@ def _facts(row: TakedownOrder) -> lifecycle.Order:
 
 def _apply(uow: UnitOfWork, row: TakedownOrder, move: lifecycle.Move, *, staff: int | None = None,
            platform: int | None = None, level: int | None = None, detail: dict | None = None,
-           audit_detail: dict | None = None, reason: str | None = None, with_intervals: bool = False) -> None:
+           audit_detail: dict | None = None, reason: str | None = None, with_intervals: bool = False,
+           note: bytes | None = None) -> None:
     """Make a move of the lifecycle table (rules/lifecycle.py) on the row: status, timestamps, event, audit
     entry, webhook and next escalation step, in the caller's transaction."""
     now = uow.now()
@@ -240,7 +263,7 @@ def _apply(uow: UnitOfWork, row: TakedownOrder, move: lifecycle.Move, *, staff: 
         row.deadline_at = deadlines.order_deadline(now, urgent=row.urgent, hours=uow.settings.takedown_deadline_hours)
     if move.seal_reason:
         row.dispute_reason_sealed = uow.ctx.sealer.seal(reason, context="takedown.dispute_reason")
-    _event(uow, row, move.event, staff=staff, platform=platform, level=level, detail=detail)
+    _event(uow, row, move.event, staff=staff, platform=platform, level=level, detail=detail, note=note)
     audit.record(uow, actor_id=staff, action=move.audit, subject_type="takedown", subject_id=row.public_id,
                  detail=audit_detail)
     if move.webhook:
@@ -304,8 +327,25 @@ def uphold(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
     _staff_action(uow, public_id, actor_id, lifecycle.UPHOLD)
 
 
-def withdraw(*, uow: UnitOfWork, public_id: str, actor_id: int) -> None:
-    _staff_action(uow, public_id, actor_id, lifecycle.WITHDRAW)
+def withdraw(*, uow: UnitOfWork, public_id: str, actor_id: int, reason: str, confirmed: bool) -> None:
+    """Staff withdraw an order: a reason (sealed in the order's history; its SHA-256 in the audit entry, so the
+    tamper-evident chain vouches for it) and an explicit confirmation are required. Compliance counts it."""
+    reason = (reason or "").strip()
+    errors = []
+    if not reason or len(reason) > MAX_REASON:
+        errors.append(FieldError("reason", WITHDRAW_REASON, {"max_length": MAX_REASON}))
+    if not confirmed:
+        errors.append(FieldError("confirm", WITHDRAW_CONFIRM))
+    if errors:
+        raise Invalid(errors)
+    row = _staff_order(uow, public_id)
+    move = lifecycle.decide(_facts(row), lifecycle.WITHDRAW)
+    if move:
+        digest = hashlib.sha256(reason.encode()).hexdigest()
+        _apply(uow, row, move, staff=actor_id, detail={"reason": True},
+               audit_detail={"platform_id": row.platform_id, "reason_sha256": digest},
+               note=uow.ctx.sealer.seal(reason, context="takedown.event_note"))
+    uow.commit()
 
 
 def _staff_action(uow: UnitOfWork, public_id: str, actor_id: int, action: str) -> None:
@@ -335,14 +375,3 @@ def escalate(*, uow: UnitOfWork, order_id: int, level: int) -> str:
                with_intervals=True)
         uow.commit()
     return plan.result
-
-
-def open_order_exists(uow: UnitOfWork, platform_id: int, target_type: str, value: str) -> bool:
-    """Is an order for this platform and target still open? Values compare as takedowns stores them
-    (trimmed; hashes in lower case)."""
-    value = (value or "").strip()
-    if target_type == "hash":
-        value = value.lower()
-    return uow.session.scalar(select(TakedownOrder.id).where(
-        TakedownOrder.platform_id == platform_id, TakedownOrder.target_type == target_type,
-        TakedownOrder.target_value == value, TakedownOrder.status.in_(OPEN_STATUSES)).limit(1)) is not None

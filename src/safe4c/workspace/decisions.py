@@ -14,8 +14,8 @@ audit entry ``decision.<kind>``:
 The hash list entries and the takedown orders are written with ``banks.put_entry`` and
 ``orders.place_order``, which do not commit: the decision, its entries and its orders commit together or not
 at all. ``put_entry`` is idempotent (an entry already in the bank is returned); an order is not, so the takedown
-decision skips a target that already has an open order for the same platform (``orders.open_order_exists``,
-the match job's rule too). Closing reports moves each open report to closed (reports/status.py
+decision skips a target that already has an open order for the same platform (``orders.place_order`` refuses
+it with ``DuplicateOrder``; the database's unique index over open orders backs it). Closing reports moves each open report to closed (reports/status.py
 ``move_status``) in the decision's transaction (a report whose status may not move is left as it is), and the
 decision is written with them.
 Assignment and bulk actions are in assignment.py, saved filters in saved_filters.py, what the pages read in
@@ -123,12 +123,13 @@ def issue_takedowns(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str
         if pid is None:
             skipped += 1
             continue
-        if takedowns.open_order_exists(uow, pid, target.type, target.value):
+        try:
+            order = takedowns.place_order(uow=uow, actor_id=actor_id, order=takedowns.OrderInput(
+                platform_id=pid, target_type=target.type, target_value=target.value, category=category,
+                urgent=category in takedowns.URGENT_CATEGORIES, hash_type=target.hash_type,
+                report_id=public_id(uow, holder)))
+        except takedowns.DuplicateOrder:  # one open order per platform and target, however it is named
             continue
-        order = takedowns.place_order(uow=uow, actor_id=actor_id, order=takedowns.OrderInput(
-            platform_id=pid, target_type=target.type, target_value=target.value, category=category,
-            urgent=category in takedowns.URGENT_CATEGORIES, hash_type=target.hash_type,
-            report_id=public_id(uow, holder)))
         issued.append(order.public_id)
     decision = _record(uow, kind="takedown", where=where, actor_id=actor_id, reason=reason,
                        detail={"orders": issued, "without_platform": skipped})

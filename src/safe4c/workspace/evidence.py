@@ -53,7 +53,8 @@ def build(uow: UnitOfWork, *, package_id: str, report_ids: list[int], cluster_id
         "reporter_role": r.reporter_role, "situations": list(r.situations), "platforms": list(r.platforms),
         "platform_other": report_fields.platform_other(sealer, r), "incident_when": r.incident_when, "priority": r.priority,
         "priority_reasons": [x.get("code") for x in (r.triage_reasons or [])], "status": r.status,
-        "province": _region(r.province_code), "regency": _region(r.regency_code), "age_band": r.age_band,
+        "province": _region(r.province_code), "regency": _region(r.regency_code),
+        "province_code": r.province_code, "age_band": r.age_band,
         "gender": r.gender, "accounts": report_fields.accounts(sealer, r),
         "statement": sealer.open(r.story_sealed, context="report.story"),
     } for r in rows]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,8 @@ from safe4c.access import platforms
 from safe4c.db.platforms import TakedownOrder
 from safe4c.kernel.errors import Conflict
 from safe4c.takedowns import orders
+
+_ORDERS = itertools.count(1)  # one open order per platform and target: each order its own target
 
 URL = "https://video.example.com/v/12345"
 
@@ -30,7 +34,7 @@ def platform(factory) -> int:
 def issue(factory, platform_id, **changes) -> str:
     with factory() as uow:
         return orders.issue_order(uow=uow, actor_id=None, order=orders.OrderInput(
-            platform_id=platform_id, target_type="url", target_value=URL, **{"category": "csam", **changes}))
+            platform_id=platform_id, target_type="url", target_value=f"{URL}?n={next(_ORDERS)}", **{"category": "csam", **changes}))
 
 
 def row(factory, public_id) -> TakedownOrder:
@@ -60,7 +64,7 @@ def test_acknowledged_then_removed_and_a_removed_order_cannot_be_withdrawn(facto
     done = row(factory, public_id)
     assert done.status == "removed" and done.removed_at == factory.clock.now()
     with factory() as uow, pytest.raises(Conflict):
-        orders.withdraw(uow=uow, public_id=public_id, actor_id=1)
+        orders.withdraw(uow=uow, public_id=public_id, actor_id=1, reason="Salah kirim.", confirmed=True)
 
 
 def test_an_overdue_order_climbs_one_step_and_a_removed_one_does_not(factory):

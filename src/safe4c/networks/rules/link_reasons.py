@@ -34,6 +34,8 @@ def link_reason(kind: str, platform: str | None, value: str) -> tuple[str, dict]
     if kind == "handle":
         if platform in (None, UNKNOWN_PLATFORM):
             return UNKNOWN_PLATFORM_LINK, {"value": value}
+        if platform == "telegram":  # a Telegram name is a link (a user, a group or a channel), ordered as one
+            return N_("%(platform)s link %(value)s"), {"platform": platform_name(platform), "value": f"t.me/{value}"}
         if platform == "other":
             return N_("Account @%(value)s on another app or website"), {"value": value}
         return N_("%(platform)s account @%(value)s"), {"platform": platform_name(platform), "value": value}

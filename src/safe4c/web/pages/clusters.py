@@ -197,5 +197,6 @@ def referral_json(referral_id: str, uow: UowDep, staff: Annotated[StaffUser, All
 def referral_pdf(request: Request, referral_id: str, uow: UowDep,
                  staff: Annotated[StaffUser, Allowed("evidence.download")]):
     package = decisions.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="pdf")
-    return Response(evidence_pdf.render_pdf(package, translate=partial(translate, request.state.lang)), media_type="application/pdf", headers={
+    return Response(evidence_pdf.render_pdf(package, translate=partial(translate, request.state.lang),
+                                                    kinds=IDENTIFIER_KINDS, events=TIMELINE_KINDS), media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="evidence-{referral_id}.pdf"', "Cache-Control": "no-store"})

@@ -36,8 +36,9 @@ def deadline_hours(settings) -> dict[str, str]:
 
 
 def _list_page(request: Request, uow, staff, *, status: str | None, form: dict, errors: dict,
-               status_code: int = 200) -> HTMLResponse:
+               status_code: int = 200, duplicate: str | None = None) -> HTMLResponse:
     return _page(request, "takedowns/list.html", status_code=status_code, staff=staff, active="takedowns",
+                 duplicate=duplicate,
                  hours=deadline_hours(uow.settings),
                  orders=listing.list_orders(uow=uow, status=status), status=status,
                  statuses=takedowns.STATUS_FILTERS, platforms=platforms.list_platforms(uow=uow), form=form,
@@ -69,15 +70,25 @@ def issue(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("ta
     except Invalid as exc:
         uow.rollback()
         return _list_page(request, uow, staff, status=None, form=form, errors=field_errors(exc), status_code=422)
+    except takedowns.DuplicateOrder as exc:  # one open order per platform and target: say so, link to it
+        uow.rollback()
+        return _list_page(request, uow, staff, status=None, form=form, errors={}, status_code=409,
+                          duplicate=exc.existing)
     return RedirectResponse(f"/staff/takedowns/{public_id}?saved=issued", status_code=303)
+
+
+def _order_page(request: Request, uow, staff, public_id: str, *, saved: str | None = None, form: dict | None = None,
+                errors: dict | None = None, status_code: int = 200) -> HTMLResponse:
+    order = listing.view_order(uow=uow, public_id=public_id, actor_id=staff.id)
+    return _page(request, "takedowns/detail.html", status_code=status_code, staff=staff, active="takedowns",
+                 order=order, saved=saved, open_statuses=takedowns.OPEN_STATUSES, form=form or {},
+                 errors=errors or {})
 
 
 @router.get("/takedowns/{public_id}", response_class=HTMLResponse)
 def order_page(request: Request, public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.view")],
                saved: str | None = None):
-    order = listing.view_order(uow=uow, public_id=public_id, actor_id=staff.id)
-    return _page(request, "takedowns/detail.html", staff=staff, active="takedowns", order=order, saved=saved,
-                 open_statuses=takedowns.OPEN_STATUSES)
+    return _order_page(request, uow, staff, public_id, saved=saved)
 
 
 @router.post("/takedowns/{public_id}/uphold")
@@ -87,8 +98,17 @@ def uphold(public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("tak
 
 
 @router.post("/takedowns/{public_id}/withdraw")
-def withdraw(public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("takedown.decide", csrf=True)]):
-    takedowns.withdraw(uow=uow, public_id=public_id, actor_id=staff.id)
+def withdraw(request: Request, public_id: str, uow: UowDep,
+             staff: Annotated[StaffUser, Allowed("takedown.decide", csrf=True)],
+             reason: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = ""):
+    """Only a POST with a reason and the confirmation box ticked withdraws; otherwise the order page comes back
+    with what is missing, and nothing changes."""
+    try:
+        takedowns.withdraw(uow=uow, public_id=public_id, actor_id=staff.id, reason=reason, confirmed=confirm == "yes")
+    except Invalid as exc:
+        uow.rollback()
+        return _order_page(request, uow, staff, public_id, form={"reason": reason[:2000]}, errors=field_errors(exc),
+                           status_code=422)
     return RedirectResponse(f"/staff/takedowns/{public_id}?saved=withdrawn", status_code=303)
 
 
