@@ -9,7 +9,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 WORDS = {
-    "id": {"duplicate": "sudah ada perintah yang masih terbuka", "withdrawn": "Perintah ditarik",
+    "id": {"duplicate": "sudah ada perintah yang masih terbuka", "withdrawn": "Perintah dicabut",
            "evidence": "Paket bukti:"},
     "en": {"duplicate": "an open order already exists", "withdrawn": "Order withdrawn",
            "evidence": "Evidence package:"},

@@ -1,4 +1,4 @@
-"""Migration 0013_open_orders on a database holding the duplicates it now prevents, on SQLite and PostgreSQL:
+"""Migration 0011_open_orders on a database holding the duplicates it now prevents, on SQLite and PostgreSQL:
 the oldest open order for a platform and target stays open, later ones are withdrawn with an event naming the
 kept order; nothing is deleted, and the unique index then holds."""
 
@@ -16,7 +16,7 @@ from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 
 PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
-BEFORE = "0009_directory"
+BEFORE = "0010_cases"
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 T = sa.DateTime(timezone=True)
 platforms = sa.table("platforms", sa.column("id"), sa.column("name"), sa.column("taxonomy_code"),

@@ -5,15 +5,15 @@
   target_key) of open orders (issued, acknowledged, disputed). Old data may hold the same target twice for one
   platform (the form issued a URL twice; the network page ordered a Telegram group as an account beside its
   link): the oldest open order stays open; each later one is withdrawn, with a ``withdrawn`` event saying it
-  duplicated the kept order (``detail``: ``{"duplicate_of": <public id>, "by": "0013_open_orders"}``). Nothing
+  duplicated the kept order (``detail``: ``{"duplicate_of": <public id>, "by": "0011_open_orders"}``). Nothing
   is deleted; the history of every order stays as it was.
 - ``takedown_events.note_sealed``: staff's reason for a change (a withdrawal), sealed.
 
 The key rule is imported, not copied: the key must be the one the code computes. Should the rule ever change,
 a new migration recomputes the keys.
 
-Revision ID: 0013_open_orders
-Revises: 0009_directory
+Revision ID: 0011_open_orders
+Revises: 0010_cases
 """
 from datetime import datetime, timezone
 
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from safe4c.takedowns.rules.targets import target_key
 
-revision = '0013_open_orders'
-down_revision = '0009_directory'
+revision = '0011_open_orders'
+down_revision = '0010_cases'
 branch_labels = None
 depends_on = None
 
