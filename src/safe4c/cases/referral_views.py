@@ -166,7 +166,7 @@ def inbox(*, uow: UnitOfWork, actor: Actor) -> list[ReferralSummary]:
     pairs = list(uow.session.execute(
         select(CaseReferral, Case).join(Case, Case.id == CaseReferral.case_id)
         .where(or_(CaseReferral.to_agency_id == actor.agency_id, Case.agency_id == actor.agency_id))
-        .order_by(CaseReferral.sent_at.desc(), CaseReferral.id.desc())).tuples())
+        .order_by(CaseReferral.sent_at.desc(), CaseReferral.id.desc())))
     waiting = {"sent": 0, "accepted": 1}
     return sorted(_summaries(uow, actor, pairs), key=lambda s: (waiting.get(s.status, 2), s.respond_by or s.sent_at))
 
@@ -215,7 +215,7 @@ def custody(uow: UnitOfWork, r: CaseReferral) -> list[dict]:
     return [{"at": e.at, "actor": name or "system", "action": e.action, "sha256": (e.detail or {}).get("sha256")}
             for e, name in uow.session.execute(
                 select(AuditEntry, StaffUser.display_name).outerjoin(StaffUser, StaffUser.id == AuditEntry.actor_id)
-                .where(or_(*conditions)).order_by(AuditEntry.id)).tuples()]
+                .where(or_(*conditions)).order_by(AuditEntry.id))]
 
 
 def package(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> dict:
