@@ -2,8 +2,8 @@
 
 Four nullable columns on ``case_referrals`` (db/cases.py, cases/referrals.py); nothing existing changes meaning.
 
-Revision ID: 0010c_referral_follow
-Revises: 0010_cases
+Revision ID: 0012_referral_follow
+Revises: 0011_open_orders
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import safe4c.db.tables
 
 
-revision = '0010c_referral_follow'
-down_revision = '0010_cases'
+revision = '0012_referral_follow'
+down_revision = '0011_open_orders'
 branch_labels = None
 depends_on = None
 
