@@ -165,8 +165,7 @@ def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, 
         view["escalation"]["next_step_due_at"] = _iso(nxt[1]) if nxt else None
     if events is not None:
         view["events"] = [{"at": _iso(e.at), "kind": e.kind, "level": e.level,
-                           **({"step": deadlines.STEPS_BY_LEVEL[e.level].code} if e.level else {})}
-                          for e in events]
+                           "step": deadlines.STEPS_BY_LEVEL[e.level].code if e.level else None} for e in events]
     return view
 
 
