@@ -238,8 +238,6 @@ def get_for_platform(*, uow: UnitOfWork, platform_id: int, public_id: str) -> di
     return platform_view(uow, _platform_order(uow, platform_id, public_id))
 
 
-_platform_view = platform_view
-
 
 def _facts(row: TakedownOrder) -> lifecycle.Order:
     return lifecycle.Order(row.status, row.acknowledged_at is not None, row.dispute_outcome)
@@ -278,7 +276,7 @@ def acknowledge(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
     move = lifecycle.decide(_facts(row), lifecycle.ACKNOWLEDGE)
     if move:
         _apply(uow, row, move, platform=platform_id, audit_detail={"platform_id": platform_id})
-    view = _platform_view(uow, row)
+    view = platform_view(uow, row)
     uow.commit()
     return view
 
@@ -293,7 +291,7 @@ def mark_removed(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
         _apply(uow, row, move, platform=platform_id,
                detail={"within_deadline": within, "minutes": int((now - row.issued_at).total_seconds() // 60)},
                audit_detail={"platform_id": platform_id, "within_deadline": within})
-    view = _platform_view(uow, row)
+    view = platform_view(uow, row)
     uow.commit()
     return view
 
@@ -306,9 +304,9 @@ def dispute(*, uow: UnitOfWork, platform_id: int, public_id: str, reason: str) -
     row = _platform_order(uow, platform_id, public_id, lock=True)
     move = lifecycle.decide(_facts(row), lifecycle.DISPUTE)
     if move is None:
-        return _platform_view(uow, row)
+        return platform_view(uow, row)
     _apply(uow, row, move, platform=platform_id, audit_detail={"platform_id": platform_id}, reason=reason)
-    view = _platform_view(uow, row)
+    view = platform_view(uow, row)
     uow.commit()
     return view
 

@@ -77,11 +77,12 @@ def http_send(url: str, body: bytes, headers: dict, timeout: float, *, allow_pri
         extensions=extensions).status_code
 
 
-def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dict, order_id: int | None = None) -> None:
-    """Add a delivery and its job to the caller's transaction; nothing when the platform has no webhook."""
+def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dict,
+                order_id: int | None = None) -> WebhookDelivery | None:
+    """Add a delivery and its job to the caller's transaction; nothing (None) when the platform has no webhook."""
     url = uow.session.get(Platform, platform_id).webhook_url
     if not url:
-        return
+        return None
     now = uow.now()
     event_id = str(uuid.uuid4())
     payload = {"id": event_id, "type": event_type, "created_at": rfc3339(now), "data": data}
@@ -90,6 +91,7 @@ def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dic
     uow.session.add(delivery)
     uow.session.flush()
     jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery.id}, urgent=bool(data.get("urgent")))
+    return delivery
 
 
 def send_test_event(*, uow: UnitOfWork, platform_id: int) -> dict:
@@ -104,9 +106,7 @@ def send_test_event(*, uow: UnitOfWork, platform_id: int) -> dict:
         WebhookDelivery.created_at > now - timedelta(minutes=1)))
     if recent >= TEST_EVENTS_PER_MINUTE:
         raise RateLimited(TOO_MANY_TESTS, params={"limit": TEST_EVENTS_PER_MINUTE})
-    queue_event(uow, platform_id=platform_id, event_type=TEST_EVENT, data={"test": True})
-    delivery = uow.session.scalar(select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
-                                  .order_by(WebhookDelivery.id.desc()).limit(1))
+    delivery = queue_event(uow, platform_id=platform_id, event_type=TEST_EVENT, data={"test": True})
     view = delivery_view(delivery)
     uow.commit()
     return view
