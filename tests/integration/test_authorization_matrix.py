@@ -29,6 +29,10 @@ from safe4c.workspace import decisions as workspace, saved_filters
 from safe4c.networks import linking, membership
 from safe4c.access import platforms
 from safe4c.takedowns import orders as takedowns
+from safe4c.access.platforms import PlatformPrincipal
+from safe4c.db.platforms import WebhookDelivery
+from safe4c.reports.platform_intake import submit_platform_report
+from safe4c.reports.rules.platform_report import parse_platform_report
 from safe4c.worker import Worker
 
 ACTORS = ("anonymous", "code_holder", "platform_a", "platform_b", "regulator", "analyst", "admin")
@@ -116,6 +120,16 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     ("POST", "/api/v1/takedowns/{order_id}/dispute"): (
         "401 401 ok 404 401 401 401", api("POST", "/api/v1/takedowns/{k.a_dispute}/dispute", {"reason": REASON})),
     ("GET", "/api/v1/compliance"): ("401 401 ok ok 401 401 401", get("/api/v1/compliance")),
+    ("GET", "/api/v1/reports/{report_id}"): ("401 401 ok 404 401 401 401", get("/api/v1/reports/{k.a_report}")),
+    ("GET", "/api/v1/reports"): ("401 401 ok ok 401 401 401", get("/api/v1/reports?external_id=MATRIX-1")),
+    ("GET", "/api/v1/webhook"): ("401 401 ok ok 401 401 401", get("/api/v1/webhook")),
+    ("PUT", "/api/v1/webhook"): ("401 401 ok ok 401 401 401",
+                                 api("PUT", "/api/v1/webhook", {"url": "https://93.184.216.34/matrix"})),
+    ("POST", "/api/v1/webhook/secret"): ("401 401 ok ok 401 401 401",
+                                         api("POST", "/api/v1/webhook/secret", {"grace_hours": 1})),
+    ("POST", "/api/v1/webhook/test"): ("401 401 ok ok 401 401 401", api("POST", "/api/v1/webhook/test")),
+    ("GET", "/api/v1/webhook/deliveries/{delivery_id}"): (
+        "401 401 ok 404 401 401 401", get("/api/v1/webhook/deliveries/{k.a_delivery}")),
     ("POST", "/api/v1/match"): ("401 401 ok ok 401 401 401",
                                 api("POST", "/api/v1/match", {"items": [{"type": "md5", "value": "{k.md5}"}]})),
     ("GET", "/api/v1/signals"): ("401 401 ok ok 401 401 401", get("/api/v1/signals")),
@@ -328,6 +342,8 @@ class Kit:
     a_ack: str = ""
     a_removed: str = ""
     a_dispute: str = ""
+    a_report: str = ""
+    a_delivery: str = ""
     # this actor's own, for changes that can be made once
     own_report: str = ""
     link: int = 0
@@ -387,9 +403,15 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
     ids = {role: make_user(uow_factory, role, role) for role in STAFF}
     make_user(uow_factory, "portier", "analyst")
     with uow_factory() as uow:
-        a = platforms.create_platform(uow=uow, name="Platform A", taxonomy_code="tiktok")
+        a = platforms.create_platform(uow=uow, name="Platform A", taxonomy_code="tiktok",
+                                      webhook_url="https://93.184.216.34/a")
     with uow_factory() as uow:
-        b = platforms.create_platform(uow=uow, name="Platform B", taxonomy_code="instagram")
+        b = platforms.create_platform(uow=uow, name="Platform B", taxonomy_code="instagram",
+                                      webhook_url="https://93.184.216.34/b")
+    with uow_factory() as uow:
+        a_report = submit_platform_report(uow=uow, platform=PlatformPrincipal(a.id, "Platform A", "tiktok"),
+                                          report=parse_platform_report({**PLATFORM_REPORT, "external_id": "MATRIX-1"}),
+                                          idempotency_key=None).report_id
     receipt = _submit(uow_factory, story="Ada yang mengancam saya.")
     shared_net = _network(uow_factory, "0813-5555-0001")
     own = {actor: _submit(uow_factory).report_id for actor in ACTORS}
@@ -428,7 +450,10 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
                   report=shared_net[0], cluster=cluster, referral=referral, saved_filter=saved_filter, bank=bank,
                   entry=entry, a_order=_issue(uow_factory, a.id, next(n)), a_ack=_issue(uow_factory, a.id, next(n)),
                   a_removed=_issue(uow_factory, a.id, next(n)),
-                  a_dispute=_issue(uow_factory, a.id, next(n)))
+                  a_dispute=_issue(uow_factory, a.id, next(n)), a_report=a_report)
+    with uow_factory() as uow:  # the orders' webhooks are deliveries of platform A's
+        shared["a_delivery"] = uow.session.scalar(select(WebhookDelivery.event_id).where(
+            WebhookDelivery.platform_id == a.id).limit(1))
     kits = {}
     for i, actor in enumerate(ACTORS):
         kit = Kit(actor=actor, n=i + 1, **shared, own_report=own[actor], link=links[actor],

@@ -35,6 +35,10 @@ KEYLESS = ("/api/v1/public/", "/healthz")  # operations that take no key
 # before its rules apply (not blank, URL and e-mail formats); JSON Schema's regexes (ECMA) cannot say the same, so
 # "valid by the schema" can still be refused there with a 422 naming the field. Every other check runs on it.
 WORDS_ONLY = "/api/v1/reports"
+# Valid by the schema yet refused by state the schema cannot hold: a webhook address must reach a public address
+# (DNS decides), and a hash-list cursor must be one the API gave (at most the change log's end). Every other
+# check runs on them.
+STATEFUL = ("/api/v1/webhook", "/api/v1/signals")
 
 
 def fuzz_targets(app, uow_factory):
@@ -53,7 +57,7 @@ def test_the_api_keeps_to_its_schema_and_never_fails(app, uow_factory):
     config.projects.default.generation.update(allow_extra_parameters=False)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 12
+    assert len(operations) == 19
     statuses: dict[str, set[int]] = {}
     for operation in operations:
         takes_input = any(k in operation.definition.raw for k in ("parameters", "requestBody"))
@@ -70,7 +74,8 @@ def test_the_api_keeps_to_its_schema_and_never_fails(app, uow_factory):
                 if case.path_parameters and random_order(case.path_parameters):
                     case.path_parameters["order_id"] = order  # half the time, a real order of this platform
                 response = case.call(headers={"Authorization": f"Bearer {key}"})
-                checks = CHECKS if case.path != WORDS_ONLY else [c for c in CHECKS if c is not positive_data_acceptance]
+                lenient = case.path == WORDS_ONLY or case.path in STATEFUL
+                checks = CHECKS if not lenient else [c for c in CHECKS if c is not positive_data_acceptance]
                 case.validate_response(response, checks=checks, headers={"Authorization": f"Bearer {key}"})
                 statuses.setdefault(f"{case.method} {case.path}", set()).add(response.status_code)
                 if case.path.startswith(KEYLESS):

@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -83,6 +84,66 @@ def create_platform(*, uow: UnitOfWork, name: str, webhook_url: str | None = Non
                  detail={"webhook": webhook_url is not None})
     uow.commit()
     return NewPlatform(row.id, name, key, secret)
+
+
+# --- the webhook: its URL and its signing secret can change after registration (docs/platform-api.md) -------
+
+MAX_URL = 500  # platforms.webhook_url
+MAX_GRACE_HOURS = 168  # a week, as the longest Stripe offers
+DEFAULT_GRACE_HOURS = 24
+
+
+@dataclass(frozen=True)
+class RotatedSecret:
+    secret: str  # shown once
+    previous_valid_until: datetime | None  # the old secret signs too until then; None: no old secret any more
+
+
+def webhook_settings(*, uow: UnitOfWork, platform_id: int) -> dict:
+    row = uow.session.get(Platform, platform_id)
+    until = row.webhook_secret_previous_until
+    return {"url": row.webhook_url,
+            "previous_secret_valid_until": until if until is not None and until > uow.now() else None}
+
+
+def set_webhook_url(*, uow: UnitOfWork, platform_id: int, url: str | None, actor_id: int | None = None,
+                    resolve: webhook_urls.Resolver = webhook_urls.system_resolve) -> dict:
+    """Use case: change (or, with None, remove) the webhook address, checked as at registration: https, a public
+    address. Events already waiting go to the new address at their next attempt."""
+    url = (url or "").strip() or None
+    if url is not None and len(url) > MAX_URL:
+        raise Invalid([FieldError("url", N_("This is too long (at most {max_length} characters)."),
+                                  {"max_length": MAX_URL})])
+    errors = webhook_urls.url_errors(url, allow_private=uow.settings.webhook_allow_private, resolve=resolve)
+    if errors:
+        raise Invalid([FieldError("url", e.message, e.params) for e in errors])
+    row = uow.session.get(Platform, platform_id)
+    row.webhook_url = url
+    audit.record(uow, actor_id=actor_id, action="platform.webhook_url", subject_type="platform",
+                 subject_id=platform_id, detail={"webhook": url is not None})
+    view = webhook_settings(uow=uow, platform_id=platform_id)
+    uow.commit()
+    return view
+
+
+def rotate_webhook_secret(*, uow: UnitOfWork, platform_id: int, grace_hours: float = DEFAULT_GRACE_HOURS,
+                          actor_id: int | None = None) -> RotatedSecret:
+    """Use case: a new signing secret, shown once. For ``grace_hours`` (0 to a week) deliveries are signed with
+    the old secret too, so the platform can switch its receiver without refusing a single event."""
+    if not 0 <= grace_hours <= MAX_GRACE_HOURS:
+        raise Invalid([FieldError("grace_hours", N_("Give a number of hours from 0 to {max}."),
+                                  {"max": MAX_GRACE_HOURS})])
+    row = uow.session.get(Platform, platform_id)
+    now = uow.now()
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    until = now + timedelta(hours=grace_hours) if grace_hours > 0 else None
+    row.webhook_secret_previous_sealed = row.webhook_secret_sealed if until else None
+    row.webhook_secret_previous_until = until
+    row.webhook_secret_sealed = uow.ctx.sealer.seal(secret, context="platform.webhook_secret")
+    audit.record(uow, actor_id=actor_id, action="platform.webhook_secret_rotate", subject_type="platform",
+                 subject_id=platform_id, detail={"grace_hours": grace_hours})
+    uow.commit()
+    return RotatedSecret(secret, until)
 
 
 def _add_key(uow: UnitOfWork, platform_id: int, *, label: str | None) -> str:

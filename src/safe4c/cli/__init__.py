@@ -14,6 +14,7 @@ import sys
 
 from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
 from safe4c.cli import cases as case_commands
+from safe4c.cli import platform as platform_commands
 from safe4c.kernel.settings import Settings
 
 
@@ -196,38 +197,6 @@ def _kept_heads(path: str) -> list[dict]:
     return heads
 
 
-def cmd_platform(args, settings: Settings) -> int:
-    from safe4c.kernel.errors import AppError, Invalid
-    from safe4c.access import platforms
-
-    factory = common.uow_factory(settings)
-    try:
-        with factory() as uow:
-            if args.action == "create":
-                made = platforms.create_platform(uow=uow, name=args.name, webhook_url=args.webhook_url,
-                                                 taxonomy_code=args.code)
-                print(f"created platform {made.name} (id {made.id})")
-                print(f"API key (shown once, keep it secret): {made.api_key}")
-                print(f"webhook signing secret (shown once): {made.webhook_secret}")
-            elif args.action == "key-add":
-                key = platforms.add_key(uow=uow, platform_name=args.name, label=args.label)
-                print(f"new API key for {args.name} (shown once): {key}")
-                print("revoke the old one when the platform has switched: safe4c platform key-revoke PREFIX")
-            elif args.action == "key-revoke":
-                platforms.revoke_key(uow=uow, prefix=args.name)
-                print(f"revoked key {args.name}")
-            else:
-                for p in platforms.list_platforms(uow=uow):
-                    keys = ", ".join(k["prefix"] + (" (revoked)" if k["revoked"] else "") for k in p["keys"])
-                    print(f"{p['name']}\t{p['webhook_url'] or '-'}\t{keys}")
-    except Invalid as exc:
-        return common.print_invalid(exc)
-    except AppError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    return 0
-
-
 def cmd_link(args, settings: Settings) -> int:
     from safe4c.networks.rebuild import rebuild_links
 
@@ -315,13 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(lines printed by `safe4c audit head`)")
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("platform", help="platforms: create (prints the first API key once), keys, list")
-    p.add_argument("action", choices=["create", "key-add", "key-revoke", "list"])
-    p.add_argument("name", nargs="?", help="platform name (create, key-add) or key prefix (key-revoke)")
-    p.add_argument("--webhook-url", help="where takedown orders are sent (HTTPS)")
-    p.add_argument("--code", help="the platform's code in the report taxonomy, e.g. tiktok")
-    p.add_argument("--label", help="a note for a new key, e.g. 'rotation 2026-02'")
-    p.set_defaults(func=cmd_platform)
+    platform_commands.add_commands(sub)  # platform
 
     p = sub.add_parser("link", help="networks: rebuild every cluster and link in bulk (after a back-fill)")
     p.add_argument("action", choices=["rebuild"])
@@ -365,9 +328,6 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "httpcore", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    if args.command == "platform" and args.action != "list" and not args.name:
-        print("safe4c platform create NAME [--webhook-url URL] | key-add NAME | key-revoke PREFIX", file=sys.stderr)
-        return 2
     if args.command == "user" and args.action in ("create", "unlock") and not args.username:
         print("safe4c user create USERNAME --role ROLE | unlock USERNAME", file=sys.stderr)
         return 2

@@ -23,6 +23,9 @@ class Platform(Base):
     taxonomy_code: Mapped[str | None] = mapped_column(String(32))  # a PLATFORM_CODES code, e.g. "tiktok"
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # After a rotation the previous secret still signs deliveries (a second v1 signature) until this moment.
+    webhook_secret_previous_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    webhook_secret_previous_until: Mapped[datetime | None]
     contacts_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]

@@ -26,3 +26,11 @@ class FrozenClock:
 
     def advance(self, **delta) -> None:
         self._now += timedelta(**delta)
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """A moment as the platform API writes every time: RFC 3339 in UTC with ``Z`` (``2026-01-05T08:00:00Z``),
+    the form pydantic writes too, so a webhook's body and the pulled order say the same."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -14,12 +14,12 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from safe4c.db.platforms import Platform, TakedownEvent, TakedownOrder
+from safe4c.db.platforms import Platform, PlatformReport, TakedownEvent, TakedownOrder
 from safe4c.db.tables import Report
 from safe4c.takedowns.rules import deadlines, lifecycle, targets
 from safe4c.reports.rules.platform_report import hash_error
@@ -27,6 +27,7 @@ from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.kernel.signals import HASH_KINDS as HASH_TYPES, InvalidSignal, normalise_signal
 from safe4c.kernel import audit, jobs
+from safe4c.kernel.clock import rfc3339
 from safe4c.takedowns import webhooks
 from safe4c.takedowns.open_orders import (  # noqa: F401  (open_order_*: the callers' names)
     DuplicateOrder, open_order_by_key, open_order_exists, open_order_for)
@@ -159,16 +160,17 @@ def _schedule_next_step(uow: UnitOfWork, order: TakedownOrder) -> None:
     jobs.enqueue(uow, ESCALATE_JOB, {"order_id": order.id, "level": step.level}, delay=delay)
 
 
-def _iso(value):
-    return value.astimezone(timezone.utc).isoformat() if value else None
+_iso = rfc3339  # RFC 3339 UTC with "Z", everywhere in the platform API
 
 
 def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, *,
-               intervals: list[float] | None = None) -> dict:
-    """What a platform sees of an order (API and webhooks): no staff identities, no sealed text."""
+               intervals: list[float] | None = None, own_report: tuple[str, str | None] | None = None) -> dict:
+    """What a platform sees of an order: no staff identities, no sealed text. ``own_report`` is (our id, the
+    platform's external_id) when the order arose from a report this platform sent (``own_reports``)."""
     step = deadlines.STEPS_BY_LEVEL.get(order.escalation_level)
     view = {
         "id": order.public_id, "status": order.status,
+        "report": {"id": own_report[0], "external_id": own_report[1]} if own_report else None,
         "target": {"type": order.target_type, "value": order.target_value, "hash_type": order.hash_type},
         "category": order.category, "legal_basis": order.legal_basis, "urgent": order.urgent,
         "issued_at": _iso(order.issued_at), "deadline_at": _iso(order.deadline_at),
@@ -178,14 +180,37 @@ def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, 
         "escalation": {"level": order.escalation_level, "step": step.code if step else None,
                        "escalated_at": _iso(order.escalated_at)},
     }
-    if intervals is not None and order.status in deadlines.ESCALATING_STATUSES:
-        nxt = deadlines.next_step(order.deadline_at, order.escalation_level, intervals=intervals)
+    if intervals is not None:
+        nxt = None
+        if order.status in deadlines.ESCALATING_STATUSES:
+            nxt = deadlines.next_step(order.deadline_at, order.escalation_level, intervals=intervals)
         view["escalation"]["next_step_due_at"] = _iso(nxt[1]) if nxt else None
     if events is not None:
         view["events"] = [{"at": _iso(e.at), "kind": e.kind, "level": e.level,
-                           **({"step": deadlines.STEPS_BY_LEVEL[e.level].code} if e.level else {})}
-                          for e in events]
+                           "step": deadlines.STEPS_BY_LEVEL[e.level].code if e.level else None} for e in events]
     return view
+
+
+def own_reports(uow: UnitOfWork, orders: list[TakedownOrder]) -> dict[int, tuple[str, str | None]]:
+    """Order id -> (report id, external_id) for the orders that arose from a report their own platform sent."""
+    with_report = [o.id for o in orders if o.report_id is not None]
+    if not with_report:
+        return {}
+    rows = uow.session.execute(
+        select(TakedownOrder.id, Report.public_id, PlatformReport.external_id)
+        .join(Report, Report.id == TakedownOrder.report_id)
+        .join(PlatformReport, (PlatformReport.report_id == Report.id)
+              & (PlatformReport.platform_id == TakedownOrder.platform_id))
+        .where(TakedownOrder.id.in_(with_report)))
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def platform_view(uow: UnitOfWork, row: TakedownOrder) -> dict:
+    """The one representation of an order for its platform: GET /api/v1/takedowns/{id}, the answers to its
+    actions and every webhook's ``data`` (built before the commit from the row in hand, history included)."""
+    uow.session.flush()  # the new event, so it is in the history with its id order
+    return order_view(row, events_of(uow, row.id), intervals=uow.settings.takedown_escalation_hours,
+                      own_report=own_reports(uow, [row]).get(row.id))
 
 
 def events_of(uow: UnitOfWork, order_id: int) -> list[TakedownEvent]:
@@ -226,18 +251,14 @@ def list_for_platform(*, uow: UnitOfWork, platform_id: int, status: str | None =
         query = query.where(TakedownOrder.id > after_id)
     rows = list(uow.session.scalars(query.order_by(TakedownOrder.id).limit(limit + 1)))
     intervals = uow.settings.takedown_escalation_hours
-    items = [order_view(r, intervals=intervals) for r in rows[:limit]]
+    own = own_reports(uow, rows[:limit])
+    items = [order_view(r, intervals=intervals, own_report=own.get(r.id)) for r in rows[:limit]]
     return items, (rows[limit - 1].public_id if len(rows) > limit else None)
 
 
 def get_for_platform(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
-    return _platform_view(uow, _platform_order(uow, platform_id, public_id))
+    return platform_view(uow, _platform_order(uow, platform_id, public_id))
 
-
-def _platform_view(uow: UnitOfWork, row: TakedownOrder) -> dict:
-    """The order with its history; after a change, built before the commit from the locked row (no re-select)."""
-    uow.session.flush()  # the new event, so it is in the history with its id order
-    return order_view(row, events_of(uow, row.id), intervals=uow.settings.takedown_escalation_hours)
 
 
 def _facts(row: TakedownOrder) -> lifecycle.Order:
@@ -246,8 +267,7 @@ def _facts(row: TakedownOrder) -> lifecycle.Order:
 
 def _apply(uow: UnitOfWork, row: TakedownOrder, move: lifecycle.Move, *, staff: int | None = None,
            platform: int | None = None, level: int | None = None, detail: dict | None = None,
-           audit_detail: dict | None = None, reason: str | None = None, with_intervals: bool = False,
-           note: bytes | None = None) -> None:
+           audit_detail: dict | None = None, reason: str | None = None, note: bytes | None = None) -> None:
     """Make a move of the lifecycle table (rules/lifecycle.py) on the row: status, timestamps, event, audit
     entry, webhook and next escalation step, in the caller's transaction."""
     now = uow.now()
@@ -266,9 +286,9 @@ def _apply(uow: UnitOfWork, row: TakedownOrder, move: lifecycle.Move, *, staff: 
     _event(uow, row, move.event, staff=staff, platform=platform, level=level, detail=detail, note=note)
     audit.record(uow, actor_id=staff, action=move.audit, subject_type="takedown", subject_id=row.public_id,
                  detail=audit_detail)
-    if move.webhook:
-        view = order_view(row, intervals=uow.settings.takedown_escalation_hours if with_intervals else None)
-        webhooks.queue_event(uow, platform_id=row.platform_id, event_type=move.webhook, data=view, order_id=row.id)
+    if move.webhook:  # exactly what GET /api/v1/takedowns/{id} answers now (docs/platform-api.md)
+        webhooks.queue_event(uow, platform_id=row.platform_id, event_type=move.webhook,
+                             data=platform_view(uow, row), order_id=row.id)
     if move.schedule:
         _schedule_next_step(uow, row)
 
@@ -278,7 +298,7 @@ def acknowledge(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
     move = lifecycle.decide(_facts(row), lifecycle.ACKNOWLEDGE)
     if move:
         _apply(uow, row, move, platform=platform_id, audit_detail={"platform_id": platform_id})
-    view = _platform_view(uow, row)
+    view = platform_view(uow, row)
     uow.commit()
     return view
 
@@ -293,7 +313,7 @@ def mark_removed(*, uow: UnitOfWork, platform_id: int, public_id: str) -> dict:
         _apply(uow, row, move, platform=platform_id,
                detail={"within_deadline": within, "minutes": int((now - row.issued_at).total_seconds() // 60)},
                audit_detail={"platform_id": platform_id, "within_deadline": within})
-    view = _platform_view(uow, row)
+    view = platform_view(uow, row)
     uow.commit()
     return view
 
@@ -306,9 +326,9 @@ def dispute(*, uow: UnitOfWork, platform_id: int, public_id: str, reason: str) -
     row = _platform_order(uow, platform_id, public_id, lock=True)
     move = lifecycle.decide(_facts(row), lifecycle.DISPUTE)
     if move is None:
-        return _platform_view(uow, row)
+        return platform_view(uow, row)
     _apply(uow, row, move, platform=platform_id, audit_detail={"platform_id": platform_id}, reason=reason)
-    view = _platform_view(uow, row)
+    view = platform_view(uow, row)
     uow.commit()
     return view
 
@@ -371,7 +391,6 @@ def escalate(*, uow: UnitOfWork, order_id: int, level: int) -> str:
     elif plan.result == "escalated":
         row.escalation_level = level
         _apply(uow, row, plan.move, level=level, detail={"step": plan.step.code, "due_at": _iso(plan.due)},
-               audit_detail={"platform_id": row.platform_id, "level": level, "step": plan.step.code},
-               with_intervals=True)
+               audit_detail={"platform_id": row.platform_id, "level": level, "step": plan.step.code})
         uow.commit()
     return plan.result

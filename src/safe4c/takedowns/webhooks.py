@@ -8,6 +8,11 @@ itself, delayed by ``SAFE4C_WEBHOOK_RETRY_SECONDS`` (10 s, 30 s, 1, 2, 5, 10, 15
 survives a restart of safe4c, and a platform down for an hour is reached within about an hour of coming back.
 No database transaction is open while waiting for the platform. The URL's host is checked at every attempt
 (services/webhook_urls.py): an address that is not public is an attempt that failed ("AddressRefused").
+
+A platform can ask for a **test event** (``webhook.test``): signed and sent like any event, but it is no order,
+so it never reaches an order's history, the compliance figures or the transparency report, and it is tried once
+(no retries): the platform reads its result at once (``delivery_view``). After a secret rotation the previous
+secret signs too, until its grace period ends (``Platform.webhook_secret_previous_until``).
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import timezone
+from datetime import timedelta
 from functools import partial
 from typing import Callable
 
 import httpx
 from sqlalchemy import bindparam, func, literal, select, update
+
+from safe4c.kernel.clock import rfc3339
+from safe4c.kernel.errors import Conflict, NotFound, RateLimited
+from safe4c.kernel.i18n import N_
 
 from safe4c.db.platforms import Platform, TakedownEvent, WebhookDelivery
 from safe4c.takedowns.rules import signing
@@ -29,6 +38,11 @@ from safe4c.kernel import outbound_urls as webhook_urls
 from safe4c.kernel.uow import UnitOfWork
 
 JOB_KIND = "webhook.deliver"
+TEST_EVENT = "webhook.test"
+TEST_EVENTS_PER_MINUTE = 5
+NO_WEBHOOK = N_("Your platform has no webhook address yet: set one first (PUT /api/v1/webhook).")
+TOO_MANY_TESTS = N_("Too many test events: at most {limit} a minute. Please wait a minute and try again.")
+DELIVERY_NOT_FOUND = N_("We could not find this webhook delivery.")
 
 # (url, body, headers, timeout seconds) -> HTTP status; raises on a network error or a timeout
 Sender = Callable[[str, bytes, dict, float], int]
@@ -63,20 +77,65 @@ def http_send(url: str, body: bytes, headers: dict, timeout: float, *, allow_pri
         extensions=extensions).status_code
 
 
-def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dict, order_id: int | None = None) -> None:
-    """Add a delivery and its job to the caller's transaction; nothing when the platform has no webhook."""
+def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dict,
+                order_id: int | None = None) -> WebhookDelivery | None:
+    """Add a delivery and its job to the caller's transaction; nothing (None) when the platform has no webhook."""
     url = uow.session.get(Platform, platform_id).webhook_url
     if not url:
-        return
+        return None
     now = uow.now()
     event_id = str(uuid.uuid4())
-    payload = {"id": event_id, "type": event_type, "created_at": now.astimezone(timezone.utc).isoformat(),
-               "data": data}
+    payload = {"id": event_id, "type": event_type, "created_at": rfc3339(now), "data": data}
     delivery = WebhookDelivery(event_id=event_id, platform_id=platform_id, order_id=order_id, event_type=event_type,
                                payload=payload, created_at=now, attempts=0, next_attempt_at=now)
     uow.session.add(delivery)
     uow.session.flush()
     jobs.enqueue(uow, JOB_KIND, {"delivery_id": delivery.id}, urgent=bool(data.get("urgent")))
+    return delivery
+
+
+def send_test_event(*, uow: UnitOfWork, platform_id: int) -> dict:
+    """Use case: queue a test event to the platform's webhook and commit; returns the delivery as the platform
+    sees it. A test is no order: nothing counts it (compliance, transparency) and it is tried once."""
+    url = uow.session.scalar(select(Platform.webhook_url).where(Platform.id == platform_id))
+    if not url:
+        raise Conflict(NO_WEBHOOK)
+    now = uow.now()
+    recent = uow.session.scalar(select(func.count()).select_from(WebhookDelivery).where(
+        WebhookDelivery.platform_id == platform_id, WebhookDelivery.event_type == TEST_EVENT,
+        WebhookDelivery.created_at > now - timedelta(minutes=1)))
+    if recent >= TEST_EVENTS_PER_MINUTE:
+        raise RateLimited(TOO_MANY_TESTS, params={"limit": TEST_EVENTS_PER_MINUTE})
+    delivery = queue_event(uow, platform_id=platform_id, event_type=TEST_EVENT, data={"test": True})
+    view = delivery_view(delivery)
+    uow.commit()
+    return view
+
+
+def delivery_view(d: WebhookDelivery) -> dict:
+    """A delivery as its platform sees it: the event, the attempts and their outcome (no body, no secret)."""
+    state = "delivered" if d.delivered_at else "failed" if d.gave_up_at else "pending"
+    return {"id": d.event_id, "type": d.event_type, "test": d.event_type == TEST_EVENT, "state": state,
+            "created_at": rfc3339(d.created_at), "attempts": d.attempts,
+            "last_attempt_at": rfc3339(d.last_attempt_at), "last_status": d.last_status, "last_error": d.last_error,
+            "next_attempt_at": rfc3339(d.next_attempt_at), "delivered_at": rfc3339(d.delivered_at),
+            "gave_up_at": rfc3339(d.gave_up_at)}
+
+
+def deliveries_for_platform(*, uow: UnitOfWork, platform_id: int, limit: int = 20) -> list[dict]:
+    """The platform's latest deliveries, newest first."""
+    rows = uow.session.scalars(select(WebhookDelivery).where(WebhookDelivery.platform_id == platform_id)
+                               .order_by(WebhookDelivery.id.desc()).limit(limit))
+    return [delivery_view(d) for d in rows]
+
+
+def delivery_for_platform(*, uow: UnitOfWork, platform_id: int, event_id: str) -> dict:
+    """One delivery of the platform's; another platform's is "not found", like its orders."""
+    row = uow.session.scalar(select(WebhookDelivery).where(WebhookDelivery.event_id == event_id,
+                                                           WebhookDelivery.platform_id == platform_id))
+    if row is None:
+        raise NotFound(DELIVERY_NOT_FOUND)
+    return delivery_view(row)
 
 
 def body_of(payload: dict) -> bytes:
@@ -86,7 +145,8 @@ def body_of(payload: dict) -> bytes:
 # The delivery, its platform's URL and sealed secret in one round trip; done deliveries are not found.
 _PENDING = (
     select(WebhookDelivery.event_id, WebhookDelivery.event_type, WebhookDelivery.payload, WebhookDelivery.platform_id,
-           Platform.webhook_url, Platform.webhook_secret_sealed)
+           Platform.webhook_url, Platform.webhook_secret_sealed, Platform.webhook_secret_previous_sealed,
+           Platform.webhook_secret_previous_until)
     .join(Platform, Platform.id == WebhookDelivery.platform_id)
     .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.gave_up_at.is_(None))
 )
@@ -110,10 +170,13 @@ def deliver(*, uow: UnitOfWork, delivery_id: int, send: Sender | None = None) ->
     secret = uow.ctx.sealer.open(d.webhook_secret_sealed, context="platform.webhook_secret")
     body = body_of(d.payload)
     started = uow.now()
+    previous = None
+    if d.webhook_secret_previous_sealed and d.webhook_secret_previous_until and d.webhook_secret_previous_until > started:
+        previous = uow.ctx.sealer.open(d.webhook_secret_previous_sealed, context="platform.webhook_secret")
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "safe4c-webhooks/1",
-        signing.SIGNATURE_HEADER: signing.sign(secret, int(started.timestamp()), body),
+        signing.SIGNATURE_HEADER: signing.sign(secret, int(started.timestamp()), body, previous=previous),
         signing.EVENT_HEADER: d.event_type,
         signing.DELIVERY_HEADER: d.event_id,
     }
@@ -145,6 +208,9 @@ def deliver(*, uow: UnitOfWork, delivery_id: int, send: Sender | None = None) ->
             uow.session.add(TakedownEvent(order_id=done.order_id, at=now, kind="delivered",
                                           detail={"event": d.event_type, "attempts": done.attempts}))
         outcome = "delivered"
+    elif d.event_type == TEST_EVENT:  # tried once: the platform reads the result and may send another
+        uow.session.execute(update(_T).where(_T.c.id == delivery_id).values(gave_up_at=now, next_attempt_at=None))
+        outcome = "gave_up"
     elif signing.should_give_up(done.first_attempt_at, now, give_up_hours=uow.settings.webhook_give_up_hours):
         uow.session.execute(update(_T).where(_T.c.id == delivery_id).values(gave_up_at=now, next_attempt_at=None))
         audit.record(uow, actor_id=None, action="webhook.gave_up", subject_type="platform", subject_id=d.platform_id,

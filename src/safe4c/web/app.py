@@ -23,7 +23,7 @@ from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.kernel.ratelimits import Limiter
 from safe4c.kernel.uow import UowFactory
 from safe4c.web import authorization, errors, inputs, openapi
-from safe4c.web.api import health, match, platform, public
+from safe4c.web.api import health, match, platform, platform_webhook, public
 from safe4c.web.pages import routers as pages
 from safe4c.web.unavailable import unavailable_app
 from safe4c.worker import Worker
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.include_router(health.router)
     app.include_router(public.router)
     platform.install(app)  # the platform API
+    platform_webhook.install(app)  # the platform's webhook: settings, test events, and the webhooks' description
     app.include_router(match.router)  # hash-list matching and sync for platforms
     # the bodies those handlers parse themselves, and the one error shape, in /openapi.json
     openapi.install(app, bodies=[ReportCreate, PlatformReportCreate, match.MatchRequest])

@@ -40,6 +40,11 @@ def install(app: FastAPI, *, bodies: list[type[BaseModel]]) -> None:
                 _document_errors(operation)
                 _headers_are_text(operation)
                 _text_rule(operation, components)
+            for operation in _operations(schema, section="webhooks"):
+                # What safe4c sends (web/api/platform_webhook.py): the receiver's answers are the platform's,
+                # so no error shape of ours; FastAPI adds its validation error to any operation with input.
+                for status in ("200", "422"):  # FastAPI's defaults; the operation says 2XX and default
+                    operation.get("responses", {}).pop(status, None)
             for name in _FASTAPI_ERRORS:  # no response uses them any more
                 components.pop(name, None)
         return app.openapi_schema
@@ -47,8 +52,8 @@ def install(app: FastAPI, *, bodies: list[type[BaseModel]]) -> None:
     app.openapi = openapi
 
 
-def _operations(schema: dict):
-    for item in schema.get("paths", {}).values():
+def _operations(schema: dict, section: str = "paths"):
+    for item in schema.get(section, {}).values():
         for method, operation in item.items():
             if method in ("get", "post", "put", "patch", "delete"):
                 yield operation

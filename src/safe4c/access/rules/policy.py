@@ -187,10 +187,16 @@ POLICY: dict[str, Rule] = {
     "user.manage": rule("Change a staff account (e.g. unlock it)", *ADMINS),
     # platforms, by API key: their own reports and orders; the whole hash list
     "platform.report.create": rule("Send a report by API", PLATFORM),
+    "platform.report.view": rule("Read back its own report: what was received, its status, the orders from it "
+                                 "(audited)", PLATFORM, condition=OWN_PLATFORM),
     "platform.takedown.view": rule("The platform's own takedown orders", PLATFORM, condition=OWN_PLATFORM),
     "platform.takedown.respond": rule("Acknowledge, confirm removal of, dispute its own order", PLATFORM,
                                       condition=OWN_PLATFORM),
     "platform.compliance.view": rule("The platform's own compliance figures", PLATFORM, condition=OWN_PLATFORM),
+    "platform.webhook.view": rule("Its own webhook address and deliveries (test events included)", PLATFORM,
+                                  condition=OWN_PLATFORM),
+    "platform.webhook.manage": rule("Change its own webhook address, rotate its signing secret, send a test event",
+                                    PLATFORM, condition=OWN_PLATFORM),
     "hashlist.match": rule("Match hashes and links against the hash list (no report ids)", PLATFORM),
     "hashlist.sync": rule("Mirror the hash list (no report ids)", PLATFORM),
 }

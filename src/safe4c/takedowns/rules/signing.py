@@ -23,9 +23,14 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return mac.hexdigest()
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The header value for a body sent at ``timestamp`` (unix seconds)."""
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+def sign(secret: str, timestamp: int, body: bytes, *, previous: str | None = None) -> str:
+    """The header value for a body sent at ``timestamp`` (unix seconds). During a secret rotation's grace period
+    ``previous`` (the old secret) signs too: ``t=..,v1=<new>,v1=<old>``, so a receiver that still has the old
+    secret, or already the new one, verifies it (as Stripe does)."""
+    header = f"t={timestamp},v1={signature(secret, timestamp, body)}"
+    if previous:
+        header += f",v1={signature(previous, timestamp, body)}"
+    return header
 
 
 def verify(header: str, body: bytes, secret: str, *, now: int, tolerance: int = DEFAULT_TOLERANCE) -> bool:

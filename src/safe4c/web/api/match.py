@@ -32,6 +32,8 @@ router = APIRouter(prefix="/api/v1", tags=["hash list"], route_class=ApiRoute)
 BAD_BODY = N_("Send a JSON object with a list of items: {\"items\": [{\"type\": \"pdq\", \"value\": \"...\"}]}.")
 TOO_MANY = N_("Send at most {limit} items in one request.")
 BAD_CURSOR = N_("This cursor is not valid: use a next_cursor value from an earlier page, or start without a cursor.")
+UNKNOWN_CURSOR = N_("This cursor was not given by this API: it is past the end of the hash list's change log. Start "
+                    "again without a cursor.")
 
 
 # The signal types of the registry (kernel/signals.py), as the schema's enum.
@@ -146,7 +148,8 @@ async def match(request: Request, platform: Annotated[PlatformPrincipal, Allowed
     "/signals", response_model=SignalsPage,
     summary="Mirror the hash list: additions and removals after a cursor",
     responses={401: {"description": "Missing, unknown or revoked API key"},
-               422: {"description": "The cursor is not one this API gave"}},
+               422: {"description": "The cursor is not one this API gave (not a position, or past the end of "
+                                    "the change log)"}},
 )
 def signals(request: Request, uow: ReadingUowDep, platform: Annotated[PlatformPrincipal, Allowed("hashlist.sync")],
             cursor: str | None = QueryParam(None, max_length=20, description="next_cursor from the previous page; "
@@ -156,12 +159,17 @@ def signals(request: Request, uow: ReadingUowDep, platform: Annotated[PlatformPr
             ) -> SignalsPage:
     if cursor in (None, ""):
         position = 0
-    elif cursor.isascii() and cursor.isdigit() and int(cursor) <= MAX_ID:
-        position = int(cursor)
+    elif cursor.isascii() and cursor.isdigit() and int(cursor) <= MAX_ID and str(int(cursor)) == cursor:
+        position = int(cursor)  # written as the API writes it: no sign, no leading zeros
     else:
         raise Invalid([FieldError("cursor", BAD_CURSOR)])
     size = min(limit or request.app.state.settings.signals_page_size, request.app.state.settings.signals_page_size)
     page = hashlist_sync.sync_page(uow=uow, cursor=position, limit=size)
+    # Every cursor the API gives is a position the change log has reached: one past its end was never given
+    # (or the database was put back to an earlier state), and answering "up to date" would hide every change
+    # after it for ever. Only an empty page needs the check: a page with changes starts below the end.
+    if position and not page.additions and not page.removals and position > hashlist_sync.current_cursor(uow=uow):
+        raise Invalid([FieldError("cursor", UNKNOWN_CURSOR)])
     return SignalsPage(additions=[Signal(**vars(s)) for s in page.additions],
                        removals=[Signal(**vars(s)) for s in page.removals],
                        next_cursor=str(page.next_cursor), has_more=page.has_more)

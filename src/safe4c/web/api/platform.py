@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +18,8 @@ from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_pla
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.takedowns.rules import lifecycle
 from safe4c.access import platforms
-from safe4c.reports import platform_intake
+from safe4c.reports import platform_intake, platform_readback
+from safe4c.kernel.clock import rfc3339
 from safe4c.kernel.signals import HASH_KINDS
 from safe4c.access.platforms import PlatformPrincipal
 from safe4c.kernel.uow import UowFactory
@@ -30,15 +31,44 @@ from safe4c.web.api.public import read_json
 
 router = APIRouter(prefix="/api/v1", tags=["platform"], route_class=ApiRoute)
 
-ERRORS = {401: {"description": "Missing, unknown or revoked API key"},
+UNAUTHORIZED = {401: {"description": "Missing, unknown or revoked API key"}}
+ERRORS = {**UNAUTHORIZED,
           404: {"description": "No such order for this platform"},
           422: {"description": "One error per field, in the requested language"}}
+REPORT_ERRORS = {**UNAUTHORIZED, 404: {"description": "No such report among those this platform sent (another "
+                                                     "platform's report is not found either)"}}
 
 
 class PlatformReportReceipt(BaseModel):
     id: str = Field(description="safe4c's id for the report.")
     received_at: datetime
     status: str = Field(description="Always \"received\": the report is stored and triaged.")
+
+
+class OrderRef(BaseModel):
+    id: str
+    status: Literal[lifecycle.STATUSES]  # type: ignore[valid-type]
+
+
+class PlatformReportPublic(BaseModel):
+    id: str = Field(description="safe4c's id for the report (the receipt's id).")
+    external_id: str | None = Field(description="Your own reference, as you sent it.")
+    idempotency_key: str | None
+    received_at: datetime
+    status: Literal["new", "in_review", "actioned", "closed"] = Field(
+        description="new (waiting to be read), in_review, actioned (acted on) or closed.")
+    takedown_orders: list[OrderRef] = Field(description="The orders issued to your platform from this report.")
+    received: PlatformReportCreate = Field(description="What we received: your report after parsing.")
+
+
+class PlatformReportsPage(BaseModel):
+    items: list[PlatformReportPublic] = Field(description="Your reports with this external_id, oldest first "
+                                                          "(none: an empty list).")
+
+
+class OwnReport(BaseModel):
+    id: str = Field(description="safe4c's id for your report (GET /api/v1/reports/{id}).")
+    external_id: str | None = Field(description="Your own reference for it, as you sent it.")
 
 
 class TakedownTarget(BaseModel):
@@ -66,6 +96,8 @@ class OrderEvent(BaseModel):
 class Takedown(BaseModel):
     id: str
     status: Literal[lifecycle.STATUSES]  # type: ignore[valid-type] - the lifecycle table is the one list
+    report: OwnReport | None = Field(description="The report your platform sent that this order arose from; "
+                                                 "null when it arose from another source.")
     target: TakedownTarget
     category: Literal[takedowns.CATEGORIES]  # type: ignore[valid-type]
     legal_basis: str
@@ -128,7 +160,7 @@ async def submit_report(request: Request, uow_factory: UowFactoryDep,
     data = await read_json(request)
     # The hot path: one trip to a worker thread and one transaction for the key check and the report.
     receipt = await run_in_threadpool(_submit, request, uow_factory, key, data, idempotency_key)
-    return JSONResponse({"id": receipt.report_id, "received_at": receipt.received_at.isoformat(),
+    return JSONResponse({"id": receipt.report_id, "received_at": rfc3339(receipt.received_at),
                          "status": "received"}, status_code=201 if receipt.created else 200)
 
 
@@ -138,6 +170,22 @@ def _submit(request: Request, uow_factory: UowFactory, key: PlatformKey, data: o
         report = parse_platform_report(data)
         return platform_intake.submit_platform_report(uow=uow, platform=platform, report=report,
                                                 idempotency_key=idempotency_key, language=request.state.lang)
+
+
+@router.get("/reports/{report_id}", response_model=PlatformReportPublic, responses=REPORT_ERRORS,
+            summary="Read back a report you sent, by our id: what we received, its status, the orders from it")
+def get_report(report_id: Annotated[str, Path(max_length=36)], uow: UowDep,
+               platform: Annotated[PlatformPrincipal, Allowed("platform.report.view")]):
+    return platform_readback.report_by_id(uow=uow, platform_id=platform.id, public_id=report_id)
+
+
+@router.get("/reports", response_model=PlatformReportsPage, responses=UNAUTHORIZED,
+            summary="Read back the reports you sent with your own reference (external_id)")
+def find_reports(uow: UowDep, platform: Annotated[PlatformPrincipal, Allowed("platform.report.view")],
+                 external_id: Annotated[str, Query(min_length=1, max_length=100,
+                                                   description="Your own reference, as sent in external_id.")]):
+    return {"items": platform_readback.reports_by_external_id(uow=uow, platform_id=platform.id,
+                                                              external_id=external_id)}
 
 
 @router.get("/takedowns", response_model=TakedownsPage, responses=ERRORS,
@@ -193,5 +241,6 @@ def own_compliance(uow: ReadingUowDep, platform: Annotated[PlatformPrincipal, Al
 
 
 def install(app: FastAPI) -> None:
-    """Include the router (its report body is published under components by web/openapi.py)."""
+    """Include the router (its report body is published under components by web/openapi.py). The webhook's
+    settings, tests and the webhooks' own description are web/api/platform_webhook.py."""
     app.include_router(router)
