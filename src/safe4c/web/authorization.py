@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 
-from safe4c.access.rules import policy
+from safe4c.access.rules import policy, staff as staff_rules
 from safe4c.access.rules.policy import Actor
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import Forbidden, Unauthorized
@@ -55,10 +55,22 @@ def require(user: StaffUser, action: str | None) -> None:
 
 
 def staff_home(user: StaffUser) -> str:
-    """Where a staff member lands after signing in: the queue, or the compliance figures for a regulator."""
+    """Where a staff member lands after signing in: where their work starts.
+
+    Analysts and administrators: the queue. Case workers, supervisors and police liaisons: the caseload of their
+    agency (docs/cases.md). Whoever may see the national figures (a national officer): the statistics. A
+    regulator: platforms' compliance. Anyone else, or a role whose page is not there yet: the start page, which
+    lists what the role may open.
+    """
     if can(user, "report.list"):
         return "/staff"
-    return "/staff/compliance" if can(user, "compliance.view") else "/staff/login"
+    if user.active and staff_rules.needs_agency(user.role):
+        return "/staff/cases"
+    if "statistics.view" in policy.POLICY and can(user, "statistics.view"):
+        return "/staff/statistics"
+    if can(user, "compliance.view"):
+        return "/staff/compliance"
+    return "/staff/home" if can(user, "staff.home") else "/staff/login"
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,12 @@ POLICY: dict[str, Rule] = {
     # the service directory (HSDS): providers, no child data; regulators see it too
     "directory.view": rule("The service directory: providers, their services, coverage per regency", *STAFF),
     "directory.manage": rule("Import, export and seed the service directory", *ADMINS),
+    # agencies whose staff work cases (docs/cases.md): no child data; a regulator's work is platforms
+    "agency.list": rule("The agencies: type, region, directory entry, how many staff", "analyst", "admin",
+                        "case_worker", "supervisor", "police_liaison", "national_officer"),
+    "agency.manage": rule("Add an agency", *ADMINS),
+    # where a staff member lands when no page of their role's work exists yet (web/authorization.staff_home)
+    "staff.home": rule("The start page: what one's role may open", *STAFF),
     # staff accounts
     "user.list": rule("The staff accounts", *ADMINS),
     "user.manage": rule("Change a staff account (e.g. unlock it)", *ADMINS),

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from safe4c.web.pages import (access, clusters, directory, hashlist, identifiers, public, render, reports, staff,
                               takedowns, workspace)
+from safe4c.web.pages import agencies
 
 
 def install(app: FastAPI) -> None:
@@ -13,3 +14,4 @@ def install(app: FastAPI) -> None:
     app.state.staff_error_page = staff.error_page  # what StaffRoute (web/auth.py) renders for a typed error
     for area in (public, access, reports, takedowns, hashlist, clusters, workspace, directory, identifiers):
         app.include_router(area.router)
+    app.include_router(agencies.router)
