@@ -193,6 +193,13 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     ("GET", "/staff/directory/coverage"): ("login login login login ok ok ok", get("/staff/directory/coverage")),
     ("GET", "/staff/directory/export.json"): ("login login login login 403 403 ok",
                                               get("/staff/directory/export.json")),
+    # agencies (no child data): analysts and administrators list them (a regulator's work is platforms),
+    # administrators add them; every staff member has the start page
+    ("GET", "/staff/agencies"): ("login login login login 403 ok ok", get("/staff/agencies")),
+    ("POST", "/staff/agencies"): ("login login login login 403 403 ok",
+                                  form("/staff/agencies", code="matriks-{k.n}", name="Lembaga {k.actor}",
+                                       agency_type="health", region_code="32")),
+    ("GET", "/staff/home"): ("login login login login ok ok ok", get("/staff/home")),
     # takedown orders (analysts) and compliance (regulators)
     ("GET", "/staff/takedowns"): ("login login login login 403 ok ok", get("/staff/takedowns")),
     ("POST", "/staff/takedowns"): ("login login login login 403 ok ok",
