@@ -1,0 +1,2 @@
+"""Pure rules of case management: workflow stages and steps, deadlines, consent, routing and caseload order.
+They import no database, web framework, unit of work or jobs (an import contract checks it)."""
