@@ -21,6 +21,7 @@ from safe4c.db.cases import Agency, Case, CaseStep
 from safe4c.db.tables import Report, StaffUser
 from safe4c.kernel import audit
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.reports.queue import time_left
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Step:
     due_at: datetime | None
     done_at: datetime | None
     overdue: bool
-    lateness: deadlines.Lateness | None
+    time_left: object  # reports.queue.TimeLeft: shown like the queue's deadlines
     detail: dict
     note: str | None = None
 
@@ -51,6 +52,7 @@ class Row:
     first_contact_overdue: bool
     overdue: list[Step] = field(default_factory=list)
     next_due: datetime | None = None
+    next_left: object = None  # reports.queue.TimeLeft of next_due
 
 
 def _steps_by_case(uow: UnitOfWork, case_ids: list[int], now: datetime, *, only_open: bool,
@@ -62,7 +64,7 @@ def _steps_by_case(uow: UnitOfWork, case_ids: list[int], now: datetime, *, only_
     for s in uow.session.scalars(query):
         out[s.case_id].append(Step(s.id, s.kind, s.status, s.due_at, s.done_at,
                                    s.status == "open" and deadlines.is_overdue(s.due_at, s.done_at, now),
-                                   deadlines.lateness(s.due_at, now) if s.status == "open" else None, s.detail or {},
+                                   time_left(s.due_at, now) if s.status == "open" else None, s.detail or {},
                                    uow.ctx.sealer.open(s.note_sealed, context="case.step.note") if notes else None))
     return out
 
@@ -83,6 +85,8 @@ def caseload(*, uow: UnitOfWork, actor: Actor, closed: bool = False) -> list[Row
                         case.priority, case.region_code, case.opened_at, case.first_contact_due_at,
                         case.first_contact_at,
                         any(s.kind == "first_contact" for s in overdue), overdue, min(dues) if dues else None))
+    for r in rows:
+        r.next_left = time_left(r.next_due, now)
     return sorted(rows, key=lambda r: rules.urgency_key(rules.Urgency(
         r.first_contact_overdue, len(r.overdue), r.priority, r.next_due, r.opened_at)))
 
@@ -117,6 +121,7 @@ def view_case(*, uow: UnitOfWork, actor: Actor, public_id: str) -> CaseView:
     row = Row(case.public_id, agency.name, case.agency_id == actor.agency_id, case.origin, case.stage, case.priority,
               case.region_code, case.opened_at, case.first_contact_due_at, case.first_contact_at,
               any(s.kind == "first_contact" for s in overdue), overdue, min(dues) if dues else None)
+    row.next_left = time_left(row.next_due, now)
     report = uow.session.scalar(select(Report.public_id).where(Report.id == case.report_id)) if case.report_id else None
     assigned = uow.session.scalar(select(StaffUser.display_name).where(StaffUser.id == case.assigned_to)) \
         if case.assigned_to else None

@@ -8,7 +8,6 @@ within 1 x 24 hours. Other steps are due ``case_step_days`` after the step opens
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -24,19 +23,6 @@ def first_contact_due(opened_at: datetime, priority: str | None, hours: Mapping[
 def step_due(opened_at: datetime, kind: str, days: Mapping[str, float]) -> datetime | None:
     """A step's due date, or None for a kind without a deadline (a service follows its referral's own)."""
     return opened_at + timedelta(days=days[kind]) if kind in days else None
-
-
-@dataclass(frozen=True)
-class Lateness:
-    overdue: bool
-    minutes: int  # how long overdue (>= 0) or how long left (>= 0)
-
-
-def lateness(due_at: datetime | None, now: datetime) -> Lateness | None:
-    if due_at is None:
-        return None
-    delta = (now - due_at).total_seconds() / 60
-    return Lateness(delta > 0, int(abs(delta)))
 
 
 def is_overdue(due_at: datetime | None, done_at: datetime | None, now: datetime) -> bool:
