@@ -128,6 +128,11 @@ def rule(summary: str, *who: str, condition: Condition | None = None) -> Rule:
     return Rule(summary, (Grant(frozenset(who), condition),))
 
 
+def grants(summary: str, *pairs: tuple[tuple[str, ...], Condition | None]) -> Rule:
+    """A rule with a grant per group of principals, each with its own condition (or None: every record)."""
+    return Rule(summary, tuple(Grant(frozenset(who), condition) for who, condition in pairs))
+
+
 EVERYONE = PRINCIPALS
 STAFF = ROLES
 ANALYSTS = ("analyst", "admin")  # children's reports, networks, the hash list, takedown orders
@@ -184,6 +189,30 @@ POLICY: dict[str, Rule] = {
     "platform.compliance.view": rule("The platform's own compliance figures", PLATFORM, condition=OWN_PLATFORM),
     "hashlist.match": rule("Match hashes and links against the hash list (no report ids)", PLATFORM),
     "hashlist.sync": rule("Mirror the hash list (no report ids)", PLATFORM),
+    # case management, the case core (docs/cases.md): a case worker reaches the cases of their agency and
+    # those referred to it, but runs (steps, consent, statement) only their own agency's; a supervisor their
+    # agency's; a police liaison what is referred to their unit; an administrator lists and views every case
+    # without the statement or notes; analysts open a case from a report (report.decide) and see on the
+    # report that one exists and its stage; a regulator and a national officer nothing about a case.
+    "case.list": grants("The caseload: cases sorted by urgency", (("admin",), None),
+                        (("case_worker",), AGENCY_OR_REFERRED), (("supervisor",), OWN_AGENCY),
+                        (("police_liaison",), REFERRED_TO_POLICE)),
+    "case.view": grants("A case: summary, consent, steps (not the statement)", (("admin",), None),
+                        (("case_worker",), AGENCY_OR_REFERRED), (("supervisor",), OWN_AGENCY),
+                        (("police_liaison",), REFERRED_TO_POLICE)),
+    "case.open": rule("Open a case for a walk-in or a SAPA 129 call", "case_worker", "supervisor"),
+    "case.update": grants("Complete a case's steps, add follow-ups, request closure", (("case_worker",), OWN_AGENCY),
+                          (("supervisor",), OWN_AGENCY)),
+    "case.statement.read": grants("Read the child's statement and the notes beside it (audited; only under consent)",
+                                  (("case_worker",), AGENCY_OR_REFERRED), (("supervisor",), OWN_AGENCY),
+                                  (("police_liaison",), REFERRED_TO_POLICE)),
+    "case.statement.record": grants("Record the child's statement (a second one needs a reason)",
+                                    (("case_worker",), OWN_AGENCY), (("supervisor",), OWN_AGENCY)),
+    "case.note.add": grants("Add a note beside the statement", (("case_worker",), AGENCY_OR_REFERRED),
+                            (("supervisor",), OWN_AGENCY)),
+    "case.consent.manage": grants("Record and withdraw consent", (("case_worker",), OWN_AGENCY),
+                                  (("supervisor",), OWN_AGENCY)),
+    "case.close.approve": grants("Approve or return a closure request", (("supervisor",), OWN_AGENCY)),
 }
 
 # A decision on a report or network (services/workspace.py) does another action on the actor's behalf, so it

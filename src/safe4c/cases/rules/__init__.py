@@ -1,2 +1,3 @@
-"""Pure rules of case management: agency types and regions, workflow stages and deadlines, consent. No database,
-no web framework: plain values in, plain values out (tested in tests/unit)."""
+"""Pure rules of case management: agency types and regions, workflow stages and steps, deadlines, consent,
+routing and caseload order. They import no database, web framework, unit of work or jobs (an import contract
+checks it)."""

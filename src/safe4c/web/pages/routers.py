@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from safe4c.web.pages import (access, clusters, directory, hashlist, identifiers, public, render, reports, staff,
-                              takedowns, workspace)
+from safe4c.web.pages import (access, cases, clusters, directory, hashlist, identifiers, public, render, reports,
+                              staff, takedowns, workspace)
 from safe4c.web.pages import agencies
 
 
 def install(app: FastAPI) -> None:
     render.install(app)
     app.state.staff_error_page = staff.error_page  # what StaffRoute (web/auth.py) renders for a typed error
-    for area in (public, access, reports, takedowns, hashlist, clusters, workspace, directory, identifiers):
+    for area in (public, access, reports, takedowns, hashlist, clusters, workspace, directory, identifiers,
+                 cases):
         app.include_router(area.router)
     app.include_router(agencies.router)
