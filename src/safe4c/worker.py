@@ -18,6 +18,7 @@ from safe4c.hashlist import known_material
 from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.networks import linking
 from safe4c.takedowns import orders as takedowns, webhooks
+from safe4c.cases import referrals as case_referrals
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ def default_handlers(matcher: SharedMatcher) -> dict[str, Handler]:
         jobs.OPEN_CASE: lambda *, uow, payload: cases.open_for_report_job(uow=uow, report_id=payload["report_id"]),
         "takedown.escalate": lambda *, uow, payload: takedowns.escalate(uow=uow, order_id=payload["order_id"],
                                                                         level=payload["level"]),
+        case_referrals.CHECK_JOB: lambda *, uow, payload: case_referrals.check_referral(
+            uow=uow, referral_id=payload["referral_id"]),
     }
 
 

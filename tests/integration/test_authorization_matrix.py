@@ -34,6 +34,7 @@ from safe4c.worker import Worker
 ACTORS = ("anonymous", "code_holder", "platform_a", "platform_b", "regulator", "analyst", "admin")
 STAFF = ("regulator", "analyst", "admin")
 REASON = "Alasan pemeriksaan matriks akses."
+NO_CASE = "00000000-0000-4000-8000-000000000000"  # the roles here are refused before any case is looked up
 
 
 @dataclass
@@ -200,6 +201,24 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
                                   form("/staff/agencies", code="matriks-{k.n}", name="Lembaga {k.actor}",
                                        agency_type="health", region_code="32")),
     ("GET", "/staff/home"): ("login login login login ok ok ok", get("/staff/home")),
+    # referrals of a case and the case figures (h10c): only agency staff reach referrals (the use cases decide
+    # which ones, by agency: tests/integration/test_case_referral_pages.py); figures for admins and national staff
+    ("GET", "/staff/cases/figures"): ("login login login login 403 403 ok", get("/staff/cases/figures")),
+    ("GET", "/staff/cases/{case_id}/referrals"): ("login login login login 403 403 403",
+                                                  get(f"/staff/cases/{NO_CASE}/referrals")),
+    ("POST", "/staff/cases/{case_id}/referrals"): ("login login login login 403 403 403",
+                                                   form(f"/staff/cases/{NO_CASE}/referrals", reason=REASON)),
+    ("GET", "/staff/case-referrals"): ("login login login login 403 403 403", get("/staff/case-referrals")),
+    ("GET", "/staff/case-referrals/{referral_id}"): ("login login login login 403 403 403",
+                                                     get(f"/staff/case-referrals/{NO_CASE}")),
+    ("POST", "/staff/case-referrals/{referral_id}/accept"): ("login login login login 403 403 403",
+                                                             form(f"/staff/case-referrals/{NO_CASE}/accept")),
+    ("POST", "/staff/case-referrals/{referral_id}/decline"): (
+        "login login login login 403 403 403", form(f"/staff/case-referrals/{NO_CASE}/decline", reason=REASON)),
+    ("POST", "/staff/case-referrals/{referral_id}/delivered"): (
+        "login login login login 403 403 403", form(f"/staff/case-referrals/{NO_CASE}/delivered", services="outreach")),
+    ("GET", "/staff/case-referrals/{referral_id}/package.json"): ("login login login login 403 403 403",
+                                                                  get(f"/staff/case-referrals/{NO_CASE}/package.json")),
     # takedown orders (analysts) and compliance (regulators)
     ("GET", "/staff/takedowns"): ("login login login login 403 ok ok", get("/staff/takedowns")),
     ("POST", "/staff/takedowns"): ("login login login login 403 ok ok",

@@ -14,6 +14,7 @@ import sys
 
 from safe4c.cli import agency as agency_commands
 from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
+from safe4c.cli import cases as case_commands
 from safe4c.kernel.settings import Settings
 
 
@@ -364,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_commands.add_commands(sub)  # backup, restore
     directory_commands.add_commands(sub)  # directory
     agency_commands.add_commands(sub)  # agency
+    case_commands.add_commands(sub)  # cases figures
     return parser
 
 

@@ -163,5 +163,11 @@ class CaseReferral(Base):
     services_delivered: Mapped[list]  # service type codes
     reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # why referred; a decline's reason
     evidence_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))  # police: the package
+    # migration 0010c_referral_follow (cases/referrals.py): the worker's reminder and overdue marks, a decline's
+    # reason apart from the sender's, and the SHA-256 of the evidence package as handed over (chain of custody)
+    reminded_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
+    decline_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    package_sha256: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_case_referrals_status_due", "status", "respond_by"),)

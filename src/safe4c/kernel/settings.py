@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     takedown_preservation_days: int = Field(
         90, description="Days a platform must preserve the evidence of content it removes under an order."
     )
+    case_referral_respond_hours: float = Field(
+        72, gt=0, description="Hours a provider has to accept or decline a referral of a case (docs/cases.md); "
+        "the worker marks it overdue after that."
+    )
+    case_referral_reminder_hours: float = Field(
+        24, ge=0, description="How long before a referral's respond-by deadline the receiving agency is reminded "
+        "(0: no reminder before the deadline)."
+    )
     webhook_timeout_seconds: float = Field(10.0, description="How long safe4c waits for a platform's webhook to answer.")
     webhook_retry_seconds: list[int] = Field(
         [10, 30, 60, 120, 300, 600, 900, 1800, 3600],

@@ -27,6 +27,9 @@ class PublicStatus:
     received_at: datetime
     updated_at: datetime  # the last thing that happened to it, of those the steps tell
     progress: Progress
+    # Not shown to anyone: lets the page ask case management whether someone took the report up
+    # (cases/child_status.py, which this area may not import).
+    report_id: int | None = None
 
 
 def status_for_code(*, uow: UnitOfWork, code: str, rate: Check | None = None) -> PublicStatus:
@@ -42,7 +45,7 @@ def status_for_code(*, uow: UnitOfWork, code: str, rate: Check | None = None) ->
     if row is None:
         raise NotFound("We could not find a report with this code. Check the code and try again.")
     facts, last = _facts(uow, row)
-    return PublicStatus(row.status, row.received_at, max([row.updated_at, *last]), progress(facts))
+    return PublicStatus(row.status, row.received_at, max([row.updated_at, *last]), progress(facts), row.id)
 
 
 def count_missed_lookup(*, uow: UnitOfWork, rate: Check) -> None:

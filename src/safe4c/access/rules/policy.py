@@ -178,6 +178,21 @@ POLICY: dict[str, Rule] = {
     "agency.manage": rule("Add an agency", *ADMINS),
     # where a staff member lands when no page of their role's work exists yet (web/authorization.staff_home)
     "staff.home": rule("The start page: what one's role may open", *STAFF),
+    # referrals of a case (cases/referrals.py): the lead agency sends, the receiving agency answers; a police
+    # liaison sees and answers what is referred to their unit and opens its evidence package (audited)
+    "case.referral.view": Rule("A case's referrals, what they carry (the statement only under consent; audited)",
+                               (Grant(frozenset({"case_worker", "supervisor"}), AGENCY_OR_REFERRED),
+                                Grant(frozenset({"police_liaison"}), REFERRED_TO_POLICE))),
+    "case.referral.send": rule("Refer a case of one's agency to a provider or to the police", "case_worker",
+                               "supervisor", condition=OWN_AGENCY),
+    "case.referral.respond": rule("Accept or decline a referral to one's agency, record services delivered",
+                                  "case_worker", "supervisor", "police_liaison", condition=OWN_AGENCY),
+    "case.referral.package": rule("Open the evidence package of a police referral to one's unit (audited)",
+                                  "police_liaison", condition=REFERRED_TO_POLICE),
+    # figures of case management: a supervisor their agency's, national staff every agency's (aggregates only)
+    "case.figures.view": Rule("Case figures per agency and month (aggregates, no child, no worker named)",
+                              (Grant(frozenset({"supervisor"}), OWN_AGENCY),
+                               Grant(frozenset({"admin", "national_officer"})))),
     # staff accounts
     "user.list": rule("The staff accounts", *ADMINS),
     "user.manage": rule("Change a staff account (e.g. unlock it)", *ADMINS),

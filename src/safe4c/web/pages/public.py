@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from safe4c.cases import child_status
 from safe4c.kernel import regions
 from safe4c.reports.rules import taxonomy
 from safe4c.reports.rules.public_status import STAGES
@@ -190,8 +191,17 @@ async def status_lookup(request: Request, uow_factory: UowFactoryDep):
     except NotFound as exc:
         return page(request, "public/status.html", code=code, status_code=exc.status,
                     error=translate(lang, exc.message))
+    care = await run_in_threadpool(_care, uow_factory, found.report_id)
     return page(request, "public/status_result.html", stage=found.progress.stage, steps=found.progress.step_texts,
-                received=_date(found.received_at, lang), updated=_date(found.updated_at, lang))
+                received=_date(found.received_at, lang), updated=_date(found.updated_at, lang), care=care)
+
+
+def _care(factory, report_id: int | None) -> child_status.Care | None:
+    """Whether someone took the report up in a case, and how they will reach the child (cases/child_status.py)."""
+    if report_id is None:
+        return None
+    with factory().reading() as uow:
+        return child_status.care_for_report(uow=uow, report_id=report_id)
 
 
 def _date(value: datetime, lang: str) -> str:

@@ -1,0 +1,160 @@
+"""Figures of case management per agency and month (docs/cases.md, *Figures*). Pure: plain rows in.
+
+Each figure has one definition, written here once; ``cases/figures.py`` only fetches the rows.
+
+- **cases opened / closed**: the agency leads the case; ``opened_at`` / ``closed_at`` falls in the month.
+- **report to first contact**: cases opened in the month that came from a report and had their first contact:
+  hours from the report's receipt to the first contact (median). **Within deadline**: of the cases opened in
+  the month with a first-contact deadline, those contacted by it, out of those contacted or already past it.
+- **referrals made / accepted / declined / completed**: referrals of the agency's cases sent in the month, and
+  of those, the ones accepted (accepted or delivered), declined, and delivered. **Received**: referrals to the
+  agency sent in the month.
+- **statements per case** (the goal is 1): statements of cases opened in the month, per case that has one;
+  and how many such cases have more than one.
+- **caseload per worker**: the agency's cases open at the end of the month (or now, for the running month)
+  per assigned worker: how many workers, the mean and the largest caseload; and open cases with nobody
+  assigned. No worker is named: a national officer sees these aggregates only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from statistics import median
+
+MONTH_FORMAT = "%Y-%m"
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """``"2026-03"`` -> [1 March, 1 April) in UTC. Raises ValueError for anything else."""
+    start = datetime.strptime(month, MONTH_FORMAT).replace(tzinfo=timezone.utc)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+def month_of(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime(MONTH_FORMAT)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    agency_id: int
+    opened_at: datetime
+    closed_at: datetime | None
+    assigned_to: int | None
+    report_received_at: datetime | None
+    first_contact_due_at: datetime | None
+    first_contact_at: datetime | None
+    statements: int
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    from_agency_id: int  # the case's lead agency
+    to_agency_id: int | None
+    sent_at: datetime
+    status: str
+
+
+@dataclass
+class AgencyFigures:
+    agency_id: int | None  # None: all agencies together
+    cases_opened: int = 0
+    cases_closed: int = 0
+    first_contact_cases: int = 0
+    first_contact_median_hours: float | None = None
+    first_contact_due: int = 0  # counted for the share: contacted, or past the deadline
+    first_contact_within: int = 0
+    referrals_made: int = 0
+    referrals_accepted: int = 0
+    referrals_declined: int = 0
+    referrals_completed: int = 0
+    referrals_received: int = 0
+    cases_with_statement: int = 0
+    statements: int = 0
+    cases_with_more_statements: int = 0
+    workers: int = 0
+    caseload_mean: float | None = None
+    caseload_max: int = 0
+    open_unassigned: int = 0
+    _hours: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def within_share(self) -> float | None:
+        return self.first_contact_within / self.first_contact_due if self.first_contact_due else None
+
+    @property
+    def statements_per_case(self) -> float | None:
+        return self.statements / self.cases_with_statement if self.cases_with_statement else None
+
+
+def _in(when: datetime | None, start: datetime, end: datetime) -> bool:
+    return when is not None and start <= when < end
+
+
+def compute(cases: list[CaseRow], referrals: list[ReferralRow], *, start: datetime, end: datetime,
+            now: datetime, only: frozenset | None = None) -> list[AgencyFigures]:
+    """One row per agency that has anything in the month, by agency id, then the total (agency_id None) of
+    those rows; ``only``: just these agencies (a supervisor's own)."""
+    cut = min(end, now)  # the caseload is counted at the end of the month, or now in the running month
+    rows: dict[int, AgencyFigures] = {}
+    caseloads: dict[int, Counter] = {}
+
+    def of(agency_id: int) -> AgencyFigures:
+        return rows.setdefault(agency_id, AgencyFigures(agency_id))
+
+    for c in cases:
+        if _in(c.opened_at, start, end):
+            f = of(c.agency_id)
+            f.cases_opened += 1
+            if c.report_received_at is not None and c.first_contact_at is not None:
+                f.first_contact_cases += 1
+                f._hours.append((c.first_contact_at - c.report_received_at).total_seconds() / 3600)
+            if c.first_contact_due_at is not None:
+                contacted_in_time = c.first_contact_at is not None and c.first_contact_at <= c.first_contact_due_at
+                if c.first_contact_at is not None or now >= c.first_contact_due_at:
+                    f.first_contact_due += 1
+                    f.first_contact_within += contacted_in_time
+            if c.statements:
+                f.cases_with_statement += 1
+                f.statements += c.statements
+                f.cases_with_more_statements += c.statements > 1
+        if _in(c.closed_at, start, end):
+            of(c.agency_id).cases_closed += 1
+        if c.opened_at < cut and (c.closed_at is None or c.closed_at >= cut):
+            if c.assigned_to is None:
+                of(c.agency_id).open_unassigned += 1
+            else:
+                caseloads.setdefault(c.agency_id, Counter())[c.assigned_to] += 1
+                of(c.agency_id)
+    for r in referrals:
+        if not _in(r.sent_at, start, end):
+            continue
+        f = of(r.from_agency_id)
+        f.referrals_made += 1
+        f.referrals_accepted += r.status in ("accepted", "delivered")
+        f.referrals_declined += r.status == "declined"
+        f.referrals_completed += r.status == "delivered"
+        if r.to_agency_id is not None:
+            of(r.to_agency_id).referrals_received += 1
+    if only is not None:
+        rows = {k: f for k, f in rows.items() if k in only}
+        caseloads = {k: loads for k, loads in caseloads.items() if k in only}
+    total = AgencyFigures(None)
+    for agency_id, f in rows.items():
+        loads = caseloads.get(agency_id, Counter())
+        f.workers, f.caseload_max = len(loads), max(loads.values(), default=0)
+        f.caseload_mean = sum(loads.values()) / len(loads) if loads else None
+        f.first_contact_median_hours = median(f._hours) if f._hours else None
+    all_loads = [n for loads in caseloads.values() for n in loads.values()]
+    for name in ("cases_opened", "cases_closed", "first_contact_cases", "first_contact_due", "first_contact_within",
+                 "referrals_made", "referrals_accepted", "referrals_declined", "referrals_completed",
+                 "referrals_received", "cases_with_statement", "statements", "cases_with_more_statements",
+                 "open_unassigned"):
+        setattr(total, name, sum(getattr(f, name) for f in rows.values()))
+    hours = [h for f in rows.values() for h in f._hours]
+    total.first_contact_median_hours = median(hours) if hours else None
+    total.workers, total.caseload_max = len(all_loads), max(all_loads, default=0)
+    total.caseload_mean = sum(all_loads) / len(all_loads) if all_loads else None
+    return [rows[k] for k in sorted(rows)] + [total]
