@@ -154,8 +154,8 @@ def test_each_role_lands_where_its_work_starts(client, uow_factory):
     agency_of = {"case_worker": "uptd-ppa-32-73", "supervisor": "uptd-ppa-32-73", "police_liaison": "ppa-polda-jabar"}
     expected = {"analyst": "/staff", "admin": "/staff", "regulator": "/staff/compliance",
                 "case_worker": "/staff/cases", "supervisor": "/staff/cases", "police_liaison": "/staff/cases",
-                # the national figures are another branch's (statistics.view); until then the start page
-                "national_officer": "/staff/statistics" if can_see_statistics() else "/staff/home"}
+                # the national figures are another branch's (statistics.view); until then the case figures
+                "national_officer": "/staff/statistics" if can_see_statistics() else "/staff/cases/figures"}
     for role, target in expected.items():
         make_user(uow_factory, role, role, agency=agency_of.get(role))
         client.cookies.clear()
@@ -166,6 +166,22 @@ def test_each_role_lands_where_its_work_starts(client, uow_factory):
     with uow_factory() as uow:
         officer = next(u for u in accounts.list_users(uow=uow) if u.role == "national_officer")
     assert staff_home(officer) == expected["national_officer"]
+    for role, target in expected.items():  # each lands on a page it may open
+        client.cookies.clear()
+        login(client, role)
+        assert client.get(target).status_code == 200, role
+
+
+def test_a_role_with_no_work_page_lands_on_the_start_page(client, uow_factory, monkeypatch):
+    from safe4c.access.rules import policy
+
+    for action in ("case.figures.view", "statistics.view"):
+        if action in policy.POLICY:
+            monkeypatch.setitem(policy.POLICY, action, policy.rule("Nobody", "admin"))
+    make_user(uow_factory, "pemantau", "national_officer")
+    assert login(client, "pemantau").headers["location"] == "/staff/home"
+    page = client.get("/staff/home")
+    assert "Belum ada halaman untuk pekerjaan peran Anda" in page.text
 
 
 def can_see_statistics() -> bool:
