@@ -105,7 +105,7 @@ def cmd_demo(args, settings: Settings) -> int:
         print(f"demo platforms: {len(DEMO_PLATFORMS)} platforms, {orders} takedown orders, "
               "one hash bank of random values")
     directory_commands.seed_for_demo(factory, if_empty=args.if_empty)
-    agency_commands.seed_for_demo(factory)
+    agency_commands.seed_for_demo(factory, admin=username, password=password)
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 

@@ -45,14 +45,26 @@ def cmd_agency(args, settings) -> int:
     return 0
 
 
-def seed_for_demo(factory) -> None:
-    """`safe4c demo`: the seed agencies (after the directory, so that they link to it)."""
+def seed_for_demo(factory, *, admin: str, password: str) -> None:
+    """`safe4c demo`: the seed agencies (after the directory, so that they link to it), then once the demo's case
+    staff and cases in every state (demo/cases.py), with the figures they give."""
+    from sqlalchemy import select
+
     from safe4c.cases import agency_seed
+    from safe4c.db.tables import StaffUser
+    from safe4c.demo import cases as demo_cases
 
     with factory() as uow:
         result = agency_seed.seed(uow=uow)
+        admin_id = uow.session.scalar(select(StaffUser.id).where(StaffUser.username == admin))
     print(f"demo agencies: {result.added + result.updated} ({result.linked} linked to the directory; "
           "`safe4c agency list`)")
+    made = demo_cases.load_demo_cases(uow_factory=factory, password=password, admin_id=admin_id)
+    if made is None:
+        return
+    print(f"demo case staff (password '{password}'): {', '.join(made.staff)}")
+    for line in demo_cases.demo_figures(uow_factory=factory, public_ids=list(made.cases.values())):
+        print(line)
 
 
 def add_commands(sub) -> None:
