@@ -4,7 +4,6 @@ cases/agencies.py; these stay small and readable)."""
 from __future__ import annotations
 
 from helpers import make_user
-from sqlalchemy import update
 
 from safe4c.access.rules.policy import Actor
 from safe4c.db.cases import Agency
@@ -23,11 +22,10 @@ def make_agency(uow_factory, code: str, agency_type: str = "uptd_ppa", region: s
 
 
 def make_agency_user(uow_factory, username: str, role: str, agency_id: int | None) -> int:
-    user_id = make_user(uow_factory, username, role)
+    """A staff member of the agency (created with it: case roles need one, access/rules/staff.py)."""
     with uow_factory() as uow:
-        uow.session.execute(update(StaffUser).where(StaffUser.id == user_id).values(agency_id=agency_id))
-        uow.commit()
-    return user_id
+        code = uow.session.get(Agency, agency_id).code if agency_id else None
+    return make_user(uow_factory, username, role, agency=code)
 
 
 def actor(uow_factory, user_id: int) -> Actor:

@@ -203,11 +203,11 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
                                               get("/staff/directory/export.json")),
     # agencies (no child data): analysts and administrators list them (a regulator's work is platforms),
     # administrators add them; every staff member has the start page
-    ("GET", "/staff/agencies"): ("login login login login 403 ok ok", get("/staff/agencies")),
-    ("POST", "/staff/agencies"): ("login login login login 403 403 ok",
+    ("GET", "/staff/agencies"): ("login login login login 403 ok ok ok ok ok ok ok ok", get("/staff/agencies")),
+    ("POST", "/staff/agencies"): ("login login login login 403 403 ok 403 403 403 403 403 403",
                                   form("/staff/agencies", code="matriks-{k.n}", name="Lembaga {k.actor}",
                                        agency_type="health", region_code="32")),
-    ("GET", "/staff/home"): ("login login login login ok ok ok", get("/staff/home")),
+    ("GET", "/staff/home"): ("login login login login ok ok ok ok ok ok ok ok ok", get("/staff/home")),
     # referrals of a case and the case figures (h10c): only agency staff reach referrals (the use cases decide
     # which ones, by agency: tests/integration/test_case_referral_pages.py); figures for admins and national staff
     ("GET", "/staff/cases/figures"): ("login login login login 403 403 ok", get("/staff/cases/figures")),
