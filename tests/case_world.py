@@ -13,7 +13,7 @@ from helpers import make_user
 from sqlalchemy import select, update
 
 from safe4c.db.cases import Agency, Case, CaseConsent, CaseStatement
-from safe4c.db.tables import Report, StaffUser
+from safe4c.db.tables import Report
 from safe4c.access.rules.policy import Actor
 from safe4c.cases.referral_views import STATEMENT_CONTEXT
 from safe4c.reports import intake
@@ -56,13 +56,9 @@ def build(uow_factory) -> World:
             world.agencies[code] = row.id
         uow.commit()
     for username, role, code in STAFF:
-        world.staff[username] = make_user(uow_factory, username, role)
+        # case workers, supervisors and police liaisons are created with their agency (access/rules/staff.py)
+        world.staff[username] = make_user(uow_factory, username, role, agency=code)
         world.roles[username] = (role, code)
-        if code:
-            with uow_factory() as uow:
-                uow.session.execute(update(StaffUser).where(StaffUser.id == world.staff[username])
-                                    .values(agency_id=world.agencies[code]))
-                uow.commit()
     return world
 
 

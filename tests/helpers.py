@@ -33,10 +33,11 @@ def hidden(html: str, name: str = "csrf") -> str:
     return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
 
 
-def make_user(uow_factory, username: str = "analis", role: str = "analyst") -> int:
+def make_user(uow_factory, username: str = "analis", role: str = "analyst", agency: str | None = None) -> int:
+    """A staff account; ``agency``: the code of the agency a case worker, supervisor or police liaison works for."""
     with uow_factory() as uow:
         return accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role,
-                                    display_name=username.title())
+                                    display_name=username.title(), agency_code=agency)
 
 
 def login(client, username: str = "analis", password: str = PASSWORD):

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Callable
 
+from safe4c.cases import cases
 from safe4c.db.listen import JobListener
 from safe4c.reports import intake
 from safe4c.kernel import jobs
@@ -35,6 +36,7 @@ def default_handlers(matcher: SharedMatcher) -> dict[str, Handler]:
                                                                                 matcher=matcher),
         "webhook.deliver": lambda *, uow, payload: webhooks.deliver(uow=uow, delivery_id=payload["delivery_id"]),
         jobs.LINK_REPORT: lambda *, uow, payload: linking.link_report(uow=uow, report_id=payload["report_id"]),
+        jobs.OPEN_CASE: lambda *, uow, payload: cases.open_for_report_job(uow=uow, report_id=payload["report_id"]),
         "takedown.escalate": lambda *, uow, payload: takedowns.escalate(uow=uow, order_id=payload["order_id"],
                                                                         level=payload["level"]),
         case_referrals.CHECK_JOB: lambda *, uow, payload: case_referrals.check_referral(

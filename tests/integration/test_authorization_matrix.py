@@ -35,8 +35,14 @@ from safe4c.reports.platform_intake import submit_platform_report
 from safe4c.reports.rules.platform_report import parse_platform_report
 from safe4c.worker import Worker
 
-ACTORS = ("anonymous", "code_holder", "platform_a", "platform_b", "regulator", "analyst", "admin")
-STAFF = ("regulator", "analyst", "admin")
+# Case management (docs/cases.md): agency A (a regency UPTD PPA in West Java) leads the cases in the world,
+# agency B (a provincial UPTD PPA in East Java) leads none of them, and police unit P received a police
+# referral of the shared case; a national officer works for no agency.
+CASE_STAFF = {"worker_a": ("case_worker", "a"), "worker_b": ("case_worker", "b"),
+              "supervisor_a": ("supervisor", "a"), "supervisor_b": ("supervisor", "b"),
+              "police": ("police_liaison", "p"), "national": ("national_officer", None)}
+ACTORS = ("anonymous", "code_holder", "platform_a", "platform_b", "regulator", "analyst", "admin", *CASE_STAFF)
+STAFF = ("regulator", "analyst", "admin", *CASE_STAFF)
 REASON = "Alasan pemeriksaan matriks akses."
 NO_CASE = "00000000-0000-4000-8000-000000000000"  # the roles here are refused before any case is looked up
 
@@ -91,156 +97,197 @@ PLATFORM_REPORT = {"incident": {"situation": "sextortion", "time": "2026-01-05T0
                    "content": [{"url": "https://www.tiktok.com/@matriks/video/1"}]}
 
 # One row per route and method:                 anonymous, code holder, platform A, platform B, regulator,
-#                                               analyst, admin
+#                                               analyst, admin, worker A, worker B, supervisor A, supervisor B,
+#                                               police liaison P, national officer
 TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     # the framework's routes and the static files
-    ("GET", "/openapi.json"): ("ok ok ok ok ok ok ok", get("/openapi.json")),
-    ("HEAD", "/openapi.json"): ("ok ok ok ok ok ok ok", Call("HEAD", "/openapi.json")),
-    ("GET", "/static"): ("ok ok ok ok ok ok ok", get("/static/staff.css")),
-    ("GET", "/healthz"): ("ok ok ok ok ok ok ok", get("/healthz")),
+    ("GET", "/openapi.json"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/openapi.json")),
+    ("HEAD", "/openapi.json"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", Call("HEAD", "/openapi.json")),
+    ("GET", "/static"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/static/staff.css")),
+    ("GET", "/healthz"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/healthz")),
     # the public portal and API
-    ("GET", "/"): ("ok ok ok ok ok ok ok", get("/")),
-    ("GET", "/situasi/{code}"): ("ok ok ok ok ok ok ok", get("/situasi/grooming")),
-    ("GET", "/lapor"): ("ok ok ok ok ok ok ok", get("/lapor")),
-    ("POST", "/lapor"): ("ok ok ok ok ok ok ok", Call("POST", "/lapor", data={"situations": "grooming"})),
-    ("GET", "/status"): ("ok ok ok ok ok ok ok", get("/status")),
-    ("POST", "/status"): ("ok ok ok ok ok ok ok", Call("POST", "/status", data={"code": "{k.code}"})),
-    ("POST", "/api/v1/public/reports"): ("ok ok ok ok ok ok ok",
+    ("GET", "/"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/")),
+    ("GET", "/situasi/{code}"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/situasi/grooming")),
+    ("GET", "/lapor"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/lapor")),
+    ("POST", "/lapor"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", Call("POST", "/lapor", data={"situations": "grooming"})),
+    ("GET", "/status"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/status")),
+    ("POST", "/status"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", Call("POST", "/status", data={"code": "{k.code}"})),
+    ("POST", "/api/v1/public/reports"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok",
                                          api("POST", "/api/v1/public/reports", {"situations": ["grooming"]})),
-    ("POST", "/api/v1/public/reports/status"): ("ok ok ok ok ok ok ok",
+    ("POST", "/api/v1/public/reports/status"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok",
                                                 api("POST", "/api/v1/public/reports/status", {"code": "{k.code}"})),
     # the platform API: a platform's own reports, orders and figures; A's orders are not B's business
-    ("POST", "/api/v1/reports"): ("401 401 ok ok 401 401 401", api("POST", "/api/v1/reports", PLATFORM_REPORT)),
-    ("GET", "/api/v1/takedowns"): ("401 401 ok ok 401 401 401", get("/api/v1/takedowns")),
-    ("GET", "/api/v1/takedowns/{order_id}"): ("401 401 ok 404 401 401 401", get("/api/v1/takedowns/{k.a_order}")),
+    ("POST", "/api/v1/reports"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401", api("POST", "/api/v1/reports", PLATFORM_REPORT)),
+    ("GET", "/api/v1/takedowns"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401", get("/api/v1/takedowns")),
+    ("GET", "/api/v1/takedowns/{order_id}"): ("401 401 ok 404 401 401 401 401 401 401 401 401 401", get("/api/v1/takedowns/{k.a_order}")),
     ("POST", "/api/v1/takedowns/{order_id}/acknowledge"): (
-        "401 401 ok 404 401 401 401", api("POST", "/api/v1/takedowns/{k.a_ack}/acknowledge")),
+        "401 401 ok 404 401 401 401 401 401 401 401 401 401", api("POST", "/api/v1/takedowns/{k.a_ack}/acknowledge")),
     ("POST", "/api/v1/takedowns/{order_id}/removed"): (
-        "401 401 ok 404 401 401 401", api("POST", "/api/v1/takedowns/{k.a_removed}/removed")),
+        "401 401 ok 404 401 401 401 401 401 401 401 401 401", api("POST", "/api/v1/takedowns/{k.a_removed}/removed")),
     ("POST", "/api/v1/takedowns/{order_id}/dispute"): (
-        "401 401 ok 404 401 401 401", api("POST", "/api/v1/takedowns/{k.a_dispute}/dispute", {"reason": REASON})),
-    ("GET", "/api/v1/compliance"): ("401 401 ok ok 401 401 401", get("/api/v1/compliance")),
-    ("GET", "/api/v1/reports/{report_id}"): ("401 401 ok 404 401 401 401", get("/api/v1/reports/{k.a_report}")),
-    ("GET", "/api/v1/reports"): ("401 401 ok ok 401 401 401", get("/api/v1/reports?external_id=MATRIX-1")),
-    ("GET", "/api/v1/webhook"): ("401 401 ok ok 401 401 401", get("/api/v1/webhook")),
-    ("PUT", "/api/v1/webhook"): ("401 401 ok ok 401 401 401",
+        "401 401 ok 404 401 401 401 401 401 401 401 401 401", api("POST", "/api/v1/takedowns/{k.a_dispute}/dispute", {"reason": REASON})),
+    ("GET", "/api/v1/compliance"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401", get("/api/v1/compliance")),
+    ("GET", "/api/v1/reports/{report_id}"): ("401 401 ok 404 401 401 401 401 401 401 401 401 401", get("/api/v1/reports/{k.a_report}")),
+    ("GET", "/api/v1/reports"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401", get("/api/v1/reports?external_id=MATRIX-1")),
+    ("GET", "/api/v1/webhook"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401", get("/api/v1/webhook")),
+    ("PUT", "/api/v1/webhook"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401",
                                  api("PUT", "/api/v1/webhook", {"url": "https://93.184.216.34/matrix"})),
-    ("POST", "/api/v1/webhook/secret"): ("401 401 ok ok 401 401 401",
+    ("POST", "/api/v1/webhook/secret"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401",
                                          api("POST", "/api/v1/webhook/secret", {"grace_hours": 1})),
-    ("POST", "/api/v1/webhook/test"): ("401 401 ok ok 401 401 401", api("POST", "/api/v1/webhook/test")),
+    ("POST", "/api/v1/webhook/test"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401", api("POST", "/api/v1/webhook/test")),
     ("GET", "/api/v1/webhook/deliveries/{delivery_id}"): (
-        "401 401 ok 404 401 401 401", get("/api/v1/webhook/deliveries/{k.a_delivery}")),
-    ("POST", "/api/v1/match"): ("401 401 ok ok 401 401 401",
+        "401 401 ok 404 401 401 401 401 401 401 401 401 401", get("/api/v1/webhook/deliveries/{k.a_delivery}")),
+    ("POST", "/api/v1/match"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401",
                                 api("POST", "/api/v1/match", {"items": [{"type": "md5", "value": "{k.md5}"}]})),
-    ("GET", "/api/v1/signals"): ("401 401 ok ok 401 401 401", get("/api/v1/signals")),
+    ("GET", "/api/v1/signals"): ("401 401 ok ok 401 401 401 401 401 401 401 401 401", get("/api/v1/signals")),
     # signing in and out
-    ("GET", "/staff/login"): ("ok ok ok ok ok ok ok", get("/staff/login")),
-    ("POST", "/staff/login"): ("ok ok ok ok ok ok ok", Call("POST", "/staff/login", login_form=True,
+    ("GET", "/staff/login"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/staff/login")),
+    ("POST", "/staff/login"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", Call("POST", "/staff/login", login_form=True,
                                                             data={"username": "portier", "password": "{k.password}"})),
-    ("POST", "/staff/logout"): ("login login login login out out out", form("/staff/logout")),
+    ("POST", "/staff/logout"): ("login login login login out out out out out out out out out", form("/staff/logout")),
     # children's reports and the queue: never a regulator
-    ("GET", "/staff"): ("login login login login 403 ok ok", get("/staff")),
-    ("GET", "/staff/reports/{public_id}"): ("login login login login 403 ok ok", get("/staff/reports/{k.report}")),
+    ("GET", "/staff"): ("login login login login 403 ok ok 403 403 403 403 403 403", get("/staff")),
+    ("GET", "/staff/reports/{public_id}"): ("login login login login 403 ok ok 403 403 403 403 403 403", get("/staff/reports/{k.report}")),
     ("POST", "/staff/reports/{public_id}/status"): (
-        "login login login login 403 ok ok",
+        "login login login login 403 ok ok 403 403 403 403 403 403",
         form("/staff/reports/{k.own_report}/status", status="in_review", note=REASON, current="new")),
     ("POST", "/staff/reports/{public_id}/assign"): (
-        "login login login login 403 ok ok", form("/staff/reports/{k.report}/assign", assignee="{k.analyst_id}")),
+        "login login login login 403 ok ok 403 403 403 403 403 403", form("/staff/reports/{k.report}/assign", assignee="{k.analyst_id}")),
     ("POST", "/staff/reports/{public_id}/decisions/{kind}"): (
-        "login login login login 403 ok ok", form("/staff/reports/{k.report}/decisions/refer_police", reason=REASON)),
-    ("POST", "/staff/queue/bulk"): ("login login login login 403 ok ok",
+        "login login login login 403 ok ok 403 403 403 403 403 403", form("/staff/reports/{k.report}/decisions/refer_police", reason=REASON)),
+    ("POST", "/staff/queue/bulk"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                     form("/staff/queue/bulk", reports="{k.report}", action="assign",
                                          assignee="{k.analyst_id}", back="/staff")),
-    ("POST", "/staff/filters"): ("login login login login 403 ok ok",
+    ("POST", "/staff/filters"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                  form("/staff/filters", name="Baru {k.actor}", query="status=new")),
-    ("POST", "/staff/filters/{filter_id}/delete"): ("login login login login 403 ok ok",
+    ("POST", "/staff/filters/{filter_id}/delete"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                                     form("/staff/filters/{k.saved_filter}/delete")),
-    ("GET", "/staff/users"): ("login login login login 403 403 ok", get("/staff/users")),
-    ("POST", "/staff/users/{username}/unlock"): ("login login login login 403 403 ok",
+    ("GET", "/staff/users"): ("login login login login 403 403 ok 403 403 403 403 403 403", get("/staff/users")),
+    ("POST", "/staff/users/{username}/unlock"): ("login login login login 403 403 ok 403 403 403 403 403 403",
                                                  form("/staff/users/portier/unlock")),
     # networks and evidence
-    ("GET", "/staff/clusters"): ("login login login login 403 ok ok", get("/staff/clusters")),
-    ("GET", "/staff/clusters/{cluster_id}"): ("login login login login 403 ok ok", get("/staff/clusters/{k.cluster}")),
+    ("GET", "/staff/clusters"): ("login login login login 403 ok ok 403 403 403 403 403 403", get("/staff/clusters")),
+    ("GET", "/staff/clusters/{cluster_id}"): ("login login login login 403 ok ok 403 403 403 403 403 403", get("/staff/clusters/{k.cluster}")),
     ("POST", "/staff/clusters/{cluster_id}/assign"): (
-        "login login login login 403 ok ok", form("/staff/clusters/{k.cluster}/assign", assignee="{k.analyst_id}")),
+        "login login login login 403 ok ok 403 403 403 403 403 403", form("/staff/clusters/{k.cluster}/assign", assignee="{k.analyst_id}")),
     ("POST", "/staff/clusters/{cluster_id}/decisions/{kind}"): (
-        "login login login login 403 ok ok", form("/staff/clusters/{k.cluster}/decisions/refer_police", reason=REASON)),
-    ("POST", "/staff/links/{link_id}/cut"): ("login login login login 403 ok ok",
+        "login login login login 403 ok ok 403 403 403 403 403 403", form("/staff/clusters/{k.cluster}/decisions/refer_police", reason=REASON)),
+    ("POST", "/staff/links/{link_id}/cut"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                              form("/staff/links/{k.link}/cut", reason=REASON)),
     ("POST", "/staff/identifiers/{identifier_id}/linking"): (
-        "login login login login 403 403 ok",
+        "login login login login 403 403 ok 403 403 403 403 403 403",
         form("/staff/identifiers/{k.identifier}/linking", linking="0", reason=REASON)),
     # a phone has a platform of no kind to set: allowed, then refused by the use case (409)
     ("POST", "/staff/identifiers/{identifier_id}/platform"): (
-        "login login login login 403 409 409",
+        "login login login login 403 409 409 403 403 403 403 403 403",
         form("/staff/identifiers/{k.identifier}/platform", platform="instagram", reason=REASON)),
-    ("GET", "/staff/referrals/{referral_id}.json"): ("login login login login 403 ok ok",
+    ("GET", "/staff/referrals/{referral_id}.json"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                                      get("/staff/referrals/{k.referral}.json")),
-    ("GET", "/staff/referrals/{referral_id}.pdf"): ("login login login login 403 ok ok",
+    ("GET", "/staff/referrals/{referral_id}.pdf"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                                     get("/staff/referrals/{k.referral}.pdf")),
     # the national hash list: analysts change it, administrators manage banks, a regulator nothing
-    ("GET", "/staff/hashlist"): ("login login login login 403 ok ok", get("/staff/hashlist")),
-    ("POST", "/staff/hashlist/banks"): ("login login login login 403 403 ok",
+    ("GET", "/staff/hashlist"): ("login login login login 403 ok ok 403 403 403 403 403 403", get("/staff/hashlist")),
+    ("POST", "/staff/hashlist/banks"): ("login login login login 403 403 ok 403 403 403 403 403 403",
                                         form("/staff/hashlist/banks", name="Bank {k.actor}", confirmed="1")),
-    ("GET", "/staff/hashlist/banks/{bank_id}"): ("login login login login 403 ok ok",
+    ("GET", "/staff/hashlist/banks/{bank_id}"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                                  get("/staff/hashlist/banks/{k.bank}")),
     ("POST", "/staff/hashlist/banks/{bank_id}/enabled"): (
-        "login login login login 403 403 ok", form("/staff/hashlist/banks/{k.bank}/enabled", enabled="1")),
+        "login login login login 403 403 ok 403 403 403 403 403 403", form("/staff/hashlist/banks/{k.bank}/enabled", enabled="1")),
     ("POST", "/staff/hashlist/banks/{bank_id}/entries"): (
-        "login login login login 403 ok ok",
+        "login login login login 403 ok ok 403 403 403 403 403 403",
         form("/staff/hashlist/banks/{k.bank}/entries", signal_type="md5", value="{k.md5}", classification="csam")),
     ("POST", "/staff/hashlist/entries/{entry_id}/enabled"): (
-        "login login login login 403 ok ok",
+        "login login login login 403 ok ok 403 403 403 403 403 403",
         form("/staff/hashlist/entries/{k.entry}/enabled", enabled="0", bank_id="{k.bank}")),
     ("POST", "/staff/hashlist/banks/{bank_id}/import"): (
-        "login login login login 403 ok ok",
+        "login login login login 403 ok ok 403 403 403 403 403 403",
         Call("POST", "/staff/hashlist/banks/{k.bank}/import", data={"csrf": "{k.csrf}", "classification": "csam"},
              files={"file": ("list.csv", "sha256,{k.sha256}\n", "text/csv")})),
-    ("GET", "/staff/hashlist/banks/{bank_id}/export.csv"): ("login login login login 403 ok ok",
+    ("GET", "/staff/hashlist/banks/{bank_id}/export.csv"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                                             get("/staff/hashlist/banks/{k.bank}/export.csv")),
     ("POST", "/staff/reports/{public_id}/hashes"): (
-        "login login login login 403 ok ok",
+        "login login login login 403 ok ok 403 403 403 403 403 403",
         form("/staff/reports/{k.report}/hashes", bank_id="{k.bank}", signal_type="md5", value="{k.md5b}")),
     # the service directory: every staff role views (no child data), administrators export
-    ("GET", "/staff/directory"): ("login login login login ok ok ok", get("/staff/directory")),
-    ("GET", "/staff/directory/organizations/{org_id}"): ("login login login login ok ok ok",
+    ("GET", "/staff/directory"): ("login login login login ok ok ok ok ok ok ok ok ok", get("/staff/directory")),
+    ("GET", "/staff/directory/organizations/{org_id}"): ("login login login login ok ok ok ok ok ok ok ok ok",
                                                          get("/staff/directory/organizations/{k.organization}")),
-    ("GET", "/staff/directory/coverage"): ("login login login login ok ok ok", get("/staff/directory/coverage")),
-    ("GET", "/staff/directory/export.json"): ("login login login login 403 403 ok",
+    ("GET", "/staff/directory/coverage"): ("login login login login ok ok ok ok ok ok ok ok ok", get("/staff/directory/coverage")),
+    ("GET", "/staff/directory/export.json"): ("login login login login 403 403 ok 403 403 403 403 403 403",
                                               get("/staff/directory/export.json")),
+    # agencies (no child data): analysts and administrators list them (a regulator's work is platforms),
+    # administrators add them; every staff member has the start page
+    ("GET", "/staff/agencies"): ("login login login login 403 ok ok ok ok ok ok ok ok", get("/staff/agencies")),
+    ("POST", "/staff/agencies"): ("login login login login 403 403 ok 403 403 403 403 403 403",
+                                  form("/staff/agencies", code="matriks-{k.n}", name="Lembaga {k.actor}",
+                                       agency_type="health", region_code="32")),
+    ("GET", "/staff/home"): ("login login login login ok ok ok ok ok ok ok ok ok", get("/staff/home")),
     # referrals of a case and the case figures (h10c): only agency staff reach referrals (the use cases decide
     # which ones, by agency: tests/integration/test_case_referral_pages.py); figures for admins and national staff
-    ("GET", "/staff/cases/figures"): ("login login login login 403 403 ok", get("/staff/cases/figures")),
-    ("GET", "/staff/cases/{case_id}/referrals"): ("login login login login 403 403 403",
+    ("GET", "/staff/cases/figures"): ("login login login login 403 403 ok 403 403 ok ok 403 ok", get("/staff/cases/figures")),
+    ("GET", "/staff/cases/{case_id}/referrals"): ("login login login login 403 403 403 404 404 404 404 404 403",
                                                   get(f"/staff/cases/{NO_CASE}/referrals")),
-    ("POST", "/staff/cases/{case_id}/referrals"): ("login login login login 403 403 403",
+    ("POST", "/staff/cases/{case_id}/referrals"): ("login login login login 403 403 403 404 404 404 404 403 403",
                                                    form(f"/staff/cases/{NO_CASE}/referrals", reason=REASON)),
-    ("GET", "/staff/case-referrals"): ("login login login login 403 403 403", get("/staff/case-referrals")),
-    ("GET", "/staff/case-referrals/{referral_id}"): ("login login login login 403 403 403",
+    ("GET", "/staff/case-referrals"): ("login login login login 403 403 403 ok ok ok ok ok 403", get("/staff/case-referrals")),
+    ("GET", "/staff/case-referrals/{referral_id}"): ("login login login login 403 403 403 404 404 404 404 404 403",
                                                      get(f"/staff/case-referrals/{NO_CASE}")),
-    ("POST", "/staff/case-referrals/{referral_id}/accept"): ("login login login login 403 403 403",
+    ("POST", "/staff/case-referrals/{referral_id}/accept"): ("login login login login 403 403 403 404 404 404 404 404 403",
                                                              form(f"/staff/case-referrals/{NO_CASE}/accept")),
     ("POST", "/staff/case-referrals/{referral_id}/decline"): (
-        "login login login login 403 403 403", form(f"/staff/case-referrals/{NO_CASE}/decline", reason=REASON)),
+        "login login login login 403 403 403 404 404 404 404 404 403", form(f"/staff/case-referrals/{NO_CASE}/decline", reason=REASON)),
     ("POST", "/staff/case-referrals/{referral_id}/delivered"): (
-        "login login login login 403 403 403", form(f"/staff/case-referrals/{NO_CASE}/delivered", services="outreach")),
-    ("GET", "/staff/case-referrals/{referral_id}/package.json"): ("login login login login 403 403 403",
+        "login login login login 403 403 403 404 404 404 404 404 403", form(f"/staff/case-referrals/{NO_CASE}/delivered", services="outreach")),
+    ("GET", "/staff/case-referrals/{referral_id}/package.json"): ("login login login login 403 403 403 403 403 403 403 404 403",
                                                                   get(f"/staff/case-referrals/{NO_CASE}/package.json")),
     # takedown orders (analysts) and compliance (regulators)
-    ("GET", "/staff/takedowns"): ("login login login login 403 ok ok", get("/staff/takedowns")),
-    ("POST", "/staff/takedowns"): ("login login login login 403 ok ok",
+    ("GET", "/staff/takedowns"): ("login login login login 403 ok ok 403 403 403 403 403 403", get("/staff/takedowns")),
+    ("POST", "/staff/takedowns"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                    form("/staff/takedowns", platform_id="{k.platform_a}", target_type="url",
                                         target_value="https://video.example.com/v/{k.actor}", category="csam")),
-    ("GET", "/staff/takedowns/{public_id}"): ("login login login login 403 ok ok",
+    ("GET", "/staff/takedowns/{public_id}"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                               get("/staff/takedowns/{k.a_order}")),
-    ("POST", "/staff/takedowns/{public_id}/uphold"): ("login login login login 403 ok ok",
+    ("POST", "/staff/takedowns/{public_id}/uphold"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                                       form("/staff/takedowns/{k.own_disputed}/uphold")),
-    ("POST", "/staff/takedowns/{public_id}/withdraw"): ("login login login login 403 ok ok",
+    ("POST", "/staff/takedowns/{public_id}/withdraw"): ("login login login login 403 ok ok 403 403 403 403 403 403",
                                                         form("/staff/takedowns/{k.own_order}/withdraw",
                                                              reason="Dikirim ke platform yang salah.", confirm="yes")),
-    ("GET", "/staff/compliance"): ("login login login login ok 403 ok", get("/staff/compliance")),
-    ("GET", "/staff/compliance.csv"): ("login login login login ok 403 ok", get("/staff/compliance.csv")),
-    ("GET", "/staff/compliance.pdf"): ("login login login login ok 403 ok", get("/staff/compliance.pdf")),
+    ("GET", "/staff/compliance"): ("login login login login ok 403 ok 403 403 403 403 403 403", get("/staff/compliance")),
+    ("GET", "/staff/compliance.csv"): ("login login login login ok 403 ok 403 403 403 403 403 403", get("/staff/compliance.csv")),
+    ("GET", "/staff/compliance.pdf"): ("login login login login ok 403 ok 403 403 403 403 403 403", get("/staff/compliance.pdf")),
+    # case management, the case core: agency A's case is 404 to agency B's staff (not even confirmed), 403 to a
+    # role without the action; a police unit the case is referred to views it and reads the statement (consent)
+    ("GET", "/staff/cases"): ("login login login login 403 403 ok ok ok ok ok ok 403", get("/staff/cases")),
+    ("GET", "/staff/cases/new"): ("login login login login 403 403 403 ok ok ok ok 403 403", get("/staff/cases/new")),
+    ("POST", "/staff/cases"): ("login login login login 403 403 403 ok ok ok ok 403 403",
+                               form("/staff/cases", origin="walk_in", priority="P2", age_band="13_15", gender="girl",
+                                    region_code="32.73", contact_method="none", contact_value="")),
+    ("GET", "/staff/cases/{public_id}"): ("login login login login 403 403 ok ok 404 ok 404 ok 403",
+                                          get("/staff/cases/{k.case}")),
+    ("POST", "/staff/cases/{public_id}/statement/read"): ("login login login login 403 403 403 ok 404 ok 404 ok 403",
+                                                          form("/staff/cases/{k.case}/statement/read")),
+    ("POST", "/staff/cases/{public_id}/statement"): (
+        "login login login login 403 403 403 ok 404 ok 404 403 403",
+        form("/staff/cases/{k.case}/statement", body="Cerita anak untuk matriks.", language="id", reason=REASON)),
+    ("POST", "/staff/cases/{public_id}/notes"): ("login login login login 403 403 403 ok 404 ok 404 403 403",
+                                                 form("/staff/cases/{k.case}/notes", note="Catatan matriks.")),
+    ("POST", "/staff/cases/{public_id}/consent"): (
+        "login login login login 403 403 403 ok 404 ok 404 403 403",
+        form("/staff/cases/{k.case}/consent", legal_basis="consent", share_with="type:police_unit",
+             covers=["child_assent", "guardian_consent", "services", "share_statement", "police", "statistics"])),
+    ("POST", "/staff/cases/{public_id}/consent/withdraw"): (
+        "login login login login 403 403 403 ok 404 ok 404 403 403",
+        form("/staff/cases/{k.own_case}/consent/withdraw", reason=REASON)),
+    ("POST", "/staff/cases/{public_id}/steps/{step_id}/done"): (
+        "login login login login 403 403 403 ok 404 ok 404 403 403",
+        form("/staff/cases/{k.own_case}/steps/{k.own_step}/done", note="Anak dihubungi.")),
+    ("POST", "/staff/cases/{public_id}/follow-ups"): ("login login login login 403 403 403 ok 404 ok 404 403 403",
+                                                      form("/staff/cases/{k.case}/follow-ups", days="14")),
+    ("POST", "/staff/cases/{public_id}/closure"): ("login login login login 403 403 403 ok 404 ok 404 403 403",
+                                                   form("/staff/cases/{k.own_closable}/closure", note=REASON)),
+    ("POST", "/staff/cases/{public_id}/closure/decide"): (
+        "login login login login 403 403 403 403 403 ok 404 403 403",
+        form("/staff/cases/{k.own_requested}/closure/decide", decision="approve", note=REASON)),
 }
 
 
@@ -350,6 +397,12 @@ class Kit:
     identifier: int = 0
     own_order: str = ""
     own_disputed: str = ""
+    # case management: agency A's shared case; this actor's own cases of agency A for one-time changes
+    case: str = ""
+    own_case: str = ""
+    own_step: int = 0
+    own_closable: str = ""
+    own_requested: str = ""
 
     @property
     def md5(self) -> str:
@@ -400,7 +453,8 @@ def _staff_credentials(client, username: str) -> tuple[dict, str]:
 def build_world(client, uow_factory) -> dict[str, Kit]:
     from helpers import PASSWORD
 
-    ids = {role: make_user(uow_factory, role, role) for role in STAFF}
+    ids = {role: make_user(uow_factory, role, role) for role in STAFF if role not in CASE_STAFF}
+    cases_kit = case_world(uow_factory, ids["analyst"])
     make_user(uow_factory, "portier", "analyst")
     with uow_factory() as uow:
         a = platforms.create_platform(uow=uow, name="Platform A", taxonomy_code="tiktok",
@@ -458,7 +512,8 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
     for i, actor in enumerate(ACTORS):
         kit = Kit(actor=actor, n=i + 1, **shared, own_report=own[actor], link=links[actor],
                   identifier=idents[actor], own_order=_issue(uow_factory, a.id, next(n)),
-                  own_disputed=_dispute(uow_factory, a.id, _issue(uow_factory, a.id, next(n))))
+                  own_disputed=_dispute(uow_factory, a.id, _issue(uow_factory, a.id, next(n))),
+                  **cases_kit["shared"], **cases_kit["own"].get(actor, cases_kit["own"]["worker_a"]))
         if actor in STAFF:
             kit.headers, kit.csrf = _staff_credentials(client, actor)
         elif actor == "platform_a":
@@ -472,6 +527,69 @@ def build_world(client, uow_factory) -> dict[str, Kit]:
             kit.headers = {"Cookie": jar} if jar else {}
         kits[actor] = kit
     return kits
+
+
+def case_world(uow_factory, analyst_id: int) -> dict:
+    """Agencies A, B and police unit P in two provinces, their staff, agency A's shared case (a statement,
+    consent that covers the police, a police referral to P) and, for each case actor, cases of agency A to
+    change once: one with consent (to withdraw) and an open first contact, one ready to close, one whose
+    closure is requested."""
+    from case_helpers import actor as actor_for, make_agency, make_agency_user
+
+    from safe4c.cases import cases, consent, statements, workflow
+    from safe4c.cases.rules.consent import ConsentInput
+    from safe4c.db.cases import Case, CaseReferral, CaseStep
+
+    agencies = {"a": make_agency(uow_factory, "uptd-ppa-3273", region="32.73"),
+                "b": make_agency(uow_factory, "uptd-ppa-35", region="35"),
+                "p": make_agency(uow_factory, "polda-jabar-ppa", agency_type="police_unit", region="32")}
+    for name, (role, agency) in CASE_STAFF.items():
+        make_agency_user(uow_factory, name, role, agencies[agency] if agency else None)
+    lead = actor_for(uow_factory, make_agency_user(uow_factory, "pekerja.utama", "case_worker", agencies["a"]))
+    given = ConsentInput(child_assent=True, guardian_consent=True, services=True, share_statement=True, police=True,
+                         statistics=True, share_with=("type:police_unit",))
+
+    def new_case() -> str:
+        with uow_factory() as uow:
+            public_id = cases.open_walk_in(uow=uow, actor=lead, origin="hotline", priority="P1", age_band="13_15",
+                                           gender="girl", region_code="32.73", contact_method="none", contact_value="")
+        with uow_factory() as uow:
+            consent.record_consent(uow=uow, actor=lead, case_public_id=public_id, given=given)
+        return public_id
+
+    def steps(public_id: str) -> dict[str, int]:
+        with uow_factory() as uow:
+            case_id = uow.session.scalar(select(Case.id).where(Case.public_id == public_id))
+            return {kind: sid for sid, kind in uow.session.execute(select(CaseStep.id, CaseStep.kind).where(
+                CaseStep.case_id == case_id, CaseStep.status == "open"))}
+
+    def advance(public_id: str, kinds) -> None:
+        for kind in kinds:
+            with uow_factory() as uow:
+                workflow.complete_step(uow=uow, actor=lead, case_public_id=public_id, step_id=steps(public_id)[kind],
+                                       needs=["psychosocial"], safety="safe")
+
+    shared = new_case()
+    with uow_factory() as uow:
+        statements.record_statement(uow=uow, actor=lead, case_public_id=shared, body="Cerita anak.", language="id")
+    with uow_factory() as uow:
+        case = uow.session.scalar(select(Case).where(Case.public_id == shared))
+        uow.session.add(CaseReferral(public_id=f"{shared[:30]}police", case_id=case.id, kind="police",
+                                     to_agency_id=agencies["p"], to_organization_id=None, service_type=None,
+                                     shares_statement=True, status="sent", sent_by=lead.id, sent_at=uow.now(),
+                                     respond_by=None, responded_at=None, responded_by=None, delivered_at=None,
+                                     services_delivered=[], reason_sealed=None, evidence_referral_id=None))
+        uow.commit()
+    own = {}
+    for name in ("worker_a", "worker_b", "supervisor_a", "supervisor_b"):
+        own_case, closable, requested = new_case(), new_case(), new_case()
+        advance(closable, ("assessment", "case_plan"))
+        advance(requested, ("assessment", "case_plan"))
+        with uow_factory() as uow:
+            workflow.request_closure(uow=uow, actor=lead, case_public_id=requested, note="Layanan selesai.")
+        own[name] = dict(own_case=own_case, own_step=steps(own_case)["first_contact"], own_closable=closable,
+                         own_requested=requested)
+    return {"shared": {"case": shared}, "own": own}
 
 
 def outcome(response) -> str:
@@ -512,6 +630,13 @@ def test_every_route_answers_every_actor_as_the_table_says(client, uow_factory):
                 wrong.append(f"{method} {path} as {actor}: expected {want}, got {got} "
                              f"({response.status_code} {response.text[:120]!r})")
     assert not wrong, f"{len(wrong)} outcomes differ from the table:\n" + "\n".join(wrong)
+
+    # Lists never show what the case page refuses: agency B's staff and the national officer do not see
+    # agency A's case in any caseload, open or closed; agency A's staff and the police unit it was referred to do.
+    shared_case = kits["worker_a"].case
+    for actor in ACTORS[7:]:
+        listed = "".join(send(client, get(url), kits[actor]).text for url in ("/staff/cases", "/staff/cases?closed=1"))
+        assert (shared_case[:8] in listed) == (actor in ("worker_a", "supervisor_a", "police")), actor
 
     # What platforms get of the hash list never leads to a child's report: the analyst's value, added from a
     # report above, is served and matched, without the report's id.

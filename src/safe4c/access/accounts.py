@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from safe4c.access.rules import policy
+from safe4c.access.rules import policy, staff as staff_rules
 from safe4c.kernel.crypto import derive_key
 from safe4c.db.cases import Agency
 from safe4c.db.tables import StaffSession
@@ -94,8 +94,9 @@ def _name_hash(uow: UnitOfWork, username: str) -> str:
 
 
 def create_user(*, uow: UnitOfWork, username: str, password: str, role: str, display_name: str = "",
-                actor_id: int | None = None) -> int:
-    """Add a staff account; raises ``Invalid`` with one error per field that needs fixing."""
+                actor_id: int | None = None, agency_code: str | None = None) -> int:
+    """Add a staff account; raises ``Invalid`` with one error per field that needs fixing. Case workers,
+    supervisors and police liaisons work for an agency, given by its code (access/rules/staff.py)."""
     username = normalise_username(username)
     display_name = (display_name or "").strip() or username
     errors: list[FieldError] = []
@@ -113,13 +114,14 @@ def create_user(*, uow: UnitOfWork, username: str, password: str, role: str, dis
     if len(display_name) > 120:
         errors.append(FieldError("display_name", N_("The name is too long (at most {max} characters)."),
                                  {"max": 120}))
+    agency = _agency_for(uow, role, agency_code, errors)
     taken = N_("This username is already taken.")
     if not errors and uow.session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == username)):
         errors.append(FieldError("username", taken))
     if errors:
         raise Invalid(errors)
     row = StaffUserRow(username=username, display_name=display_name, password_hash=_hasher.hash(password),
-                       role=role, active=True, created_at=uow.now())
+                       role=role, active=True, created_at=uow.now(), agency_id=agency.id if agency else None)
     uow.session.add(row)
     try:
         uow.session.flush()
@@ -127,9 +129,28 @@ def create_user(*, uow: UnitOfWork, username: str, password: str, role: str, dis
         uow.rollback()
         raise Invalid([FieldError("username", taken)]) from None
     audit.record(uow, actor_id=actor_id, action="user.create", subject_type="staff_user", subject_id=row.id,
-                 detail={"role": role})
+                 detail={"role": role, "agency": agency.code if agency else None})
     uow.commit()
     return row.id
+
+
+def _agency_for(uow: UnitOfWork, role: str, code: str | None, errors: list[FieldError]) -> Agency | None:
+    """The active agency of this code, or None; what is wrong with it goes into ``errors``."""
+    code = (code or "").strip().lower()
+    if not code:
+        if staff_rules.needs_agency(role):
+            errors.append(FieldError("agency", N_(
+                "A case worker, supervisor or police liaison works for an agency: give the agency's code "
+                "(safe4c agency list shows them).")))
+        return None
+    agency = uow.session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None or not agency.active:
+        errors.append(FieldError("agency", N_("There is no active agency with the code {code}."), {"code": code}))
+        return None
+    if role in ROLES and not staff_rules.fits_agency(role, agency.agency_type):
+        errors.append(FieldError("agency", N_("A police liaison works for a police unit: give a police unit's code.")))
+        return None
+    return agency
 
 
 def list_users(*, uow: UnitOfWork) -> list[StaffUser]:

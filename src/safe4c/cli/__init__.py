@@ -12,6 +12,7 @@ import getpass
 import logging
 import sys
 
+from safe4c.cli import agency as agency_commands
 from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
 from safe4c.cli import cases as case_commands
 from safe4c.cli import platform as platform_commands
@@ -105,6 +106,7 @@ def cmd_demo(args, settings: Settings) -> int:
         print(f"demo platforms: {len(DEMO_PLATFORMS)} platforms, {orders} takedown orders, "
               "one hash bank of random values")
     directory_commands.seed_for_demo(factory, if_empty=args.if_empty)
+    agency_commands.seed_for_demo(factory, admin=username, password=password)
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0
 
@@ -115,11 +117,16 @@ def cmd_user(args, settings: Settings) -> int:
 
     factory = common.uow_factory(settings)
     if args.action == "list":
+        from safe4c.cases import agencies
+
         with factory() as uow:
             locked = accounts.locked_users(uow=uow)
-            for user in accounts.list_users(uow=uow):
+            users = accounts.list_users(uow=uow)
+            agency = agencies.by_ids(uow=uow, ids={u.agency_id for u in users if u.agency_id})
+            for user in users:
                 state = "locked" if user.username in locked else "active" if user.active else "disabled"
-                print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+                code = agency[user.agency_id].code if user.agency_id in agency else "-"
+                print(f"{user.username}\t{user.role}\t{state}\t{code}\t{user.display_name}")
         return 0
     if args.action == "unlock":
         try:
@@ -135,10 +142,10 @@ def cmd_user(args, settings: Settings) -> int:
     try:
         with factory() as uow:
             accounts.create_user(uow=uow, username=args.username, password=password, role=args.role,
-                                 display_name=args.name or args.username)
+                                 display_name=args.name or args.username, agency_code=args.agency)
     except Invalid as exc:
         return common.print_invalid(exc)
-    print(f"created {args.role} {args.username}")
+    print(f"created {args.role} {args.username}" + (f" of agency {args.agency}" if args.agency else ""))
     return 0
 
 
@@ -275,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username", nargs="?")
     p.add_argument("--role", default="analyst")
     p.add_argument("--name", help="display name")
+    p.add_argument("--agency", metavar="CODE", help="the agency a case worker, supervisor or police liaison works "
+                   "for (safe4c agency list)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_user)
 
@@ -318,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     hashlist_commands.add_commands(sub)  # hash, match, hashlist
     backup_commands.add_commands(sub)  # backup, restore
     directory_commands.add_commands(sub)  # directory
+    agency_commands.add_commands(sub)  # agency
     case_commands.add_commands(sub)  # cases figures
     return parser
 

@@ -32,6 +32,8 @@ URGENT, HIGH, NORMAL, LOW = 0, 10, 50, 90
 TRIAGE_REPORT = "report.triage"
 MATCH_REPORT = "report.match"
 LINK_REPORT = "report.link"
+# A report whose reporter consented to services gets a case (cases/cases.py ``open_for_report_job``).
+OPEN_CASE = "case.open"
 
 # The one place that says how soon each kind of job must run. ``urgent=True`` at enqueue raises a job to
 # URGENT: a webhook for an urgent order (4 hours to comply), matching and linking of a P1 report (they can
@@ -42,6 +44,7 @@ PRIORITIES = {
     TRIAGE_REPORT: HIGH,  # a report that inline triage missed has no priority or deadline in the queue yet
     MATCH_REPORT: NORMAL,  # cheap, and a match raises the report to P1 and may issue an urgent order
     LINK_REPORT: LOW,  # the bulk of intake's work
+    OPEN_CASE: HIGH,  # the first contact with the child is due within hours (24 h for P1)
 }
 
 

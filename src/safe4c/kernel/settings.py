@@ -147,6 +147,23 @@ class Settings(BaseSettings):
         "network page, where an administrator can mark it as not linking."
     )
 
+    # case management (docs/cases.md), the case core
+    case_first_contact_hours: dict[str, float] = Field(
+        {"P1": 24, "P2": 48, "P3": 72, "P4": 120},
+        description="Hours from opening a case to the first contact with the child, per priority (JSON object; a "
+        "case without a priority gets P1's). P1: 24 h, as police temporary protection under UU TPKS Art. 42 is "
+        "due within 1 x 24 hours.",
+    )
+    case_step_days: dict[str, float] = Field(
+        {"assessment": 3, "case_plan": 7, "follow_up": 30, "closure": 5},
+        description="Days a case's step has from when it opens to when it is due: assessment, case_plan, "
+        "follow_up, closure (a supervisor's review of a closure request); JSON object.",
+    )
+    case_guardian_consent_below_age: int = Field(
+        18, ge=0, le=18, description="Below this age a parent's or guardian's consent is needed besides the "
+        "child's own assent, unless a legal basis is recorded instead (UU 35/2014: a child is under 18)."
+    )
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -175,6 +192,13 @@ class Settings(BaseSettings):
     def _every_priority_has_a_deadline(cls, value: dict[str, int]) -> dict[str, int]:
         if set(value) != set(PRIORITIES) or any(minutes <= 0 for minutes in value.values()):
             raise ValueError(f"give a positive number of minutes for exactly {', '.join(PRIORITIES)}")
+        return value
+
+    @field_validator("case_first_contact_hours")
+    @classmethod
+    def _every_priority_has_a_first_contact(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != set(PRIORITIES) or any(hours <= 0 for hours in value.values()):
+            raise ValueError(f"give a positive number of hours for exactly {', '.join(PRIORITIES)}")
         return value
 
     @property

@@ -115,6 +115,9 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
         # Linking into networks reads the identifiers in the accounts, the story and a platform's content
         # (networks/linking.py, job "report.link"); same transaction, off the hot path.
         work.append((jobs.LINK_REPORT, {"report_id": report_id}))
+    if report.consent_services and channel != "platform":
+        # The reporter agreed to be passed to services: case management takes the child up (cases/cases.py).
+        work.append((jobs.OPEN_CASE, {"report_id": report_id}))
     # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py).
     jobs.enqueue_many(uow, work, urgent=values["priority"] == "P1")
     return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]),

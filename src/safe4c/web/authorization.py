@@ -54,11 +54,23 @@ def require(user: StaffUser, action: str | None) -> None:
         raise Forbidden(NOT_ALLOWED)
 
 
+# Where a staff member's work starts, the first page their role may open: analysts and administrators the queue;
+# case workers, supervisors and police liaisons their caseload (docs/cases.md); whoever may see the national
+# figures (a national officer, once statistics.view exists and is granted) the statistics, until then the case
+# figures; a regulator platforms' compliance. An action the policy does not (yet) have is passed over.
+LANDINGS: tuple[tuple[str, str], ...] = (("report.list", "/staff"), ("case.list", "/staff/cases"),
+                                          ("statistics.view", "/staff/statistics"),
+                                          ("case.figures.view", "/staff/cases/figures"),
+                                          ("compliance.view", "/staff/compliance"))
+
+
 def staff_home(user: StaffUser) -> str:
-    """Where a staff member lands after signing in: the queue, or the compliance figures for a regulator."""
-    if can(user, "report.list"):
-        return "/staff"
-    return "/staff/compliance" if can(user, "compliance.view") else "/staff/login"
+    """Where a staff member lands after signing in (``LANDINGS``); a role with none of those pages lands on the
+    start page, which lists what it may open."""
+    for action, path in LANDINGS:
+        if action in policy.POLICY and can(user, action):
+            return path
+    return "/staff/home" if can(user, "staff.home") else "/staff/login"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ audit entry ``decision.<kind>``:
 - ``refer_police``: a referral with an evidence package (reports/evidence.py), JSON and PDF;
 - ``refer_child``: a referral for help, recorded with the reporter's consent; it waits for case management
   (``status = awaiting_handover``): there is no case system yet, and this module does not pretend one;
+- ``open_case``: a case for each report of the scope that comes from a child or someone who knows them, routed
+  to the UPTD PPA nearest the child (cases/cases.py); it takes up the report's waiting ``refer_child``
+  referrals. The analyst sees afterwards that a case exists and its stage, never its statement or notes;
 - ``close``: the open reports are closed as not actionable, with the reason as the status note.
 
 The hash list entries and the takedown orders are written with ``banks.put_entry`` and
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from safe4c.cases import cases
 from safe4c.db.linking import Decision, Referral
 from safe4c.db.platforms import Platform, PlatformReport
 from safe4c.db.tables import Report
@@ -48,9 +52,9 @@ from safe4c.takedowns import orders as takedowns
 from safe4c.takedowns.rules.targets import ORDER_KINDS, order_target
 
 __all__ = ["DECISIONS", "Outcome", "Scope", "scope", "decide", "confirm_material", "issue_takedowns",
-           "refer_police", "refer_child", "close_not_actionable", "referral_package"]
+           "refer_police", "refer_child", "open_case", "close_not_actionable", "referral_package"]
 
-DECISIONS = ("confirm_material", "takedown", "refer_police", "refer_child", "close")
+DECISIONS = ("confirm_material", "takedown", "refer_police", "refer_child", "open_case", "close")
 
 
 def _record(uow: UnitOfWork, *, kind: str, where: Scope, actor_id: int, reason: str, detail: dict) -> Decision:
@@ -185,6 +189,24 @@ def refer_child(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) ->
     return Outcome(decision.public_id, {"referrals": len(ids), "without_consent": sum(not r.consent_services for r in rows)})
 
 
+def open_case(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> Outcome:
+    """A case for each report of the scope from a child or someone who knows them (one that has a case keeps
+    it)."""
+    reason = corrections.reason_text(reason)
+    rows = list(uow.session.scalars(select(Report).where(Report.id.in_(where.report_ids), Report.channel != "platform")
+                                    .order_by(Report.id)))
+    if not rows:
+        raise Invalid([FieldError("reason", N_("No report here comes from a child or a person who knows the "
+                                               "child: there is nobody to refer yet."))])
+    membership.lock(uow)
+    existing = sum(cases.case_for_report(uow, row.id) is not None for row in rows)
+    opened = [cases.place_case_for_report(uow, report=row, origin="report", actor_id=actor_id) for row in rows]
+    decision = _record(uow, kind="open_case", where=where, actor_id=actor_id, reason=reason,
+                       detail={"cases": sorted({c.public_id for c in opened}), "already_open": existing})
+    uow.commit()
+    return Outcome(decision.public_id, {"cases": len(rows) - existing, "already_open": existing})
+
+
 def close_not_actionable(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> Outcome:
     reason = corrections.reason_text(reason)
     open_reports = list(uow.session.scalars(select(Report.public_id).where(Report.id.in_(where.report_ids),
@@ -214,6 +236,8 @@ def decide(*, uow: UnitOfWork, kind: str, where: Scope, actor_id: int, reason: s
         return refer_police(uow=uow, where=where, actor_id=actor_id, reason=reason)
     if kind == "refer_child":
         return refer_child(uow=uow, where=where, actor_id=actor_id, reason=reason)
+    if kind == "open_case":
+        return open_case(uow=uow, where=where, actor_id=actor_id, reason=reason)
     if kind == "close":
         return close_not_actionable(uow=uow, where=where, actor_id=actor_id, reason=reason)
     raise NotFound()

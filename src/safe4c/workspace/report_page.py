@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from safe4c.cases.caseload import summary_for_report
 from safe4c.db.tables import Report, ReportEvent, StaffUser
 from safe4c.kernel import audit, jobs
 from safe4c.kernel.uow import UnitOfWork
@@ -65,6 +66,7 @@ class ReportDetail:
     workspace: dict | None = None  # network, assignment, identifiers and decisions (reports/decisions.py)
     platform: dict | None = None  # what a platform sent (reports/platform_detail.for_analyst)
     processing: dict | None = None  # its intake jobs still open, and whether a worker runs (kernel/jobs.py)
+    case: dict | None = None  # its case's stage and agency, if it has one (never the statement or notes)
 
 
 def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
@@ -98,6 +100,7 @@ def _detail(uow: UnitOfWork, row: Report, *, with_sealed: bool) -> ReportDetail:
         workspace=_workspace(uow, row) if with_sealed else None,
         platform=platform_detail.for_analyst(uow, row.id) if with_sealed and row.channel == "platform" else None,
         processing=_processing(uow, row) if with_sealed else None,
+        case=summary_for_report(uow, row.id),
     )
 
 

@@ -128,6 +128,11 @@ def rule(summary: str, *who: str, condition: Condition | None = None) -> Rule:
     return Rule(summary, (Grant(frozenset(who), condition),))
 
 
+def grants(summary: str, *pairs: tuple[tuple[str, ...], Condition | None]) -> Rule:
+    """A rule with a grant per group of principals, each with its own condition (or None: every record)."""
+    return Rule(summary, tuple(Grant(frozenset(who), condition) for who, condition in pairs))
+
+
 EVERYONE = PRINCIPALS
 STAFF = ROLES
 ANALYSTS = ("analyst", "admin")  # children's reports, networks, the hash list, takedown orders
@@ -167,6 +172,12 @@ POLICY: dict[str, Rule] = {
     # the service directory (HSDS): providers, no child data; regulators see it too
     "directory.view": rule("The service directory: providers, their services, coverage per regency", *STAFF),
     "directory.manage": rule("Import, export and seed the service directory", *ADMINS),
+    # agencies whose staff work cases (docs/cases.md): no child data; a regulator's work is platforms
+    "agency.list": rule("The agencies: type, region, directory entry, how many staff", "analyst", "admin",
+                        "case_worker", "supervisor", "police_liaison", "national_officer"),
+    "agency.manage": rule("Add an agency", *ADMINS),
+    # where a staff member lands when no page of their role's work exists yet (web/authorization.staff_home)
+    "staff.home": rule("The start page: what one's role may open", *STAFF),
     # referrals of a case (cases/referrals.py): the lead agency sends, the receiving agency answers; a police
     # liaison sees and answers what is referred to their unit and opens its evidence package (audited)
     "case.referral.view": Rule("A case's referrals, what they carry (the statement only under consent; audited)",
@@ -199,6 +210,30 @@ POLICY: dict[str, Rule] = {
                                     PLATFORM, condition=OWN_PLATFORM),
     "hashlist.match": rule("Match hashes and links against the hash list (no report ids)", PLATFORM),
     "hashlist.sync": rule("Mirror the hash list (no report ids)", PLATFORM),
+    # case management, the case core (docs/cases.md): a case worker reaches the cases of their agency and
+    # those referred to it, but runs (steps, consent, statement) only their own agency's; a supervisor their
+    # agency's; a police liaison what is referred to their unit; an administrator lists and views every case
+    # without the statement or notes; analysts open a case from a report (report.decide) and see on the
+    # report that one exists and its stage; a regulator and a national officer nothing about a case.
+    "case.list": grants("The caseload: cases sorted by urgency", (("admin",), None),
+                        (("case_worker",), AGENCY_OR_REFERRED), (("supervisor",), OWN_AGENCY),
+                        (("police_liaison",), REFERRED_TO_POLICE)),
+    "case.view": grants("A case: summary, consent, steps (not the statement)", (("admin",), None),
+                        (("case_worker",), AGENCY_OR_REFERRED), (("supervisor",), OWN_AGENCY),
+                        (("police_liaison",), REFERRED_TO_POLICE)),
+    "case.open": rule("Open a case for a walk-in or a SAPA 129 call", "case_worker", "supervisor"),
+    "case.update": grants("Complete a case's steps, add follow-ups, request closure", (("case_worker",), OWN_AGENCY),
+                          (("supervisor",), OWN_AGENCY)),
+    "case.statement.read": grants("Read the child's statement and the notes beside it (audited; only under consent)",
+                                  (("case_worker",), AGENCY_OR_REFERRED), (("supervisor",), OWN_AGENCY),
+                                  (("police_liaison",), REFERRED_TO_POLICE)),
+    "case.statement.record": grants("Record the child's statement (a second one needs a reason)",
+                                    (("case_worker",), OWN_AGENCY), (("supervisor",), OWN_AGENCY)),
+    "case.note.add": grants("Add a note beside the statement", (("case_worker",), AGENCY_OR_REFERRED),
+                            (("supervisor",), OWN_AGENCY)),
+    "case.consent.manage": grants("Record and withdraw consent", (("case_worker",), OWN_AGENCY),
+                                  (("supervisor",), OWN_AGENCY)),
+    "case.close.approve": grants("Approve or return a closure request", (("supervisor",), OWN_AGENCY)),
 }
 
 # A decision on a report or network (services/workspace.py) does another action on the actor's behalf, so it

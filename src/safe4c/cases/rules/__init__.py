@@ -1,1 +1,3 @@
-"""Pure rules of case management: plain values in, plain values out (no database, web or jobs)."""
+"""Pure rules of case management: agency types and regions, workflow stages and steps, deadlines, consent,
+routing and caseload order. They import no database, web framework, unit of work or jobs (an import contract
+checks it)."""

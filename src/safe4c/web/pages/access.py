@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.access import accounts, login_throttle
 from safe4c.access.accounts import StaffUser
+from safe4c.cases import agencies
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed, staff_home
 from safe4c.web.auth import OptionalStaff
@@ -43,8 +44,8 @@ def _login_page(request: Request, *, error: str | None = None, error_params: dic
 
 @router.get("/login", response_class=HTMLResponse, dependencies=[Allowed("staff.login")])
 def login_form(request: Request, staff: OptionalStaff, next: str | None = None):
-    if staff is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+    if staff is not None:  # already signed in: where they asked to go, else where their work starts
+        return RedirectResponse(safe_next(next) if next else staff_home(staff), status_code=303)
     return _login_page(request, next_url=next or "/staff")
 
 
@@ -85,13 +86,21 @@ def logout(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("s
     return response
 
 
+@router.get("/home", response_class=HTMLResponse)
+def home_page(request: Request, staff: Annotated[StaffUser, Allowed("staff.home")]):
+    """The start page of a role whose own page does not exist (yet): what the role may open."""
+    return page(request, "staff/home.html", staff=staff, active="home", work_page=staff_home(staff))
+
+
 # --- administration --------------------------------------------------------------------------------------
 
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("user.list")],
                unlocked: str | None = None):
-    return page(request, "staff/users.html", staff=staff, users=accounts.list_users(uow=uow),
-                locked=accounts.locked_users(uow=uow), unlocked=unlocked is not None)
+    users = accounts.list_users(uow=uow)
+    return page(request, "staff/users.html", staff=staff, users=users, locked=accounts.locked_users(uow=uow),
+                agencies=agencies.by_ids(uow=uow, ids={u.agency_id for u in users if u.agency_id}),
+                unlocked=unlocked is not None)
 
 
 @router.post("/users/{username}/unlock")

@@ -40,6 +40,7 @@ DECISION_LABELS = {
     "takedown": N_("Issue takedown orders"),
     "refer_police": N_("Refer to the police"),
     "refer_child": N_("Refer the child for help"),
+    "open_case": N_("Open a case"),
     "close": N_("Close as not actionable"),
 }
 DONE_MESSAGES = {
@@ -55,6 +56,8 @@ DONE_MESSAGES = {
                             "The decision is recorded."),
     "refer_police": N_("The police referral and its evidence package were recorded."),
     "refer_child": N_("The referral for help was recorded. It will be handed to case management."),
+    "open_case": N_("The case was opened and handed to the agency nearest the child. You will see its stage "
+                    "here; its statement and notes are for the case workers."),
     "close": N_("The open reports were closed and the decision was recorded."),
     "assign": N_("The assignment was saved."),
     "cut": N_("The link was cut and the network was split."),

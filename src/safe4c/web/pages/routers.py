@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from safe4c.web.pages import (access, case_referrals, clusters, directory, hashlist, identifiers, public, render,
-                              reports, staff, takedowns, workspace)
+from safe4c.web.pages import (access, agencies, case_referrals, cases, clusters, directory, hashlist, identifiers,
+                              public, render, reports, staff, takedowns, workspace)
 
 
 def install(app: FastAPI) -> None:
     render.install(app)
     app.state.staff_error_page = staff.error_page  # what StaffRoute (web/auth.py) renders for a typed error
-    for area in (public, access, reports, takedowns, hashlist, clusters, workspace, directory, identifiers):
+    # case_referrals before cases: /staff/cases/figures is not a case id
+    for area in (public, access, reports, takedowns, hashlist, clusters, workspace, directory, identifiers,
+                 case_referrals, cases, agencies):
         app.include_router(area.router)
-    # before the cases pages: /staff/cases/figures is not a case id
-    app.include_router(case_referrals.router)
