@@ -327,6 +327,11 @@ def test_the_workflow_with_its_deadlines_on_an_injected_clock(uow_factory, world
     case = _case(uow_factory, public_id)
     assert case.closed_by == world["ids"]["supervisor_a"] and case.closed_at == clock.now()
     with uow_factory() as uow:
+        review = uow.session.scalar(select(CaseStep).where(CaseStep.case_id == case.id, CaseStep.kind == "closure"))
+        assert (review.status, review.done_by, review.detail) == ("done", world["ids"]["supervisor_a"], {"approved": True})
+        assert not list(uow.session.scalars(select(CaseStep).where(CaseStep.case_id == case.id,
+                                                                  CaseStep.status == "open")))
+    with uow_factory() as uow:
         assert caseload.caseload(uow=uow, actor=worker) == []
         assert [r.public_id for r in caseload.caseload(uow=uow, actor=worker, closed=True)] == [public_id]
 
