@@ -327,6 +327,11 @@ def test_the_workflow_with_its_deadlines_on_an_injected_clock(uow_factory, world
     case = _case(uow_factory, public_id)
     assert case.closed_by == world["ids"]["supervisor_a"] and case.closed_at == clock.now()
     with uow_factory() as uow:
+        review = uow.session.scalar(select(CaseStep).where(CaseStep.case_id == case.id, CaseStep.kind == "closure"))
+        assert (review.status, review.done_by, review.detail) == ("done", world["ids"]["supervisor_a"], {"approved": True})
+        assert not list(uow.session.scalars(select(CaseStep).where(CaseStep.case_id == case.id,
+                                                                  CaseStep.status == "open")))
+    with uow_factory() as uow:
         assert caseload.caseload(uow=uow, actor=worker) == []
         assert [r.public_id for r in caseload.caseload(uow=uow, actor=worker, closed=True)] == [public_id]
 
@@ -350,3 +355,23 @@ def test_the_caseload_puts_the_most_urgent_first(uow_factory, world, clock):
         workflow.complete_step(uow=uow, actor=worker, case_public_id=p1, step_id=step)
     with uow_factory() as uow:  # contacted: P1 drops behind P2, whose first contact is still overdue
         assert [r.public_id for r in caseload.caseload(uow=uow, actor=worker)][:2] == [p2, p1]
+
+
+def test_the_analyst_sees_that_a_case_exists_and_its_stage_never_its_statement(client, uow_factory, world):
+    from helpers import sign_in
+
+    report = _submit(uow_factory, consent_services=True, province_code="32", regency_code="32.73")
+    Worker(uow_factory).run_once()
+    worker = world["actors"]["worker_a"]
+    with uow_factory() as uow:
+        case_id = uow.session.scalar(select(Case.public_id))
+        statements.record_statement(uow=uow, actor=worker, case_public_id=case_id, body="Kisah yang dirahasiakan.",
+                                    language="id")
+    with uow_factory() as uow:
+        statements.add_note(uow=uow, actor=worker, case_public_id=case_id, body="Catatan sensitif pekerja.")
+    sign_in(client, "analis")
+    page = client.get(f"/staff/reports/{report}?lang=en").text
+    assert "Led by UPTD PPA Kota Bandung; stage: Registration" in page
+    assert "Kisah yang dirahasiakan." not in page and "Catatan sensitif pekerja." not in page
+    assert client.get(f"/staff/cases/{case_id}", follow_redirects=False).status_code == 403
+    assert client.post(f"/staff/cases/{case_id}/statement/read", follow_redirects=False).status_code == 403

@@ -57,7 +57,7 @@ class Row:
 
 def _steps_by_case(uow: UnitOfWork, case_ids: list[int], now: datetime, *, only_open: bool,
                    notes: bool = False) -> dict[int, list[Step]]:
-    query = select(CaseStep).where(CaseStep.case_id.in_(case_ids)).order_by(CaseStep.due_at, CaseStep.id)
+    query = select(CaseStep).where(CaseStep.case_id.in_(case_ids)).order_by(CaseStep.id)  # as they happened
     if only_open:
         query = query.where(CaseStep.status == "open")
     out: dict[int, list[Step]] = defaultdict(list)

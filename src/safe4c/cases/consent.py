@@ -34,11 +34,21 @@ def as_rule(row: CaseConsent | None) -> rules.Consent | None:
                          withheld=frozenset((w["from"], w["what"]) for w in row.withheld))
 
 
+# How a consent names every agency of a type (msgids apart from the agency type labels of cases/rules/agencies.py).
+TYPE_TARGETS = {
+    "uptd_ppa": N_("Every UPTD PPA"), "social_service": N_("Every social service"),
+    "health": N_("Every health service"), "legal_aid": N_("Every legal aid provider"),
+    "police_unit": N_("Every police unit"), "psychosocial": N_("Every psychosocial provider"),
+    "hotline": N_("Every hotline"), "ministry": N_("Every ministry office"),
+}
+
+
 def targets(uow: UnitOfWork) -> dict[str, str]:
-    """What consent can name: each agency's code (-> its name) and each agency type (``type:<type>``)."""
+    """What consent can name: each agency type there is (``type:<type>`` -> a msgid) and each agency's code (->
+    its name)."""
     rows = uow.session.execute(select(Agency.code, Agency.name, Agency.agency_type).where(Agency.active.is_(True))
                                .order_by(Agency.name)).all()
-    return {**{rules.TYPE_PREFIX + t: t for t in sorted({t for _, _, t in rows})},
+    return {**{rules.TYPE_PREFIX + t: TYPE_TARGETS.get(t, t) for t in sorted({t for _, _, t in rows})},
             **{code: name for code, name, _ in rows}}
 
 

@@ -132,6 +132,7 @@ def decide_closure(*, uow: UnitOfWork, actor: Actor, case_public_id: str, approv
         if note:
             review.note_sealed = uow.ctx.sealer.seal(note, context="case.step.note")
     if approve:
+        uow.session.flush()  # the review is done, not among the steps left open
         for step in uow.session.scalars(select(CaseStep).where(CaseStep.case_id == case.id,
                                                               CaseStep.status == "open")):
             step.status = "cancelled"

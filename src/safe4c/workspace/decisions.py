@@ -8,7 +8,7 @@ audit entry ``decision.<kind>``:
 - ``takedown``: takedown orders for chosen links, hashes, accounts or invites (takedowns/orders.py);
 - ``refer_police``: a referral with an evidence package (reports/evidence.py), JSON and PDF;
 - ``refer_child``: a referral for help, recorded with the reporter's consent; it waits for case management
-  (``status = awaiting_handover``): there is no case system yet, and this module does not pretend one;
+  (``status = awaiting_handover``) until a case opens for the report (``handed_over``, cases/cases.py);
 - ``open_case``: a case for each report of the scope that comes from a child or someone who knows them, routed
   to the UPTD PPA nearest the child (cases/cases.py); it takes up the report's waiting ``refer_child``
   referrals. The analyst sees afterwards that a case exists and its stage, never its statement or notes;
@@ -167,7 +167,7 @@ def refer_police(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -
 
 def refer_child(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> Outcome:
     """Record that the child needs help. One referral per report of the scope; consent is copied from each
-    report so case management, when it exists, knows what it may do with it."""
+    report so case management knows what it may do with it (``open_case`` takes it up)."""
     reason = corrections.reason_text(reason)
     membership.lock(uow)
     rows = list(uow.session.scalars(select(Report).where(Report.id.in_(where.report_ids), Report.channel != "platform")))
