@@ -17,26 +17,21 @@ STORY = "Seseorang di gim daring meminta foto saya dan mengancam akan menyebarka
 def case_server(tmp_path_factory):
     """A server of its own: agency A (a regency UPTD PPA) with a case worker and a supervisor, a health
     agency the consent can share with, and one automatic case from a report with consent to services."""
-    from case_helpers import make_agency, make_agency_user  # noqa: F401 - needs tests/ on the path
+    from case_helpers import make_agency  # needs tests/ on the path
     from e2e.conftest import migrated_app, serve
-    from sqlalchemy import update
-
     from safe4c.access import accounts
-    from safe4c.db.tables import StaffUser
     from safe4c.reports import intake
     from safe4c.reports.rules.report import parse_report
     from safe4c.worker import Worker
 
     app, engine = migrated_app(tmp_path_factory.mktemp("cases"))
     factory = app.state.uow_factory
-    a = make_agency(factory, "uptd-ppa-3273", region="32.73", name="UPTD PPA Kota Bandung (contoh)")
+    make_agency(factory, "uptd-ppa-3273", region="32.73", name="UPTD PPA Kota Bandung (contoh)")
     make_agency(factory, "rs-bandung", agency_type="health", region="32.73", name="RS Contoh Bandung")
     for username, role, name in (("pekerja", "case_worker", "Sari Pekerja"), ("penyelia", "supervisor", "Budi Penyelia")):
         with factory() as uow:
-            user_id = accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role, display_name=name)
-        with factory() as uow:
-            uow.session.execute(update(StaffUser).where(StaffUser.id == user_id).values(agency_id=a))
-            uow.commit()
+            accounts.create_user(uow=uow, username=username, password=PASSWORD, role=role, display_name=name,
+                                 agency_code="uptd-ppa-3273")
     with factory() as uow:
         intake.submit_report(uow=uow, report=parse_report({
             "situations": ["sextortion"], "urgent_signals": ["threat_deadline"], "province_code": "32",
