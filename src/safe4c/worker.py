@@ -123,8 +123,11 @@ class Worker:
     def refresh_statistics(self) -> None:
         """The periodic tick that keeps the statistics rollups current (statistics/rollups.py): only the months
         whose raw rows changed are recomputed."""
-        with self.uow_factory() as uow:
-            statistics_rollups.refresh(uow)
+        try:
+            with self.uow_factory() as uow:
+                statistics_rollups.refresh(uow)
+        except Exception as exc:  # noqa: BLE001 - figures can wait for the next tick; jobs must not
+            log.warning("statistics refresh failed: %s", type(exc).__name__)
 
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)
