@@ -137,3 +137,14 @@ def test_takedown_compliance_per_platform_and_a_wrong_rollup_is_seen(uow_factory
         found = recount.differences(uow)
         assert any(line.startswith("takedowns") for line in found)
         assert not any(line.startswith("reports") for line in found)  # no reports in this test
+
+
+def test_the_worker_tick_brings_the_rollups_current(uow_factory):
+    from safe4c.worker import Worker
+
+    fixture(uow_factory)
+    worker = Worker(uow_factory, handlers={})
+    worker.refresh_statistics()
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {("2025-05", "all"): 3, ("2025-06", "all"): 2}
+        assert rollups.version(uow)[0] == 1
