@@ -61,8 +61,23 @@ def _svg(fig, label: str) -> str:
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)  # the page's CSP allows no inline style
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = STYLE_ATTRIBUTE.sub(_presentation_attributes, svg)
     label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" focusable="false" ', 1)
+
+
+STYLE_ATTRIBUTE = re.compile(r'style="([^"]*)"')
+
+
+def _presentation_attributes(match: re.Match) -> str:
+    """``style="fill: #fff; stroke-width: 0.8"`` -> ``fill="#fff" stroke-width="0.8"``: the page's CSP refuses
+    inline style attributes, and SVG presentation attributes say the same without them."""
+    out = []
+    for declaration in match.group(1).split(";"):
+        if ":" in declaration:
+            name, value = declaration.split(":", 1)
+            out.append(f'{name.strip()}="{value.strip()}"')
+    return " ".join(out)
 
 
 def bars(labels: list[str], values: list[float], *, label: str, unit: str = "") -> str:

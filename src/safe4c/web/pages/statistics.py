@@ -83,7 +83,8 @@ def overview(request: Request, uow: StatisticsUowDep, staff: Annotated[StaffUser
     provinces = queries.breakdown(uow, "province", months)
     trend = charts.cached(_key(uow, "trend", lang), lambda: charts.trend(
         months, per_month, label=translate(lang, N_("Reports per month, last 12 months"))))
-    by_code = {k: float(n) for k, n, _ in provinces.rows if k != UNKNOWN}
+    by_code = {p.code: 0.0 for p in regions.provinces()}
+    by_code.update({k: float(n) for k, n, _ in provinces.rows if k != UNKNOWN})
     tile = _province_map(request, uow, by_code, translate(lang, N_("Map: reports per province, last 12 months")),
                          translate(lang, N_("Darker: more reports")), "reports")
     return _staff(request, "statistics/overview.html", staff, uow, months=months, per_month=per_month,
