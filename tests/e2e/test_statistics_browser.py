@@ -71,7 +71,7 @@ def test_statistics_pages_work_and_have_no_axe_violations(browser, stats_server,
         assert page.locator("main svg[role=img]").count() == 2  # the monthly trend and the map, no JavaScript
         assert page.locator("main table").count() == 4
         text = page.inner_text("main")
-        assert "Aceh" in text and "1 to 9" in text or "1 sampai 9" in text
+        assert "Aceh" in text and ("1 to 9" in text or "1 sampai 9" in text)
         page.screenshot(path=str(screenshots / f"statistik-public-{locale}.png"), full_page=True)
         context_js = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
         js_page = context_js.new_page()

@@ -70,3 +70,26 @@ def test_regulator_sees_dashboards_not_reports(client, uow_factory):
     sign_in_new(client, uow_factory, "regulator", "regulator")
     assert client.get("/staff/statistics/iceberg").status_code == 200
     assert client.get("/staff").status_code == 403
+
+
+def test_statistics_pages_read_the_replica_when_one_is_set(engine, settings, clock, tmp_path):
+    """SAFE4C_STATISTICS_DATABASE_URL: the pages read there (here a second SQLite file standing in for a
+    replica that has caught up), while the main database has no reports."""
+    from fastapi.testclient import TestClient
+
+    from safe4c.db.migrate import upgrade
+    from safe4c.db.session import make_engine
+    from safe4c.kernel.uow import UowFactory
+    from safe4c.web.app import create_app
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("one replica stand-in is enough")
+    replica_url = f"sqlite:///{tmp_path / 'replica.db'}"
+    replica = make_engine(replica_url)
+    upgrade(replica)
+    seed(UowFactory(replica, settings, clock))
+    app = create_app(settings.model_copy(update={"statistics_database_url": replica_url}), clock=clock, engine=engine)
+    with TestClient(app) as client:
+        rows = list(csv.DictReader(io.StringIO(client.get("/statistik/data.csv").text)))
+    assert {(r["period"], r["code"]): r["reports"] for r in rows if r["table"] == "province"}[("2025", "32")] == "30"
+    replica.dispose()

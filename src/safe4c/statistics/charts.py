@@ -13,6 +13,17 @@ import re
 import threading
 from collections import OrderedDict
 
+import matplotlib
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+# Imported with the web app rather than on the first chart, so no page pays for it. Text stays text in the SVG
+# (smaller, searchable, read by screen readers); stable ids, so the same figures give the same bytes.
+matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["svg.hashsalt"] = "safe4c"
+
 # (column, row) of each province's tile, by Kemendagri code.
 TILES: dict[str, tuple[int, int]] = {
     "11": (0, 0), "12": (1, 0), "21": (3, 0), "13": (1, 1), "14": (2, 1), "17": (1, 2), "15": (2, 2),
@@ -44,17 +55,10 @@ def cached(key: tuple, render) -> str:
 
 
 def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=72)
-    return fig
+    return Figure(figsize=(width, height), dpi=72)
 
 
 def _svg(fig, label: str) -> str:
-    import matplotlib
-
-    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable, read by screen readers
-    matplotlib.rcParams["svg.hashsalt"] = "safe4c"  # stable ids: the same figures give the same bytes
     out = io.StringIO()
     fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     svg = out.getvalue()
@@ -108,10 +112,6 @@ def trend(months: list[str], values: list[float | None], *, label: str) -> str:
 def tile_map(values: dict[str, float | None], names: dict[str, str], *, label: str, legend: str,
              missing: str) -> str:
     """Each province a square, shaded by its value (darker = higher); hatched when it has no value."""
-    from matplotlib import colormaps
-    from matplotlib.colors import Normalize
-    from matplotlib.patches import Rectangle
-
     known = [v for v in values.values() if v is not None]
     norm = Normalize(vmin=min(known, default=0), vmax=max(known, default=1) or 1)
     cmap = colormaps["Blues"]

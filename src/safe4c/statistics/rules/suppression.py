@@ -94,11 +94,33 @@ def _component(graph: set, start, without) -> set:
 
 
 def _find_bridge(graph: set):
+    """The first edge (in sorted order) on no cycle, or None (Tarjan's bridge search, linear in the graph)."""
+    adjacency: dict = {}
     for edge in sorted(graph):
         a, b = _nodes(edge)
-        if b not in _component(graph, a, edge):
-            return edge
-    return None
+        adjacency.setdefault(a, []).append((b, edge))
+        adjacency.setdefault(b, []).append((a, edge))
+    order: dict = {}
+    low: dict = {}
+    bridges: list = []
+
+    def visit(node, via) -> None:
+        order[node] = low[node] = len(order)
+        for nxt, edge in adjacency[node]:
+            if edge == via:
+                continue
+            if nxt in order:
+                low[node] = min(low[node], order[nxt])
+            else:
+                visit(nxt, edge)
+                low[node] = min(low[node], low[nxt])
+                if low[nxt] > order[node]:
+                    bridges.append(edge)
+
+    for node in sorted(adjacency):
+        if node not in order:
+            visit(node, None)
+    return min(bridges) if bridges else None
 
 
 def _sides(graph: set, bridge) -> tuple[set, set]:
