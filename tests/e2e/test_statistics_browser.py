@@ -18,8 +18,11 @@ PROVINCES = {"32": ("32.73", 90), "31": ("31.71", 60), "33": ("33.74", 45), "35"
 
 
 def _seed(uow_factory) -> None:
+    from sqlalchemy import select
+
     from safe4c.access import accounts
-    from safe4c.db.tables import Report
+    from safe4c.db.platforms import Platform, TakedownOrder
+    from safe4c.db.tables import Report, ReportEvent, StaffUser
     from safe4c.directory import seed
     from safe4c.statistics import rollups
 
@@ -41,6 +44,26 @@ def _seed(uow_factory) -> None:
                     contact_method="none", consent_services=False, followup_hash=uuid.uuid4().hex * 2,
                     status="new", priority=rng.choice(["P2", "P3"]), triage_reasons=[], triaged_at=at,
                     deadline_at=at + timedelta(hours=4), updated_at=at))
+        uow.session.flush()
+        staff_id = uow.session.scalar(select(StaffUser.id).where(StaffUser.username == USER))
+        for report in uow.session.scalars(select(Report).where(Report.province_code.in_(("31", "33")))):
+            acted = report.received_at + timedelta(minutes=rng.randrange(30, 600))
+            uow.session.add(ReportEvent(report_id=report.id, at=acted, actor_id=staff_id, kind="status",
+                                        from_status="new", to_status="in_review"))
+            report.status, report.updated_at = "in_review", acted
+        platform = Platform(name="Contoh Video", taxonomy_code="tiktok", webhook_secret_sealed=b"-",
+                            created_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+        uow.session.add(platform)
+        uow.session.flush()
+        for i in range(20):
+            issued = datetime(2025, 3, 1, tzinfo=timezone.utc) + timedelta(days=i * 9)
+            removed = issued + timedelta(hours=rng.choice([1, 2, 3, 30])) if i % 5 else None
+            uow.session.add(TakedownOrder(
+                public_id=str(uuid.uuid4()), platform_id=platform.id, target_type="url",
+                target_value=f"https://video.example/{i}", category="csam", legal_basis="PM Kominfo 5/2020",
+                urgent=True, status="removed" if removed else "issued", issued_at=issued,
+                deadline_at=issued + timedelta(hours=4), preserve_until=issued + timedelta(days=90),
+                removed_at=removed, escalation_level=0 if removed else 2, updated_at=issued))
         uow.commit()
     with uow_factory() as uow:
         rollups.refresh(uow)
