@@ -148,3 +148,15 @@ def test_the_worker_tick_brings_the_rollups_current(uow_factory):
     with uow_factory() as uow:
         assert counts(uow, "total") == {("2025-05", "all"): 3, ("2025-06", "all"): 2}
         assert rollups.version(uow)[0] == 1
+
+
+def test_the_stats_command_refreshes_and_recounts(engine, settings, monkeypatch, capsys):
+    from safe4c.cli import main
+
+    monkeypatch.setenv("SAFE4C_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SAFE4C_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SAFE4C_SECRET_KEY", settings.secret_key)
+    assert main(["stats", "refresh"]) == 0
+    assert main(["stats", "recount"]) == 0
+    out = capsys.readouterr().out
+    assert "rollups current (version 1)" in out and "recount: 0 figures differ" in out

@@ -13,6 +13,7 @@ import logging
 import sys
 
 from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
+from safe4c.cli import statistics as statistics_commands
 from safe4c.kernel.settings import Settings
 
 
@@ -354,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     hashlist_commands.add_commands(sub)  # hash, match, hashlist
     backup_commands.add_commands(sub)  # backup, restore
     directory_commands.add_commands(sub)  # directory
+    statistics_commands.add_commands(sub)  # stats
     return parser
 
 
