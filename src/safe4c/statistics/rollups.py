@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, select
 
+from safe4c.db.locks import STATISTICS, advisory_xact_lock
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.statistics import StatPartition, StatReportCount, StatResponse, StatState, StatTakedown
 from safe4c.db.tables import Report, ReportEvent
@@ -23,7 +24,9 @@ STATE_ID = 1
 
 
 def refresh(uow: UnitOfWork) -> None:
-    """Bring every rollup current and commit; the version moves only when something changed."""
+    """Bring every rollup current and commit; the version moves only when something changed. Two workers'
+    refreshes take turns (a PostgreSQL advisory lock; SQLite serialises writers anyway)."""
+    advisory_xact_lock(uow.session, STATISTICS)
     changed = _refresh_source(uow, "reports", _report_fingerprints(uow), _recompute_reports)
     changed |= _refresh_source(uow, "takedowns", _order_fingerprints(uow), _recompute_orders)
     state = uow.session.get(StatState, STATE_ID)
