@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from safe4c.access.accounts import StaffUser
 from safe4c.kernel import regions
 from safe4c.statistics import charts, open_data, population, queries, rollups
-from safe4c.statistics.rules.counting import DIMENSIONS, UNKNOWN
+from safe4c.statistics.rules.counting import UNKNOWN, month_of
 from safe4c.statistics.rules.iceberg import PREVALENCE_SOURCE
 from safe4c.statistics.rules.suppression import TOTAL
 from safe4c.web import auth
@@ -49,6 +49,8 @@ def _helpers(request: Request) -> dict:
         return "" if value is None else format_percent(value, format="#,##0.0%", locale=lang)
 
     def name(dim: str, code: str) -> str:
+        if dim == "priority" and code == UNKNOWN:
+            return translate(lang, N_("Not triaged"))
         if code in SPECIAL:
             return translate(lang, SPECIAL[code])
         if dim in ("province", "regency"):
@@ -59,7 +61,8 @@ def _helpers(request: Request) -> dict:
 
 
 def _key(uow, *parts) -> tuple:
-    return (str(uow.session.get_bind().url), rollups.version(uow)[0], *parts)
+    """A rendered chart stays valid while the rollups' version and the month (the window) stay the same."""
+    return (str(uow.session.get_bind().url), rollups.version(uow)[0], month_of(uow.now()), *parts)
 
 
 def _province_map(request, uow, values: dict, label: str, legend: str, kind: str) -> str:
