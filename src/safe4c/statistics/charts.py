@@ -114,7 +114,8 @@ def tile_map(values: dict[str, float | None], names: dict[str, str], *, label: s
              missing: str) -> str:
     """Each province a square, shaded by its value (darker = higher); hatched when it has no value."""
     known = [v for v in values.values() if v is not None]
-    norm = Normalize(vmin=min(known, default=0), vmax=max(known, default=1) or 1)
+    low, high = min(known, default=0), max(known, default=1)
+    norm = Normalize(vmin=low if high > low else 0, vmax=high or 1)
     cmap = colormaps["Blues"]
     fig = _figure(9, 3.6)
     ax = fig.add_subplot()
@@ -125,7 +126,8 @@ def tile_map(values: dict[str, float | None], names: dict[str, str], *, label: s
                                hatch=None if v is not None else "///"))
         dark = v is not None and norm(v) > 0.55
         ax.text(col + 0.46, -row + 0.46, code, ha="center", va="center", fontsize=8,
-                color="#ffffff" if dark else INK)
+                color="#ffffff" if dark else INK,
+                bbox=None if v is not None else {"facecolor": "#ffffff", "edgecolor": "none", "pad": 1.5})
     ax.set_xlim(-0.2, 15.2)
     ax.set_ylim(-6.3, 1.1)
     ax.set_aspect("equal")
