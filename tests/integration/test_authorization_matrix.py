@@ -208,6 +208,16 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     ("POST", "/staff/reports/{public_id}/hashes"): (
         "login login login login 403 ok ok 403 403 403 403 403 403",
         form("/staff/reports/{k.report}/hashes", bank_id="{k.bank}", signal_type="md5", value="{k.md5b}")),
+    # the national data centre: aggregates only; regulators, analysts, admins and national officers see the
+    # dashboards (case workers do not need them), anyone the open statistics
+    ("GET", "/staff/statistics"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics")),
+    ("GET", "/staff/statistics/reports"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/reports")),
+    ("GET", "/staff/statistics/response"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/response")),
+    ("GET", "/staff/statistics/coverage"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/coverage")),
+    ("GET", "/staff/statistics/iceberg"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/iceberg")),
+    ("GET", "/statistik"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/statistik")),
+    ("GET", "/statistik/data.csv"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/statistik/data.csv")),
+    ("GET", "/statistik/data.parquet"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/statistik/data.parquet")),
     # the service directory: every staff role views (no child data), administrators export
     ("GET", "/staff/directory"): ("login login login login ok ok ok ok ok ok ok ok ok", get("/staff/directory")),
     ("GET", "/staff/directory/organizations/{org_id}"): ("login login login login ok ok ok ok ok ok ok ok ok",

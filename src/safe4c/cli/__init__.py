@@ -16,6 +16,7 @@ from safe4c.cli import agency as agency_commands
 from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
 from safe4c.cli import cases as case_commands
 from safe4c.cli import platform as platform_commands
+from safe4c.cli import statistics as statistics_commands
 from safe4c.kernel.settings import Settings
 
 
@@ -329,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     directory_commands.add_commands(sub)  # directory
     agency_commands.add_commands(sub)  # agency
     case_commands.add_commands(sub)  # cases figures
+    statistics_commands.add_commands(sub)  # stats
     return parser
 
 

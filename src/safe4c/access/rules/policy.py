@@ -193,6 +193,9 @@ POLICY: dict[str, Rule] = {
     "case.figures.view": Rule("Case figures per agency and month (aggregates, no child, no worker named)",
                               (Grant(frozenset({"supervisor"}), OWN_AGENCY),
                                Grant(frozenset({"admin", "national_officer"})))),
+    # the national data centre: aggregates only, never a report or a child
+    "statistics.view": rule("Statistics dashboards: reports, response, coverage, the iceberg (aggregates only)",
+                            "regulator", "analyst", "admin", "national_officer"),
     # staff accounts
     "user.list": rule("The staff accounts", *ADMINS),
     "user.manage": rule("Change a staff account (e.g. unlock it)", *ADMINS),

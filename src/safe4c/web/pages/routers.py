@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from safe4c.web.pages import (access, agencies, case_referrals, cases, clusters, directory, hashlist, identifiers,
-                              public, render, reports, staff, takedowns, workspace)
+                              public, render, reports, staff, statistics, takedowns, workspace)
 
 
 def install(app: FastAPI) -> None:
@@ -15,3 +15,5 @@ def install(app: FastAPI) -> None:
     for area in (public, access, reports, takedowns, hashlist, clusters, workspace, directory, identifiers,
                  case_referrals, cases, agencies):
         app.include_router(area.router)
+    app.include_router(statistics.public_router)  # /statistik, public
+    app.include_router(statistics.staff_router)  # /staff/statistics

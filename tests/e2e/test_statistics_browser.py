@@ -1,0 +1,121 @@
+"""The statistics in a real browser, in Indonesian and English: the staff dashboard with its map, the iceberg,
+and the public /statistik page with its map and downloads; axe-core on each page, screenshots to look at."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import migrated_app, serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+USER, PASSWORD = "e2e-statistik", "kata-sandi-uji-panjang"
+PROVINCES = {"32": ("32.73", 90), "31": ("31.71", 60), "33": ("33.74", 45), "35": ("35.78", 40),
+             "53": ("53.71", 12), "11": ("11.71", 1), "94": ("94.01", 3)}
+
+
+def _seed(uow_factory) -> None:
+    from sqlalchemy import select
+
+    from safe4c.access import accounts
+    from safe4c.db.platforms import Platform, TakedownOrder
+    from safe4c.db.tables import Report, ReportEvent, StaffUser
+    from safe4c.directory import seed
+    from safe4c.statistics import rollups
+
+    rng = random.Random(11)
+    with uow_factory() as uow:
+        accounts.create_user(uow=uow, username=USER, password=PASSWORD, role="analyst", display_name="Statistik")
+    with uow_factory() as uow:
+        seed.seed(uow=uow)
+    with uow_factory() as uow:
+        for province, (regency, count) in PROVINCES.items():
+            for _ in range(count):
+                at = datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(365 * 24 * 60))
+                uow.session.add(Report(
+                    public_id=str(uuid.uuid4()), channel="web", received_at=at, language="id",
+                    situations=[rng.choice(["grooming", "sextortion", "image_sharing", "gaming"])],
+                    platforms=[rng.choice(["tiktok", "instagram", "whatsapp", "facebook"])], incident_when="today",
+                    province_code=province, regency_code=regency, age_band=rng.choice(["13_15", "16_17"]),
+                    gender=rng.choice(["girl", "boy"]), disability="no", reporter_role="child", urgent_signals=[],
+                    contact_method="none", consent_services=False, followup_hash=uuid.uuid4().hex * 2,
+                    status="new", priority=rng.choice(["P2", "P3"]), triage_reasons=[], triaged_at=at,
+                    deadline_at=at + timedelta(hours=4), updated_at=at))
+        uow.session.flush()
+        staff_id = uow.session.scalar(select(StaffUser.id).where(StaffUser.username == USER))
+        for report in uow.session.scalars(select(Report).where(Report.province_code.in_(("31", "33")))):
+            acted = report.received_at + timedelta(minutes=rng.randrange(30, 600))
+            uow.session.add(ReportEvent(report_id=report.id, at=acted, actor_id=staff_id, kind="status",
+                                        from_status="new", to_status="in_review"))
+            report.status, report.updated_at = "in_review", acted
+        platform = Platform(name="Contoh Video", taxonomy_code="tiktok", webhook_secret_sealed=b"-",
+                            created_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+        uow.session.add(platform)
+        uow.session.flush()
+        for i in range(20):
+            issued = datetime(2025, 3, 1, tzinfo=timezone.utc) + timedelta(days=i * 9)
+            removed = issued + timedelta(hours=rng.choice([1, 2, 3, 30])) if i % 5 else None
+            uow.session.add(TakedownOrder(
+                public_id=str(uuid.uuid4()), platform_id=platform.id, target_type="url",
+                target_value=f"https://video.example/{i}", category="csam", legal_basis="PM Kominfo 5/2020",
+                urgent=True, status="removed" if removed else "issued", issued_at=issued,
+                deadline_at=issued + timedelta(hours=4), preserve_until=issued + timedelta(days=90),
+                removed_at=removed, escalation_level=0 if removed else 2, updated_at=issued))
+        uow.commit()
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+
+
+@pytest.fixture(scope="module")
+def stats_server(tmp_path_factory):
+    from safe4c.kernel.clock import FrozenClock
+
+    app, engine = migrated_app(tmp_path_factory.mktemp("statistics"), clock=FrozenClock())  # 5 January 2026
+    _seed(app.state.uow_factory)
+    with serve(app) as url:
+        yield url
+    engine.dispose()
+
+
+@pytest.mark.parametrize("locale", ["id-ID", "en-US"])
+def test_statistics_pages_work_and_have_no_axe_violations(browser, stats_server, screenshots, locale):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    checked = {}
+    try:
+        page.goto(stats_server + "/statistik")
+        assert page.locator("main svg[role=img]").count() == 2  # the monthly trend and the map, no JavaScript
+        assert page.locator("main table").count() == 4
+        text = page.inner_text("main")
+        assert "Aceh" in text and ("1 to 9" in text or "1 sampai 9" in text)
+        page.screenshot(path=str(screenshots / f"statistik-public-{locale}.png"), full_page=True)
+        context_js = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+        js_page = context_js.new_page()
+        js_page.goto(stats_server + "/statistik")
+        checked["public"] = axe.run(js_page)
+
+        js_page.goto(stats_server + "/staff/login?next=/staff/statistics")
+        js_page.fill("input[name=username]", USER)
+        js_page.fill("input[name=password]", PASSWORD)
+        js_page.click("main button[type=submit]")
+        js_page.wait_for_url(stats_server + "/staff/statistics")
+        assert js_page.locator("main svg[role=img]").count() == 2
+        checked["overview"] = axe.run(js_page)
+        js_page.screenshot(path=str(screenshots / f"statistics-overview-{locale}.png"), full_page=True)
+        for path in ("reports?dim=platform", "response", "coverage", "iceberg"):
+            js_page.goto(f"{stats_server}/staff/statistics/{path}")
+            checked[path] = axe.run(js_page)
+            js_page.screenshot(path=str(screenshots / f"statistics-{path.split('?')[0]}-{locale}.png"),
+                               full_page=True)
+        context_js.close()
+        for name, results in checked.items():
+            assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
+    finally:
+        context.close()
