@@ -95,6 +95,8 @@ def cmd_demo(args, settings: Settings) -> int:
     from safe4c.demo.platforms import DEMO_PLATFORMS, load_demo_platforms
 
     factory = common.uow_factory(settings)
+    if args.reports is not None:
+        return _demo_bulk(args, factory)
     added = load_demo(uow_factory=factory, count=args.count, if_empty=args.if_empty)
     username, password = ensure_demo_user(uow_factory=factory)
     orders = load_demo_platforms(uow_factory=factory)
@@ -104,6 +106,27 @@ def cmd_demo(args, settings: Settings) -> int:
               "one hash bank of random values")
     directory_commands.seed_for_demo(factory, if_empty=args.if_empty)
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
+    return 0
+
+
+def _demo_bulk(args, factory) -> int:
+    from sqlalchemy import func, select
+
+    from safe4c.db.tables import Report
+    from safe4c.demo.bulk import generate
+
+    if args.reports < 1:
+        print("--reports needs a number of reports, 1 or more", file=sys.stderr)
+        return 2
+    with factory() as uow:
+        if args.if_empty and uow.session.scalar(select(func.count()).select_from(Report)):
+            print("demo data: already loaded")
+            return 0
+        backend = uow.session.get_bind().dialect.name
+    g = generate(uow_factory=factory, reports=args.reports, seed=args.seed, months=args.months)
+    print(f"synthetic data ({backend}): {g.reports:,} reports over {args.months} months generated in "
+          f"{g.seconds:.1f} s ({g.reports / g.seconds:,.0f} reports/s); {g.events:,} status events, {g.orders:,} "
+          f"takedown orders with {g.order_events:,} order events ({g.open_orders:,} orders still open)")
     return 0
 
 
@@ -298,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load synthetic demo reports and the demo staff login")
     p.add_argument("--count", type=int, default=80)
     p.add_argument("--if-empty", action="store_true", help="only when there are no reports yet")
+    p.add_argument("--reports", type=int, default=None, metavar="N",
+                   help="instead: N synthetic reports in bulk with their history and takedown orders "
+                        "(a million in minutes; docs/operations.md)")
+    p.add_argument("--seed", type=int, default=2026, help="--reports: the random seed (same seed, same data)")
+    p.add_argument("--months", type=int, default=24, help="--reports: months the reports are spread over")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("user", help="staff accounts: create, list, unlock (after failed sign-ins)")
