@@ -130,7 +130,7 @@ def _platforms(uow_factory) -> dict[str, int]:
     """Every platform of the taxonomy with a platform account (found by its code, else created "(demo)")."""
     with uow_factory() as uow:
         found = dict(uow.session.execute(select(Platform.taxonomy_code, Platform.id)
-                                         .where(Platform.taxonomy_code.is_not(None)).order_by(Platform.id.desc())).tuples().all())
+                                         .where(Platform.taxonomy_code.is_not(None)).order_by(Platform.id.desc())).all())
     for code, name in PLATFORMS:
         if code in found or code not in synthetic.HABITS:
             continue
