@@ -288,6 +288,11 @@ def cmd_bench(args, settings: Settings) -> int:
         from safe4c.bench.portal import run as run_portal
 
         return run_portal(runs=args.runs, screenshots=args.screenshots)
+    if args.name == "stats":
+        from safe4c.bench.stats import run as run_stats
+
+        return run_stats(reports=args.reports, database_url=args.database_url, runs=max(args.runs, 1),
+                         keep=args.keep, reuse=args.reuse)
     if args.name == "crash":
         from safe4c.bench.crash import run as run_crash
 
@@ -357,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmarks that print figures")
     p.add_argument("name", choices=["intake", "platform-api", "match", "link", "backup", "jobs", "crash",
-                                          "portal"])
+                                          "portal", "stats"])
     p.add_argument("--reports", type=int, default=5000)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
@@ -374,7 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract-reports", type=int, default=0,
                    help="link: reports stored through intake, then extracted and linked by the rebuild")
     p.add_argument("--copies", type=int, default=5, help="backup: copies per method, taken while reports arrive")
-    p.add_argument("--runs", type=int, default=3, help="portal: timed reports on the throttled phone (median)")
+    p.add_argument("--runs", type=int, default=3, help="portal: timed reports on the throttled phone (median); "
+                   "stats: warm requests per page (median)")
+    p.add_argument("--keep", action="store_true", help="stats: keep the database made for the run (to --reuse it)")
+    p.add_argument("--reuse", metavar="NAME", help="stats: run on a database kept by --keep (its name, or the "
+                   "SQLite file's path) instead of generating the reports again")
     p.add_argument("--screenshots", metavar="DIR", help="portal: save the form and the refused form as PNGs here")
     p.add_argument("--kills", type=int, default=6, help="crash: SIGKILLs of the server and the worker during the run")
     p.set_defaults(func=cmd_bench)
