@@ -10,6 +10,7 @@ from safe4c.db import linking  # noqa: F401  (identifiers, clusters, links, work
 from safe4c.db import keyring  # noqa: F401  (the fingerprint of the key that sealed the data)
 from safe4c.db import throttle  # noqa: F401  (shared rate counters, failed sign-ins)
 from safe4c.db import directory  # noqa: F401  (the service directory, HSDS-shaped)
+from safe4c.db import statistics  # noqa: F401  (the national data centre's rollups)
 from safe4c.db.tables import Base
 
 metadata = Base.metadata

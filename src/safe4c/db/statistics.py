@@ -1,0 +1,77 @@
+"""Tables of the national data centre (docs/statistics.md): rollups the dashboards and /statistik read, kept
+current by the worker (statistics/rollups.py). Counts only: no report id, no personal data.
+
+Months are calendar months in Western Indonesia Time (WIB, UTC+7), written "YYYY-MM". A month's rows are
+recomputed together when that month's reports (or orders) change, found by a fingerprint per month
+(``stat_partitions``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safe4c.db.tables import Base, Id
+
+
+class StatReportCount(Base):
+    """Reports received in a month by one dimension (province, regency, situation, platform, age band, ...)."""
+
+    __tablename__ = "stat_report_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reports: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatResponse(Base):
+    """Time to first action by priority, for the reports received in a month."""
+
+    __tablename__ = "stat_response"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(8), primary_key=True)  # P1..P4, or "none" (untriaged)
+    reports: Mapped[int] = mapped_column(BigInteger)
+    acted: Mapped[int] = mapped_column(BigInteger)  # reports with a first action by staff
+    within_deadline: Mapped[int] = mapped_column(BigInteger)  # first action at or before the deadline
+    action_seconds: Mapped[int] = mapped_column(BigInteger)  # sum over the acted reports
+
+
+class StatTakedown(Base):
+    """Takedown orders issued in a month to one platform: removal, deadlines, escalation."""
+
+    __tablename__ = "stat_takedowns"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    removed: Mapped[int] = mapped_column(BigInteger)
+    removed_in_time: Mapped[int] = mapped_column(BigInteger)
+    missed: Mapped[int] = mapped_column(BigInteger)  # removed late, or escalated and not removed
+    removal_seconds: Mapped[int] = mapped_column(BigInteger)  # sum over the removed orders
+    level1: Mapped[int] = mapped_column(BigInteger)  # orders that reached escalation level 1 or more
+    level2: Mapped[int] = mapped_column(BigInteger)
+    level3: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatPartition(Base):
+    """The fingerprint of a month's raw rows when its rollup rows were last computed."""
+
+    __tablename__ = "stat_partitions"
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)  # "reports" or "takedowns"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(120))
+
+
+class StatState(Base):
+    """One row: the rollups' version (raised whenever a refresh changed anything; rendered charts are cached
+    per version) and when they were last brought current."""
+
+    __tablename__ = "stat_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+    refreshed_at: Mapped[datetime | None]

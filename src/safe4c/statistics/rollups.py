@@ -1,0 +1,124 @@
+"""Keeping the rollups current (docs/statistics.md): ``refresh(uow)`` is run by the worker every
+``SAFE4C_STATISTICS_REFRESH_SECONDS`` and pages only read what it wrote.
+
+Incremental by month: one grouped query takes a fingerprint of each month's raw rows (how many, the latest
+change, how many triaged, the sum of ids); only the months whose fingerprint moved are recomputed, from their
+own rows (found by the index on ``received_at`` / ``issued_at``). A status change, a late triage, an escalation or
+a removal changes its month's fingerprint, so figures follow later changes to old reports and orders.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, insert, select
+
+from safe4c.db.platforms import TakedownOrder
+from safe4c.db.statistics import StatPartition, StatReportCount, StatResponse, StatState, StatTakedown
+from safe4c.db.tables import Report, ReportEvent
+from safe4c.kernel.uow import UnitOfWork
+from safe4c.statistics.rules.counting import (MonthOfReports, OrderFacts, ReportFacts, TakedownCell, add_order,
+                                              add_report, month_bounds)
+from safe4c.statistics.sql import month_expr
+
+STATE_ID = 1
+
+
+def refresh(uow: UnitOfWork) -> None:
+    """Bring every rollup current and commit; the version moves only when something changed."""
+    changed = _refresh_source(uow, "reports", _report_fingerprints(uow), _recompute_reports)
+    changed |= _refresh_source(uow, "takedowns", _order_fingerprints(uow), _recompute_orders)
+    state = uow.session.get(StatState, STATE_ID)
+    if state is None:
+        state = StatState(id=STATE_ID, version=0)
+        uow.session.add(state)
+    if changed or state.refreshed_at is None:
+        state.version += 1
+    state.refreshed_at = uow.now()
+    uow.commit()
+
+
+def version(uow: UnitOfWork) -> tuple[int, object]:
+    """The rollups' version and when they were last brought current ((0, None) before the first refresh)."""
+    state = uow.session.get(StatState, STATE_ID)
+    return (state.version, state.refreshed_at) if state else (0, None)
+
+
+def _refresh_source(uow: UnitOfWork, source: str, current: dict[str, str], recompute) -> bool:
+    known = dict(uow.session.execute(select(StatPartition.month, StatPartition.fingerprint)
+                                     .where(StatPartition.source == source)).all())
+    stale = sorted(m for m in current.keys() | known.keys() if current.get(m) != known.get(m))
+    for month in stale:
+        recompute(uow, month)
+        uow.session.execute(delete(StatPartition).where(StatPartition.source == source, StatPartition.month == month))
+        if month in current:
+            uow.session.add(StatPartition(source=source, month=month, fingerprint=current[month]))
+    uow.session.flush()
+    return bool(stale)
+
+
+def _fingerprints(uow: UnitOfWork, table, moment, *extra) -> dict[str, str]:
+    month = month_expr(uow, moment).label("month")
+    query = (select(month, func.count(), func.max(table.updated_at), func.sum(table.id), *extra)
+             .group_by(month))
+    return {row[0]: "|".join(str(v) for v in row[1:]) for row in uow.session.execute(query)}
+
+
+def _report_fingerprints(uow: UnitOfWork) -> dict[str, str]:
+    return _fingerprints(uow, Report, Report.received_at, func.count(Report.priority), func.count(Report.triaged_at))
+
+
+def _order_fingerprints(uow: UnitOfWork) -> dict[str, str]:
+    return _fingerprints(uow, TakedownOrder, TakedownOrder.issued_at, func.sum(TakedownOrder.escalation_level),
+                         func.count(TakedownOrder.removed_at))
+
+
+def first_action_subquery():
+    """When staff first changed the report's status (its first action), per report."""
+    return (select(func.min(ReportEvent.at)).where(ReportEvent.report_id == Report.id, ReportEvent.kind == "status",
+                                                   ReportEvent.actor_id.is_not(None))
+            .correlate(Report).scalar_subquery())
+
+
+def month_facts(uow: UnitOfWork, month: str):
+    """Every report received in ``month``, as ReportFacts, streamed."""
+    start, end = month_bounds(month)
+    query = (select(Report.received_at, Report.province_code, Report.regency_code, Report.situations,
+                    Report.platforms, Report.age_band, Report.gender, Report.disability, Report.reporter_role,
+                    Report.priority, Report.status, Report.channel, Report.deadline_at,
+                    first_action_subquery())
+             .where(Report.received_at >= start, Report.received_at < end))
+    for row in uow.session.execute(query.execution_options(yield_per=5000)):
+        yield ReportFacts(row[0], row[1], row[2], tuple(row[3] or ()), tuple(row[4] or ()), *row[5:])
+
+
+def _recompute_reports(uow: UnitOfWork, month: str) -> None:
+    acc = MonthOfReports()
+    for facts in month_facts(uow, month):
+        add_report(acc, facts)
+    session = uow.session
+    session.execute(delete(StatReportCount).where(StatReportCount.month == month))
+    session.execute(delete(StatResponse).where(StatResponse.month == month))
+    if acc.counts:
+        session.execute(insert(StatReportCount), [{"month": month, "dim": d, "key": k, "reports": n}
+                                                  for (d, k), n in acc.counts.items()])
+    if acc.response:
+        session.execute(insert(StatResponse), [
+            {"month": month, "priority": p, "reports": c.reports, "acted": c.acted,
+             "within_deadline": c.within_deadline, "action_seconds": c.action_seconds}
+            for p, c in acc.response.items()])
+
+
+def _recompute_orders(uow: UnitOfWork, month: str) -> None:
+    start, end = month_bounds(month)
+    cells: dict[int, TakedownCell] = {}
+    query = (select(TakedownOrder.platform_id, TakedownOrder.issued_at, TakedownOrder.deadline_at,
+                    TakedownOrder.status, TakedownOrder.removed_at, TakedownOrder.escalation_level)
+             .where(TakedownOrder.issued_at >= start, TakedownOrder.issued_at < end))
+    for row in uow.session.execute(query):
+        add_order(cells, OrderFacts(*row))
+    uow.session.execute(delete(StatTakedown).where(StatTakedown.month == month))
+    if cells:
+        uow.session.execute(insert(StatTakedown), [
+            {"month": month, "platform_id": pid, "orders": c.orders, "removed": c.removed,
+             "removed_in_time": c.removed_in_time, "missed": c.missed, "removal_seconds": c.removal_seconds,
+             "level1": c.levels[0], "level2": c.levels[1], "level3": c.levels[2]}
+            for pid, c in cells.items()])

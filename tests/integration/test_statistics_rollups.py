@@ -1,0 +1,139 @@
+"""The rollups against a small hand-computed fixture, kept current incrementally, equal to a direct recount
+(SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from helpers import make_user
+from sqlalchemy import select, update
+
+from safe4c.db.platforms import Platform, TakedownOrder
+from safe4c.db.statistics import StatReportCount, StatResponse, StatTakedown
+from safe4c.db.tables import Report
+from safe4c.reports.status import change_status
+from safe4c.statistics import recount, rollups
+
+UTC = timezone.utc
+
+
+def add_report(uow, received_at: datetime, *, province="32", regency="32.73", situations=("grooming",),
+               platforms=("tiktok",), age="13_15", gender="girl", priority="P2", status="new", deadline_h=4) -> str:
+    public_id = str(uuid.uuid4())
+    uow.session.add(Report(
+        public_id=public_id, channel="web", received_at=received_at, language="id", situations=list(situations),
+        platforms=list(platforms), incident_when="today", province_code=province, regency_code=regency,
+        age_band=age, gender=gender, disability="no", reporter_role="child", urgent_signals=[],
+        contact_method="none", consent_services=False, followup_hash=uuid.uuid4().hex + uuid.uuid4().hex,
+        status=status, priority=priority, triage_reasons=[], triaged_at=received_at if priority else None,
+        deadline_at=received_at + timedelta(hours=deadline_h) if priority else None, updated_at=received_at))
+    return public_id
+
+
+def counts(uow, dim: str) -> dict:
+    return {(r.month, r.key): r.reports for r in uow.session.scalars(
+        select(StatReportCount).where(StatReportCount.dim == dim))}
+
+
+def fixture(uow_factory):
+    """Five reports: three in May 2025 (one at 20:00 UTC on 31 May, which is June in WIB), two in June."""
+    with uow_factory() as uow:
+        ids = [
+            add_report(uow, datetime(2025, 5, 3, 1, 0, tzinfo=UTC)),
+            add_report(uow, datetime(2025, 5, 10, 9, 0, tzinfo=UTC), province="31", regency="31.71",
+                       situations=("sextortion", "grooming"), platforms=(), priority="P1"),
+            add_report(uow, datetime(2025, 5, 20, 9, 0, tzinfo=UTC), province=None, regency=None,
+                       situations=("other",), platforms=("instagram", "tiktok"), age=None, priority=None),
+            add_report(uow, datetime(2025, 5, 31, 20, 0, tzinfo=UTC)),  # 1 June 03:00 WIB
+            add_report(uow, datetime(2025, 6, 15, 9, 0, tzinfo=UTC), province="31", regency="31.71"),
+        ]
+        uow.commit()
+    return ids
+
+
+def test_figures_equal_the_hand_computed_ones_and_a_recount(uow_factory):
+    fixture(uow_factory)
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {("2025-05", "all"): 3, ("2025-06", "all"): 2}
+        assert counts(uow, "province") == {("2025-05", "32"): 1, ("2025-05", "31"): 1, ("2025-05", "unknown"): 1,
+                                           ("2025-06", "32"): 1, ("2025-06", "31"): 1}
+        assert counts(uow, "situation") == {("2025-05", "grooming"): 2, ("2025-05", "sextortion"): 1,
+                                            ("2025-05", "other"): 1, ("2025-06", "grooming"): 2}
+        assert counts(uow, "platform") == {("2025-05", "tiktok"): 2, ("2025-05", "none"): 1,
+                                           ("2025-05", "instagram"): 1, ("2025-06", "tiktok"): 2}
+        assert counts(uow, "age")[("2025-05", "unknown")] == 1
+        assert counts(uow, "priority") == {("2025-05", "P2"): 1, ("2025-05", "P1"): 1, ("2025-05", "unknown"): 1,
+                                           ("2025-06", "P2"): 2}
+        assert recount.differences(uow) == []
+
+
+def test_a_later_status_change_and_triage_move_only_their_month(uow_factory, clock):
+    ids = fixture(uow_factory)
+    staff = make_user(uow_factory)
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+        before, _ = rollups.version(uow)
+    # The first May report is taken up 3 hours after it arrived (within its 4-hour deadline).
+    clock._now = datetime(2025, 5, 3, 4, 0, tzinfo=UTC)
+    with uow_factory() as uow:
+        change_status(uow=uow, public_id=ids[0], actor_id=staff, to_status="in_review", note="Dibaca")
+    # The untriaged May report is triaged late by the worker (no updated_at change).
+    with uow_factory() as uow:
+        uow.session.execute(update(Report).where(Report.public_id == ids[2]).values(
+            priority="P3", triaged_at=datetime(2025, 5, 20, 10, tzinfo=UTC),
+            deadline_at=datetime(2025, 5, 21, 9, tzinfo=UTC)))
+        uow.commit()
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+        after, _ = rollups.version(uow)
+        assert after == before + 1
+        response = {(r.month, r.priority): (r.reports, r.acted, r.within_deadline, r.action_seconds)
+                    for r in uow.session.scalars(select(StatResponse))}
+        assert response[("2025-05", "P2")] == (1, 1, 1, 3 * 3600)
+        assert response[("2025-05", "P3")] == (1, 0, 0, 0)
+        assert ("2025-05", "none") not in response
+        assert counts(uow, "status")[("2025-05", "in_review")] == 1
+        assert recount.differences(uow) == []
+    with uow_factory() as uow:  # nothing changed: the version stays
+        rollups.refresh(uow)
+        assert rollups.version(uow)[0] == after
+
+
+def test_takedown_compliance_per_platform_and_a_wrong_rollup_is_seen(uow_factory):
+    issued = datetime(2025, 5, 5, 1, 0, tzinfo=UTC)
+    with uow_factory() as uow:
+        platform = Platform(name="Contoh", taxonomy_code="tiktok", webhook_secret_sealed=b"x", created_at=issued)
+        uow.session.add(platform)
+        uow.session.flush()
+
+        def order(removed_h, level=0, status="removed"):
+            uow.session.add(TakedownOrder(
+                public_id=str(uuid.uuid4()), platform_id=platform.id, target_type="url",
+                target_value="https://example.com/x", category="csam", legal_basis="PM 5/2020", urgent=True,
+                status=status, issued_at=issued, deadline_at=issued + timedelta(hours=4),
+                preserve_until=issued + timedelta(days=90),
+                removed_at=issued + timedelta(hours=removed_h) if removed_h is not None else None,
+                escalation_level=level, updated_at=issued))
+        order(2)  # in time
+        order(6, level=1)  # late
+        order(None, level=2, status="issued")  # escalated twice, not removed
+        order(None, status="issued")  # open, not yet escalated
+        uow.commit()
+        pid = platform.id
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+    with uow_factory() as uow:
+        row = uow.session.get(StatTakedown, ("2025-05", pid))
+        assert (row.orders, row.removed, row.removed_in_time, row.missed, row.removal_seconds) == (4, 2, 1, 2,
+                                                                                                   8 * 3600)
+        assert (row.level1, row.level2, row.level3) == (2, 1, 0)
+        assert recount.differences(uow) == []
+        uow.session.execute(update(StatTakedown).values(orders=5))
+        uow.session.execute(update(StatReportCount).values(reports=StatReportCount.reports + 1))
+        uow.session.flush()
+        found = recount.differences(uow)
+        assert any(line.startswith("takedowns") for line in found)
+        assert not any(line.startswith("reports") for line in found)  # no reports in this test
