@@ -141,7 +141,9 @@ class Generator:
         x = ((1 + GROWTH * (2 + GROWTH) * u) ** 0.5 - 1) / GROWTH  # inverse of a density rising linearly
         at = self.start + timedelta(days=int(x * self.days), hours=self.hours.draw(self.rng) - 7,
                                     seconds=self.rng.randrange(3600))
-        return min(at, self.c.now - timedelta(minutes=1))
+        if at >= self.c.now:  # later today: some time in the last day instead
+            at = self.c.now - timedelta(seconds=self.rng.uniform(60, 86400))
+        return at
 
     def report(self, report_id: int, batch: Batch) -> None:
         rng = self.rng
