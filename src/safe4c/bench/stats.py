@@ -2,7 +2,7 @@
 and whether every figure equals a direct recount.
 
 The benchmark makes its own database and never writes into one it did not create: on the PostgreSQL server
-named by ``--database-url`` (or SAFE4C_TEST_DATABASE_URL) a new database ``safe4c_bench_stats_<random>``, else a
+named by ``--database-url`` (or SAFE4C_TEST_DATABASE_URL, SAFE4C_DATABASE_URL) a new database ``safe4c_bench_stats_<random>``, else a
 temporary SQLite file; it is dropped afterwards unless ``--keep``. ``--reuse NAME`` runs again on a database
 kept earlier (a ``safe4c_bench_stats_`` database on that server, or the kept SQLite file's path), so a million
 reports are generated once. Steps: migrate; generate N reports (``safe4c demo --reports``, demo/bulk.py) unless
@@ -157,7 +157,7 @@ def measure(*, reports: int, database_url: str | None, runs: int = 5, keep: bool
 def run(*, reports: int, database_url: str | None, runs: int = 5, keep: bool = False, reuse: str | None = None) -> int:
     import os
 
-    url = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL")
+    url = database_url or os.environ.get("SAFE4C_TEST_DATABASE_URL") or os.environ.get("SAFE4C_DATABASE_URL")
     r = measure(reports=reports, database_url=url, runs=runs, keep=keep, reuse=reuse)
     print(f"statistics benchmark ({r['backend']}): {r['reports']:,} reports in {r['database']}")
     if r["generated"]:

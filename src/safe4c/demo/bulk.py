@@ -145,9 +145,10 @@ def _allocate(conn, table, count: int) -> int:
     IMMEDIATE), so nobody else adds rows meanwhile."""
     if conn.dialect.name == "postgresql":
         seq = f"pg_get_serial_sequence('{table.name}', 'id')"
-        ids = conn.execute(text(f"SELECT nextval({seq}) FROM generate_series(1, :n)"), {"n": count}).scalars().all()
-        if ids[-1] - ids[0] == count - 1:
-            return ids[0]
+        low, high = conn.execute(text(f"SELECT min(v), max(v) FROM (SELECT nextval({seq}) AS v "
+                                      f"FROM generate_series(1, :n)) AS taken"), {"n": count}).one()
+        if high - low == count - 1:  # count distinct values in a range of count: the whole block is ours
+            return low
         # someone took ids in between: take a fresh block past everything handed out
         top = conn.execute(text(f"SELECT setval({seq}, nextval({seq}) + :n - 1)"), {"n": count}).scalar_one()
         return top - count + 1
