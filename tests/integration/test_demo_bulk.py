@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from safe4c.db.platforms import Platform, TakedownEvent, TakedownOrder
 from safe4c.db.tables import Job, Report, ReportEvent, StaffUser
