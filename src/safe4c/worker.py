@@ -16,6 +16,7 @@ from safe4c.reports import replay
 from safe4c.hashlist import known_material
 from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.networks import linking
+from safe4c.statistics import rollups as statistics_rollups
 from safe4c.takedowns import orders as takedowns, webhooks
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ BEAT_SECONDS = 5.0  # /healthz calls a worker stalled after 30 s without a beat
 # Housekeeping: sealed follow-up codes whose replays expired are cleared (services/replay.py), and jobs that
 # finished long ago are deleted (services/jobs.py).
 TIDY_SECONDS = 300.0
+STATISTICS_SECONDS = 60.0  # the default; SAFE4C_STATISTICS_REFRESH_SECONDS
 
 
 def default_handlers(matcher: SharedMatcher) -> dict[str, Handler]:
@@ -114,11 +116,22 @@ class Worker:
             while jobs.forget_finished(uow=uow) == 10_000:  # a backlog of old jobs goes a batch per transaction
                 pass
 
+    def statistics_seconds(self) -> float:
+        settings = getattr(getattr(self.uow_factory, "ctx", None), "settings", None)
+        return float(getattr(settings, "statistics_refresh_seconds", STATISTICS_SECONDS))
+
+    def refresh_statistics(self) -> None:
+        """The periodic tick that keeps the statistics rollups current (statistics/rollups.py): only the months
+        whose raw rows changed are recomputed."""
+        with self.uow_factory() as uow:
+            statistics_rollups.refresh(uow)
+
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)
         self._start_wakeups()
         next_beat = monotonic()
         next_tidy = monotonic() + TIDY_SECONDS
+        next_stats = monotonic()
         try:
             while not self.stop_event.is_set():
                 # Cleared before looking, so a job enqueued while we look wakes the wait below at once.
@@ -131,6 +144,9 @@ class Worker:
                     if monotonic() >= next_tidy:
                         next_tidy = monotonic() + TIDY_SECONDS
                         self.tidy()
+                    if monotonic() >= next_stats:
+                        next_stats = monotonic() + self.statistics_seconds()
+                        self.refresh_statistics()
                     busy = self.run_once()
                 except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
                     log.exception("worker loop error")

@@ -35,8 +35,10 @@ class Coverage:
         return sum(1 for r in self.rows if r.gap)
 
 
-def regency_coverage(*, uow: UnitOfWork, province: str | None = None, only: str | None = None) -> Coverage:
-    """``only``: "remote" (3T regencies) or "gaps" (reports but no provider there); else every regency."""
+def regency_coverage(*, uow: UnitOfWork, province: str | None = None, only: str | None = None,
+                     reports: dict[str, int] | None = None) -> Coverage:
+    """``only``: "remote" (3T regencies) or "gaps" (reports but no provider there); else every regency.
+    ``reports``: reports per regency when the caller has them already (the statistics rollups), else counted."""
     session = uow.session
     areas: dict[int, list[str]] = {}
     for service_id, code in session.execute(select(DirectoryServiceArea.service_id, DirectoryServiceArea.region_code)):
@@ -47,8 +49,9 @@ def regency_coverage(*, uow: UnitOfWork, province: str | None = None, only: str 
     located = list(session.execute(
         select(DirectoryLocation.organization_id, DirectoryLocation.region_code)
         .where(DirectoryLocation.location_type == "physical", DirectoryLocation.region_code.is_not(None))))
-    reports = dict(session.execute(select(Report.regency_code, func.count()).where(Report.regency_code.is_not(None))
-                                   .group_by(Report.regency_code)).all())
+    if reports is None:
+        reports = dict(session.execute(select(Report.regency_code, func.count()).where(Report.regency_code.is_not(None))
+                                       .group_by(Report.regency_code)).all())
     provinces = [p for p in regions.provinces() if not province or p.code == province]
     regencies = [(r.code, r.name) for p in provinces for r in regions.regencies(p.code)]
     rows = coverage(regencies=regencies, offers=offers, located=[tuple(x) for x in located], reports=reports,

@@ -72,6 +72,19 @@ class Settings(BaseSettings):
     )
     worker_in_process: bool = Field(True, description="`safe4c serve` also runs a background worker thread.")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for new jobs.")
+    statistics_refresh_seconds: float = Field(
+        60, gt=0, description="How often the worker brings the statistics rollups current (docs/statistics.md); "
+        "dashboards and /statistik show figures at most this old."
+    )
+    statistics_prevalence: float = Field(
+        0.02, gt=0, le=1, description="Share of internet-using children aged 12-17 subjected to clear online "
+        "sexual exploitation in a year, for the iceberg estimate (default 2%: Disrupting Harm in Indonesia, "
+        "ECPAT, INTERPOL and UNICEF, 2022)."
+    )
+    statistics_database_url: str = Field(
+        "", description="SQLAlchemy URL of a PostgreSQL read replica the dashboards and /statistik read from; "
+        "empty means the main database (docs/operations.md)."
+    )
     job_max_attempts: int = Field(10, description="Attempts before a job is parked as failed.")
     job_retention_days: float = Field(
         7, gt=0, description="Jobs that finished are deleted this many days after they finished (the worker's "

@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow_factory = uow_factory
+    # Dashboards and /statistik read rollups only; they may read them from a read replica (docs/operations.md).
+    app.state.statistics_uow_factory = (UowFactory(make_engine(settings.statistics_database_url), settings, clock)
+                                        if settings.statistics_database_url else uow_factory)
     app.state.ctx = ctx
     app.state.shared_matcher = shared_matcher
     app.state.client_addresses = ClientAddresses(settings.trusted_proxies)

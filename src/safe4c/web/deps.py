@@ -3,6 +3,7 @@
 - ``UowDep``: the request's unit of work (one per request, shared by every dependency that asks for it); the
   use case commits.
 - ``ReadingUowDep``: a read-only one (on SQLite it takes no write lock): pages and API reads, key checks.
+- ``StatisticsUowDep``: a read-only one on the statistics database (a read replica when one is set).
 - ``UowFactoryDep``: the factory, for the few handlers that need more than one transaction or must run the
   whole of one in a worker thread themselves (the intake hot paths, the status lookup's read-then-count,
   the health probe, where failing to open or close a transaction is the answer).
@@ -24,6 +25,13 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
 
 def get_reading_uow(request: Request) -> Iterator[UnitOfWork]:
     with request.app.state.uow_factory().reading() as uow:
+        yield uow
+
+
+def get_statistics_uow(request: Request) -> Iterator[UnitOfWork]:
+    """A read-only unit of work on the statistics database: the read replica when
+    ``SAFE4C_STATISTICS_DATABASE_URL`` names one, else the main database."""
+    with request.app.state.statistics_uow_factory().reading() as uow:
         yield uow
 
 
@@ -49,5 +57,6 @@ def client_address(request: Request) -> str:
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 ReadingUowDep = Annotated[UnitOfWork, Depends(get_reading_uow)]
+StatisticsUowDep = Annotated[UnitOfWork, Depends(get_statistics_uow)]
 UowFactoryDep = Annotated[UowFactory, Depends(get_uow_factory)]
 LangDep = Annotated[str, Depends(get_lang)]

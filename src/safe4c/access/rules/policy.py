@@ -147,6 +147,9 @@ POLICY: dict[str, Rule] = {
     # the service directory (HSDS): providers, no child data; regulators see it too
     "directory.view": rule("The service directory: providers, their services, coverage per regency", *STAFF),
     "directory.manage": rule("Import, export and seed the service directory", *ADMINS),
+    # the national data centre: aggregates only, never a report or a child
+    "statistics.view": rule("Statistics dashboards: reports, response, coverage, the iceberg (aggregates only)",
+                            *STAFF),
     # staff accounts
     "user.list": rule("The staff accounts", *ADMINS),
     "user.manage": rule("Change a staff account (e.g. unlock it)", *ADMINS),
