@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safe4c.db.platforms import Platform, TakedownEvent, TakedownOrder
 from safe4c.db.tables import Job, Report, ReportEvent, StaffUser
@@ -110,6 +110,11 @@ def test_2000_bulk_reports_are_consistent(uow_factory, clock):
     assert Counter(o.status for o in orders)["removed"] > len(orders) / 2  # most platforms comply
     assert any(o.escalation_level for o in orders if o.status == "removed")  # some late
     assert {(j.payload["order_id"], j.payload["level"]) for j in jobs} == open_below_top
+
+    # the same seed again adds new reports beside the first (ids and follow-up hashes are random)
+    generate(uow_factory=uow_factory, reports=50, seed=11, progress=False)
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Report)) == N + 50
 
 
 def test_the_demo_command_generates_and_reports_its_time(tmp_path):

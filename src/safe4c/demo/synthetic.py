@@ -10,6 +10,9 @@ priority's deadline; actioned reports about content get takedown orders whose co
 platform: most on time, some late (with the escalation steps that fell due), a few disputed or withdrawn, and
 a few still open (escalated as far as is due by now).
 
+Unique values are random whatever the seed (public ids; the follow-up hash, of a code nobody holds), so a
+second run on the same database adds new reports; the seed decides everything else.
+
 This module only builds rows (tuples in the column order of ``REPORT_COLUMNS`` and friends); ``demo/bulk.py``
 writes them. It reads no database.
 """
@@ -20,6 +23,7 @@ import bisect
 import itertools
 import json
 import random
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -180,12 +184,12 @@ class Generator:
         status, updated = self._history(report_id, received, priority, minutes, situation, platforms, batch)
         ts = self.ts
         batch.reports.append((
-            report_id, str(uuid.UUID(int=rng.getrandbits(128), version=4)), "web" if rng.random() < 0.75 else "api",
+            report_id, str(uuid.uuid4()), "web" if rng.random() < 0.75 else "api",
             ts(received), "id" if rng.random() < 0.97 else "en", json.dumps(situations), json.dumps(platforms),
             self.seal(json.dumps(accounts), context="report.accounts") if accounts else None,
             self.when.draw(rng), province, self.regencies[province].draw(rng), age, self.genders.draw(rng),
             disability, role, json.dumps(urgent), contact, self.seal(contact_value, context="report.contact"),
-            rng.random() < 0.6, self.seal(story, context="report.story"), f"{rng.getrandbits(256):064x}", status,
+            rng.random() < 0.6, self.seal(story, context="report.story"), secrets.token_hex(32), status,
             priority, reasons, ts(received + timedelta(minutes=minutes)), ts(received), ts(updated)))
 
     def _triage(self, *facts) -> tuple[str, str, int]:
@@ -313,7 +317,7 @@ class Generator:
             if nxt is not None:
                 batch.open_orders.append((index, nxt[0].level, nxt[1]))
         batch.orders.append([
-            None, str(uuid.UUID(int=rng.getrandbits(128), version=4)), platform_id, report_id, target, value,
+            None, str(uuid.uuid4()), platform_id, report_id, target, value,
             category, LEGAL_BASIS, urgent, row["status"], c.actor_id, ts(issued), ts(row["deadline"]),
             ts(deadlines.preservation_until(issued, days=c.preservation_days)), _ts(ts, row["acknowledged_at"]),
             _ts(ts, row["removed_at"]), _ts(ts, row["disputed_at"]), row["dispute_sealed"], row["outcome"],
