@@ -13,7 +13,8 @@ import logging
 import sys
 
 from safe4c.cli import agency as agency_commands
-from safe4c.cli import backup as backup_commands, common, directory as directory_commands, hashlist as hashlist_commands
+from safe4c.cli import (backup as backup_commands, common, demo as demo_commands, directory as directory_commands,
+                        hashlist as hashlist_commands)
 from safe4c.cli import cases as case_commands
 from safe4c.cli import platform as platform_commands
 from safe4c.cli import statistics as statistics_commands
@@ -92,24 +93,6 @@ def _seal_old_audit_entries(settings: Settings, engine) -> None:
         covered = audit.seal_old_entries(uow=uow)
     if covered:
         print(f"audit log: the {covered} entries from before the keyed chain are now covered by it")
-
-
-def cmd_demo(args, settings: Settings) -> int:
-    from safe4c.demo.reports import ensure_demo_user, load_demo
-    from safe4c.demo.platforms import DEMO_PLATFORMS, load_demo_platforms
-
-    factory = common.uow_factory(settings)
-    added = load_demo(uow_factory=factory, count=args.count, if_empty=args.if_empty)
-    username, password = ensure_demo_user(uow_factory=factory)
-    orders = load_demo_platforms(uow_factory=factory)
-    print(f"demo data: {added} reports added" if added else "demo data: already loaded")
-    if orders:
-        print(f"demo platforms: {len(DEMO_PLATFORMS)} platforms, {orders} takedown orders, "
-              "one hash bank of random values")
-    directory_commands.seed_for_demo(factory, if_empty=args.if_empty)
-    agency_commands.seed_for_demo(factory, admin=username, password=password)
-    print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
-    return 0
 
 
 def cmd_user(args, settings: Settings) -> int:
@@ -243,6 +226,11 @@ def cmd_bench(args, settings: Settings) -> int:
         from safe4c.bench.portal import run as run_portal
 
         return run_portal(runs=args.runs, screenshots=args.screenshots)
+    if args.name == "stats":
+        from safe4c.bench.stats import run as run_stats
+
+        return run_stats(reports=args.reports, database_url=args.database_url, runs=max(args.runs, 1),
+                         keep=args.keep, reuse=args.reuse)
     if args.name == "crash":
         from safe4c.bench.crash import run as run_crash
 
@@ -273,10 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade", "current"])
     p.set_defaults(func=cmd_db)
 
-    p = sub.add_parser("demo", help="load synthetic demo reports and the demo staff login")
-    p.add_argument("--count", type=int, default=80)
-    p.add_argument("--if-empty", action="store_true", help="only when there are no reports yet")
-    p.set_defaults(func=cmd_demo)
+    demo_commands.add_commands(sub)  # demo
 
     p = sub.add_parser("user", help="staff accounts: create, list, unlock (after failed sign-ins)")
     p.add_argument("action", choices=["create", "list", "unlock"])
@@ -303,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmarks that print figures")
     p.add_argument("name", choices=["intake", "platform-api", "match", "link", "backup", "jobs", "crash",
-                                          "portal"])
+                                          "portal", "stats"])
     p.add_argument("--reports", type=int, default=5000)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
@@ -320,7 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract-reports", type=int, default=0,
                    help="link: reports stored through intake, then extracted and linked by the rebuild")
     p.add_argument("--copies", type=int, default=5, help="backup: copies per method, taken while reports arrive")
-    p.add_argument("--runs", type=int, default=3, help="portal: timed reports on the throttled phone (median)")
+    p.add_argument("--runs", type=int, default=3, help="portal: timed reports on the throttled phone (median); "
+                   "stats: warm requests per page (median)")
+    p.add_argument("--keep", action="store_true", help="stats: keep the database made for the run (to --reuse it)")
+    p.add_argument("--reuse", metavar="NAME", help="stats: run on a database kept by --keep (its name, or the "
+                   "SQLite file's path) instead of generating the reports again")
     p.add_argument("--screenshots", metavar="DIR", help="portal: save the form and the refused form as PNGs here")
     p.add_argument("--kills", type=int, default=6, help="crash: SIGKILLs of the server and the worker during the run")
     p.set_defaults(func=cmd_bench)
