@@ -9,6 +9,7 @@ from importlib import resources
 
 NATIONAL = "00"
 BEFORE_SPLIT = ("bps-telecom-2023-papua-before-split", "bps-telecom-2023-papua-barat-before-split")
+WITHIN = "sp2020-within-"  # a province created in 2022: its children are counted in the row of its 2020 province
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ class ProvinceInputs:
         """A province created in 2022 shown with the share of the province it was part of."""
         return self.internet_source in BEFORE_SPLIT
 
+    @property
+    def within(self) -> str | None:
+        """The 2020 province whose row counts this one (Papua's 2022 split), or None."""
+        return self.children_source.removeprefix(WITHIN) if self.children_source.startswith(WITHIN) else None
+
 
 @lru_cache(maxsize=1)
 def inputs() -> dict[str, ProvinceInputs]:
@@ -36,3 +42,12 @@ def inputs() -> dict[str, ProvinceInputs]:
             row["children_source"], float(row["internet_share"]) if row["internet_share"] else None,
             row["internet_source"])
     return out
+
+
+def parts() -> dict[str, tuple[str, ...]]:
+    """2020 province -> the provinces created from it in 2022 (their figures are counted in its row)."""
+    out: dict[str, list[str]] = {}
+    for code, row in inputs().items():
+        if row.within:
+            out.setdefault(row.within, []).append(code)
+    return {code: tuple(sorted(found)) for code, found in out.items()}

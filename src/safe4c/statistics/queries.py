@@ -100,15 +100,25 @@ def coverage(uow: UnitOfWork):
 
 def iceberg_rows(reported: dict[str, int | None], prevalence: float) -> tuple[list[iceberg.IcebergRow],
                                                                                 iceberg.IcebergRow]:
-    """Per province (ranked) and for Indonesia; ``reported``: province code -> reports (None: suppressed)."""
+    """Per province (ranked) and for Indonesia; ``reported``: province code -> reports (None: suppressed).
+
+    The population figures are from the 2020 census, before Papua's 2022 split: Papua's row counts the reports of
+    Papua Selatan, Papua Tengah and Papua Pegunungan too, Papua Barat's those of Papua Barat Daya, so that each
+    ratio compares one area; the new provinces' rows show no figure of their own.
+    """
     data = population.inputs()
+    split = population.parts()
     rows = []
     for code, inputs in data.items():
         if code == population.NATIONAL:
             continue
+        here = reported.get(code, 0)
+        if code in split:
+            found = [here, *(reported.get(part, 0) for part in split[code])]
+            # one suppressed part hides the sum, else the sum minus the visible parts would show it
+            here = None if any(n is None for n in found) else sum(found)
         rows.append(iceberg.row(code, inputs.name, children=inputs.children_12_17,
-                                internet_share=inputs.internet_share, prevalence=prevalence,
-                                reported=reported.get(code, 0)))
+                                internet_share=inputs.internet_share, prevalence=prevalence, reported=here))
     nat = data[population.NATIONAL]
     national = iceberg.row(nat.code, nat.name, children=nat.children_12_17, internet_share=nat.internet_share,
                            prevalence=prevalence, reported=reported.get("all"))
