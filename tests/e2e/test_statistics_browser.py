@@ -25,6 +25,7 @@ def _seed(uow_factory) -> None:
     from safe4c.db.tables import Report, ReportEvent, StaffUser
     from safe4c.directory import seed
     from safe4c.statistics import rollups
+    from safe4c.takedowns.rules import targets
 
     rng = random.Random(11)
     with uow_factory() as uow:
@@ -60,7 +61,8 @@ def _seed(uow_factory) -> None:
             removed = issued + timedelta(hours=rng.choice([1, 2, 3, 30])) if i % 5 else None
             uow.session.add(TakedownOrder(
                 public_id=str(uuid.uuid4()), platform_id=platform.id, target_type="url",
-                target_value=f"https://video.example/{i}", category="csam", legal_basis="PM Kominfo 5/2020",
+                target_value=f"https://video.example/{i}",
+                target_key=targets.target_key("url", f"https://video.example/{i}", None, None), category="csam", legal_basis="PM Kominfo 5/2020",
                 urgent=True, status="removed" if removed else "issued", issued_at=issued,
                 deadline_at=issued + timedelta(hours=4), preserve_until=issued + timedelta(days=90),
                 removed_at=removed, escalation_level=0 if removed else 2, updated_at=issued))
@@ -90,7 +92,13 @@ def test_statistics_pages_work_and_have_no_axe_violations(browser, stats_server,
     page.set_default_timeout(10_000)
     checked = {}
     try:
-        page.goto(stats_server + "/statistik")
+        # the home page and every public footer lead to the open statistics
+        page.goto(stats_server + "/")
+        assert page.locator("main a[href='/statistik']").count() == 1
+        assert page.locator("footer a[href='/statistik']").count() == 1
+        page.locator("main a[href='/statistik']").click()
+        page.wait_for_url(stats_server + "/statistik")
+        assert page.locator("footer a[href='/statistik']").count() == 1
         assert page.locator("main svg[role=img]").count() == 2  # the monthly trend and the map, no JavaScript
         assert page.locator("main table").count() == 4
         text = page.inner_text("main")
@@ -98,6 +106,8 @@ def test_statistics_pages_work_and_have_no_axe_violations(browser, stats_server,
         page.screenshot(path=str(screenshots / f"statistik-public-{locale}.png"), full_page=True)
         context_js = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
         js_page = context_js.new_page()
+        js_page.goto(stats_server + "/")
+        checked["home"] = axe.run(js_page)
         js_page.goto(stats_server + "/statistik")
         checked["public"] = axe.run(js_page)
 

@@ -343,3 +343,11 @@ def test_an_oversize_form_sent_chunked_is_a_413_page_and_saves_nothing(client, u
         assert "What you sent is too large (at most 65536 bytes)." in r.text
     with uow_factory() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_home_and_footer_link_to_the_open_statistics(client):
+    home = Tags(client.get("/").text)
+    assert len(home.find("a", href="/statistik")) == 2  # in the page and in the footer
+    assert "Lihat statistik terbuka" in client.get("/").text
+    r = client.get("/lapor", params={"lang": "en"})
+    assert 'href="/statistik">Open statistics</a>' in r.text
