@@ -106,6 +106,7 @@ class TakedownOrder(Base):
     __table_args__ = (
         Index("ix_takedown_platform_status", "platform_id", "status", "id"),
         Index("ix_takedown_issued", "issued_at"),
+        Index("ix_takedown_updated", "updated_at"),  # the statistics' change cursor (statistics/rollups.py)
         # One open order per platform and target, whichever way it was issued (migration 0011_open_orders).
         Index("uq_takedown_open_target", "platform_id", "target_key", unique=True,
               sqlite_where=text(OPEN_ORDER), postgresql_where=text(OPEN_ORDER)),

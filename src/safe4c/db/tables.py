@@ -77,6 +77,7 @@ class Report(Base):
         Index("ix_reports_queue", "status", "priority", "deadline_at"),
         Index("ix_reports_province", "province_code"),
         Index("ix_reports_received", "received_at"),
+        Index("ix_reports_updated", "updated_at"),  # the statistics' change cursor (statistics/rollups.py)
         Index("ix_reports_replay", "received_at", sqlite_where=text("followup_sealed IS NOT NULL"),
               postgresql_where=text("followup_sealed IS NOT NULL")),
     )

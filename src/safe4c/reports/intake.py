@@ -131,5 +131,6 @@ def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
         raise NotFound()
     if row.priority is None:
         triage_row(uow, row)
+        row.updated_at = uow.now()  # a change like any other (the statistics' change cursor reads it)
         uow.session.add(ReportEvent(report_id=row.id, at=uow.now(), kind="triaged"))
         uow.commit()

@@ -5,9 +5,18 @@ Incremental by month: one grouped query takes a fingerprint of each month's raw 
 change, how many triaged, the sum of ids); only the months whose fingerprint moved are recomputed, from their
 own rows (found by the index on ``received_at`` / ``issued_at``). A status change, a late triage, an escalation or
 a removal changes its month's fingerprint, so figures follow later changes to old reports and orders.
+
+Nothing changed is cheap: before the month fingerprints (a scan of every row), a cursor per table is read from
+an index (``ix_reports_updated``, ``ix_takedown_updated``): the highest id, the latest ``updated_at``, and how many
+rows have an ``updated_at`` within ``LATE_COMMIT`` of it (so a transaction that set its ``updated_at`` a little
+earlier but committed later still moves the cursor). Every writer sets ``updated_at``. When a table's cursor is
+where the last refresh left it, its months are not looked at. A change stamped earlier than that window (a
+clock set back) is caught by the full check every ``FULL_EVERY`` (an hour), or ``refresh(uow, full=True)``.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 
@@ -21,18 +30,23 @@ from safe4c.statistics.rules.counting import (MonthOfReports, OrderFacts, Report
 from safe4c.statistics.sql import month_expr
 
 STATE_ID = 1
+CURSOR_MONTH = "*"  # the stat_partitions row of a table's cursor (source "<source>-cursor")
+LATE_COMMIT = timedelta(minutes=10)  # longer than any transaction that writes reports or orders
+FULL_EVERY = timedelta(hours=1)  # how often every month's fingerprint is compared anyway
 
 
-def refresh(uow: UnitOfWork) -> None:
+def refresh(uow: UnitOfWork, *, full: bool = False) -> None:
     """Bring every rollup current and commit; the version moves only when something changed. Two workers'
-    refreshes take turns (a PostgreSQL advisory lock; SQLite serialises writers anyway)."""
+    refreshes take turns (a PostgreSQL advisory lock; SQLite serialises writers anyway). ``full``: compare every
+    month's fingerprint even when the cursors have not moved."""
     advisory_xact_lock(uow.session, STATISTICS)
-    changed = _refresh_source(uow, "reports", _report_fingerprints(uow), _recompute_reports)
-    changed |= _refresh_source(uow, "takedowns", _order_fingerprints(uow), _recompute_orders)
     state = uow.session.get(StatState, STATE_ID)
     if state is None:
         state = StatState(id=STATE_ID, version=0)
         uow.session.add(state)
+    full = _full_check_due(uow) or full
+    changed = _refresh_if_moved(uow, "reports", Report, _report_fingerprints, _recompute_reports, full)
+    changed |= _refresh_if_moved(uow, "takedowns", TakedownOrder, _order_fingerprints, _recompute_orders, full)
     if changed or state.refreshed_at is None:
         state.version += 1
     state.refreshed_at = uow.now()
@@ -43,6 +57,41 @@ def version(uow: UnitOfWork) -> tuple[int, object]:
     """The rollups' version and when they were last brought current ((0, None) before the first refresh)."""
     state = uow.session.get(StatState, STATE_ID)
     return (state.version, state.refreshed_at) if state else (0, None)
+
+
+def _full_check_due(uow: UnitOfWork) -> bool:
+    """True (and noted) when the last full check is older than FULL_EVERY, or there was none."""
+    now = uow.now()
+    row = uow.session.get(StatPartition, ("full-check", CURSOR_MONTH))
+    if row is not None and now - datetime.fromisoformat(row.fingerprint) < FULL_EVERY:
+        return False
+    if row is None:
+        uow.session.add(StatPartition(source="full-check", month=CURSOR_MONTH, fingerprint=now.isoformat()))
+    else:
+        row.fingerprint = now.isoformat()
+    return True
+
+
+def _cursor(uow: UnitOfWork, table) -> str:
+    latest, highest = uow.session.execute(select(func.max(table.updated_at), func.max(table.id))).one()
+    recent = uow.session.scalar(select(func.count()).where(table.updated_at >= latest - LATE_COMMIT)) if latest else 0
+    return f"{highest}|{latest}|{recent}"
+
+
+def _refresh_if_moved(uow: UnitOfWork, source: str, table, fingerprints, recompute, full: bool) -> bool:
+    """Recompute the stale months of ``source`` unless its table's cursor is where the last refresh left it."""
+    cursor = _cursor(uow, table)
+    mark = f"{source}-cursor"
+    stored = uow.session.get(StatPartition, (mark, CURSOR_MONTH))
+    if not full and stored is not None and stored.fingerprint == cursor:
+        return False
+    changed = _refresh_source(uow, source, fingerprints(uow), recompute)
+    if stored is None:
+        uow.session.add(StatPartition(source=mark, month=CURSOR_MONTH, fingerprint=cursor))
+    else:
+        stored.fingerprint = cursor
+    uow.session.flush()
+    return changed
 
 
 def _refresh_source(uow: UnitOfWork, source: str, current: dict[str, str], recompute) -> bool:
