@@ -1,4 +1,4 @@
-"""statistics: the change cursor's indexes, and the case rollups (docs/statistics.md)
+"""statistics: the change cursor's indexes (docs/statistics.md); the case rollups are still to come
 
 ``ix_reports_updated`` and ``ix_takedown_updated`` let the worker's refresh see in a few index reads that nothing
 changed (statistics/rollups.py). New indexes only; nothing existing changes.
