@@ -3,13 +3,13 @@
 ``ix_reports_updated`` and ``ix_takedown_updated`` let the worker's refresh see in a few index reads that nothing
 changed (statistics/rollups.py). New indexes only; nothing existing changes.
 
-Revision ID: 0015_statistics_cases
+Revision ID: 0015_statistics_indexes
 Revises: 0014_statistics
 """
 from alembic import op
 
 
-revision = '0015_statistics_cases'
+revision = '0015_statistics_indexes'
 down_revision = '0014_statistics'
 branch_labels = None
 depends_on = None
