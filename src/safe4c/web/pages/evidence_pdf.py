@@ -63,6 +63,7 @@ def render_pdf(package: dict, *, translate, kinds: dict[str, str] | None = None,
     styles = getSampleStyleSheet()
     for name in ("Title", "Heading2", "Heading4", "BodyText"):
         styles[name].fontName = font
+        styles[name].shaping = 1  # HarfBuzz (uharfbuzz): Arabic letters joined and set right to left
     small = styles["BodyText"].clone("small", fontSize=8, leading=10, splitLongWords=0)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=1.5 * cm, rightMargin=1.5 * cm,
