@@ -60,7 +60,7 @@ def test_create_user_hashes_with_argon2_and_lists(uow_factory):
         assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
         users = accounts.list_users(uow=uow)
     assert [(u.username, u.role, u.display_name) for u in users] == [("analis", "analyst", "Analis Satu")]
-    assert audit_actions(uow_factory) == [("user.create", {"role": "analyst"})]
+    assert audit_actions(uow_factory) == [("user.create", {"role": "analyst", "agency": None})]
 
 
 @pytest.mark.parametrize("kwargs, field", [

@@ -59,9 +59,9 @@ def require(user: StaffUser, action: str | None) -> None:
 # figures (a national officer, once statistics.view exists and is granted) the statistics, until then the case
 # figures; a regulator platforms' compliance. An action the policy does not (yet) have is passed over.
 LANDINGS: tuple[tuple[str, str], ...] = (("report.list", "/staff"), ("case.list", "/staff/cases"),
-                                          ("statistics.view", "/staff/statistics"),
-                                          ("case.figures.view", "/staff/cases/figures"),
-                                          ("compliance.view", "/staff/compliance"))
+                                          ("compliance.view", "/staff/compliance"),  # a regulator's work
+                                          ("statistics.view", "/staff/statistics"),  # a national officer's
+                                          ("case.figures.view", "/staff/cases/figures"))
 
 
 def staff_home(user: StaffUser) -> str:
