@@ -8,7 +8,6 @@ removes 2 in time and leaves 3 (warning 2). January 2026: TikTok gets 4 urgent o
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime, timezone
 
 from sqlalchemy import update
@@ -31,10 +30,8 @@ def _issue(uow_factory, platform_id: int, category: str, n: int) -> list[str]:
 
 
 def _withdraw(uow_factory, public_id: str) -> None:
-    # A reason may be required for a withdrawal (issue 12): give one when the use case asks for it.
-    extra = {"reason": "Salah sasaran."} if "reason" in inspect.signature(takedowns.withdraw).parameters else {}
     with uow_factory() as uow:
-        takedowns.withdraw(uow=uow, public_id=public_id, actor_id=None, **extra)
+        takedowns.withdraw(uow=uow, public_id=public_id, actor_id=None, reason="Salah sasaran.", confirmed=True)
 
 
 def _set_level(uow_factory, public_ids: list[str], level: int) -> None:
