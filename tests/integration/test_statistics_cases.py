@@ -156,3 +156,22 @@ def test_a_wrong_case_rollup_is_seen_by_the_recount(uow_factory, world, clock):
         uow.session.flush()
         found = recount.differences(uow)
         assert len(found) == 3 and all(line.startswith("cases") for line in found)
+
+
+def test_a_national_officer_reads_the_cases_dashboard(client, uow_factory, world, clock):
+    from helpers import sign_in
+
+    fixture(uow_factory, world)
+    clock.advance(days=2)
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+    sign_in(client, "nasional")
+    page = client.get("/staff/statistics/cases", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    text = page.text
+    assert "<svg" in text and "Jawa Barat" in text and "SAPA 129 call" in text and "Psychosocial support" in text
+    assert "17.5" in text and "40.0%" in text  # median hours and the share within the deadline
+    assert ">5<" in text and ">1.25<" in text  # cases opened in January, statements per case
+    client.cookies.clear()
+    sign_in(client, "pekerja_a")  # a case worker has no business with the national figures
+    assert client.get("/staff/statistics/cases").status_code == 403
