@@ -75,7 +75,12 @@ def _seed(uow_factory) -> None:
 def _seed_cases(uow, rng, staff_id) -> None:
     """Forty cases of one example agency in 2025: opened from reports, walk-ins and SAPA 129 calls, some contacted
     late, some closed, some with two statements, referrals in every state; two refuse statistics."""
+    from sqlalchemy import select
+
     from safe4c.db.cases import Agency, Case, CaseConsent, CaseReferral, CaseStatement
+    from safe4c.db.tables import Report
+
+    reports = uow.session.execute(select(Report.id, Report.received_at).order_by(Report.received_at)).all()
 
     agency = Agency(code="uptd-ppa-31", name="UPTD PPA DKI Jakarta (contoh)", agency_type="uptd_ppa",
                     region_code="31", is_example=True, active=True, created_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
@@ -83,8 +88,12 @@ def _seed_cases(uow, rng, staff_id) -> None:
     uow.session.flush()
     for i in range(40):
         opened = datetime(2025, 1, 10, tzinfo=timezone.utc) + timedelta(days=i * 8)
+        origin = ("report", "auto", "walk_in", "hotline")[i % 4]
+        # a case from a report is opened a few hours after the latest report received before it
+        report_id, received = [r for r in reports if r[1] <= opened][-1] if origin in ("report", "auto") else (None, None)
+        opened = received + timedelta(hours=rng.choice([1, 3, 6])) if received else opened
         contacted = opened + timedelta(hours=rng.choice([2, 5, 12, 20, 30])) if i % 6 else None
-        case = Case(public_id=str(uuid.uuid4()), agency_id=agency.id, origin=("report", "auto", "walk_in", "hotline")[i % 4],
+        case = Case(public_id=str(uuid.uuid4()), report_id=report_id, agency_id=agency.id, origin=origin,
                     region_code=("31.71", "33.74", "32.73")[i % 3], priority=("P1", "P2", "P3")[i % 3],
                     stage="services", assigned_to=staff_id, opened_by=staff_id, opened_at=opened,
                     first_contact_due_at=opened + timedelta(hours=24), first_contact_at=contacted,
