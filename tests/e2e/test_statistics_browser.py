@@ -66,9 +66,53 @@ def _seed(uow_factory) -> None:
                 urgent=True, status="removed" if removed else "issued", issued_at=issued,
                 deadline_at=issued + timedelta(hours=4), preserve_until=issued + timedelta(days=90),
                 removed_at=removed, escalation_level=0 if removed else 2, updated_at=issued))
+        _seed_cases(uow, rng, staff_id)
         uow.commit()
     with uow_factory() as uow:
         rollups.refresh(uow)
+
+
+def _seed_cases(uow, rng, staff_id) -> None:
+    """Forty cases of one example agency in 2025: opened from reports, walk-ins and SAPA 129 calls, some contacted
+    late, some closed, some with two statements, referrals in every state; two refuse statistics."""
+    from sqlalchemy import select
+
+    from safe4c.db.cases import Agency, Case, CaseConsent, CaseReferral, CaseStatement
+    from safe4c.db.tables import Report
+
+    reports = uow.session.execute(select(Report.id, Report.received_at).order_by(Report.received_at)).all()
+
+    agency = Agency(code="uptd-ppa-31", name="UPTD PPA DKI Jakarta (contoh)", agency_type="uptd_ppa",
+                    region_code="31", is_example=True, active=True, created_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    uow.session.add(agency)
+    uow.session.flush()
+    for i in range(40):
+        opened = datetime(2025, 1, 10, tzinfo=timezone.utc) + timedelta(days=i * 8)
+        origin = ("report", "auto", "walk_in", "hotline")[i % 4]
+        # a case from a report is opened a few hours after the latest report received before it
+        report_id, received = [r for r in reports if r[1] <= opened][-1] if origin in ("report", "auto") else (None, None)
+        opened = received + timedelta(hours=rng.choice([1, 3, 6])) if received else opened
+        contacted = opened + timedelta(hours=rng.choice([2, 5, 12, 20, 30])) if i % 6 else None
+        case = Case(public_id=str(uuid.uuid4()), report_id=report_id, agency_id=agency.id, origin=origin,
+                    region_code=("31.71", "33.74", "32.73")[i % 3], priority=("P1", "P2", "P3")[i % 3],
+                    stage="services", assigned_to=staff_id, opened_by=staff_id, opened_at=opened,
+                    first_contact_due_at=opened + timedelta(hours=24), first_contact_at=contacted,
+                    closed_at=opened + timedelta(days=40) if i % 3 == 0 else None, child_age_band="13_15",
+                    child_gender="girl", contact_method="none", updated_at=opened)
+        uow.session.add(case)
+        uow.session.flush()
+        uow.session.add(CaseConsent(case_id=case.id, child_assent=True, guardian_consent=True, services=True,
+                                    share_statement=False, police=False, statistics=i not in (7, 21), share_with=[],
+                                    withheld=[], legal_basis="consent", recorded_by=staff_id, recorded_at=opened))
+        for n in range(1, 2 + (i % 10 == 0)):
+            uow.session.add(CaseStatement(public_id=str(uuid.uuid4()), case_id=case.id, number=n, language="id",
+                                          body_sealed=b"-", taken_by=staff_id, taken_by_agency_id=agency.id,
+                                          taken_at=opened))
+        uow.session.add(CaseReferral(
+            public_id=str(uuid.uuid4()), case_id=case.id, kind="services", to_agency_id=agency.id,
+            service_type=("psychosocial_support", "legal_aid", "medical_care")[i % 3], shares_statement=False,
+            status=("sent", "accepted", "declined", "delivered")[i % 4], sent_by=staff_id,
+            sent_at=opened + timedelta(days=1), services_delivered=[]))
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +163,10 @@ def test_statistics_pages_work_and_have_no_axe_violations(browser, stats_server,
         assert js_page.locator("main svg[role=img]").count() == 2
         checked["overview"] = axe.run(js_page)
         js_page.screenshot(path=str(screenshots / f"statistics-overview-{locale}.png"), full_page=True)
-        for path in ("reports?dim=platform", "response", "coverage", "iceberg"):
+        js_page.goto(f"{stats_server}/staff/statistics/cases")
+        assert js_page.locator("main svg[role=img]").count() == 3  # cases per month, the map, first contact
+        assert js_page.locator("main table").count() == 6
+        for path in ("reports?dim=platform", "response", "cases", "coverage", "iceberg"):
             js_page.goto(f"{stats_server}/staff/statistics/{path}")
             checked[path] = axe.run(js_page)
             js_page.screenshot(path=str(screenshots / f"statistics-{path.split('?')[0]}-{locale}.png"),

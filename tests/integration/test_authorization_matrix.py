@@ -213,6 +213,7 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
     ("GET", "/staff/statistics"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics")),
     ("GET", "/staff/statistics/reports"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/reports")),
     ("GET", "/staff/statistics/response"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/response")),
+    ("GET", "/staff/statistics/cases"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/cases")),
     ("GET", "/staff/statistics/coverage"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/coverage")),
     ("GET", "/staff/statistics/iceberg"): ("login login login login ok ok ok 403 403 403 403 403 ok", get("/staff/statistics/iceberg")),
     ("GET", "/statistik"): ("ok ok ok ok ok ok ok ok ok ok ok ok ok", get("/statistik")),

@@ -186,7 +186,7 @@ def send(*, uow: UnitOfWork, actor: Actor, case_public_id: str, data: ReferralIn
                        to_agency_id=agency.id if agency else None, to_organization_id=org.id if org else None,
                        service_type=data.service_type if data.kind == "services" else "police_protection",
                        shares_statement=False, status="sent", sent_by=actor.id, sent_at=now, respond_by=due,
-                       services_delivered=[],
+                       services_delivered=[], updated_at=now,
                        reason_sealed=uow.ctx.sealer.seal(data.reason.strip(), context=REASON_CONTEXT))
     code, agency_type = (agency.code, agency.agency_type) if agency else (f"org:{org.hsds_id}", org.org_type)
     row.shares_statement = rules.may_share_statement(rules.current(consents), agency_code=code,
@@ -234,6 +234,7 @@ def _move(uow: UnitOfWork, actor: Actor, public_id: str, move: str) -> tuple[Cas
 def accept(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> None:
     _, referral = _move(uow, actor, referral_id, "accept")
     referral.status, referral.responded_at, referral.responded_by = "accepted", uow.now(), actor.id
+    referral.updated_at = uow.now()
     audit.record(uow, actor_id=actor.id, action="case.referral.accept", subject_type="case_referral",
                  subject_id=referral.public_id)
     uow.commit()
@@ -248,6 +249,7 @@ def decline(*, uow: UnitOfWork, actor: Actor, referral_id: str, reason: str) -> 
                                   {"max_length": REASON_MAX})])
     _, referral = _move(uow, actor, referral_id, "decline")
     referral.status, referral.responded_at, referral.responded_by = "declined", uow.now(), actor.id
+    referral.updated_at = uow.now()
     referral.decline_reason_sealed = uow.ctx.sealer.seal(reason, context=DECLINE_CONTEXT)
     audit.record(uow, actor_id=actor.id, action="case.referral.decline", subject_type="case_referral",
                  subject_id=referral.public_id)
@@ -260,6 +262,7 @@ def deliver(*, uow: UnitOfWork, actor: Actor, referral_id: str, services: list[s
         raise Invalid([FieldError("services", rules.NEED_SERVICES)])
     _, referral = _move(uow, actor, referral_id, "deliver")
     referral.status, referral.delivered_at, referral.services_delivered = "delivered", uow.now(), chosen
+    referral.updated_at = uow.now()
     audit.record(uow, actor_id=actor.id, action="case.referral.deliver", subject_type="case_referral",
                  subject_id=referral.public_id, detail={"services": chosen})
     uow.commit()
@@ -278,11 +281,11 @@ def check_referral(*, uow: UnitOfWork, referral_id: int) -> None:
                              overdue=row.overdue_at is not None, now=now,
                              before_hours=uow.settings.case_referral_reminder_hours)
     if follow.remind:
-        row.reminded_at = now
+        row.reminded_at = row.updated_at = now
         audit.record(uow, actor_id=None, action="case.referral.remind", subject_type="case_referral",
                      subject_id=row.public_id, detail={"to_agency": row.to_agency_id})
     if follow.overdue:
-        row.overdue_at = now
+        row.overdue_at = row.updated_at = now
         audit.record(uow, actor_id=None, action="case.referral.overdue", subject_type="case_referral",
                      subject_id=row.public_id, detail={"to_agency": row.to_agency_id})
     if follow.next_check is not None:

@@ -60,7 +60,9 @@ class Case(Base):
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # walk-ins; else the report's contact
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_cases_agency_stage", "agency_id", "stage"),)
+    # ix_cases_updated and ix_cases_contact_due (migration 0018): the statistics refresh's change cursor
+    __table_args__ = (Index("ix_cases_agency_stage", "agency_id", "stage"), Index("ix_cases_updated", "updated_at"),
+                      Index("ix_cases_contact_due", "first_contact_at", "first_contact_due_at"))
 
 
 class CaseConsent(Base):
@@ -169,5 +171,9 @@ class CaseReferral(Base):
     overdue_at: Mapped[datetime | None]
     decline_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     package_sha256: Mapped[str | None] = mapped_column(String(64))
+    # migration 0018_statistics_cases: when the referral last changed (every writer sets it; the statistics
+    # refresh's change cursor reads it from ix_case_referrals_updated). A new row starts at its sent_at.
+    updated_at: Mapped[datetime] = mapped_column(default=lambda ctx: ctx.get_current_parameters()["sent_at"])
 
-    __table_args__ = (Index("ix_case_referrals_status_due", "status", "respond_by"),)
+    __table_args__ = (Index("ix_case_referrals_status_due", "status", "respond_by"),
+                      Index("ix_case_referrals_updated", "updated_at"))

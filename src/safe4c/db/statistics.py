@@ -56,12 +56,67 @@ class StatTakedown(Base):
     level3: Mapped[int] = mapped_column(BigInteger)
 
 
+class StatCaseCount(Base):
+    """Cases opened and closed in a month by one dimension (``total``, ``province``, ``origin``), and the
+    statements of the cases opened (migration 0018_statistics_cases). Cases whose consent refuses statistics are
+    not counted (docs/statistics.md)."""
+
+    __tablename__ = "stat_case_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    opened: Mapped[int] = mapped_column(BigInteger)
+    closed: Mapped[int] = mapped_column(BigInteger)  # closed in the month (whenever opened)
+    with_statement: Mapped[int] = mapped_column(BigInteger)  # of the cases opened: those with a statement
+    statements: Mapped[int] = mapped_column(BigInteger)  # their statements (the goal: one per case)
+    more_statements: Mapped[int] = mapped_column(BigInteger)  # cases with more than one
+
+
+class StatCaseContact(Base):
+    """Report to first contact, by priority, for the cases opened in a month."""
+
+    __tablename__ = "stat_case_contact"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(8), primary_key=True)  # P1..P4, or "none"
+    cases: Mapped[int] = mapped_column(BigInteger)  # cases opened
+    contacted: Mapped[int] = mapped_column(BigInteger)  # from a report, with a first contact (timed)
+    due: Mapped[int] = mapped_column(BigInteger)  # with a deadline, contacted or past it (at the refresh)
+    within: Mapped[int] = mapped_column(BigInteger)  # contacted by the deadline
+
+
+class StatCaseContactTime(Base):
+    """How many timed first contacts took this many whole minutes: the distribution a median over any months
+    is read from (a median cannot be added up month by month)."""
+
+    __tablename__ = "stat_case_contact_times"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(8), primary_key=True)
+    minutes: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    cases: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatCaseReferral(Base):
+    """Referrals sent in a month by service type, and of those the accepted, declined and completed."""
+
+    __tablename__ = "stat_case_referrals"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    service_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    made: Mapped[int] = mapped_column(BigInteger)
+    accepted: Mapped[int] = mapped_column(BigInteger)
+    declined: Mapped[int] = mapped_column(BigInteger)
+    completed: Mapped[int] = mapped_column(BigInteger)
+
+
 class StatPartition(Base):
     """The fingerprint of a month's raw rows when its rollup rows were last computed."""
 
     __tablename__ = "stat_partitions"
 
-    source: Mapped[str] = mapped_column(String(16), primary_key=True)  # "reports" or "takedowns"
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)  # "reports", "takedowns" or "cases"
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(120))
 

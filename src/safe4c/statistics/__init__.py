@@ -10,6 +10,7 @@ PAGES: tuple[str, ...] = (
     "/staff/statistics",
     "/staff/statistics/reports",
     "/staff/statistics/response",
+    "/staff/statistics/cases",
     "/staff/statistics/coverage",
     "/staff/statistics/iceberg",
 )

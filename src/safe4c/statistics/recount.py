@@ -16,6 +16,7 @@ from safe4c.db.platforms import TakedownOrder
 from safe4c.db.statistics import StatReportCount, StatResponse, StatTakedown
 from safe4c.db.tables import Report
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.statistics import case_recount
 from safe4c.statistics.rollups import first_action_subquery
 from safe4c.statistics.sql import dialect, month_expr
 
@@ -30,6 +31,7 @@ def differences(uow: UnitOfWork) -> list[str]:
     out += _compare("reports", _rollup_counts(uow), _raw_counts(uow))
     out += _compare("response", _rollup_response(uow), _raw_response(uow))
     out += _compare("takedowns", _rollup_takedowns(uow), _raw_takedowns(uow))
+    out += _compare("cases", case_recount.rollup(uow), case_recount.raw(uow))
     return out
 
 

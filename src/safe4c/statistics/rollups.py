@@ -27,11 +27,11 @@ from safe4c.db.tables import Report, ReportEvent
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.statistics.rules.counting import (MonthOfReports, OrderFacts, ReportFacts, TakedownCell, add_order,
                                               add_report, month_bounds)
-from safe4c.statistics.sql import month_expr
+from safe4c.statistics import case_rollups
+from safe4c.statistics.sql import month_expr, table_cursor
 
 STATE_ID = 1
 CURSOR_MONTH = "*"  # the stat_partitions row of a table's cursor (source "<source>-cursor")
-LATE_COMMIT = timedelta(minutes=10)  # longer than any transaction that writes reports or orders
 FULL_EVERY = timedelta(hours=1)  # how often every month's fingerprint is compared anyway
 
 
@@ -45,8 +45,12 @@ def refresh(uow: UnitOfWork, *, full: bool = False) -> None:
         state = StatState(id=STATE_ID, version=0)
         uow.session.add(state)
     full = _full_check_due(uow) or full
-    changed = _refresh_if_moved(uow, "reports", Report, _report_fingerprints, _recompute_reports, full)
-    changed |= _refresh_if_moved(uow, "takedowns", TakedownOrder, _order_fingerprints, _recompute_orders, full)
+    changed = _refresh_if_moved(uow, "reports", table_cursor(uow, Report), _report_fingerprints, _recompute_reports,
+                                full)
+    changed |= _refresh_if_moved(uow, "takedowns", table_cursor(uow, TakedownOrder), _order_fingerprints,
+                                 _recompute_orders, full)
+    changed |= _refresh_if_moved(uow, case_rollups.SOURCE, case_rollups.cursor(uow), case_rollups.fingerprints,
+                                 case_rollups.recompute, full)
     if changed or state.refreshed_at is None:
         state.version += 1
     state.refreshed_at = uow.now()
@@ -72,15 +76,8 @@ def _full_check_due(uow: UnitOfWork) -> bool:
     return True
 
 
-def _cursor(uow: UnitOfWork, table) -> str:
-    latest, highest = uow.session.execute(select(func.max(table.updated_at), func.max(table.id))).one()
-    recent = uow.session.scalar(select(func.count()).where(table.updated_at >= latest - LATE_COMMIT)) if latest else 0
-    return f"{highest}|{latest}|{recent}"
-
-
-def _refresh_if_moved(uow: UnitOfWork, source: str, table, fingerprints, recompute, full: bool) -> bool:
-    """Recompute the stale months of ``source`` unless its table's cursor is where the last refresh left it."""
-    cursor = _cursor(uow, table)
+def _refresh_if_moved(uow: UnitOfWork, source: str, cursor: str, fingerprints, recompute, full: bool) -> bool:
+    """Recompute the stale months of ``source`` unless its tables' ``cursor`` is where the last refresh left it."""
     mark = f"{source}-cursor"
     stored = uow.session.get(StatPartition, (mark, CURSOR_MONTH))
     if not full and stored is not None and stored.fingerprint == cursor:

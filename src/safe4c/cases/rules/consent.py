@@ -19,6 +19,7 @@ where consent is not the basis, and who may therefore read the child's statement
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from safe4c.kernel.i18n import N_
 
@@ -129,3 +130,14 @@ def may_read_statement(consent: Consent | None, reader: Reader) -> bool:
 
 def may_refer_to_police(consent: Consent | None) -> bool:
     return consent is not None and (consent.police or consent.legal_basis in POLICE_WITHOUT_CONSENT)
+
+
+def counts_in_statistics(consents: list[tuple[datetime, int, bool, bool]]) -> bool:
+    """Does a case count in the de-identified statistics (docs/statistics.md)? ``consents``: (recorded_at, id,
+    statistics, withdrawn) of each of its consent records. The newest record decides, as for sharing: a case
+    counts unless that record says no to statistics or was withdrawn (a withdrawal withdraws this use too). A case
+    with no consent recorded yet counts: its registration is a fact of the service, counted without the child."""
+    if not consents:
+        return True
+    _, _, statistics, withdrawn = max(consents, key=lambda c: (c[0], c[1]))
+    return bool(statistics) and not withdrawn

@@ -89,6 +89,34 @@ class AgencyFigures:
         return self.statements / self.cases_with_statement if self.cases_with_statement else None
 
 
+# --- one case, one referral: the definitions (the data centre's rollups, statistics/rules/cases.py, use them too) --
+
+ACCEPTED = frozenset({"accepted", "delivered"})  # a delivered referral was accepted first
+DECLINED = frozenset({"declined"})
+COMPLETED = frozenset({"delivered"})
+
+
+def first_contact_hours(report_received_at: datetime | None, first_contact_at: datetime | None) -> float | None:
+    """Hours from the report's receipt to the first contact; None for a case not from a report or not contacted."""
+    if report_received_at is None or first_contact_at is None:
+        return None
+    return (first_contact_at - report_received_at).total_seconds() / 3600
+
+
+def first_contact_due(due_at: datetime | None, contacted_at: datetime | None, now: datetime) -> bool:
+    """Does the case count for the share within the deadline: it has a deadline, and was contacted or is past it."""
+    return due_at is not None and (contacted_at is not None or now >= due_at)
+
+
+def first_contact_within(due_at: datetime | None, contacted_at: datetime | None) -> bool:
+    return due_at is not None and contacted_at is not None and contacted_at <= due_at
+
+
+def referral_outcome(status: str) -> tuple[bool, bool, bool]:
+    """(accepted, declined, completed) for a referral's status."""
+    return status in ACCEPTED, status in DECLINED, status in COMPLETED
+
+
 def _in(when: datetime | None, start: datetime, end: datetime) -> bool:
     return when is not None and start <= when < end
 
@@ -108,14 +136,13 @@ def compute(cases: list[CaseRow], referrals: list[ReferralRow], *, start: dateti
         if _in(c.opened_at, start, end):
             f = of(c.agency_id)
             f.cases_opened += 1
-            if c.report_received_at is not None and c.first_contact_at is not None:
+            hours = first_contact_hours(c.report_received_at, c.first_contact_at)
+            if hours is not None:
                 f.first_contact_cases += 1
-                f._hours.append((c.first_contact_at - c.report_received_at).total_seconds() / 3600)
-            if c.first_contact_due_at is not None:
-                contacted_in_time = c.first_contact_at is not None and c.first_contact_at <= c.first_contact_due_at
-                if c.first_contact_at is not None or now >= c.first_contact_due_at:
-                    f.first_contact_due += 1
-                    f.first_contact_within += contacted_in_time
+                f._hours.append(hours)
+            if first_contact_due(c.first_contact_due_at, c.first_contact_at, now):
+                f.first_contact_due += 1
+                f.first_contact_within += first_contact_within(c.first_contact_due_at, c.first_contact_at)
             if c.statements:
                 f.cases_with_statement += 1
                 f.statements += c.statements
@@ -132,10 +159,11 @@ def compute(cases: list[CaseRow], referrals: list[ReferralRow], *, start: dateti
         if not _in(r.sent_at, start, end):
             continue
         f = of(r.from_agency_id)
+        accepted, declined, completed = referral_outcome(r.status)
         f.referrals_made += 1
-        f.referrals_accepted += r.status in ("accepted", "delivered")
-        f.referrals_declined += r.status == "declined"
-        f.referrals_completed += r.status == "delivered"
+        f.referrals_accepted += accepted
+        f.referrals_declined += declined
+        f.referrals_completed += completed
         if r.to_agency_id is not None:
             of(r.to_agency_id).referrals_received += 1
     if only is not None:

@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from safe4c.access.accounts import StaffUser
 from safe4c.kernel import regions
-from safe4c.statistics import charts, open_data, population, queries, rollups
+from safe4c.cases.rules.workflow import ORIGINS
+from safe4c.directory.rules.types import SERVICE_TYPES
+from safe4c.statistics import case_queries, charts, open_data, population, queries, rollups
 from safe4c.statistics.rules.counting import UNKNOWN, month_of
 from safe4c.statistics.rules.iceberg import PREVALENCE_SOURCE
 from safe4c.statistics.rules.suppression import TOTAL
@@ -55,6 +57,8 @@ def _helpers(request: Request) -> dict:
             return translate(lang, SPECIAL[code])
         if dim in ("province", "regency"):
             return regions.name_of(code) or code
+        if dim in ("origin", "service"):
+            return translate(lang, (ORIGINS if dim == "origin" else SERVICE_TYPES).get(code, code))
         return translate(lang, LABELS.get(LABEL_KIND.get(dim, ""), {}).get(code, code))
 
     return {"num": num, "pct": pct, "name": name, "dim_labels": DIM_LABELS}
@@ -122,6 +126,30 @@ def response(request: Request, uow: StatisticsUowDep, staff: Annotated[StaffUser
         label=translate(lang, N_("Share of first actions within the deadline, by priority")), unit="%"))
     return _staff(request, "statistics/response.html", staff, uow, rows=rows, platforms=platforms, chart_svg=chart,
                   view="response")
+
+
+@staff_router.get("/cases", response_class=HTMLResponse)
+def cases(request: Request, uow: StatisticsUowDep, staff: Annotated[StaffUser, Allowed("statistics.view")]):
+    """Cases (docs/statistics.md, *Cases*): de-identified counts, without the cases whose consent refuses it."""
+    lang = request.state.lang
+    months = queries.months_window(uow)
+    per_month = case_queries.by(uow, "total", months, per_month=True)
+    provinces = case_queries.by(uow, "province", months)
+    contact = case_queries.first_contact(uow, months)
+    trend = charts.cached(_key(uow, "cases-trend", lang), lambda: charts.trend(
+        months, [r.opened for r in per_month], label=translate(lang, N_("Cases opened per month, last 12 months"))))
+    by_code = {p.code: 0.0 for p in regions.provinces()}
+    by_code.update({r.key: float(r.opened) for r in provinces if r.key != UNKNOWN})
+    tile = _province_map(request, uow, by_code, translate(lang, N_("Map: cases opened per province, last 12 months")),
+                         translate(lang, N_("Darker: more cases")), "cases")
+    chart = charts.cached(_key(uow, "cases-contact", lang), lambda: charts.bars(
+        [r.priority for r in contact], [round((r.share_within or 0) * 100, 1) for r in contact],
+        label=translate(lang, N_("Share of first contacts within the deadline, by priority")), unit="%"))
+    return _staff(request, "statistics/cases.html", staff, uow, months=months, per_month=per_month,
+                  provinces=provinces, origins=case_queries.by(uow, "origin", months), contact=contact,
+                  services=case_queries.referrals(uow, months),
+                  referrals_per_month=case_queries.referrals(uow, months, per_month=True), trend_svg=trend,
+                  map_svg=tile, contact_svg=chart, view="cases")
 
 
 @staff_router.get("/coverage", response_class=HTMLResponse)
