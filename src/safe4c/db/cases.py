@@ -171,7 +171,7 @@ class CaseReferral(Base):
     overdue_at: Mapped[datetime | None]
     decline_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     package_sha256: Mapped[str | None] = mapped_column(String(64))
-    # migration 0018_statistics_cases: when the referral last changed (every writer sets it; the statistics
+    # migration 0016_statistics_cases: when the referral last changed (every writer sets it; the statistics
     # refresh's change cursor reads it from ix_case_referrals_updated). A new row starts at its sent_at.
     updated_at: Mapped[datetime] = mapped_column(default=lambda ctx: ctx.get_current_parameters()["sent_at"])
 

@@ -58,7 +58,7 @@ class StatTakedown(Base):
 
 class StatCaseCount(Base):
     """Cases opened and closed in a month by one dimension (``total``, ``province``, ``origin``), and the
-    statements of the cases opened (migration 0018_statistics_cases). Cases whose consent refuses statistics are
+    statements of the cases opened (migration 0016_statistics_cases). Cases whose consent refuses statistics are
     not counted (docs/statistics.md)."""
 
     __tablename__ = "stat_case_counts"

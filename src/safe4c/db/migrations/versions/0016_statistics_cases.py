@@ -5,7 +5,7 @@ priority and its distribution in minutes, referrals by service type); ``case_ref
 the latest of ``delivered_at``, ``responded_at``, ``sent_at``) and the change cursor's indexes
 ``ix_cases_updated``, ``ix_cases_contact_due`` and ``ix_case_referrals_updated`` (statistics/case_rollups.py).
 
-Revision ID: 0018_statistics_cases
+Revision ID: 0016_statistics_cases
 Revises: 0015_statistics_indexes
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import safe4c.db.tables
 
 
-revision = '0018_statistics_cases'
+revision = '0016_statistics_cases'
 down_revision = '0015_statistics_indexes'
 branch_labels = None
 depends_on = None
