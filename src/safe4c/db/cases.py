@@ -169,5 +169,9 @@ class CaseReferral(Base):
     overdue_at: Mapped[datetime | None]
     decline_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     package_sha256: Mapped[str | None] = mapped_column(String(64))
+    # migration 0015_referral_withdraw: the sender withdrew it (the receiver loses access at once), and why
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    withdraw_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_case_referrals_status_due", "status", "respond_by"),)
