@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from safe4c.access.rules import policy
 from safe4c.access.rules.policy import Actor
 from safe4c.cases import referrals as use
+from safe4c.cases import statements as statement_use
 from safe4c.cases.rules import referrals as rules
 from safe4c.db.cases import Agency, Case, CaseReferral, CaseStatement
 from safe4c.db.directory import DirectoryOrganization, DirectoryService, DirectoryServiceArea
@@ -27,8 +28,9 @@ from safe4c.kernel.errors import NotFound
 from safe4c.kernel.i18n import N_
 from safe4c.kernel.uow import UnitOfWork
 
-# The statement's sealing context: the column it lives in (cases/statements.py seals with the same).
-STATEMENT_CONTEXT = "case_statement.body"
+# The statement's sealing context: the one cases/statements.py seals it with (a referral's receiver reads the
+# statement the lead agency recorded; a different context would not open it).
+STATEMENT_CONTEXT = statement_use.BODY_CONTEXT
 
 
 @dataclass(frozen=True)
