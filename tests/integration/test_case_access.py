@@ -191,3 +191,40 @@ def test_a_national_officer_sees_aggregates_only(client, uow_factory, scene):
     assert not any(x in figures.text for x in _secrets(scene))
     for url in ("/staff/cases", "/staff/case-referrals"):
         assert client.get(url).status_code == 403
+
+
+def test_a_withdrawn_police_referral_takes_the_package_and_the_case_from_the_unit(client, uow_factory, scene):
+    police = scene["to_police"]
+    _as(client, "polisi")
+    assert client.get(f"/staff/case-referrals/{police}/package.json").status_code == 200
+    assert client.get(f"/staff/cases/{scene['case']}").status_code == 200
+    csrf_a = _as(client, "pekerja_a")
+    assert client.post(f"/staff/case-referrals/{police}/withdraw", data={"csrf": csrf_a, "reason": REASON},
+                       follow_redirects=False).status_code == 303
+    csrf = _as(client, "polisi")
+    for method, url, data in _routes(scene):
+        got = _call(client, csrf, method, url, data)
+        assert got.status_code in (403, 404) and STATEMENT not in got.text, (url, got.status_code)
+    assert police not in client.get("/staff/case-referrals").text
+
+
+def test_notes_withheld_from_an_agency_stay_hidden_from_it(client, uow_factory, scene):
+    from safe4c.cases import consent
+    from safe4c.cases.rules.consent import ConsentInput
+
+    with uow_factory() as uow:  # a new consent: the statement still shared, the lead's notes withheld from B
+        consent.record_consent(uow=uow, actor=scene["world"].actor("pekerja_a"), case_public_id=scene["case"],
+                               given=ConsentInput(child_assent=True, guardian_consent=True, services=True,
+                                                  share_statement=True, police=True, statistics=True,
+                                                  share_with=("type:psychosocial", "type:police_unit"),
+                                                  withheld=(("psy-31", "notes"),),
+                                                  withheld_reason="Catatan konselor hanya untuk UPTD PPA."))
+    csrf_b = _as(client, "pekerja_b")
+    own = "Catatan psikolog: sesi pertama berjalan baik."
+    assert client.post(f"/staff/cases/{scene['case']}/notes", data={"csrf": csrf_b, "note": own},
+                       follow_redirects=False).status_code == 303
+    read = client.post(f"/staff/cases/{scene['case']}/statement/read", data={"csrf": csrf_b}).text
+    assert STATEMENT in read and own in read and NOTE not in read
+    csrf_a = _as(client, "pekerja_a")  # the lead reads every note
+    read = client.post(f"/staff/cases/{scene['case']}/statement/read", data={"csrf": csrf_a}).text
+    assert NOTE in read and own in read

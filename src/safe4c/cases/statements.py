@@ -83,6 +83,13 @@ def may_read(uow: UnitOfWork, actor: Actor, case: Case) -> bool:
     return consent_rules.may_read_statement(consent.as_rule(consent.current(uow, case.id)), reader_of(uow, actor, case))
 
 
+def _readable_notes(uow: UnitOfWork, actor: Actor, case: Case):
+    """The notes this reader may see beside the statement (the consent may withhold notes from an agency)."""
+    rule, reader = consent.as_rule(consent.current(uow, case.id)), reader_of(uow, actor, case)
+    return [n for n in uow.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))
+            if consent_rules.may_read_note(rule, reader, n.agency_id)]
+
+
 @dataclass(frozen=True)
 class Told:
     number: int
@@ -130,7 +137,7 @@ def read_statement(*, uow: UnitOfWork, actor: Actor, case_public_id: str) -> Rea
                  sealer.open(r.reason_sealed, context=REASON_CONTEXT)) for r in rows]
     notes = [Note(n.id, numbers.get(n.statement_id), sealer.open(n.body_sealed, context="case.note"),
                   names.get(n.author_id, "?"), agencies.get(n.agency_id, "?"), n.at, n.sensitive)
-             for n in uow.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))]
+             for n in _readable_notes(uow, actor, case)]
     audit.record(uow, actor_id=actor.id, action="case.statement.read", subject_type="case", subject_id=case.public_id,
                  detail={"agency_id": actor.agency_id, "statements": len(told), "notes": len(notes)})
     uow.commit()
