@@ -108,7 +108,7 @@ def open_case(uow_factory, world: World, *, agency: str = "uptd-ppa-32", report_
                 body_sealed=uow.ctx.sealer.seal(STORY, context=STATEMENT_CONTEXT), taken_by=world.staff["pekerja_a"],
                 taken_by_agency_id=world.agencies[agency], taken_at=now,
                 reason_sealed=uow.ctx.sealer.seal("Keterangan tambahan untuk pengadilan.",
-                                                  context="case_statement.reason") if n > 1 else None))
+                                                  context="case.statement.reason") if n > 1 else None))
         uow.commit()
         return case.public_id
 

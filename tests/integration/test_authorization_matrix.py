@@ -249,6 +249,8 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
         "login login login login 403 403 403 404 404 404 404 404 403", form(f"/staff/case-referrals/{NO_CASE}/decline", reason=REASON)),
     ("POST", "/staff/case-referrals/{referral_id}/delivered"): (
         "login login login login 403 403 403 404 404 404 404 404 403", form(f"/staff/case-referrals/{NO_CASE}/delivered", services="outreach")),
+    ("POST", "/staff/case-referrals/{referral_id}/withdraw"): (
+        "login login login login 403 403 403 404 404 404 404 403 403", form(f"/staff/case-referrals/{NO_CASE}/withdraw", reason=REASON)),
     ("GET", "/staff/case-referrals/{referral_id}/package.json"): ("login login login login 403 403 403 403 403 403 403 404 403",
                                                                   get(f"/staff/case-referrals/{NO_CASE}/package.json")),
     # takedown orders (analysts) and compliance (regulators)
@@ -275,6 +277,9 @@ TABLE: dict[tuple[str, str], tuple[str, Call]] = {
                                     region_code="32.73", contact_method="none", contact_value="")),
     ("GET", "/staff/cases/{public_id}"): ("login login login login 403 403 ok ok 404 ok 404 ok 403",
                                           get("/staff/cases/{k.case}")),
+    # assignment: a case worker takes an unassigned case of their agency, a supervisor assigns one
+    ("POST", "/staff/cases/{public_id}/assign"): ("login login login login 403 403 403 ok 404 ok 404 403 403",
+                                                  form("/staff/cases/{k.own_unassigned}/assign", assignee="me")),
     ("POST", "/staff/cases/{public_id}/statement/read"): ("login login login login 403 403 403 ok 404 ok 404 ok 403",
                                                           form("/staff/cases/{k.case}/statement/read")),
     ("POST", "/staff/cases/{public_id}/statement"): (
@@ -414,6 +419,7 @@ class Kit:
     own_step: int = 0
     own_closable: str = ""
     own_requested: str = ""
+    own_unassigned: str = ""
 
     @property
     def md5(self) -> str:
@@ -560,10 +566,14 @@ def case_world(uow_factory, analyst_id: int) -> dict:
     given = ConsentInput(child_assent=True, guardian_consent=True, services=True, share_statement=True, police=True,
                          statistics=True, share_with=("type:police_unit",))
 
-    def new_case() -> str:
+    def new_case(assigned: bool = True) -> str:
         with uow_factory() as uow:
             public_id = cases.open_walk_in(uow=uow, actor=lead, origin="hotline", priority="P1", age_band="13_15",
                                            gender="girl", region_code="32.73", contact_method="none", contact_value="")
+        if not assigned:  # as a case opened automatically or by an analyst: nobody yet
+            with uow_factory() as uow:
+                uow.session.scalar(select(Case).where(Case.public_id == public_id)).assigned_to = None
+                uow.commit()
         with uow_factory() as uow:
             consent.record_consent(uow=uow, actor=lead, case_public_id=public_id, given=given)
         return public_id
@@ -599,6 +609,7 @@ def case_world(uow_factory, analyst_id: int) -> dict:
         with uow_factory() as uow:
             workflow.request_closure(uow=uow, actor=lead, case_public_id=requested, note="Layanan selesai.")
         own[name] = dict(own_case=own_case, own_step=steps(own_case)["first_contact"], own_closable=closable,
+                         own_unassigned=new_case(assigned=False),
                          own_requested=requested)
     return {"shared": {"case": shared}, "own": own}
 

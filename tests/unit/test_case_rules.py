@@ -96,3 +96,17 @@ def test_the_caseload_order():
              u("calm p1 no due", priority="P1", opened=T0 - timedelta(days=1))]
     ordered = [name for name, urgency in sorted(items, key=lambda i: caseload.urgency_key(i[1]))]
     assert ordered == ["late contact p3", "late step p4", "calm p1 sooner", "calm p1", "calm p1 no due", "untriaged"]
+
+
+def test_notes_withheld_from_an_agency_it_reads_only_its_own_and_the_lead_reads_all():
+    shared = Consent(share_statement=True, police=False, services=True, legal_basis="consent",
+                     share_with=frozenset({"type:health"}), withheld=frozenset({("rs-32", "notes")}))
+    assert consent.may_read_statement(shared, CLINIC)  # the statement is shared; the notes are not
+    assert not consent.may_read_note(shared, CLINIC, note_agency_id=LEAD.agency_id)
+    assert consent.may_read_note(shared, CLINIC, note_agency_id=CLINIC.agency_id)
+    assert consent.may_read_note(shared, LEAD, note_agency_id=CLINIC.agency_id)
+    open_notes = Consent(share_statement=True, police=False, services=True, legal_basis="consent",
+                         share_with=frozenset({"type:health"}))
+    assert consent.may_read_note(open_notes, CLINIC, note_agency_id=LEAD.agency_id)
+    assert not consent.may_read_note(None, CLINIC, note_agency_id=LEAD.agency_id)
+    assert not consent.may_read_note(open_notes, Reader(None), note_agency_id=LEAD.agency_id)

@@ -53,6 +53,7 @@ class Row:
     overdue: list[Step] = field(default_factory=list)
     next_due: datetime | None = None
     next_left: object = None  # reports.queue.TimeLeft of next_due
+    assigned_to: str | None = None  # the case worker's name; None: nobody yet
 
 
 def _steps_by_case(uow: UnitOfWork, case_ids: list[int], now: datetime, *, only_open: bool,
@@ -69,12 +70,24 @@ def _steps_by_case(uow: UnitOfWork, case_ids: list[int], now: datetime, *, only_
     return out
 
 
-def caseload(*, uow: UnitOfWork, actor: Actor, closed: bool = False) -> list[Row]:
-    """The cases the actor may list, open ones (or the closed ones), most urgent first."""
+# The caseload's views: every case the actor may list, the actor's own, and their agency's unassigned ones.
+VIEWS = ("agency", "mine", "unassigned")
+
+
+def caseload(*, uow: UnitOfWork, actor: Actor, closed: bool = False, view: str = "agency") -> list[Row]:
+    """The cases the actor may list, open ones (or the closed ones), most urgent first; ``view`` narrows them
+    to the actor's own (``mine``) or to their agency's cases nobody is assigned (``unassigned``)."""
     now = uow.now()
     query = select(Case, Agency.name).join(Agency, Agency.id == Case.agency_id).where(cases.visible(actor))
     query = query.where(Case.stage == "closed") if closed else query.where(Case.stage != "closed")
+    if view == "mine":
+        query = query.where(Case.assigned_to == actor.id)
+    elif view == "unassigned":
+        query = query.where(Case.assigned_to.is_(None), Case.agency_id == actor.agency_id)
     found = uow.session.execute(query.limit(1000)).all()
+    assigned_ids = {c.assigned_to for c, _ in found if c.assigned_to}
+    names = dict(uow.session.execute(select(StaffUser.id, StaffUser.display_name)
+                                     .where(StaffUser.id.in_(assigned_ids))).all()) if assigned_ids else {}
     steps = _steps_by_case(uow, [c.id for c, _ in found], now, only_open=True)
     rows = []
     for case, agency in found:
@@ -84,7 +97,8 @@ def caseload(*, uow: UnitOfWork, actor: Actor, closed: bool = False) -> list[Row
         rows.append(Row(case.public_id, agency, case.agency_id == actor.agency_id, case.origin, case.stage,
                         case.priority, case.region_code, case.opened_at, case.first_contact_due_at,
                         case.first_contact_at,
-                        any(s.kind == "first_contact" for s in overdue), overdue, min(dues) if dues else None))
+                        any(s.kind == "first_contact" for s in overdue), overdue, min(dues) if dues else None,
+                        assigned_to=names.get(case.assigned_to)))
     for r in rows:
         r.next_left = time_left(r.next_due, now)
     return sorted(rows, key=lambda r: rules.urgency_key(rules.Urgency(
@@ -106,6 +120,7 @@ class CaseView:
     assigned_to: str | None
     closure_requested: bool
     record: dict
+    assigned_id: int | None = None
 
 
 def view_case(*, uow: UnitOfWork, actor: Actor, public_id: str) -> CaseView:
@@ -130,7 +145,7 @@ def view_case(*, uow: UnitOfWork, actor: Actor, public_id: str) -> CaseView:
     view = CaseView(row, report, case.child_age_band, case.child_gender, case.contact_method, all_steps,
                     consent.current(uow, case.id), consent.history(uow, case.id), statements.count(uow, case.id),
                     actor.agency_id is not None and statements.may_read(uow, actor, case), assigned,
-                    case.stage == "closure_requested", record)
+                    case.stage == "closure_requested", record, case.assigned_to)
     uow.commit()
     return view
 

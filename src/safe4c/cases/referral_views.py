@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from safe4c.access.rules import policy
 from safe4c.access.rules.policy import Actor
 from safe4c.cases import referrals as use
+from safe4c.cases import statements as statement_use
 from safe4c.cases.rules import referrals as rules
 from safe4c.db.cases import Agency, Case, CaseReferral, CaseStatement
 from safe4c.db.directory import DirectoryOrganization, DirectoryService, DirectoryServiceArea
@@ -27,8 +28,9 @@ from safe4c.kernel.errors import NotFound
 from safe4c.kernel.i18n import N_
 from safe4c.kernel.uow import UnitOfWork
 
-# The statement's sealing context: the column it lives in (cases/statements.py seals with the same).
-STATEMENT_CONTEXT = "case_statement.body"
+# The statement's sealing context: the one cases/statements.py seals it with (a referral's receiver reads the
+# statement the lead agency recorded; a different context would not open it).
+STATEMENT_CONTEXT = statement_use.BODY_CONTEXT
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class ReferralDetail:
     custody: list[dict]
     can_respond: bool
     can_open_package: bool
+    can_withdraw: bool = False
+    withdrawn_at: datetime | None = None
+    withdraw_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,21 @@ def inbox(*, uow: UnitOfWork, actor: Actor) -> list[ReferralSummary]:
     return sorted(_summaries(uow, actor, pairs), key=lambda s: (waiting.get(s.status, 2), s.respond_by or s.sent_at))
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """What the caseload shows beside the cases: referrals waiting for the agency's answer, and referrals the
+    agency sent that are past their answer deadline."""
+
+    incoming: list[ReferralSummary]
+    overdue_sent: list[ReferralSummary]
+
+
+def waiting(*, uow: UnitOfWork, actor: Actor) -> Waiting:
+    rows = inbox(uow=uow, actor=actor)
+    return Waiting([s for s in rows if s.incoming and s.status == "sent"],
+                   [s for s in rows if not s.incoming and s.overdue])
+
+
 def detail(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> ReferralDetail:
     """One referral as the reader may see it; reading it and its statement is audited ."""
     case, r = use.load_referral(uow, actor, referral_id, "case.referral.view")
@@ -200,7 +220,11 @@ def detail(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> ReferralDetail
         package_sha256=r.package_sha256, has_package=r.evidence_referral_id is not None,
         custody=custody(uow, r) if r.kind == "police" else [],
         can_respond=policy.allowed(actor, "case.referral.respond", record),
-        can_open_package=r.evidence_referral_id is not None and policy.allowed(actor, "case.referral.package", record))
+        can_open_package=r.evidence_referral_id is not None and policy.allowed(actor, "case.referral.package", record),
+        can_withdraw=rules.can_move(r.status, "withdraw") and policy.allowed(actor, "case.referral.withdraw",
+                                                                            use.case_record(uow, case)),
+        withdrawn_at=r.withdrawn_at,
+        withdraw_reason=uow.ctx.sealer.open(r.withdraw_reason_sealed, context=use.WITHDRAW_CONTEXT))
     uow.commit()
     return out
 

@@ -20,6 +20,7 @@ from sqlalchemy import desc, or_, select
 
 from safe4c.access.rules import policy
 from safe4c.access.rules.policy import Actor
+from safe4c.cases import cases
 from safe4c.cases.rules import referrals as rules
 from safe4c.db.cases import Agency, Case, CaseConsent, CaseReferral
 from safe4c.db.directory import DirectoryOrganization
@@ -36,6 +37,7 @@ NOT_FOUND = N_("We could not find this referral.")
 CASE_NOT_FOUND = N_("We could not find this case.")
 NOT_YOURS = N_("Only the agency the referral was sent to can answer it.")
 REASON_CONTEXT, DECLINE_CONTEXT = "case_referral.reason", "case_referral.decline_reason"
+WITHDRAW_CONTEXT = "case_referral.withdraw_reason"
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,10 @@ class ReferralInput:
 # --- records for the policy: the same fields decide one referral and a list -------------------------------
 
 def case_record(uow: UnitOfWork, case: Case) -> dict:
-    """A case as the policy reads it: its lead agency, every agency it was referred to, its police units."""
-    sent = uow.session.execute(select(CaseReferral.kind, CaseReferral.to_agency_id)
-                               .where(CaseReferral.case_id == case.id, CaseReferral.to_agency_id.is_not(None))).all()
-    return {"agency_id": case.agency_id, "agencies": {case.agency_id, *(a for _, a in sent)},
-            "police_agencies": {a for kind, a in sent if kind == "police"}}
+    """A case as the policy reads it: its lead agency, every agency it has a live referral to (sent, accepted,
+    delivered: not a declined or withdrawn one), its police units. The same record as the case's own pages
+    (``cases.record_of``), so a referral's pages never reach further than the case's."""
+    return cases.record_of(uow, case)
 
 
 def responder(case: Case, referral: CaseReferral) -> int:
@@ -65,8 +66,11 @@ def responder(case: Case, referral: CaseReferral) -> int:
 
 
 def referral_record(case: Case, referral: CaseReferral) -> dict:
-    to = referral.to_agency_id
-    return {"agency_id": responder(case, referral), "agencies": {case.agency_id, *([to] if to else [])},
+    """One referral as the policy reads it. A withdrawn referral is the sender's alone: its receiver loses it,
+    and with it the case, at once."""
+    to = referral.to_agency_id if referral.status != "withdrawn" else None
+    answering = responder(case, referral) if to is not None or referral.to_agency_id is None else case.agency_id
+    return {"agency_id": answering, "agencies": {case.agency_id, *([to] if to else [])},
             "police_agencies": {to} if referral.kind == "police" and to else set()}
 
 
@@ -111,8 +115,8 @@ def receiver_names(uow: UnitOfWork, referral: CaseReferral) -> tuple[str | None,
 def statement_allowed(uow: UnitOfWork, referral: CaseReferral) -> bool:
     """May the receiver read the statement now? It had to be shared when sent, and the consent in force must
     still allow it (a withdrawal or a new consent that no longer names the receiver hides it at once)."""
-    if not referral.shares_statement:
-        return False
+    if not referral.shares_statement or referral.status not in cases.LIVE_REFERRALS:
+        return False  # a declined or withdrawn referral carries nothing any more
     code, agency_type = receiver_names(uow, referral)
     consent = rules.current(consents_of(uow, referral.case_id))
     return rules.may_share_statement(consent, agency_code=code, agency_type=agency_type)
@@ -265,6 +269,30 @@ def deliver(*, uow: UnitOfWork, actor: Actor, referral_id: str, services: list[s
     referral.updated_at = uow.now()
     audit.record(uow, actor_id=actor.id, action="case.referral.deliver", subject_type="case_referral",
                  subject_id=referral.public_id, detail={"services": chosen})
+    uow.commit()
+
+
+def withdraw(*, uow: UnitOfWork, actor: Actor, referral_id: str, reason: str) -> None:
+    """The sending agency takes a referral back (sent or accepted), with a reason (sealed). From this
+    transaction on the receiver reaches neither the referral, nor the case, nor the statement."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid([FieldError("reason", N_("Say why the referral is withdrawn, so the provider knows."))])
+    if len(reason) > REASON_MAX:
+        raise Invalid([FieldError("reason", N_("This is too long (at most {max_length} characters)."),
+                                  {"max_length": REASON_MAX})])
+    case, referral = load_referral(uow, actor, referral_id, "case.referral.view")
+    if not policy.allowed(actor, "case.referral.withdraw", case_record(uow, case)):
+        raise Forbidden(N_("Only the agency that sent the referral can withdraw it."))
+    if not rules.can_move(referral.status, "withdraw"):
+        raise Conflict(rules.CANNOT_WITHDRAW)
+    before = referral.status
+    referral.status, referral.withdrawn_at, referral.withdrawn_by = "withdrawn", uow.now(), actor.id
+    referral.updated_at = referral.withdrawn_at  # the statistics refresh sees the change
+    referral.withdraw_reason_sealed = uow.ctx.sealer.seal(reason, context=WITHDRAW_CONTEXT)
+    audit.record(uow, actor_id=actor.id, action="case.referral.withdraw", subject_type="case_referral",
+                 subject_id=referral.public_id, detail={"case": case.public_id, "from_status": before,
+                                                        "to_agency": referral.to_agency_id})
     uow.commit()
 
 

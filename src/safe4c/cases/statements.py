@@ -28,6 +28,9 @@ MAX_STATEMENT = 20000
 MAX_NOTE = 4000
 LANGUAGES = ("id", "en")
 NOT_COVERED = N_("The child's consent does not let your agency read the statement.")
+# Sealing contexts: a sealed value opens only with the context it was sealed with (kernel/crypto), so every
+# reader of the statement (the case page here, a referral's receiver in referral_views.py) uses these.
+BODY_CONTEXT, REASON_CONTEXT = "case.statement", "case.statement.reason"
 
 
 def count(uow: UnitOfWork, case_id: int) -> int:
@@ -53,9 +56,9 @@ def record_statement(*, uow: UnitOfWork, actor: Actor, case_public_id: str, body
     if errors:
         raise Invalid(errors)
     row = CaseStatement(public_id=str(uuid.uuid4()), case_id=case.id, number=number,
-                        body_sealed=uow.ctx.sealer.seal(body, context="case.statement"), language=language,
+                        body_sealed=uow.ctx.sealer.seal(body, context=BODY_CONTEXT), language=language,
                         taken_by=actor.id, taken_by_agency_id=actor.agency_id, taken_at=uow.now(),
-                        reason_sealed=uow.ctx.sealer.seal(reason or None, context="case.statement.reason"))
+                        reason_sealed=uow.ctx.sealer.seal(reason or None, context=REASON_CONTEXT))
     uow.session.add(row)
     case.updated_at = uow.now()
     audit.record(uow, actor_id=actor.id, action="case.statement.record", subject_type="case",
@@ -78,6 +81,13 @@ def reader_of(uow: UnitOfWork, actor: Actor, case: Case) -> consent_rules.Reader
 def may_read(uow: UnitOfWork, actor: Actor, case: Case) -> bool:
     """The consent half of the question (the policy half is ``cases.load``)."""
     return consent_rules.may_read_statement(consent.as_rule(consent.current(uow, case.id)), reader_of(uow, actor, case))
+
+
+def _readable_notes(uow: UnitOfWork, actor: Actor, case: Case):
+    """The notes this reader may see beside the statement (the consent may withhold notes from an agency)."""
+    rule, reader = consent.as_rule(consent.current(uow, case.id)), reader_of(uow, actor, case)
+    return [n for n in uow.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))
+            if consent_rules.may_read_note(rule, reader, n.agency_id)]
 
 
 @dataclass(frozen=True)
@@ -122,12 +132,12 @@ def read_statement(*, uow: UnitOfWork, actor: Actor, case_public_id: str) -> Rea
     rows = list(uow.session.scalars(select(CaseStatement).where(CaseStatement.case_id == case.id)
                                     .order_by(CaseStatement.number)))
     numbers = {r.id: r.number for r in rows}
-    told = [Told(r.number, sealer.open(r.body_sealed, context="case.statement"), r.language,
+    told = [Told(r.number, sealer.open(r.body_sealed, context=BODY_CONTEXT), r.language,
                  names.get(r.taken_by, "?"), agencies.get(r.taken_by_agency_id, "?"), r.taken_at,
-                 sealer.open(r.reason_sealed, context="case.statement.reason")) for r in rows]
+                 sealer.open(r.reason_sealed, context=REASON_CONTEXT)) for r in rows]
     notes = [Note(n.id, numbers.get(n.statement_id), sealer.open(n.body_sealed, context="case.note"),
                   names.get(n.author_id, "?"), agencies.get(n.agency_id, "?"), n.at, n.sensitive)
-             for n in uow.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))]
+             for n in _readable_notes(uow, actor, case)]
     audit.record(uow, actor_id=actor.id, action="case.statement.read", subject_type="case", subject_id=case.public_id,
                  detail={"agency_id": actor.agency_id, "statements": len(told), "notes": len(notes)})
     uow.commit()

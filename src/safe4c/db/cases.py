@@ -174,6 +174,10 @@ class CaseReferral(Base):
     # migration 0016_statistics_cases: when the referral last changed (every writer sets it; the statistics
     # refresh's change cursor reads it from ix_case_referrals_updated). A new row starts at its sent_at.
     updated_at: Mapped[datetime] = mapped_column(default=lambda ctx: ctx.get_current_parameters()["sent_at"])
+    # migration 0017_referral_withdraw: the sender withdrew it (the receiver loses access at once), and why
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    withdraw_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_case_referrals_status_due", "status", "respond_by"),
                       Index("ix_case_referrals_updated", "updated_at"))

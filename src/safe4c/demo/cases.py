@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from safe4c.access import accounts
 from safe4c.access.rules.policy import Actor
-from safe4c.cases import agencies, cases, consent, figures, referrals, statements, workflow
+from safe4c.cases import agencies, assignment, cases, consent, figures, referrals, statements, workflow
 from safe4c.cases.referrals import ReferralInput
 from safe4c.cases.rules.consent import ConsentInput
 from safe4c.cases.rules.figures import month_of
@@ -116,7 +116,13 @@ def _open(demo: _Demo, agency: str, origin: str, t0: datetime, n: int, admin_id:
             decisions.open_case(uow=uow, where=queries.scope(uow, report_public_id=receipt.report_id),
                                 actor_id=admin_id, reason="Anak membutuhkan pendampingan; kasus dibuka untuk UPTD PPA.")
     with demo.factory() as uow:
-        return cases.case_for_report(uow, report_row.id).public_id
+        public_id = cases.case_for_report(uow, report_row.id).public_id
+    # Nobody is assigned to a case opened from a report: the case worker takes one the worker opened on its own,
+    # the supervisor assigns one an analyst opened.
+    taker, assignee = (worker, "me") if origin == "auto" else (demo.actor(WORKER[agency][1]), str(worker.id))
+    with demo.at(t0 + timedelta(minutes=45)) as uow:
+        assignment.assign(uow=uow, actor=taker, case_public_id=public_id, assignee=assignee)
+    return public_id
 
 
 def _walk(demo: _Demo, state: str, agency: str, case: str, t0: datetime, contact_hours: float) -> None:

@@ -187,6 +187,8 @@ POLICY: dict[str, Rule] = {
                                "supervisor", condition=OWN_AGENCY),
     "case.referral.respond": rule("Accept or decline a referral to one's agency, record services delivered",
                                   "case_worker", "supervisor", "police_liaison", condition=OWN_AGENCY),
+    "case.referral.withdraw": rule("Withdraw a referral one's agency sent, with a reason (the receiver loses "
+                                   "access at once)", "case_worker", "supervisor", condition=OWN_AGENCY),
     "case.referral.package": rule("Open the evidence package of a police referral to one's unit (audited)",
                                   "police_liaison", condition=REFERRED_TO_POLICE),
     # figures of case management: a supervisor their agency's, national staff every agency's (aggregates only)
@@ -236,6 +238,10 @@ POLICY: dict[str, Rule] = {
                             (("supervisor",), OWN_AGENCY)),
     "case.consent.manage": grants("Record and withdraw consent", (("case_worker",), OWN_AGENCY),
                                   (("supervisor",), OWN_AGENCY)),
+    # assignment: a supervisor assigns a case of their agency to one of its case workers (or reassigns it); a
+    # case worker takes an unassigned case of their agency (cases/assignment.py decides which of the two)
+    "case.assign": grants("Assign a case of one's agency to a case worker (a case worker: take an unassigned one)",
+                          (("case_worker",), OWN_AGENCY), (("supervisor",), OWN_AGENCY)),
     "case.close.approve": grants("Approve or return a closure request", (("supervisor",), OWN_AGENCY)),
 }
 

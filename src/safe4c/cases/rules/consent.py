@@ -128,6 +128,16 @@ def may_read_statement(consent: Consent | None, reader: Reader) -> bool:
     return consent.share_statement and bool(consent.share_with & reader.names)
 
 
+def may_read_note(consent: Consent | None, reader: Reader, note_agency_id: int) -> bool:
+    """A note beside the statement, for a reader who may read the statement: the lead agency reads every note,
+    an agency its own; another agency's notes only while the consent does not withhold notes from the reader."""
+    if reader.agency_id is None:
+        return False
+    if reader.is_lead or note_agency_id == reader.agency_id:
+        return True
+    return consent is not None and not withheld_from(consent, reader, "notes")
+
+
 def may_refer_to_police(consent: Consent | None) -> bool:
     return consent is not None and (consent.police or consent.legal_basis in POLICE_WITHOUT_CONSENT)
 

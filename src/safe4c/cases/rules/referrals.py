@@ -15,7 +15,7 @@ from typing import Mapping
 from safe4c.kernel.i18n import N_
 
 KINDS = ("services", "police")
-# sent -> accepted -> delivered; sent -> declined; sent/accepted -> withdrawn (by the sender; not built yet)
+# sent -> accepted -> delivered; sent -> declined; sent/accepted -> withdrawn (by the sender, with a reason)
 STATUSES: dict[str, str] = {
     "sent": N_("Waiting for an answer"),
     "accepted": N_("Accepted"),
@@ -23,7 +23,8 @@ STATUSES: dict[str, str] = {
     "delivered": N_("Services delivered"),
     "withdrawn": N_("Withdrawn"),
 }
-MOVES: dict[str, tuple[str, ...]] = {"accept": ("sent",), "decline": ("sent",), "deliver": ("accepted",)}
+MOVES: dict[str, tuple[str, ...]] = {"accept": ("sent",), "decline": ("sent",), "deliver": ("accepted",),
+                                     "withdraw": ("sent", "accepted")}
 # The legal grounds on which a case goes to the police without the child's (or guardian's) consent: UU TPKS
 # Art. 14(3) makes electronic sexual violence against a child not complaint-based; a court order.
 POLICE_LEGAL_BASES = ("tpks_14_3", "court_order")
@@ -37,6 +38,8 @@ NOT_POLICE = N_("A referral to the police goes to a police unit.")
 POLICE_ONLY = N_("Choose the police referral for a police unit.")
 WRONG_STATE = N_("This referral has already been answered: reload the page to see its state.")
 NEED_REASON = N_("Say why the referral is declined, so the case worker can find another provider.")
+CANNOT_WITHDRAW = N_("This referral can no longer be withdrawn (it was declined, delivered or already "
+                     "withdrawn): reload the page to see its state.")
 NEED_SERVICES = N_("Choose at least one service that was delivered.")
 
 

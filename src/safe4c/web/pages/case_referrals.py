@@ -97,7 +97,7 @@ def _detail(request: Request, uow, staff, referral_id: str, *, errors=None, stat
 def referral_page(request: Request, referral_id: str, uow: UowDep,
                   staff: Annotated[StaffUser, Allowed("case.referral.view")], saved: str | None = None):
     return _detail(request, uow, staff, referral_id, saved=saved if saved in ("sent", "accepted", "declined",
-                                                                              "delivered") else None)
+                                                                              "delivered", "withdrawn") else None)
 
 
 def _done(referral_id: str, what: str) -> RedirectResponse:
@@ -132,6 +132,18 @@ def delivered(request: Request, referral_id: str, uow: UowDep,
         uow.rollback()
         return _detail(request, uow, staff, referral_id, errors=field_errors(exc), status_code=422)
     return _done(referral_id, "delivered")
+
+
+@router.post("/case-referrals/{referral_id}/withdraw")
+def withdraw(request: Request, referral_id: str, uow: UowDep,
+             staff: Annotated[StaffUser, Allowed("case.referral.withdraw", csrf=True)],
+             reason: Annotated[str, Form()] = ""):
+    try:
+        referrals.withdraw(uow=uow, actor=actor_of(staff), referral_id=referral_id, reason=reason)
+    except Invalid as exc:
+        uow.rollback()
+        return _detail(request, uow, staff, referral_id, errors=field_errors(exc), status_code=422)
+    return _done(referral_id, "withdrawn")
 
 
 @router.get("/case-referrals/{referral_id}/package.json")

@@ -15,9 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from safe4c.access.accounts import StaffUser
 from safe4c.access.rules import policy
-from safe4c.cases import caseload, cases, consent, statements, workflow
+from safe4c.cases import assignment, caseload, cases, consent, statements, workflow
+from safe4c.cases import referral_views
 from safe4c.cases.rules import consent as consent_rules
+from safe4c.cases.rules import referrals as referral_rules
 from safe4c.cases.rules import workflow as workflow_rules
+from safe4c.directory.rules.types import SERVICE_TYPES
 from safe4c.kernel import regions
 from safe4c.kernel.errors import Invalid
 from safe4c.kernel.i18n import N_
@@ -45,8 +48,9 @@ DONE_MESSAGES = {
     "closure": N_("The closure request was sent to a supervisor."),
     "closed": N_("The case was closed."),
     "returned": N_("The case was returned to the case worker."),
+    "assigned": N_("The case worker was assigned."),
 }
-CASE_ACTIONS = ("case.update", "case.statement.read", "case.statement.record", "case.note.add",
+CASE_ACTIONS = ("case.assign", "case.update", "case.statement.read", "case.statement.record", "case.note.add",
                 "case.consent.manage", "case.close.approve")
 
 environment().globals.update(case_stages=workflow_rules.STAGES)
@@ -56,7 +60,8 @@ def _page(request: Request, template: str, staff, **context) -> HTMLResponse:
     return page(request, template, staff=staff, active="cases", stages=workflow_rules.STAGES,
                 step_kinds=workflow_rules.STEP_KINDS, origins=workflow_rules.ORIGINS, risks=workflow_rules.RISKS,
                 needs=workflow_rules.NEEDS, safety=workflow_rules.SAFETY, legal_bases=consent_rules.LEGAL_BASES,
-                region_name=regions.name_of, **context)
+                region_name=regions.name_of, statuses=referral_rules.STATUSES, service_types=SERVICE_TYPES,
+                **context)
 
 
 def _back(public_id: str, done: str | None = None) -> RedirectResponse:
@@ -65,9 +70,12 @@ def _back(public_id: str, done: str | None = None) -> RedirectResponse:
 
 @router.get("/cases", response_class=HTMLResponse)
 def caseload_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("case.list")],
-                  closed: str | None = None):
-    rows = caseload.caseload(uow=uow, actor=actor_of(staff), closed=closed == "1")
-    return _page(request, "cases/list.html", staff, rows=rows, closed=closed == "1")
+                  closed: str | None = None, view: str | None = None):
+    actor = actor_of(staff)
+    view = view if view in caseload.VIEWS else "agency"
+    rows = caseload.caseload(uow=uow, actor=actor, closed=closed == "1", view=view)
+    waiting = referral_views.waiting(uow=uow, actor=actor) if policy.allowed(actor, "case.referral.view") else None
+    return _page(request, "cases/list.html", staff, rows=rows, closed=closed == "1", view=view, waiting=waiting)
 
 
 def _choices() -> dict:
@@ -103,14 +111,26 @@ def _case_page(request: Request, uow, staff, public_id: str, *, reading=None, do
     actor = actor_of(staff)
     view = caseload.view_case(uow=uow, actor=actor, public_id=public_id)
     may = {action: policy.allowed(actor, action, view.record) for action in CASE_ACTIONS}
+    people = assignment.assignable(uow, view.record["agency_id"]) if may["case.assign"] else []
     return _page(request, "cases/detail.html", staff, c=view, may=may, reading=reading,
-                 done=DONE_MESSAGES.get(done or ""), targets=consent.targets(uow))
+                 done=DONE_MESSAGES.get(done or ""), targets=consent.targets(uow), assignable=people)
 
 
 @router.get("/cases/{public_id}", response_class=HTMLResponse)
 def case_page(request: Request, public_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("case.view")],
               done: str | None = None):
     return _case_page(request, uow, staff, public_id, done=done)
+
+
+@router.post("/cases/{public_id}/assign")
+def assign_case(request: Request, public_id: str, uow: UowDep,
+                staff: Annotated[StaffUser, Allowed("case.assign", csrf=True)],
+                assignee: Annotated[str, Form()] = ""):
+    try:
+        assignment.assign(uow=uow, actor=actor_of(staff), case_public_id=public_id, assignee=assignee)
+    except Invalid as exc:
+        return refused(request, staff, exc, f"/staff/cases/{public_id}")
+    return _back(public_id, "assigned")
 
 
 @router.post("/cases/{public_id}/statement/read", response_class=HTMLResponse)
