@@ -217,7 +217,10 @@ def test_months_and_cursors_beyond_what_can_be_stored_are_refused(client, uow_fa
     auth = {"Authorization": f"Bearer {key}"}
     assert client.get("/api/v1/compliance?month=9999-12", headers=auth).status_code == 422
     assert client.get(f"/api/v1/signals?cursor={MAX_ID + 1}", headers=auth).status_code == 422
-    assert client.get(f"/api/v1/signals?cursor={MAX_ID}", headers=auth).status_code == 200
+    # A cursor that fits but that the API never issued (past the change log's end) is refused too (issue 12).
+    never_issued = client.get(f"/api/v1/signals?cursor={MAX_ID}", headers=auth)
+    assert never_issued.status_code == 422 and "cursor" in never_issued.text
+    assert client.get("/api/v1/signals?cursor=0", headers=auth).status_code == 200
     make_user(uow_factory, "admin1", "admin")
     sign_in(client, "admin1")
     assert client.get("/staff/compliance?month=9999-12").status_code == 422
