@@ -304,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--server", action="store_true",
                    help="match: also import the hashes via the CLI and start a server (start-up time, memory)")
     p.add_argument("--server-only", action="store_true", help="match: only the server part")
+    p.add_argument("--before", action="store_true",
+                   help="match: also the per-process FAISS index the matcher used before the snapshot")
     p.add_argument("--db-reports", type=int, default=2000, help="link: reports linked through the database (0: none)")
     p.add_argument("--bulk-reports", type=int, default=0,
                    help="link: reports (3 identifiers each) stored in bulk, then linked by `safe4c link rebuild`")
