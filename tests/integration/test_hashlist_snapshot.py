@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from safe4c.hashlist import banks as hashlist, snapshot
+from safe4c.hashlist import banks as hashlist, csv_io, snapshot
 from safe4c.hashlist.matcher import Matcher, Query
 from safe4c.worker import Worker
 
@@ -101,3 +101,20 @@ def test_a_snapshot_of_another_database_or_ahead_of_its_change_log_is_not_used(u
 def test_healthz_says_when_the_hash_list_is_ready(client):
     client.app.state.shared_matcher.matcher  # waits for the start-up load
     assert client.get("/healthz").json()["hash_list"] == "ready"
+
+
+def test_a_matcher_far_behind_takes_a_fresh_snapshot_instead_of_applying_every_change(uow_factory, settings,
+                                                                                      monkeypatch):
+    from safe4c.hashlist import matcher as matcher_module
+
+    ids = setup_list(uow_factory)
+    m = load(uow_factory, settings)
+    monkeypatch.setattr(matcher_module, "MAX_BEHIND", 2)  # a big import, in miniature
+    with uow_factory() as uow:
+        result = csv_io.import_csv(
+            uow=uow, bank_id=ids["bank"], lines=["sha1," + "1" * 40, "sha1," + "2" * 40, "sha1," + "3" * 40])
+    assert result.added == 3
+    with uow_factory() as uow:
+        m.refresh(uow)
+    assert m.snapshot_cursor == m.cursor and not m._state.meta  # all three came in the new snapshot
+    assert [len(r.matches) for r in m.match([Query("sha1", c * 40) for c in "1234"])] == [1, 1, 1, 0]
