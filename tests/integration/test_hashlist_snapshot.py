@@ -118,3 +118,13 @@ def test_a_matcher_far_behind_takes_a_fresh_snapshot_instead_of_applying_every_c
         m.refresh(uow)
     assert m.snapshot_cursor == m.cursor and not m._state.meta  # all three came in the new snapshot
     assert [len(r.matches) for r in m.match([Query("sha1", c * 40) for c in "1234"])] == [1, 1, 1, 0]
+
+
+def test_without_a_writable_snapshot_folder_the_process_loads_the_list_itself(uow_factory, settings, tmp_path):
+    ids = setup_list(uow_factory)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the snapshot's folder should be")
+    m = Matcher.from_settings(settings.model_copy(update={"hashlist_snapshot_path": blocker / "hashlist.snap"}))
+    with uow_factory() as uow:
+        m.load(uow)
+    assert m._state.base.path is None and found(m)[1] == [(ids["md5"], 0, "National CSAM list")]

@@ -23,25 +23,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from safe4c.kernel.urls import url_match_key
-from safe4c.hashlist.matching import InvalidSignal, MultiHashPdqIndex, normalise_signal
+from safe4c.hashlist.matching import InvalidSignal, normalise_signal
 from safe4c.hashlist.matching.pdq import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
 from safe4c.hashlist import snapshot, sync
-from safe4c.hashlist.matching.pdq import hashes_to_array
-from safe4c.hashlist.matching.static_index import exact_digest
+from safe4c.hashlist.matcher_state import EntryInfo, MatcherState  # noqa: F401 - EntryInfo is part of this API
 from safe4c.kernel.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 REFRESH_BATCH = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class EntryInfo:
-    bank_id: int
-    bank: str
-    confirmed: bool
-    classification: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,93 +68,6 @@ class Query:
 MAX_BEHIND = 50_000
 
 
-class _State:
-    """What one matcher matches against: a snapshot (``base``, shared memory when mapped from the file) and
-    what changed after its cursor, applied here (``removed`` ids, and the entries added since in ``meta``,
-    ``exact`` and a small FAISS index). Swapped whole when the matcher moves to a newer snapshot."""
-
-    def __init__(self, base: snapshot.Snapshot, max_distance: int) -> None:
-        self.base = base
-        self.max_distance = max_distance
-        self.removed: set[int] = set()
-        self.meta: dict[int, EntryInfo] = {}
-        self.exact: dict[tuple[str, str], frozenset[int]] = {}
-        self.pdq: MultiHashPdqIndex | None = None  # made on the first PDQ added after the snapshot
-
-    def info(self, entry_id: int) -> EntryInfo | None:
-        if entry_id in self.removed:
-            return None
-        info = self.meta.get(entry_id)
-        if info is not None:
-            return info
-        found = self.base.entry(entry_id)
-        if found is None:
-            return None
-        bank_id, classification = found
-        name, confirmed = self.base.banks.get(bank_id, ("", False))
-        return EntryInfo(bank_id, name, confirmed, classification)
-
-    def apply(self, rows: Sequence) -> None:
-        last: dict[int, tuple] = {}
-        for row in rows:  # only an entry's last change in the batch counts
-            last.pop(row[2], None)
-            last[row[2]] = row
-        pdq_add_ids, pdq_add, pdq_remove = [], [], []
-        for seq, op, entry_id, signal_type, value, bank_id, bank, confirmed, classification, _tags in last.values():
-            in_base = entry_id in self.base
-            if op == "add":
-                self.removed.discard(entry_id)
-                self.meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification)
-                if in_base:  # the snapshot has it (its value never changes): no longer removed is enough
-                    continue
-                if signal_type == "pdq":
-                    pdq_add_ids.append(entry_id)
-                    pdq_add.append(value)
-                else:
-                    key = _exact_key(signal_type, value)
-                    self.exact[key] = self.exact.get(key, frozenset()) | {entry_id}
-            else:
-                self.removed.add(entry_id)
-                self.meta.pop(entry_id, None)
-                if signal_type == "pdq":
-                    pdq_remove.append(entry_id)
-                else:
-                    key = _exact_key(signal_type, value)
-                    remaining = self.exact.get(key, frozenset()) - {entry_id}
-                    if remaining:
-                        self.exact[key] = remaining
-                    else:
-                        self.exact.pop(key, None)
-        if pdq_remove and self.pdq is not None:
-            self.pdq.remove(pdq_remove)
-        if pdq_add_ids:
-            if self.pdq is None:
-                self.pdq = MultiHashPdqIndex(max_distance=self.max_distance)
-            self.pdq.add(pdq_add_ids, pdq_add)
-
-    def __len__(self) -> int:
-        removed_in_base = sum(1 for entry_id in self.removed if entry_id in self.base)
-        added = sum(1 for entry_id in self.meta if entry_id not in self.base)
-        return len(self.base) - removed_in_base + added
-
-    def exact_ids(self, signal_type: str, value: str) -> list[int]:
-        key = _exact_key(signal_type, value)
-        ids = set(self.base.exact.lookup(exact_digest(*key))) | self.exact.get(key, frozenset())
-        return sorted(ids)
-
-    def search_pdq(self, values: list[str], max_distance: int) -> list[list[tuple[int, int]]]:
-        found: list[list[tuple[int, int]]] = [[] for _ in values]
-        queries = hashes_to_array(values)
-        query_of, rows, distances = self.base.pdq.search_rows(queries, max_distance)
-        ids = self.base.pdq.ids
-        for q, row, distance in zip(query_of.tolist(), rows.tolist(), distances.tolist()):
-            found[q].append((int(ids[row]), distance))
-        if self.pdq is not None and len(self.pdq):
-            for q, pairs in enumerate(self.pdq.search(queries, max_distance=max_distance)):
-                found[q].extend(pairs)
-        return [sorted(pairs, key=lambda pair: (pair[1], pair[0])) for pairs in found]
-
-
 class Matcher:
     def __init__(self, *, max_distance: int = PDQ_MATCH_DISTANCE, min_quality: int = PDQ_MIN_QUALITY,
                  snapshots: snapshot.SnapshotFile | None = None) -> None:
@@ -174,7 +77,7 @@ class Matcher:
         self.cursor = 0
         self.loaded = False
         self.refreshed_at = 0.0  # time.monotonic() of the last successful refresh
-        self._state = _State(snapshot.empty(), max_distance)
+        self._state = MatcherState(snapshot.empty(), max_distance)
         self._refresh_lock = threading.Lock()
 
     @classmethod
@@ -196,11 +99,16 @@ class Matcher:
         ``only=(type, canonical value)`` reads just the entries of that exact (non-PDQ) value, for a one-off
         lookup (``safe4c match``); such a matcher must not be kept and followed."""
         with self._refresh_lock:
+            base = None
             if self.snapshots is not None and only is None:
-                base = self.snapshots.fresh(uow, max_behind=MAX_BEHIND)
-            else:
+                try:
+                    base = self.snapshots.fresh(uow, max_behind=MAX_BEHIND)
+                except OSError as exc:  # no writable snapshot folder: this process keeps its own copy
+                    log.warning("hash-list snapshot unavailable (%s); loading the list into this process",
+                                type(exc).__name__)
+            if base is None:
                 base = snapshot.build(uow, only=only)
-            self._state = _State(base, self.max_distance)
+            self._state = MatcherState(base, self.max_distance)
             self.cursor = base.cursor
             self.loaded = True
         self.refresh(uow)
@@ -221,7 +129,7 @@ class Matcher:
             self.refreshed_at = time.monotonic()
         return read
 
-    def _catch_up(self, state: _State, uow: UnitOfWork) -> int:
+    def _catch_up(self, state: MatcherState, uow: UnitOfWork) -> int:
         read = 0
         while True:
             rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
@@ -239,13 +147,16 @@ class Matcher:
         db_cursor = sync.current_cursor(uow=uow)
         candidate = None
         if db_cursor - self.cursor > MAX_BEHIND:
-            candidate = self.snapshots.fresh(uow, max_behind=MAX_BEHIND)
+            try:
+                candidate = self.snapshots.fresh(uow, max_behind=MAX_BEHIND)
+            except OSError as exc:  # apply the changes one by one instead
+                log.warning("hash-list snapshot unavailable: %s", type(exc).__name__)
         elif snapshot.file_id(self.snapshots.path) not in (None, base.file_id):
             candidate = self.snapshots.usable(uow, db_cursor=db_cursor)
         if candidate is None or candidate.cursor <= base.cursor:
             return
         # Catch the new state up before it serves, so no match ever sees less than the old state did.
-        fresh, cursor = _State(candidate, self.max_distance), self.cursor
+        fresh, cursor = MatcherState(candidate, self.max_distance), self.cursor
         self.cursor = candidate.cursor
         try:
             self._catch_up(fresh, uow)
@@ -304,17 +215,13 @@ class Matcher:
         return results  # type: ignore[return-value]
 
 
-def _hits(state: _State, pairs: Iterable[tuple[int, int]]) -> list[Hit]:
+def _hits(state: MatcherState, pairs: Iterable[tuple[int, int]]) -> list[Hit]:
     hits = []
     for entry_id, distance in pairs:
         info = state.info(entry_id)
         if info is not None:  # None: removed after the snapshot
             hits.append(Hit(entry_id, info.bank_id, info.bank, info.confirmed, info.classification, distance))
     return hits
-
-
-def _exact_key(signal_type: str, value: str) -> tuple[str, str]:
-    return signal_type, url_match_key(value) if signal_type == "url" else value
 
 
 class MatcherFollower:
