@@ -14,7 +14,7 @@ from safe4c.db.listen import JobListener
 from safe4c.reports import intake
 from safe4c.kernel import jobs
 from safe4c.reports import replay
-from safe4c.hashlist import known_material
+from safe4c.hashlist import known_material, snapshot
 from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.networks import linking
 from safe4c.statistics import rollups as statistics_rollups
@@ -134,9 +134,26 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - figures can wait for the next tick; jobs must not
             log.warning("statistics refresh failed: %s", type(exc).__name__)
 
+    def refresh_hashlist_snapshot(self) -> None:
+        """Rewrite the machine's hash-list snapshot if the list changed since (hashlist/snapshot.py): serving
+        processes map the new file and apply only the changes after it."""
+        settings = getattr(getattr(self.uow_factory, "ctx", None), "settings", None)
+        if settings is None:
+            return
+        try:
+            with self.uow_factory().reading() as uow:
+                snapshot.SnapshotFile(settings.resolved_hashlist_snapshot_path).refresh_if_changed(uow)
+        except Exception as exc:  # noqa: BLE001 - matchers apply the change log meanwhile; jobs must not wait
+            log.warning("hash-list snapshot not written: %s", type(exc).__name__)
+
+    def snapshot_seconds(self) -> float:
+        settings = getattr(getattr(self.uow_factory, "ctx", None), "settings", None)
+        return float(getattr(settings, "hashlist_snapshot_seconds", 30.0))
+
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         log.info("worker %s started", self.worker_id)
         self._start_wakeups()
+        next_snapshot = monotonic() + self.snapshot_seconds()
         next_beat = monotonic()
         next_tidy = monotonic() + TIDY_SECONDS
         next_stats = monotonic()
@@ -155,6 +172,9 @@ class Worker:
                     if monotonic() >= next_stats:
                         next_stats = monotonic() + self.statistics_seconds()
                         self.refresh_statistics()
+                    if monotonic() >= next_snapshot:
+                        self.refresh_hashlist_snapshot()
+                        next_snapshot = monotonic() + self.snapshot_seconds()
                     busy = self.run_once()
                 except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
                     log.exception("worker loop error")

@@ -200,10 +200,9 @@ def cmd_link(args, settings: Settings) -> int:
 
 def cmd_bench(args, settings: Settings) -> int:
     if args.name == "match":
-        from safe4c.hashlist.matching.bench import run_match_bench
+        from safe4c.bench.match import run as run_match
 
-        run_match_bench(args.hashes, args.queries)
-        return 0
+        return run_match(args)
     if args.name == "intake":
         from safe4c.bench.intake import run
 
@@ -299,6 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="intake: client addresses sent as X-Forwarded-For by a trusted proxy (0: one address)")
     p.add_argument("--hashes", type=int, default=1_000_000, help="match: hashes in the list")
     p.add_argument("--queries", type=int, default=10_000, help="match: queries")
+    p.add_argument("--data", choices=["random", "images"], default="random",
+                   help="match: uniform random hashes, or hashes of transformed generated images (clustered)")
+    p.add_argument("--cache", default=None, help="match --data images: keep the hashes in this .npz file")
+    p.add_argument("--server", action="store_true",
+                   help="match: also import the hashes via the CLI and start a server (start-up time, memory)")
+    p.add_argument("--server-only", action="store_true", help="match: only the server part")
+    p.add_argument("--before", action="store_true",
+                   help="match: also the per-process FAISS index the matcher used before the snapshot")
     p.add_argument("--db-reports", type=int, default=2000, help="link: reports linked through the database (0: none)")
     p.add_argument("--bulk-reports", type=int, default=0,
                    help="link: reports (3 identifiers each) stored in bulk, then linked by `safe4c link rebuild`")

@@ -12,15 +12,18 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+import json
+from operator import itemgetter
 
-from safe4c.db.hashlist import HashEntry
+from sqlalchemy import select
+
+from safe4c.db.bulk import allocate_ids, bulk_insert, db_value, stream
+from safe4c.db.hashlist import HashChange, HashEntry
 from safe4c.hashlist.banks import (
     SOURCES,
     bank_row,
     check_classification,
     lock_hashlist,
-    record_changes,
     parse_tags,
     signal_error,
     value_key,
@@ -55,10 +58,11 @@ class ImportResult:
             self.errors.append(LineError(line, code, message, params))
 
 
-def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[int, str, str, list[str]]]:
-    """Good rows as (line, type, canonical value, tags); bad lines go to ``result.errors``."""
-    good: list[tuple[int, str, str, list[str]]] = []
+def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[int, str, str, list[str], str]]:
+    """Good rows as (line, type, canonical value, tags, value key); bad lines go to ``result.errors``."""
+    good: list[tuple[int, str, str, list[str], str]] = []
     seen: set[str] = set()
+    tags_of: dict[str, list[str]] = {}  # partner lists repeat the same few tag strings: parse each once
     reader = csv.reader(line.rstrip("\r\n") for line in lines)
     first = True
     for row in reader:
@@ -79,23 +83,30 @@ def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[int, str
         except InvalidSignal as exc:
             result.error(line, exc.code, signal_type)
             continue
-        try:
-            tags = parse_tags(cells[2] if len(cells) == 3 else "")
-        except ValueError:
-            result.error(line, "bad_tags")
-            continue
+        raw_tags = cells[2] if len(cells) == 3 else ""
+        tags = tags_of.get(raw_tags)
+        if tags is None:
+            try:
+                tags = tags_of[raw_tags] = parse_tags(raw_tags)
+            except ValueError:
+                result.error(line, "bad_tags")
+                continue
         key = value_key(signal_type, value)
         if key in seen:
             result.error(line, "duplicate")
             continue
         seen.add(key)
-        good.append((line, signal_type, value, tags))
+        good.append((line, signal_type, value, tags, key))
     return good
 
 
 def import_csv(*, uow: UnitOfWork, bank_id: int, lines: Iterable[str], classification: str = "csam",
                source: str = "partner", actor_id: int | None = None) -> ImportResult:
-    """Import good lines, report bad ones by line number; one transaction."""
+    """Import good lines, report bad ones by line number; one transaction.
+
+    Written in bulk (``db/bulk.py``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite) with ids allocated in
+    one block under the hash list's lock, and one ``add`` change per new entry: matchers see the whole import
+    at its commit (a million hashes: they move to a fresh snapshot, hashlist/snapshot.py)."""
     check_classification(classification)
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
@@ -103,23 +114,31 @@ def import_csv(*, uow: UnitOfWork, bank_id: int, lines: Iterable[str], classific
     rows = parse_csv(lines, result)
     lock_hashlist(uow)
     bank = bank_row(uow, bank_id)
-    keys = {value_key(t, v): (t, v, tags) for _, t, v, tags in rows}
+    session = uow.session
+    conn = session.connection()
     existing: set[str] = set()
-    key_list = list(keys)
-    for start in range(0, len(key_list), 500):
-        existing.update(uow.session.scalars(select(HashEntry.value_key).where(
-            HashEntry.bank_id == bank_id, HashEntry.value_key.in_(key_list[start:start + 500]))))
-    now = uow.now()
-    new = [dict(bank_id=bank_id, signal_type=t, value=v, value_key=k, source=source, classification=classification,
-                tags=tags, enabled=True, added_at=now, added_by=actor_id, report_id=None, updated_at=now)
-           for k, (t, v, tags) in keys.items() if k not in existing]
-    result.already = len(keys) - len(new)
-    ids: list[int] = []
-    for start in range(0, len(new), 1000):
-        ids += list(uow.session.scalars(insert(HashEntry).returning(HashEntry.id), new[start:start + 1000]))
-    result.added = len(ids)
-    if bank.enabled:
-        record_changes(uow, sorted(ids), "add")
+    if session.scalar(select(HashEntry.id).where(HashEntry.bank_id == bank_id).limit(1)) is not None:
+        existing = set(row[0] for row in stream(conn, select(HashEntry.value_key)
+                                                .where(HashEntry.bank_id == bank_id), 50_000))
+    # in value-key order: both indexes on hash_entries are keyed by it, so they grow at their end, not at
+    # random places (a million random keys would otherwise cost a disk read per row once they outgrow the cache)
+    new = sorted(((k, t, v, tags) for _, t, v, tags, k in rows if k not in existing), key=itemgetter(0))
+    result.already = len(rows) - len(new)
+    result.added = len(new)
+    if new:
+        table = HashEntry.__table__
+        now = db_value(conn, table.c.added_at, uow.now())
+        first = allocate_ids(session, table, len(new))
+        true = db_value(conn, table.c.enabled, True)
+        tags_json: dict[tuple, str] = {}
+        bulk_insert(conn, table, ["id", "bank_id", "signal_type", "value", "value_key", "source", "classification",
+                                  "tags", "enabled", "added_at", "added_by", "report_id", "updated_at"],
+                    ((first + i, bank_id, t, v, k, source, classification, tags_json.get(tuple(tags)) or tags_json.setdefault(tuple(tags), json.dumps(tags)), true, now, actor_id,
+                      None, now) for i, (k, t, v, tags) in enumerate(new)))
+        if bank.enabled:
+            changes = HashChange.__table__
+            bulk_insert(conn, changes, ["entry_id", "op", "at"],
+                        ((first + i, "add", now) for i in range(len(new))))
     audit.record(uow, actor_id=actor_id, action="hashlist.import", subject_type="hash_bank", subject_id=bank_id,
                  detail={"added": result.added, "already": result.already, "errors": result.error_count})
     uow.commit()

@@ -23,23 +23,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from safe4c.kernel.urls import url_match_key
-from safe4c.hashlist.matching import InvalidSignal, MultiHashPdqIndex, normalise_signal
+from safe4c.hashlist.matching import InvalidSignal, normalise_signal
 from safe4c.hashlist.matching.pdq import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
-from safe4c.hashlist import sync
+from safe4c.hashlist import snapshot, sync
+from safe4c.hashlist.matcher_state import EntryInfo, MatcherState  # noqa: F401 - EntryInfo is part of this API
 from safe4c.kernel.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 REFRESH_BATCH = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class EntryInfo:
-    bank_id: int
-    bank: str
-    confirmed: bool
-    classification: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,117 +63,121 @@ class Query:
     quality: object = None
 
 
+# A matcher more than this many changes behind the database takes a fresh snapshot (built once per machine)
+# instead of applying every change to its own delta (an import of a million hashes, say).
+MAX_BEHIND = 50_000
+
+
 class Matcher:
-    def __init__(self, *, max_distance: int = PDQ_MATCH_DISTANCE, min_quality: int = PDQ_MIN_QUALITY) -> None:
+    def __init__(self, *, max_distance: int = PDQ_MATCH_DISTANCE, min_quality: int = PDQ_MIN_QUALITY,
+                 snapshots: snapshot.SnapshotFile | None = None) -> None:
         self.max_distance = max_distance
         self.min_quality = min_quality
+        self.snapshots = snapshots  # the machine's snapshot file; None: the list is read into this process
         self.cursor = 0
         self.loaded = False
         self.refreshed_at = 0.0  # time.monotonic() of the last successful refresh
-        self._meta: dict[int, EntryInfo] = {}
-        self._exact: dict[tuple[str, str], frozenset[int]] = {}
-        self._pdq = MultiHashPdqIndex(max_distance=max_distance)
+        self._state = MatcherState(snapshot.empty(), max_distance)
         self._refresh_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings) -> "Matcher":
-        return cls(max_distance=settings.match_pdq_max_distance, min_quality=settings.match_pdq_min_quality)
+        return cls(max_distance=settings.match_pdq_max_distance, min_quality=settings.match_pdq_min_quality,
+                   snapshots=snapshot.SnapshotFile(settings.resolved_hashlist_snapshot_path))
+
+    @property
+    def snapshot_cursor(self) -> int:
+        return self._state.base.cursor
 
     # --- following the database -------------------------------------------------------------------------
 
     def load(self, uow: UnitOfWork, *, only: tuple[str, str] | None = None) -> int:
-        """Read every matchable entry, then the changes made meanwhile. Returns how many entries are loaded.
+        """Take the machine's snapshot (mapped; built first if there is none for this database, or it is too
+        far behind), or without a snapshot file read the list into memory; then apply the changes after its
+        cursor. Returns how many entries are loaded.
 
         ``only=(type, canonical value)`` reads just the entries of that exact (non-PDQ) value, for a one-off
         lookup (``safe4c match``); such a matcher must not be kept and followed."""
         with self._refresh_lock:
-            cursor = sync.current_cursor(uow=uow)  # first: what changes during the read is replayed after
-            ids, hashes = [], []
-            meta: dict[int, EntryInfo] = {}
-            exact: dict[tuple[str, str], set[int]] = {}
-            for entry_id, signal_type, value, bank_id, bank, confirmed, classification in sync.active_entries(uow, only=only):
-                meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification)
-                if signal_type == "pdq":
-                    ids.append(entry_id)
-                    hashes.append(value)
-                else:
-                    exact.setdefault(_exact_key(signal_type, value), set()).add(entry_id)
-            index = MultiHashPdqIndex(max_distance=self.max_distance, expected_size=len(ids))
-            if ids:
-                index.add(ids, hashes)
-            self._pdq, self._meta = index, meta
-            self._exact = {key: frozenset(v) for key, v in exact.items()}
-            self.cursor = cursor
+            base = None
+            if self.snapshots is not None and only is None:
+                try:
+                    base = self.snapshots.fresh(uow, max_behind=MAX_BEHIND)
+                except OSError as exc:  # no writable snapshot folder: this process keeps its own copy
+                    log.warning("hash-list snapshot unavailable (%s); loading the list into this process",
+                                type(exc).__name__)
+            if base is None:
+                base = snapshot.build(uow, only=only)
+            self._state = MatcherState(base, self.max_distance)
+            self.cursor = base.cursor
             self.loaded = True
         self.refresh(uow)
-        return len(meta)
+        return len(self)
 
     def refresh(self, uow: UnitOfWork) -> int:
-        """Apply the changes after the cursor; returns how many change rows were read."""
+        """Apply the changes after the cursor; returns how many change rows were read. Moves to a newer
+        snapshot when the worker has written one, or when the list is far ahead (see ``MAX_BEHIND``)."""
         read = 0
         with self._refresh_lock:
-            while True:
-                rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
-                if not rows:
-                    break
-                self.apply(rows)
-                self.cursor = rows[-1][0]
-                read += len(rows)
-                if len(rows) < REFRESH_BATCH:
-                    break
-            if self._pdq.inactive_rows > max(1000, len(self._pdq) // 5) or self._pdq.params_outgrown:
-                # Removal is a mask: give the memory back now and then, and re-choose the index layout for a
-                # list that has grown or shrunk past the crossover. Searches go on during the rebuild.
-                self._pdq.compact()
+            if self.snapshots is not None and self.loaded:
+                self._rebase_if_newer(uow)
+            read = self._catch_up(self._state, uow)
+            pdq = self._state.pdq
+            if pdq is not None and (pdq.inactive_rows > max(1000, len(pdq) // 5) or pdq.params_outgrown):
+                # Removal is a mask: give the memory back now and then. Searches go on during the rebuild.
+                pdq.compact()
             self.refreshed_at = time.monotonic()
         return read
+
+    def _catch_up(self, state: MatcherState, uow: UnitOfWork) -> int:
+        read = 0
+        while True:
+            rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
+            if not rows:
+                break
+            state.apply(rows)
+            self.cursor = rows[-1][0]
+            read += len(rows)
+            if len(rows) < REFRESH_BATCH:
+                break
+        return read
+
+    def _rebase_if_newer(self, uow: UnitOfWork) -> None:
+        base = self._state.base
+        db_cursor = sync.current_cursor(uow=uow)
+        candidate = None
+        if db_cursor - self.cursor > MAX_BEHIND:
+            try:
+                candidate = self.snapshots.fresh(uow, max_behind=MAX_BEHIND)
+            except OSError as exc:  # apply the changes one by one instead
+                log.warning("hash-list snapshot unavailable: %s", type(exc).__name__)
+        elif snapshot.file_id(self.snapshots.path) not in (None, base.file_id):
+            candidate = self.snapshots.usable(uow, db_cursor=db_cursor)
+        if candidate is None or candidate.cursor <= base.cursor:
+            return
+        # Catch the new state up before it serves, so no match ever sees less than the old state did.
+        fresh, cursor = MatcherState(candidate, self.max_distance), self.cursor
+        self.cursor = candidate.cursor
+        try:
+            self._catch_up(fresh, uow)
+        except Exception:
+            self.cursor = cursor
+            raise
+        self._state = fresh
 
     def apply(self, rows: Sequence) -> None:
         """Apply change rows shaped like ``sync.changes_after`` (seq, op, entry id, type, value, bank id,
         bank, confirmed, classification, tags). Replaying rows is harmless."""
-        last: dict[int, tuple] = {}
-        for row in rows:  # only an entry's last change in the batch counts
-            last.pop(row[2], None)
-            last[row[2]] = row
-        pdq_add_ids, pdq_add, pdq_remove = [], [], []
-        for seq, op, entry_id, signal_type, value, bank_id, bank, confirmed, classification, _tags in last.values():
-            if op == "add":
-                self._meta[entry_id] = EntryInfo(bank_id, bank, confirmed, classification)
-                if signal_type == "pdq":
-                    pdq_add_ids.append(entry_id)
-                    pdq_add.append(value)
-                else:
-                    key = _exact_key(signal_type, value)
-                    self._exact[key] = self._exact.get(key, frozenset()) | {entry_id}
-            else:
-                if signal_type == "pdq":
-                    pdq_remove.append(entry_id)
-                else:
-                    key = _exact_key(signal_type, value)
-                    remaining = self._exact.get(key, frozenset()) - {entry_id}
-                    if remaining:
-                        self._exact[key] = remaining
-                    else:
-                        self._exact.pop(key, None)
-                self._meta.pop(entry_id, None)
-        if pdq_remove:
-            self._pdq.remove(pdq_remove)
-        if pdq_add_ids:
-            self._pdq.add(pdq_add_ids, pdq_add)
+        self._state.apply(rows)
 
     # --- matching ---------------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._meta)
-
-    def _hit(self, entry_id: int, distance: int) -> Hit | None:
-        info = self._meta.get(entry_id)
-        if info is None:  # removed between the lookup and now
-            return None
-        return Hit(entry_id, info.bank_id, info.bank, info.confirmed, info.classification, distance)
+        return len(self._state)
 
     def match(self, queries: Iterable[Query]) -> list[ItemResult]:
         """Per query, in order: its matches, or why it was ignored or refused. Never raises for a bad item."""
+        state = self._state  # one state for the whole request, even if a newer snapshot is taken meanwhile
         results: list[ItemResult | None] = []
         pdq_at: list[int] = []
         pdq_values: list[str] = []
@@ -209,20 +205,23 @@ class Matcher:
                 pdq_values.append(value)
                 results.append(None)
                 continue
-            ids = self._exact.get(_exact_key(signal_type, value), frozenset())
-            hits = [h for entry_id in sorted(ids) if (h := self._hit(entry_id, 0))]
+            hits = _hits(state, ((entry_id, 0) for entry_id in state.exact_ids(signal_type, value)))
             results.append(ItemResult(i, signal_type, value, "match" if hits else "no_match", hits))
         if pdq_values:
-            found = self._pdq.search(pdq_values, max_distance=self.max_distance)
+            found = state.search_pdq(pdq_values, self.max_distance)
             for i, value, pairs in zip(pdq_at, pdq_values, found):
-                hits = [h for entry_id, distance in pairs if (h := self._hit(entry_id, distance))]
+                hits = _hits(state, pairs)
                 results[i] = ItemResult(i, "pdq", value, "match" if hits else "no_match", hits)
         return results  # type: ignore[return-value]
 
 
-
-def _exact_key(signal_type: str, value: str) -> tuple[str, str]:
-    return signal_type, url_match_key(value) if signal_type == "url" else value
+def _hits(state: MatcherState, pairs: Iterable[tuple[int, int]]) -> list[Hit]:
+    hits = []
+    for entry_id, distance in pairs:
+        info = state.info(entry_id)
+        if info is not None:  # None: removed after the snapshot
+            hits.append(Hit(entry_id, info.bank_id, info.bank, info.confirmed, info.classification, distance))
+    return hits
 
 
 class MatcherFollower:
@@ -265,11 +264,50 @@ class SharedMatcher:
     process owns its own. Each test app has its own. ``matcher`` is None until loaded."""
 
     def __init__(self) -> None:
-        self.matcher: Matcher | None = None
+        self._matcher: Matcher | None = None
         self.follower: MatcherFollower | None = None  # running while not None
+        self._loader: threading.Thread | None = None
         # Re-entrant: serving() loads and starts the follower under it. Followers are started and stopped under
         # it too, so an app whose lifespan runs several times at once (tests do) never leaves one running.
         self._lock = threading.RLock()
+
+    @property
+    def matcher(self) -> Matcher | None:
+        """The loaded matcher (waiting for the start-up load if it is under way), or None."""
+        loader = self._loader
+        if loader is not None and loader is not threading.current_thread() and loader.is_alive():
+            loader.join()
+        return self._matcher
+
+    @matcher.setter
+    def matcher(self, value: Matcher | None) -> None:
+        self._matcher = value
+
+    @property
+    def status(self) -> str:
+        """``ready`` (matching), ``loading`` (start-up is loading it) or ``not_loaded`` (the first match loads it)."""
+        matcher = self._matcher
+        if matcher is not None and matcher.loaded:
+            return "ready"
+        loader = self._loader
+        return "loading" if loader is not None and loader.is_alive() else "not_loaded"
+
+    def start(self, uow_factory, *, poll_seconds: float) -> None:
+        """Load in a background thread and then follow: the server answers at once (``/healthz`` says
+        ``loading``) and a match request meanwhile waits for the load. With the machine's snapshot the load is
+        a memory map plus the changes since; without one this process builds it (others wait for it)."""
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    with uow_factory() as uow:
+                        self.load(uow)
+                    self.follow(uow_factory, poll_seconds=poll_seconds)
+            except Exception as exc:  # noqa: BLE001 - serve the rest of the app; matching retries on demand
+                log.warning("hash list not loaded at start-up: %s", type(exc).__name__)
+
+        self._loader = threading.Thread(target=run, name="safe4c-matcher-load", daemon=True)
+        self._loader.start()
 
     def load(self, uow: UnitOfWork) -> Matcher:
         """Load a new matcher from ``uow`` and keep it (it replaces any earlier one)."""
@@ -320,6 +358,9 @@ class SharedMatcher:
             return self.follower
 
     def stop(self) -> None:
+        loader = self._loader
+        if loader is not None:
+            loader.join()
         with self._lock:
             if self.follower is not None:
                 self.follower.stop()

@@ -142,6 +142,15 @@ class Settings(BaseSettings):
         0.2, gt=0, description="How often each serving process reads new hash-list changes (a confirmed hash "
         "matches everywhere within about this time)."
     )
+    hashlist_snapshot_path: Path | None = Field(
+        None, description="The hash list's snapshot file, memory-mapped by every serving process on the machine "
+        "(one copy in memory however many processes serve) and kept current by the worker; empty means "
+        "DATA_DIR/hashlist.snap. Put it on local disk, one per machine."
+    )
+    hashlist_snapshot_seconds: float = Field(
+        30.0, gt=0, description="How often the worker rewrites the hash list's snapshot when the list has changed "
+        "(serving processes apply the changes made since from the change log meanwhile)."
+    )
     match_at_intake: bool = Field(
         True, description="Match the hashes and links a report carries against the hash list when it arrives "
         "(a background job)."
@@ -213,6 +222,10 @@ class Settings(BaseSettings):
         if set(value) != set(PRIORITIES) or any(hours <= 0 for hours in value.values()):
             raise ValueError(f"give a positive number of hours for exactly {', '.join(PRIORITIES)}")
         return value
+
+    @property
+    def resolved_hashlist_snapshot_path(self) -> Path:
+        return self.hashlist_snapshot_path or self.data_dir / "hashlist.snap"
 
     @property
     def secret_path(self) -> Path:

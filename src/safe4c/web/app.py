@@ -50,7 +50,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     async def lifespan(app: FastAPI):
         # Threads beyond a few per core only queue on the GIL and the database (measured in bench intake).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
-        _start_matcher(shared_matcher, uow_factory, settings)
+        # The hash list loads in the background (a memory-mapped snapshot: well under a second even at millions
+        # of hashes); /healthz says "hash_list": "loading" until it matches, and a match request waits for it.
+        shared_matcher.start(uow_factory, poll_seconds=settings.matcher_poll_seconds)
         worker = None
         if settings.worker_in_process:
             worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds, matcher=shared_matcher)
@@ -96,15 +98,3 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                        default_language=settings.default_language, secure_cookies=settings.secure_cookies)
     authorization.check_routes(app)  # a route that does not name its action (access/policy.py) is never served
     return app
-
-
-def _start_matcher(shared_matcher: SharedMatcher, uow_factory, settings: Settings) -> None:
-    """Load the hash list into the app's matcher and follow its changes (hashlist/matcher.py).
-    If loading fails (e.g. the database is not migrated yet), the API loads it on first use instead."""
-    try:
-        with uow_factory() as uow:
-            shared_matcher.load(uow)
-    except Exception as exc:  # noqa: BLE001 - serve the rest of the app; matching retries on demand
-        log.warning("hash list not loaded at start-up: %s", type(exc).__name__)
-        return
-    shared_matcher.follow(uow_factory, poll_seconds=settings.matcher_poll_seconds)

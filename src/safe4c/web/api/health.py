@@ -1,10 +1,10 @@
-"""GET /healthz: is the database reachable, and is a worker keeping up?"""
+"""GET /healthz: is the database reachable, is a worker keeping up, and does this process match yet?"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from safe4c.kernel import jobs
@@ -16,8 +16,12 @@ router = APIRouter()
 
 @router.get("/healthz", tags=["operations"], summary="Database and worker health",
             dependencies=[Allowed("health.view")])
-def healthz(uow_factory: UowFactoryDep):
-    body = {"status": "ok", "database": "ok", "worker": "unknown"}
+def healthz(request: Request, uow_factory: UowFactoryDep):
+    # hash_list: "ready" once this process matches; "loading" at start-up (a load balancer that sends platform
+    # match requests should wait for "ready"); "not_loaded" if start-up could not load it (the first match does).
+    shared = getattr(request.app.state, "shared_matcher", None)
+    body = {"status": "ok", "database": "ok", "worker": "unknown",
+            "hash_list": shared.status if shared is not None else "not_loaded"}
     try:  # the whole transaction, opening and closing it too, is what is probed: hence the factory
         with uow_factory().reading() as uow:
             figures = jobs.backlog(uow=uow)

@@ -1,0 +1,245 @@
+"""The hash list as one memory-mapped file: one copy per machine, however many processes serve.
+
+A snapshot holds every matchable entry as of one position of the change log (``cursor``): the PDQ hashes as a
+``StaticPdqIndex`` (matching/static_index.py, about 130 bytes per hash), md5/sha1/sha256/url as ``ExactKeys``
+(48 bytes per entry) and, per entry, its bank and classification (13 bytes). Every array is read with
+``numpy.memmap``: the pages are the operating system's page cache, shared by every process that maps the file,
+and only the pages a search touches are read from disk.
+
+- Written atomically (a temporary file in the same folder, fsync, ``os.replace``): a process that mapped the
+  old file keeps it until it lets go; a reader never sees half a file.
+- Checked against the database: the header names the database (a fingerprint of its URL without the
+  password) and the cursor; a snapshot of another database, or one ahead of the database's change log (a
+  restored backup), is not used.
+- One writer per machine at a time (``fcntl.flock`` on ``<file>.lock``): the first process that needs a fresh
+  snapshot builds it, the others wait and map it.
+- Kept current by the worker (``refresh_if_changed``, every ``SAFE4C_HASHLIST_SNAPSHOT_SECONDS``) and after a
+  CLI import; changes after a snapshot's cursor are applied from the change log by each matcher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from safe4c.db.hashlist import HashBank, HashEntry
+from safe4c.hashlist import sync
+from safe4c.hashlist.matching.static_index import (
+    ExactKeys,
+    StaticPdqIndex,
+    build_exact_arrays,
+    build_pdq_arrays,
+    exact_digest,
+)
+from safe4c.kernel.urls import url_match_key
+
+MAGIC = b"S4CHLS01"
+ALIGN = 4096
+FORMAT = 1
+
+
+def match_key(signal_type: str, value: str) -> str:
+    return url_match_key(value) if signal_type == "url" else value
+
+
+def database_fingerprint(uow) -> str:
+    url = uow.session.get_bind().url.render_as_string(hide_password=True)
+    return hashlib.sha256(url.encode()).hexdigest()[:32]
+
+
+@dataclass
+class Snapshot:
+    """A hash list as of ``cursor``, in arrays (memory maps when opened from a file)."""
+
+    header: dict
+    arrays: dict[str, np.ndarray]
+    path: Path | None = None
+    file_id: tuple | None = None  # (inode, mtime) of the file it was mapped from
+
+    def __post_init__(self) -> None:
+        self.cursor = int(self.header["cursor"])
+        self.pdq = StaticPdqIndex(self.arrays)
+        self.exact = ExactKeys(self.arrays)
+        self.entry_ids = self.arrays["entry_ids"]
+        self.banks = {int(k): (v[0], bool(v[1])) for k, v in self.header["banks"].items()}
+        self.classifications = list(self.header["classifications"])
+
+    def __len__(self) -> int:
+        return len(self.entry_ids)
+
+    def entry(self, entry_id: int) -> tuple[int, str] | None:
+        """(bank id, classification) of an entry in the snapshot, else None."""
+        i = int(np.searchsorted(self.entry_ids, entry_id))
+        if i < len(self.entry_ids) and int(self.entry_ids[i]) == entry_id:
+            return int(self.arrays["entry_banks"][i]), self.classifications[int(self.arrays["entry_classes"][i])]
+        return None
+
+    def __contains__(self, entry_id: object) -> bool:
+        return isinstance(entry_id, int) and self.entry(entry_id) is not None
+
+    @property
+    def nbytes(self) -> int:
+        return sum(int(a.nbytes) for a in self.arrays.values())
+
+
+def build(uow, *, only: tuple[str, str] | None = None) -> Snapshot:
+    """A snapshot (in memory) of the list as the database has it now: the cursor is read first, so a change
+    made during the read is applied again after it (harmless: adds are upserts, removes idempotent)."""
+    cursor = sync.current_cursor(uow=uow)
+    banks = {str(row.id): [row.name, bool(row.confirmed)]
+             for row in uow.session.execute(select(HashBank.id, HashBank.name, HashBank.confirmed))}
+    classes: dict[str, int] = {}
+    entry_ids, entry_banks, entry_classes = [], [], []
+    pdq_ids, pdq_hex, exact_ids, exact_keys = [], [], [], []
+    for entry_id, signal_type, value, bank_id, _bank, _confirmed, classification in sync.active_entries(uow, only=only):
+        entry_ids.append(entry_id)
+        entry_banks.append(bank_id)
+        entry_classes.append(classes.setdefault(classification, len(classes)))
+        if signal_type == "pdq":
+            pdq_ids.append(entry_id)
+            pdq_hex.append(value)
+        else:
+            exact_ids.append(entry_id)
+            exact_keys.append(exact_digest(signal_type, match_key(signal_type, value)))
+    header = {"format": FORMAT, "cursor": cursor, "database": database_fingerprint(uow), "banks": banks,
+              "classifications": list(classes)}
+    return from_entries(header, entry_ids, entry_banks, entry_classes, pdq_ids, pdq_hex, exact_ids, exact_keys)
+
+
+def from_entries(header, entry_ids, entry_banks, entry_classes, pdq_ids, pdq_hex, exact_ids, exact_keys) -> Snapshot:
+    order = np.argsort(np.asarray(entry_ids, dtype=np.int64), kind="stable")
+    vectors = np.frombuffer(bytes.fromhex("".join(pdq_hex)), dtype=np.uint8).reshape(-1, 32)
+    arrays = {
+        "entry_ids": np.asarray(entry_ids, dtype=np.int64)[order],
+        "entry_banks": np.asarray(entry_banks, dtype=np.int32)[order],
+        "entry_classes": np.asarray(entry_classes, dtype=np.uint8)[order],
+        **build_pdq_arrays(np.asarray(pdq_ids, dtype=np.int64), vectors),
+        **build_exact_arrays(np.asarray(exact_ids, dtype=np.int64),
+                             np.frombuffer(b"".join(exact_keys), dtype=np.uint8).reshape(-1, 32)),
+    }
+    return Snapshot(header, arrays)
+
+
+# --- the file ------------------------------------------------------------------------------------------------
+
+def write(snapshot: Snapshot, path: Path) -> None:
+    """Write atomically: a temporary file next to ``path``, flushed to disk, then renamed over it."""
+    layout, offset = {}, 0
+    for name, array in snapshot.arrays.items():
+        layout[name] = [offset, array.dtype.str, list(array.shape)]
+        offset += -(-int(array.nbytes) // ALIGN) * ALIGN
+    header = json.dumps({**snapshot.header, "arrays": layout}).encode()
+    start = -(-(len(MAGIC) + 8 + len(header)) // ALIGN) * ALIGN
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(MAGIC + len(header).to_bytes(8, "little") + header)
+            for name, array in snapshot.arrays.items():
+                f.seek(start + layout[name][0])
+                f.write(np.ascontiguousarray(array).tobytes())
+            f.truncate(start + offset)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def file_id(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def open_file(path: Path) -> Snapshot | None:
+    """Map a snapshot file; None if there is none or it is not one this version reads."""
+    ident = file_id(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(MAGIC) + 8)
+            if len(head) < len(MAGIC) + 8 or head[:len(MAGIC)] != MAGIC:
+                return None
+            length = int.from_bytes(head[len(MAGIC):], "little")
+            header = json.loads(f.read(length))
+    except (OSError, ValueError):
+        return None
+    if header.get("format") != FORMAT:
+        return None
+    start = -(-(len(MAGIC) + 8 + length) // ALIGN) * ALIGN
+    arrays = {}
+    for name, (offset, dtype, shape) in header.pop("arrays").items():
+        if int(np.prod(shape)) == 0:
+            arrays[name] = np.empty(shape, dtype=dtype)
+        else:
+            arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=start + offset, shape=tuple(shape))
+    return Snapshot(header, arrays, path=path, file_id=ident)
+
+
+class SnapshotFile:
+    """The machine's snapshot file of one database's hash list."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @contextlib.contextmanager
+    def locked(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def usable(self, uow, *, db_cursor: int | None = None) -> Snapshot | None:
+        """The file's snapshot if it is of this database and not ahead of its change log."""
+        snap = open_file(self.path)
+        if snap is None or snap.header.get("database") != database_fingerprint(uow):
+            return None
+        db_cursor = sync.current_cursor(uow=uow) if db_cursor is None else db_cursor
+        return snap if snap.cursor <= db_cursor else None
+
+    def fresh(self, uow, *, max_behind: int) -> Snapshot:
+        """A snapshot at most ``max_behind`` changes behind the database: the file's, or one built now (by this
+        process, or by another that held the lock first)."""
+        db_cursor = sync.current_cursor(uow=uow)
+        snap = self.usable(uow, db_cursor=db_cursor)
+        if snap is not None and db_cursor - snap.cursor <= max_behind:
+            return snap
+        with self.locked():
+            db_cursor = sync.current_cursor(uow=uow)
+            snap = self.usable(uow, db_cursor=db_cursor)
+            if snap is not None and db_cursor - snap.cursor <= max_behind:
+                return snap
+            write(build(uow), self.path)
+        return open_file(self.path)  # type: ignore[return-value]
+
+    def refresh_if_changed(self, uow) -> bool:
+        """Rewrite the file if the list changed since it was written (the worker's tick). True if written."""
+        snap = self.usable(uow)
+        if snap is not None and snap.cursor == sync.current_cursor(uow=uow):
+            return False
+        with self.locked():
+            snap = self.usable(uow)
+            if snap is not None and snap.cursor == sync.current_cursor(uow=uow):
+                return False
+            write(build(uow), self.path)
+        return True
+
+
+def empty() -> Snapshot:
+    """The snapshot of an empty list (a matcher before its first load)."""
+    return from_entries({"format": FORMAT, "cursor": 0, "database": "", "banks": {}, "classifications": []},
+                        [], [], [], [], [], [], [])

@@ -1,0 +1,130 @@
+"""The machine's hash-list snapshot (hashlist/snapshot.py) on SQLite and PostgreSQL: the first load writes it,
+the next maps it, changes after it come from the change log, the worker rewrites it and matchers move to the
+new file; a snapshot of another database, or ahead of it, is never used."""
+
+from __future__ import annotations
+
+import json
+
+from safe4c.hashlist import banks as hashlist, csv_io, snapshot
+from safe4c.hashlist.matcher import Matcher, Query
+from safe4c.worker import Worker
+
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+PDQ_NEAR = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b2d"  # 4 bits away
+URL = "https://example.com/album/7"
+
+
+def setup_list(uow_factory) -> dict[str, int]:
+    with uow_factory() as uow:
+        b = hashlist.create_bank(uow=uow, name="National CSAM list")
+    ids = {}
+    for kind, value in (("pdq", PDQ), ("md5", MD5), ("url", URL)):
+        with uow_factory() as uow:
+            ids[kind] = hashlist.add_entry(uow=uow, bank_id=b, signal_type=kind, value=value).entry_id
+    ids["bank"] = b
+    return ids
+
+
+def load(uow_factory, settings) -> Matcher:
+    m = Matcher.from_settings(settings)
+    with uow_factory() as uow:
+        m.load(uow)
+    return m
+
+
+def found(m: Matcher) -> list[list[tuple[int, int, str]]]:
+    results = m.match([Query("pdq", PDQ_NEAR), Query("md5", MD5), Query("url", "http://example.com/album/7")])
+    return [[(h.entry_id, h.distance, h.bank) for h in r.matches] for r in results]
+
+
+def test_the_first_load_writes_the_snapshot_and_the_next_process_maps_it(uow_factory, settings):
+    ids = setup_list(uow_factory)
+    path = settings.resolved_hashlist_snapshot_path
+    first = load(uow_factory, settings)
+    assert path.exists()
+    written = snapshot.file_id(path)
+    second = load(uow_factory, settings)  # another serving process on the machine
+    assert snapshot.file_id(path) == written and second._state.base.file_id == written  # mapped, not rebuilt
+    expected = [[(ids["pdq"], 4, "National CSAM list")], [(ids["md5"], 0, "National CSAM list")],
+                [(ids["url"], 0, "National CSAM list")]]
+    assert found(first) == found(second) == expected
+    assert len(second) == 3 and second.snapshot_cursor == second.cursor
+
+
+def test_changes_after_the_snapshot_apply_and_matchers_move_to_the_rewritten_file(uow_factory, settings):
+    ids = setup_list(uow_factory)
+    m = load(uow_factory, settings)
+    with uow_factory() as uow:
+        hashlist.set_entry_enabled(uow=uow, entry_id=ids["md5"], enabled=False, actor_id=None)
+    with uow_factory() as uow:
+        sha = hashlist.add_entry(uow=uow, bank_id=ids["bank"], signal_type="sha256", value="ab" * 32).entry_id
+    with uow_factory() as uow:
+        m.refresh(uow)
+    assert found(m)[1] == [] and m.snapshot_cursor < m.cursor
+    assert [h.entry_id for h in m.match([Query("sha256", "AB" * 32)])[0].matches] == [sha]
+    Worker(uow_factory).refresh_hashlist_snapshot()  # the worker's tick rewrites the file
+    with uow_factory() as uow:
+        m.refresh(uow)  # ... and the matcher takes it
+    assert m.snapshot_cursor == m.cursor and m._state.base.file_id == snapshot.file_id(m.snapshots.path)
+    assert not m._state.removed and not m._state.meta
+    assert found(m)[1] == [] and [h.entry_id for h in m.match([Query("sha256", "ab" * 32)])[0].matches] == [sha]
+    with uow_factory() as uow:  # an entry of the snapshot enabled again matches again
+        hashlist.set_entry_enabled(uow=uow, entry_id=ids["pdq"], enabled=False, actor_id=None)
+    with uow_factory() as uow:
+        hashlist.set_entry_enabled(uow=uow, entry_id=ids["pdq"], enabled=True, actor_id=None)
+    with uow_factory() as uow:
+        m.refresh(uow)
+    assert found(m)[0] == [(ids["pdq"], 4, "National CSAM list")]
+    with uow_factory() as uow:
+        assert Worker(uow_factory).refresh_hashlist_snapshot() is None
+        assert not snapshot.SnapshotFile(m.snapshots.path).refresh_if_changed(uow)  # already current
+
+
+def test_a_snapshot_of_another_database_or_ahead_of_its_change_log_is_not_used(uow_factory, settings):
+    ids = setup_list(uow_factory)
+    path = settings.resolved_hashlist_snapshot_path
+    load(uow_factory, settings)
+    for change in ({"database": "0" * 32}, {"cursor": 10**9}):
+        with uow_factory() as uow:
+            snap = snapshot.build(uow)
+        snap.header.update(change)
+        snapshot.write(snap, path)
+        with uow_factory() as uow:
+            assert snapshot.SnapshotFile(path).usable(uow) is None
+        m = load(uow_factory, settings)  # rebuilt from the database
+        assert json.loads(json.dumps(m._state.base.header))["database"] != "0" * 32
+        assert m.snapshot_cursor <= m.cursor and found(m)[0] == [(ids["pdq"], 4, "National CSAM list")]
+
+
+def test_healthz_says_when_the_hash_list_is_ready(client):
+    client.app.state.shared_matcher.matcher  # waits for the start-up load
+    assert client.get("/healthz").json()["hash_list"] == "ready"
+
+
+def test_a_matcher_far_behind_takes_a_fresh_snapshot_instead_of_applying_every_change(uow_factory, settings,
+                                                                                      monkeypatch):
+    from safe4c.hashlist import matcher as matcher_module
+
+    ids = setup_list(uow_factory)
+    m = load(uow_factory, settings)
+    monkeypatch.setattr(matcher_module, "MAX_BEHIND", 2)  # a big import, in miniature
+    with uow_factory() as uow:
+        result = csv_io.import_csv(
+            uow=uow, bank_id=ids["bank"], lines=["sha1," + "1" * 40, "sha1," + "2" * 40, "sha1," + "3" * 40])
+    assert result.added == 3
+    with uow_factory() as uow:
+        m.refresh(uow)
+    assert m.snapshot_cursor == m.cursor and not m._state.meta  # all three came in the new snapshot
+    assert [len(r.matches) for r in m.match([Query("sha1", c * 40) for c in "1234"])] == [1, 1, 1, 0]
+
+
+def test_without_a_writable_snapshot_folder_the_process_loads_the_list_itself(uow_factory, settings, tmp_path):
+    ids = setup_list(uow_factory)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the snapshot's folder should be")
+    m = Matcher.from_settings(settings.model_copy(update={"hashlist_snapshot_path": blocker / "hashlist.snap"}))
+    with uow_factory() as uow:
+        m.load(uow)
+    assert m._state.base.path is None and found(m)[1] == [(ids["md5"], 0, "National CSAM list")]
