@@ -95,6 +95,20 @@ class Limiter:
             self._remember(bucket, minute)
             raise RateLimited(SCOPES[scope][1])
 
+    async def hit_async(self, uow, *, scope: str, bucket: str) -> None:
+        """``hit`` in an asynchronous unit of work (kernel/async_uow.py, PostgreSQL): the same statements."""
+        limit, minute = self._limit(uow, scope)
+        if limit <= 0:
+            return
+        self.refused(scope, bucket, minute=minute)
+        if minute != self._cleaned:
+            self._cleaned = minute
+            await uow.execute(_FORGET, {"before": minute - 1})
+        hits = (await (await uow.execute(_UPSERT["postgresql"], {"minute": minute, "bucket": bucket})).fetchone())[0]
+        if hits > limit:
+            self._remember(bucket, minute)
+            raise RateLimited(SCOPES[scope][1])
+
     def check(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
         """Raise ``RateLimited`` when the bucket already has its limit this minute, counting nothing: one read,
         fine in a read-only unit of work (requests only ``count``ed afterwards, like failed look-ups)."""
@@ -125,6 +139,9 @@ class Check:
 
     def hit(self, uow: UnitOfWork) -> None:
         self.limiter.hit(uow, scope=self.scope, bucket=self.bucket)
+
+    async def hit_async(self, uow) -> None:
+        await self.limiter.hit_async(uow, scope=self.scope, bucket=self.bucket)
 
     def check(self, uow: UnitOfWork) -> None:
         self.limiter.check(uow, scope=self.scope, bucket=self.bucket)

@@ -11,6 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 
+import psycopg
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +25,7 @@ from safe4c.reports import replay
 from safe4c.reports import fields as report_fields
 from safe4c.reports.escalation import facts_of, triage_row, triage_values
 from safe4c.kernel.ratelimits import Check
+from safe4c.kernel.async_uow import AsyncUnitOfWork
 from safe4c.kernel.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,50 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
                  ) -> tuple[int, Receipt]:
     """``submit_report`` without the commit: returns the row id so a channel (platforms) can add its own rows
     to the same transaction. ``platform_escalation`` is the platform's "escalate to urgent" flag (triage P1)."""
+    values, code = _row(uow, report, channel=channel, language=language, platform_escalation=platform_escalation,
+                        submission=submission)
+    # One INSERT (Core, not the ORM unit of work): intake is the hot path. Its "created" event is
+    # the row's received_at; the history shows it without a row of its own.
+    report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
+    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py).
+    jobs.enqueue_many(uow, _work(uow, report, channel, values, report_id), urgent=values["priority"] == "P1")
+    return report_id, _receipt(values, code)
+
+
+async def submit_report_async(*, uow: AsyncUnitOfWork, report: ReportCreate, channel: str, language: str,
+                              idempotency_key: str | None = None, rate: Check | None = None) -> Receipt | None:
+    """``submit_report`` on the event loop (PostgreSQL; kernel/async_uow.py): the same rows, the same commit
+    before the answer. None, with nothing stored, when a unique key refused the report (a replay, or a key used
+    for another report): the caller then runs ``submit_report``, which tells those cases apart."""
+    submission = (replay.Submission.of(uow.ctx, channel=channel, key=idempotency_key, report=report)
+                  if idempotency_key is not None else None)
+    try:
+        _, receipt = await stage_report_async(uow=uow, report=report, channel=channel, language=language,
+                                              submission=submission)
+        if rate is not None:
+            await rate.hit_async(uow)  # last, as in submit_report
+        await uow.commit()
+    except psycopg.errors.UniqueViolation:
+        await uow.rollback()
+        return None
+    return receipt
+
+
+async def stage_report_async(*, uow: AsyncUnitOfWork, report: ReportCreate, channel: str, language: str,
+                             platform_escalation: bool = False, submission: replay.Submission | None = None
+                             ) -> tuple[int, Receipt]:
+    """``stage_report`` in an asynchronous unit of work: the same statements."""
+    values, code = _row(uow, report, channel=channel, language=language, platform_escalation=platform_escalation,
+                        submission=submission)
+    report_id = (await (await uow.execute(_INSERT_REPORT, values)).fetchone())[0]
+    await jobs.enqueue_many_async(uow, _work(uow, report, channel, values, report_id),
+                                  urgent=values["priority"] == "P1")
+    return report_id, _receipt(values, code)
+
+
+def _row(uow, report: ReportCreate, *, channel: str, language: str, platform_escalation: bool,
+         submission: replay.Submission | None) -> tuple[dict, str]:
+    """The report's row (sealed, triaged) and its follow-up code: no database work."""
     ctx = uow.ctx
     now = uow.now()
     code = followup.new_code()
@@ -102,9 +148,11 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
         values.update(triage_values(facts, received_at=now, uow=uow))
     except Exception:  # never let a rule bug lose a report: store it, triage it later
         log.exception("inline triage failed; deferring to the worker")
-    # One INSERT (Core, not the ORM unit of work): intake is the hot path. Its "created" event is
-    # the row's received_at; the history shows it without a row of its own.
-    report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
+    return values, code
+
+
+def _work(uow, report: ReportCreate, channel: str, values: dict, report_id: int) -> list[tuple[str, dict]]:
+    """The jobs a new report needs, written in its transaction."""
     work = []
     if values["priority"] is None:
         work.append((jobs.TRIAGE_REPORT, {"report_id": report_id}))
@@ -118,10 +166,11 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
     if report.consent_services and channel != "platform":
         # The reporter agreed to be passed to services: case management takes the child up (cases/cases.py).
         work.append((jobs.OPEN_CASE, {"report_id": report_id}))
-    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py).
-    jobs.enqueue_many(uow, work, urgent=values["priority"] == "P1")
-    return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]),
-                              now)
+    return work
+
+
+def _receipt(values: dict, code: str) -> Receipt:
+    return Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]), values["received_at"])
 
 
 def triage_report(*, uow: UnitOfWork, report_id: int) -> None:
