@@ -65,27 +65,31 @@ def bare_loop(url: str, *, reports: int, concurrency: int) -> tuple[LoadResult, 
     job_sql = _sql(insert(Job.__table__).values({c: None for c in _job_values(0)}))
     result = LoadResult()
     counter = iter(range(reports))
+    meter = CpuMeter(os.getpid(), postgres=True)
 
-    async def client():
-        async with await psycopg.AsyncConnection.connect(conninfo(url)) as conn:
-            while (i := next(counter, None)) is not None:
-                values = _report_values(i)
-                started = time.perf_counter()
-                async with conn.cursor() as cur:
-                    await cur.execute(report_sql, values)
-                    report_id = (await cur.fetchone())[0]
-                    await cur.execute(job_sql, _job_values(report_id))
-                await conn.commit()
-                result.latencies.append(time.perf_counter() - started)
-                result.statuses[201] = result.statuses.get(201, 0) + 1
+    async def client(conn):
+        while (i := next(counter, None)) is not None:
+            values = _report_values(i)
+            started = time.perf_counter()
+            async with conn.cursor() as cur:
+                await cur.execute(report_sql, values)
+                report_id = (await cur.fetchone())[0]
+                await cur.execute(job_sql, _job_values(report_id))
+            await conn.commit()
+            result.latencies.append(time.perf_counter() - started)
+            result.statuses[201] = result.statuses.get(201, 0) + 1
 
     async def main():
+        # connected before the meter starts, so the server processes of these connections are measured whole
+        conns = [await psycopg.AsyncConnection.connect(conninfo(url)) for _ in range(concurrency)]
+        meter.start()
         started = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(concurrency)))
+        await asyncio.gather(*(client(conn) for conn in conns))
         result.seconds = time.perf_counter() - started
+        spent = meter.stop()
+        for conn in conns:
+            await conn.close()
+        return spent
 
-    meter = CpuMeter(os.getpid(), postgres=True)
-    meter.start()
-    asyncio.run(main())
-    own, db = meter.stop()
+    own, db = asyncio.run(main())
     return result, own, db

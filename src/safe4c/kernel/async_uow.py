@@ -44,7 +44,7 @@ class Prepared:
     def params(self, values: dict) -> dict:
         params = self._compiled.construct_params(values)
         for name, process in self._processors.items():
-            if name in params and params[name] is not None:
+            if name in params:
                 params[name] = process(params[name])
         return params
 

@@ -91,21 +91,6 @@ def enqueue_many(uow: UnitOfWork, work: list[tuple[str, dict]], *, delay: timede
         uow.session.info[_ENQUEUED] = min(best, uow.session.info.get(_ENQUEUED, best))
 
 
-async def enqueue_many_async(uow, work: list[tuple[str, dict]], *, urgent: bool = False) -> None:
-    """``enqueue_many`` (ready now) in an asynchronous unit of work (kernel/async_uow.py): the same rows in one
-    batch; this process's workers are told once the caller commits."""
-    if not work:
-        return
-    now = uow.now()
-    rows = [{"kind": kind, "payload": payload, "priority": priority_of(kind, urgent=urgent), "created_at": now,
-             "run_after": now, "attempts": 0, "locked_by": None, "locked_until": None, "done_at": None,
-             "failed_at": None, "last_error": None}
-            for kind, payload in work]
-    await uow.execute_many(_INSERT_JOB, rows)
-    best = min(row["priority"] for row in rows)
-    uow.after_commit.append(lambda: _wake_local(best))
-
-
 def claim(*, uow: UnitOfWork, worker_id: str, limit: int = 20) -> list[Job]:
     now = uow.now()
     query = (
@@ -265,10 +250,12 @@ def remove_local_waiter(notify: Callable[[int], None]) -> None:
 def _wake_after_commit(session: Session) -> None:
     priority = session.info.pop(_ENQUEUED, None)
     if priority is not None:
-        _wake_local(priority)
+        wake_local(priority)
 
 
-def _wake_local(priority: int) -> None:
+def wake_local(priority: int) -> None:
+    """Tell this process's workers that jobs of ``priority`` were committed (the commit hook above; the
+    asynchronous intake path after its own commit)."""
     with _local_lock:
         waiters = list(_local_waiters)
     for notify in waiters:

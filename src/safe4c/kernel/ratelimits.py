@@ -46,7 +46,16 @@ def _upsert(dialect):
 
 
 _UPSERT = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
-_FORGET = delete(_T).where(_T.c.minute < bindparam("before"))
+FORGET = _FORGET = delete(_T).where(_T.c.minute < bindparam("before"))  # parameter: before (a minute)
+
+
+def hit_statement_pg(minute: str, bucket: str):
+    """One hit as a PostgreSQL statement with its parameters named ``minute`` and ``bucket`` (to be a part of a
+    caller's statement, as a CTE); returns the new count as ``hits``."""
+    stmt = postgresql.insert(_T).values(minute=bindparam(minute, type_=_T.c.minute.type),
+                                        bucket=bindparam(bucket, type_=_T.c.bucket.type), hits=1)
+    return stmt.on_conflict_do_update(index_elements=[_T.c.minute, _T.c.bucket],
+                                      set_={"hits": _T.c.hits + 1}).returning(_T.c.hits)
 _HITS = select(_T.c.hits).where(_T.c.minute == bindparam("minute"), _T.c.bucket == bindparam("bucket"))
 
 
@@ -79,8 +88,7 @@ class Limiter:
 
     def _count(self, uow: UnitOfWork, bucket: str, minute: int) -> int:
         conn = uow.session.connection()
-        if minute != self._cleaned:
-            self._cleaned = minute
+        if self.forget_due(minute):
             conn.execute(_FORGET, {"before": minute - 1})
         return conn.execute(_UPSERT[conn.dialect.name], {"minute": minute, "bucket": bucket}).scalar_one()
 
@@ -95,17 +103,27 @@ class Limiter:
             self._remember(bucket, minute)
             raise RateLimited(SCOPES[scope][1])
 
-    async def hit_async(self, uow, *, scope: str, bucket: str) -> None:
-        """``hit`` in an asynchronous unit of work (kernel/async_uow.py, PostgreSQL): the same statements."""
+    def minute_to_count(self, uow, *, scope: str, bucket: str) -> int | None:
+        """For a caller that counts the hit in a statement of its own (``UPSERT``, the asynchronous intake
+        path): the minute to count it in, None when the limit is off. Raises ``RateLimited`` for a bucket the
+        database refused earlier this minute. Then ``counted`` with the count the statement returned."""
         limit, minute = self._limit(uow, scope)
         if limit <= 0:
-            return
+            return None
         self.refused(scope, bucket, minute=minute)
-        if minute != self._cleaned:
-            self._cleaned = minute
-            await uow.execute(_FORGET, {"before": minute - 1})
-        hits = (await (await uow.execute(_UPSERT["postgresql"], {"minute": minute, "bucket": bucket})).fetchone())[0]
-        if hits > limit:
+        return minute
+
+    def forget_due(self, minute: int) -> bool:
+        """True once a minute per process: the caller then deletes older counters (``FORGET``)."""
+        if minute == self._cleaned:
+            return False
+        self._cleaned = minute
+        return True
+
+    def counted(self, uow, *, scope: str, bucket: str, minute: int, hits: int) -> None:
+        """Raise ``RateLimited`` (the caller rolls back) when ``hits``, the count with this request, is over the
+        limit, as ``hit`` does."""
+        if hits > self._limit(uow, scope)[0]:
             self._remember(bucket, minute)
             raise RateLimited(SCOPES[scope][1])
 
@@ -139,9 +157,6 @@ class Check:
 
     def hit(self, uow: UnitOfWork) -> None:
         self.limiter.hit(uow, scope=self.scope, bucket=self.bucket)
-
-    async def hit_async(self, uow) -> None:
-        await self.limiter.hit_async(uow, scope=self.scope, bucket=self.bucket)
 
     def check(self, uow: UnitOfWork) -> None:
         self.limiter.check(uow, scope=self.scope, bucket=self.bucket)

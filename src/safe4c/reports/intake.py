@@ -11,7 +11,6 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 
-import psycopg
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +24,6 @@ from safe4c.reports import replay
 from safe4c.reports import fields as report_fields
 from safe4c.reports.escalation import facts_of, triage_row, triage_values
 from safe4c.kernel.ratelimits import Check
-from safe4c.kernel.async_uow import AsyncUnitOfWork
 from safe4c.kernel.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -84,37 +82,6 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
     report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
     # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py).
     jobs.enqueue_many(uow, _work(uow, report, channel, values, report_id), urgent=values["priority"] == "P1")
-    return report_id, _receipt(values, code)
-
-
-async def submit_report_async(*, uow: AsyncUnitOfWork, report: ReportCreate, channel: str, language: str,
-                              idempotency_key: str | None = None, rate: Check | None = None) -> Receipt | None:
-    """``submit_report`` on the event loop (PostgreSQL; kernel/async_uow.py): the same rows, the same commit
-    before the answer. None, with nothing stored, when a unique key refused the report (a replay, or a key used
-    for another report): the caller then runs ``submit_report``, which tells those cases apart."""
-    submission = (replay.Submission.of(uow.ctx, channel=channel, key=idempotency_key, report=report)
-                  if idempotency_key is not None else None)
-    try:
-        _, receipt = await stage_report_async(uow=uow, report=report, channel=channel, language=language,
-                                              submission=submission)
-        if rate is not None:
-            await rate.hit_async(uow)  # last, as in submit_report
-        await uow.commit()
-    except psycopg.errors.UniqueViolation:
-        await uow.rollback()
-        return None
-    return receipt
-
-
-async def stage_report_async(*, uow: AsyncUnitOfWork, report: ReportCreate, channel: str, language: str,
-                             platform_escalation: bool = False, submission: replay.Submission | None = None
-                             ) -> tuple[int, Receipt]:
-    """``stage_report`` in an asynchronous unit of work: the same statements."""
-    values, code = _row(uow, report, channel=channel, language=language, platform_escalation=platform_escalation,
-                        submission=submission)
-    report_id = (await (await uow.execute(_INSERT_REPORT, values)).fetchone())[0]
-    await jobs.enqueue_many_async(uow, _work(uow, report, channel, values, report_id),
-                                  urgent=values["priority"] == "P1")
     return report_id, _receipt(values, code)
 
 
