@@ -37,7 +37,7 @@ def test_postgresql_stores_a_public_report_on_the_event_loop(client, app, uow_fa
         assert app.state.async_uow_factory is None  # SQLite: every report takes the synchronous path
         assert client.post(URL, json=GOOD).status_code == 201
         return
-    assert app.state.async_uow_factory.ready
+    assert app.state.async_uow_factory is not None
     woken = []
     jobs.add_local_waiter(woken.append)
     sync_calls = []
@@ -87,3 +87,35 @@ def test_a_refused_report_leaves_nothing(app, settings, engine, uow_factory, no_
     with uow_factory() as uow:
         assert len(list(uow.session.scalars(select(Report.id)))) == 1
         assert len(list(uow.session.scalars(select(Job.id)))) == 3
+
+
+def test_a_platform_report_with_a_known_key_is_stored_on_the_event_loop(client, engine, uow_factory,
+                                                                        monkeypatch):
+    from test_platform_reports import REPORT, auth, make_platform
+
+    from safe4c.db.platforms import PlatformReport
+    from safe4c.reports import platform_intake
+
+    p = make_platform(uow_factory)
+    first = client.post("/api/v1/reports", json=REPORT, headers=auth(p.api_key, **{"Idempotency-Key": "k-1"}))
+    assert first.status_code == 201, first.text  # this process now knows the key
+    sync_calls = []
+    real = platform_intake.submit_platform_report
+    monkeypatch.setattr(platform_intake, "submit_platform_report",
+                        lambda **kw: sync_calls.append(kw) or real(**kw))
+    second = client.post("/api/v1/reports", json=dict(REPORT, external_id="ext-2"),
+                         headers=auth(p.api_key, **{"Idempotency-Key": "k-2"}))
+    replayed = client.post("/api/v1/reports", json=dict(REPORT, external_id="ext-2"),
+                           headers=auth(p.api_key, **{"Idempotency-Key": "k-2"}))
+    assert (second.status_code, replayed.status_code) == (201, 200)
+    assert replayed.json() == second.json()
+    # On PostgreSQL only the replay took the synchronous path; on SQLite both did.
+    assert len(sync_calls) == (1 if engine.dialect.name == "postgresql" else 2)
+    with uow_factory() as uow:
+        detail = uow.session.scalar(select(PlatformReport).join(Report, Report.id == PlatformReport.report_id)
+                                    .where(Report.public_id == second.json()["id"]))
+        assert (detail.platform_id, detail.idempotency_key, detail.external_id) == (p.id, "k-2", "ext-2")
+        assert "ext-2" in uow.ctx.sealer.open(detail.detail_sealed, context="platform_report.detail")
+        kinds = sorted(uow.session.scalars(select(Job.kind).where(
+            Job.payload["report_id"].as_integer() == detail.report_id)))
+    assert kinds == sorted([jobs.MATCH_REPORT, jobs.LINK_REPORT])

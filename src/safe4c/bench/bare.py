@@ -57,15 +57,16 @@ def conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def bare_loop(url: str, *, reports: int, concurrency: int) -> tuple[LoadResult, float, float]:
+def bare_loop(url: str, *, reports: int, concurrency: int, db_pids=True) -> tuple[LoadResult, float, float]:
     """``reports`` transactions (report INSERT ... RETURNING id, job INSERT, COMMIT) from ``concurrency``
-    connections: (latencies, CPU seconds of this process, CPU seconds of PostgreSQL)."""
+    connections: (latencies, CPU seconds of this process, CPU seconds of PostgreSQL: of the processes
+    ``db_pids()`` names, or of every PostgreSQL process)."""
     report_sql = _sql(insert(Report.__table__).values({c: None for c in _report_values(0)})
                       .returning(Report.__table__.c.id))
     job_sql = _sql(insert(Job.__table__).values({c: None for c in _job_values(0)}))
     result = LoadResult()
     counter = iter(range(reports))
-    meter = CpuMeter(os.getpid(), postgres=True)
+    meter = CpuMeter(os.getpid(), postgres=db_pids)
 
     async def client(conn):
         while (i := next(counter, None)) is not None:

@@ -6,15 +6,17 @@ web process's CPU went to handing the request to a worker thread and back (GIL h
 and to SQLAlchemy's per-statement machinery, not to the database (``safe4c bench intake`` prints the served rate
 next to a bare loop of the same INSERTs; docs/operations.md).
 
-What stays the same: the statements are the Core statements the synchronous path executes (compiled once by
-SQLAlchemy's own psycopg dialect, parameters bound by its own type processors), the transaction commits before
-the answer, and anything unusual (a unique key clash meaning a replay, a database error) rolls back here and is
-handed to the synchronous path, which stays the one reference for those cases. SQLite has no asynchronous
+What stays the same: the tables' Core statements (compiled once by SQLAlchemy's own psycopg dialect,
+parameters bound by its own type processors), one transaction per report committed before the answer, and
+anything unusual (a unique key clash meaning a replay) stores nothing here and is handed to the synchronous
+path, which stays the one reference for those cases. What differs: the transaction is one statement in
+autocommit, so it costs one round trip to the database (no BEGIN, no COMMIT of its own). SQLite has no asynchronous
 driver here: there the factory is absent and the synchronous path serves every request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -61,38 +63,27 @@ def prepared(stmt, keys=None) -> Prepared:
 
 
 class AsyncUnitOfWork:
-    """One transaction on one pooled connection; rolled back unless the use case commits."""
+    """Statements on one pooled connection in autocommit: each statement is one transaction, committed by the
+    database before it returns, so a use case writes what must be atomic in one statement (data-modifying CTEs,
+    reports/intake_async.py). ``done()`` then runs what waits for the commit (waking this process's workers)."""
 
     def __init__(self, conn: psycopg.AsyncConnection, ctx: Context):
         self.conn = conn
         self.ctx = ctx
-        self.after_commit: list = []  # callables run once the commit succeeded (waking this process's workers)
+        self.after_commit: list = []
 
     async def execute(self, stmt, values: dict | None = None):
-        """Execute a Core statement; returns the cursor (``await cur.fetchone()`` for RETURNING)."""
+        """Execute a Core statement as one transaction; returns the cursor (``await cur.fetchone()`` for
+        RETURNING)."""
         values = values or {}
         p = prepared(stmt, tuple(values))
         return await self.conn.execute(p.sql, p.params(values))
 
-    async def execute_many(self, stmt, rows: list[dict]) -> None:
-        """One INSERT per row, in one batch (psycopg pipelines an executemany: one round trip). A single row is
-        a plain execute: entering pipeline mode costs more than the statement."""
-        if len(rows) == 1:
-            await self.execute(stmt, rows[0])
-            return
-        p = prepared(stmt, tuple(rows[0]))
-        async with self.conn.cursor() as cur:
-            await cur.executemany(p.sql, [p.params(row) for row in rows])
-
-    async def commit(self) -> None:
-        await self.conn.commit()
+    def done(self) -> None:
+        """The use case's statements are committed: run the hooks that waited for it."""
         hooks, self.after_commit = self.after_commit, []
         for hook in hooks:
             hook()
-
-    async def rollback(self) -> None:
-        self.after_commit = []
-        await self.conn.rollback()
 
     @property
     def settings(self) -> Settings:
@@ -103,16 +94,16 @@ class AsyncUnitOfWork:
 
 
 class AsyncUowFactory:
-    """A pool of asynchronous connections to the engine's PostgreSQL database, for the hot paths of one web
-    process. Opened on the process's event loop (the app's lifespan); until then, and after it is closed,
-    ``ready`` is False and requests take the synchronous path."""
+    """Pools of asynchronous connections to the engine's PostgreSQL database, for the hot paths of one web
+    process: one pool per event loop that opened one (a served app has one loop, opened in its lifespan; tests
+    may run an app's lifespan on several loops at once). Where no pool was opened, ``ready`` is False and
+    requests take the synchronous path."""
 
     def __init__(self, engine: Engine, ctx: Context, *, size: int):
-        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.ctx = ctx
-        self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=max(1, size), open=False,
-                                        name="safe4c-intake", kwargs={"autocommit": False})
-        self.ready = False
+        self.size = max(1, size)
+        self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool] = {}
 
     @classmethod
     def for_engine(cls, engine: Engine, ctx: Context, *, size: int) -> "AsyncUowFactory | None":
@@ -122,24 +113,28 @@ class AsyncUowFactory:
         return cls(engine, ctx, size=size)
 
     async def open(self) -> None:
-        await self.pool.open(wait=False)
-        self.ready = True
+        """A pool for the running event loop (the app's lifespan)."""
+        # autocommit: each statement is its own transaction, committed when it returns (see AsyncUnitOfWork)
+        pool = AsyncConnectionPool(self.conninfo, min_size=1, max_size=self.size, open=False,
+                                   name="safe4c-intake", kwargs={"autocommit": True})
+        await pool.open(wait=False)
+        self._pools[asyncio.get_running_loop()] = pool
 
     async def close(self) -> None:
-        self.ready = False
-        await self.pool.close()
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+
+    @property
+    def ready(self) -> bool:
+        try:
+            return asyncio.get_running_loop() in self._pools
+        except RuntimeError:
+            return False
 
     @asynccontextmanager
     async def __call__(self):
-        """``async with factory() as uow``: a connection from the pool; an uncommitted transaction is rolled
-        back when the block ends (the pool also discards a connection left broken)."""
-        async with self.pool.connection() as conn:
-            uow = AsyncUnitOfWork(conn, self.ctx)
-            try:
-                yield uow
-            finally:
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    try:
-                        await conn.rollback()
-                    except psycopg.Error:  # a broken connection: the pool discards it
-                        pass
+        """``async with factory() as uow``: a connection from the running loop's pool (the pool discards a
+        connection left broken)."""
+        async with self._pools[asyncio.get_running_loop()].connection() as conn:
+            yield AsyncUnitOfWork(conn, self.ctx)

@@ -49,13 +49,15 @@ _UPSERT = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
 FORGET = _FORGET = delete(_T).where(_T.c.minute < bindparam("before"))  # parameter: before (a minute)
 
 
-def hit_statement_pg(minute: str, bucket: str):
-    """One hit as a PostgreSQL statement with its parameters named ``minute`` and ``bucket`` (to be a part of a
-    caller's statement, as a CTE); returns the new count as ``hits``."""
+def hit_statement_pg(minute: str, bucket: str, limit: str):
+    """One hit below the limit as a PostgreSQL statement, with its parameters named ``minute``, ``bucket`` and
+    ``limit`` (to be a part of a caller's statement, as a CTE): returns the new count as ``hits``, or no row,
+    counting nothing, when the bucket already has its limit (the caller then stores nothing either)."""
     stmt = postgresql.insert(_T).values(minute=bindparam(minute, type_=_T.c.minute.type),
                                         bucket=bindparam(bucket, type_=_T.c.bucket.type), hits=1)
-    return stmt.on_conflict_do_update(index_elements=[_T.c.minute, _T.c.bucket],
-                                      set_={"hits": _T.c.hits + 1}).returning(_T.c.hits)
+    return stmt.on_conflict_do_update(index_elements=[_T.c.minute, _T.c.bucket], set_={"hits": _T.c.hits + 1},
+                                      where=_T.c.hits < bindparam(limit, type_=_T.c.hits.type)
+                                      ).returning(_T.c.hits)
 _HITS = select(_T.c.hits).where(_T.c.minute == bindparam("minute"), _T.c.bucket == bindparam("bucket"))
 
 
@@ -103,15 +105,16 @@ class Limiter:
             self._remember(bucket, minute)
             raise RateLimited(SCOPES[scope][1])
 
-    def minute_to_count(self, uow, *, scope: str, bucket: str) -> int | None:
-        """For a caller that counts the hit in a statement of its own (``UPSERT``, the asynchronous intake
-        path): the minute to count it in, None when the limit is off. Raises ``RateLimited`` for a bucket the
-        database refused earlier this minute. Then ``counted`` with the count the statement returned."""
+    def to_count(self, uow, *, scope: str, bucket: str) -> tuple[int, int] | None:
+        """For a caller that counts the hit in a statement of its own (``hit_statement_pg``, the asynchronous
+        intake path): (the minute to count it in, the limit), None when the limit is off. Raises
+        ``RateLimited`` for a bucket the database refused earlier this minute; ``refuse`` when the statement
+        found the bucket at its limit."""
         limit, minute = self._limit(uow, scope)
         if limit <= 0:
             return None
         self.refused(scope, bucket, minute=minute)
-        return minute
+        return minute, limit
 
     def forget_due(self, minute: int) -> bool:
         """True once a minute per process: the caller then deletes older counters (``FORGET``)."""
@@ -120,12 +123,10 @@ class Limiter:
         self._cleaned = minute
         return True
 
-    def counted(self, uow, *, scope: str, bucket: str, minute: int, hits: int) -> None:
-        """Raise ``RateLimited`` (the caller rolls back) when ``hits``, the count with this request, is over the
-        limit, as ``hit`` does."""
-        if hits > self._limit(uow, scope)[0]:
-            self._remember(bucket, minute)
-            raise RateLimited(SCOPES[scope][1])
+    def refuse(self, *, scope: str, bucket: str, minute: int) -> None:
+        """Raise ``RateLimited`` for a bucket found at its limit, and remember it for the rest of the minute."""
+        self._remember(bucket, minute)
+        raise RateLimited(SCOPES[scope][1])
 
     def check(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
         """Raise ``RateLimited`` when the bucket already has its limit this minute, counting nothing: one read,

@@ -87,6 +87,14 @@ class PlatformKey:
         _check_platform(principal, self.action)
         return principal
 
+    def authorize_remembered(self) -> PlatformPrincipal | None:
+        """``authorize`` without database work, for a key this process checked moments ago
+        (``platforms.remembered``); None when it did not: then ``authorize`` in a transaction."""
+        principal = platforms.remembered(self.key)
+        if principal is not None:
+            _check_platform(principal, self.action)
+        return principal
+
 
 def _check_platform(principal: PlatformPrincipal, action: str) -> None:
     if not policy.allowed(Actor.platform(principal.id), action):
