@@ -1,4 +1,4 @@
-"""An asynchronous unit of work for the intake hot paths on PostgreSQL: one short write transaction run on the
+"""An asynchronous unit of work for the intake hot paths on PostgreSQL: a short write transaction run on the
 web process's event loop, with no trip to a worker thread and no ORM.
 
 Why: a report's transaction is a few INSERTs and a COMMIT. Run through the synchronous unit of work, most of a
@@ -10,14 +10,13 @@ What stays the same: the tables' Core statements (compiled once by SQLAlchemy's 
 parameters bound by its own type processors), one transaction per report committed before the answer, and
 anything unusual (a unique key clash meaning a replay) stores nothing here and is handed to the synchronous
 path, which stays the one reference for those cases. What differs: the transaction is one statement in
-autocommit, so it costs one round trip to the database (no BEGIN, no COMMIT of its own). SQLite has no asynchronous
-driver here: there the factory is absent and the synchronous path serves every request.
+autocommit, so it costs one round trip to the database (no BEGIN, no COMMIT of its own). SQLite has no
+asynchronous driver here: there the factory is absent and the synchronous path serves every request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from contextlib import asynccontextmanager
 
 import psycopg
@@ -27,8 +26,6 @@ from sqlalchemy.dialects import postgresql
 
 from safe4c.kernel.settings import Settings
 from safe4c.kernel.uow import Context
-
-log = logging.getLogger(__name__)
 
 _DIALECT = postgresql.psycopg.dialect()
 _compiled: dict[tuple[int, tuple[str, ...] | None], "Prepared"] = {}
@@ -65,12 +62,11 @@ def prepared(stmt, keys=None) -> Prepared:
 class AsyncUnitOfWork:
     """Statements on one pooled connection in autocommit: each statement is one transaction, committed by the
     database before it returns, so a use case writes what must be atomic in one statement (data-modifying CTEs,
-    reports/intake_async.py). ``done()`` then runs what waits for the commit (waking this process's workers)."""
+    reports/intake_async.py)."""
 
     def __init__(self, conn: psycopg.AsyncConnection, ctx: Context):
         self.conn = conn
         self.ctx = ctx
-        self.after_commit: list = []
 
     async def execute(self, stmt, values: dict | None = None):
         """Execute a Core statement as one transaction; returns the cursor (``await cur.fetchone()`` for
@@ -78,12 +74,6 @@ class AsyncUnitOfWork:
         values = values or {}
         p = prepared(stmt, tuple(values))
         return await self.conn.execute(p.sql, p.params(values))
-
-    def done(self) -> None:
-        """The use case's statements are committed: run the hooks that waited for it."""
-        hooks, self.after_commit = self.after_commit, []
-        for hook in hooks:
-            hook()
 
     @property
     def settings(self) -> Settings:

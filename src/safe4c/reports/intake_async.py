@@ -35,8 +35,8 @@ _statements: dict[tuple, object] = {}
 def _statement(kinds: tuple[str, ...], counted: bool, detail: bool = False):
     """The one statement for a report with jobs of these kinds, counting a rate-limit hit or not, with a
     platform's detail row or not; built once for each shape. Parameters: the report's columns by name,
-    ``job_now``, ``job_kind_<n>``, ``job_priority_<n>``, ``rate_minute``, ``rate_bucket`` and ``rate_limit``, ``detail_<column>``.
-    Returns the report's id; no row when the rate limit refused it."""
+    ``job_now``, ``job_kind_<n>``, ``job_priority_<n>``, ``rate_minute``, ``rate_bucket`` and ``rate_limit``,
+    ``detail_<column>``. Returns the report's id; no row when the rate limit refused it."""
     found = _statements.get((kinds, counted, detail))
     if found is not None:
         return found
@@ -82,8 +82,8 @@ async def submit_platform_report(*, uow: AsyncUnitOfWork, platform: PlatformPrin
                                  report: PlatformReportCreate, idempotency_key: str | None,
                                  language: str = "id") -> platform_intake.PlatformReceipt | None:
     """``platform_intake.submit_platform_report`` in an asynchronous unit of work, for an authorized platform:
-    the report, its jobs and its ``platform_reports`` row in one statement, then the commit. None, with nothing
-    stored, for a replay (or a clash) and for an Idempotency-Key the synchronous path refuses."""
+    the report, its jobs and its ``platform_reports`` row in one statement. None, with nothing stored, for a
+    replay (or a clash) and for an Idempotency-Key the synchronous path refuses: the caller then runs it."""
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
         if not idempotency_key or len(idempotency_key) > platform_intake.MAX_IDEMPOTENCY_KEY:
@@ -105,10 +105,14 @@ async def submit_platform_report(*, uow: AsyncUnitOfWork, platform: PlatformPrin
 
 async def _store(uow: AsyncUnitOfWork, report: ReportCreate, channel: str, values: dict, *,
                  rate: Check | None = None, detail: dict | None = None) -> bool:
-    """Send the row, its jobs (and the rate-limit hit, the platform's detail) and commit; False, nothing
-    stored, when a unique key refused it. ``RateLimited`` (rolled back) when the hit is over the limit."""
+    """Store the row, its jobs (and count the rate-limit hit, store the platform's detail) in one statement;
+    False, nothing stored, when the synchronous path must do it (a unique key refused the row). Raises
+    ``RateLimited``, nothing stored or counted, when the sender is at the limit."""
     # The jobs' payloads name the report's id, which the statement itself supplies: decided with a stand-in.
-    kinds = tuple(kind for kind, _ in intake._work(uow, report, channel, values, 0))
+    work = intake._work(uow, report, channel, values, 0)
+    if any(payload != {"report_id": 0} for _, payload in work):
+        return False  # a job that needs more than the id: written by the synchronous path (none today)
+    kinds = tuple(kind for kind, _ in work)
     urgent = values["priority"] == "P1"  # a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py)
     priorities = [jobs.priority_of(kind, urgent=urgent) for kind in kinds]
     params = dict(values, job_now=values["received_at"], **{f"job_priority_{n}": p for n, p in enumerate(priorities)})
