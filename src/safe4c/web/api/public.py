@@ -93,7 +93,7 @@ async def submit(request: Request, lang: LangDep, uow_factory: UowFactoryDep,
     if fast is not None and fast.ready:  # PostgreSQL: the transaction on the event loop (kernel/async_uow.py)
         async with fast() as uow:
             receipt = await intake_async.submit_report(uow=uow, report=report, channel="api", language=lang,
-                                                 idempotency_key=idempotency_key, rate=rate)
+                                                       idempotency_key=idempotency_key, rate=rate)
     if receipt is None:  # SQLite, or a replay the fast path left to the reference path
         receipt = await run_in_threadpool(_submit, uow_factory, report, lang, idempotency_key, rate)
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
