@@ -208,14 +208,25 @@ _auth_cache: dict[str, tuple[float, PlatformPrincipal]] = {}
 _auth_lock = threading.Lock()
 
 
+def remembered(key: str | None) -> PlatformPrincipal | None:
+    """The platform of a key this process checked in the last AUTH_CACHE_SECONDS, without database work; None
+    when it did not (then ``authenticate``)."""
+    if not key or not key.startswith(KEY_PREFIX) or len(key) > 100:
+        return None
+    hit = _auth_cache.get(key_hash(key))
+    if hit is not None and time.monotonic() - hit[0] < AUTH_CACHE_SECONDS:
+        return hit[1]
+    return None
+
+
 def authenticate(*, uow: UnitOfWork, key: str | None) -> PlatformPrincipal | None:
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
+    known = remembered(key)
+    if known is not None:
+        return known
     digest = key_hash(key)
     now = time.monotonic()
-    hit = _auth_cache.get(digest)
-    if hit is not None and now - hit[0] < AUTH_CACHE_SECONDS:
-        return hit[1]
     found = uow.session.execute(_AUTH.where(PlatformApiKey.key_hash == digest)).first()
     if found is None:
         return None  # unknown keys are never remembered: a new key works at once

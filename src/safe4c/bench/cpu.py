@@ -54,20 +54,35 @@ def postgres_pids() -> list[int]:
     return pids
 
 
-class CpuMeter:
-    """CPU seconds used by a server's process tree and by PostgreSQL between start() and stop()."""
+def _per_pid(pids) -> dict[int, float]:
+    found = {}
+    for pid in pids:
+        fields = _stat(pid)
+        if fields:
+            found[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return found
 
-    def __init__(self, server_pid: int, *, postgres: bool):
+
+class CpuMeter:
+    """CPU seconds used by a server's process tree and by PostgreSQL between start() and stop().
+
+    ``postgres``: True for every PostgreSQL process on the machine, or a function returning the process ids to
+    count (a benchmark's own backends, found by application_name: the database is shared with other work).
+    Counted process by process, so a process that ends meanwhile (another client's backend) is not subtracted
+    from the others; one that starts meanwhile is counted whole."""
+
+    def __init__(self, server_pid: int, *, postgres):
         self.server_pid, self.postgres = server_pid, postgres
 
-    def _sample(self) -> tuple[float, float]:
-        server = cpu_seconds(process_tree(self.server_pid))
-        db = cpu_seconds(postgres_pids()) if self.postgres else 0.0
-        return server, db
+    def _db(self) -> dict[int, float]:
+        if not self.postgres:
+            return {}
+        return _per_pid(self.postgres() if callable(self.postgres) else postgres_pids())
 
     def start(self) -> None:
-        self._start = self._sample()
+        self._start = (_per_pid(process_tree(self.server_pid)), self._db())
 
     def stop(self) -> tuple[float, float]:
-        end = self._sample()
-        return end[0] - self._start[0], end[1] - self._start[1]
+        end = (_per_pid(process_tree(self.server_pid)), self._db())
+        return tuple(sum(v - before.get(pid, 0.0) for pid, v in after.items())
+                     for before, after in zip(self._start, end))

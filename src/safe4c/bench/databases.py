@@ -37,6 +37,20 @@ def with_search_path(url: str, schema: str) -> str:
         hide_password=False)
 
 
+def named(url: str, application_name: str) -> str:
+    """``url`` whose connections show ``application_name`` in pg_stat_activity (see ``backends``)."""
+    return make_url(url).update_query_dict({"application_name": application_name}).render_as_string(
+        hide_password=False)
+
+
+def backends(engine, application_name: str) -> list[int]:
+    """The process ids of the PostgreSQL backends serving connections named ``application_name``: the CPU a
+    benchmark's own connections cost the database, on a server other work shares."""
+    with engine.connect() as conn:
+        return list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                                 {"name": application_name}))
+
+
 def drop_schema(admin, schema: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

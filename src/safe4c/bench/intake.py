@@ -16,8 +16,9 @@ from safe4c.db.migrate import upgrade
 from safe4c.db.session import make_engine
 from safe4c.db.tables import Job, Report
 from safe4c.kernel import regions
-from safe4c.bench.cpu import CpuMeter
-from safe4c.bench.databases import bench_databases
+from safe4c.bench.bare import bare_loop
+from safe4c.bench.cpu import CpuMeter, cpu_seconds
+from safe4c.bench.databases import backends, bench_databases, named
 from safe4c.bench.loadgen import post_request, run_load
 from safe4c.bench.server import running_server
 
@@ -64,25 +65,55 @@ def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: 
     # enough never to refuse one; the load generator is the trusted proxy when it sends X-Forwarded-For.
     env = {"SAFE4C_WORKER_IN_PROCESS": "false", "SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE": str(rate_limit),
            "SAFE4C_TRUSTED_PROXIES": "127.0.0.1" if addresses else ""}
-    with running_server(database_url=url, data_dir=data_dir, workers=workers, extra_env=env) as (port, pid):
+    bare = []
+    pg = label == "postgresql"
+    # On PostgreSQL the database CPU counted is that of the server's own connections and the bare loop's, told
+    # apart by application_name: other work on the same database server is not counted.
+    served_url = named(url, "safe4c-bench-served") if pg else url
+    served_db = (lambda: backends(engine, "safe4c-bench-served")) if pg else False
+
+    def run_bare():
+        return bare_loop(named(url, "safe4c-bench-bare"), reports=reports, concurrency=concurrency,
+                         db_pids=lambda: backends(engine, "safe4c-bench-bare"))
+
+    with running_server(database_url=served_url, data_dir=data_dir, workers=workers, extra_env=env) as (port, pid):
+        # The bare loop runs while the server waits idle (it has recorded its key in the new database):
+        # the same rows from the same number of connections, once before and once after the served run.
+        if pg:
+            bare.append(run_bare())
+        with engine.connect() as conn:
+            before = conn.scalar(select(func.count()).select_from(Report))
+            queued_before = conn.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None)))
         run_load("127.0.0.1", port, bodies, total=WARMUP, concurrency=concurrency)
-        meter = CpuMeter(pid, postgres=label == "postgresql")
+        meter = CpuMeter(pid, postgres=served_db)
         meter.start()
+        own = cpu_seconds([os.getpid()])
         result = run_load("127.0.0.1", port, bodies, total=reports, concurrency=concurrency)
+        loadgen_cpu = cpu_seconds([os.getpid()]) - own
         server_cpu, db_cpu = meter.stop()
-    with engine.connect() as conn:
-        stored = conn.scalar(select(func.count()).select_from(Report))
-        queued = conn.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None)))
+        with engine.connect() as conn:
+            stored = conn.scalar(select(func.count()).select_from(Report)) - before
+            queued = conn.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None))) - queued_before
+        if bare:  # the machine's load drifts: the mean of both is the reference
+            bare.append(run_bare())
     engine.dispose()
     acknowledged = result.statuses.get(201, 0)
     return {
+        "bare": [_bare_row(*b, reports=reports) for b in bare],
         "database": label, "reports": reports, "concurrency": concurrency, "workers": workers,
         "per_second": len(result.latencies) / result.seconds if result.seconds else 0.0,
         "p50_ms": result.percentile(0.50) * 1000, "p99_ms": result.percentile(0.99) * 1000,
         "acknowledged": acknowledged, "errors": sum(v for k, v in result.statuses.items() if k != 201),
         "durable": stored == WARMUP + acknowledged,
         "server_cpu_ms": server_cpu * 1000 / reports, "db_cpu_ms": db_cpu * 1000 / reports, "queued": queued,
+        "loadgen_cpu_ms": loadgen_cpu * 1000 / reports,
     }
+
+
+def _bare_row(result, own_cpu: float, db_cpu: float, *, reports: int) -> dict:
+    return {"per_second": len(result.latencies) / result.seconds if result.seconds else 0.0,
+            "p50_ms": result.percentile(0.50) * 1000, "p99_ms": result.percentile(0.99) * 1000,
+            "client_cpu_ms": own_cpu * 1000 / reports, "db_cpu_ms": db_cpu * 1000 / reports}
 
 
 def run(*, reports: int, concurrency: int, workers: int, database_url: str | None, rate_limit: int = 10**9,
@@ -103,6 +134,25 @@ def run(*, reports: int, concurrency: int, workers: int, database_url: str | Non
               f"{r['acknowledged']:>8}{r['errors']:>8}{r['server_cpu_ms']:>22.2f}{r['db_cpu_ms']:>18.2f}"
               f"  {'yes' if r['durable'] else 'NO'}")
     print("CPU per report is measured from /proc and is not distorted by other load; reports/s and latency are.")
+    for r in rows:
+        for n, b in enumerate(r["bare"]):
+            print(f"{'bare ' + ('before' if n == 0 else 'after'):<11}{b['per_second']:>10.0f}{b['p50_ms']:>9.1f}"
+                  f"{b['p99_ms']:>9.1f}{reports:>8}{0:>8}{b['client_cpu_ms']:>22.2f}{b['db_cpu_ms']:>18.2f}  "
+                  f"(psycopg, no server)")
+        if r["bare"]:
+            bare_rate = sum(b["per_second"] for b in r["bare"]) / len(r["bare"])
+            print(f"{r['database']} intake / bare database loop (mean of before and after): "
+                  f"{r['per_second'] / bare_rate:.0%} ({r['per_second']:.0f} / {bare_rate:.0f} reports/s)")
+    for r in rows:
+        if r["bare"]:
+            served = r["server_cpu_ms"] + r["db_cpu_ms"] + r["loadgen_cpu_ms"]
+            bare_cpu = sum(b["client_cpu_ms"] + b["db_cpu_ms"] for b in r["bare"]) / len(r["bare"])
+            print(f"{r['database']} CPU per report, all processes: served {served:.2f} ms (server "
+                  f"{r['server_cpu_ms']:.2f} + database {r['db_cpu_ms']:.2f} + load generator "
+                  f"{r['loadgen_cpu_ms']:.2f}), bare {bare_cpu:.2f} ms: where CPU is what runs out (an idle "
+                  f"machine), served/bare rate is about {bare_cpu / served:.0%}")
+    print("bare: the same rows (report + its job, one transaction each) from the same number of connections, by "
+          "psycopg on asyncio without HTTP, framework or SQLAlchemy; the server CPU column is the loop's own.")
     for r in rows:
         print(f"{r['database']}: {r['queued']} background jobs (linking, matching) queued for `safe4c worker`")
     if len(rows) == 2 and rows[0]["per_second"]:

@@ -23,6 +23,10 @@ def running_server(*, database_url: str, data_dir: str, workers: int, extra_env:
     port = free_port()
     env = {**os.environ, "SAFE4C_DATABASE_URL": database_url, "SAFE4C_DATA_DIR": data_dir,
            "SAFE4C_SECRET_KEY": "bench-secret", "SAFE4C_PUBLIC_RATE_LIMIT_PER_MINUTE": "0", **(extra_env or {})}
+    if os.environ.get("SAFE4C_BENCH_SERVER_PYTHONPATH"):
+        # Another version of the server under the same harness (before/after figures): e.g. the src/ folder of
+        # `git archive <commit> src | tar -x -C DIR`, whose safe4c package is then imported first.
+        env["PYTHONPATH"] = os.environ["SAFE4C_BENCH_SERVER_PYTHONPATH"]
     # stderr goes to a file, not a pipe: nobody reads a pipe while the benchmark runs, and a full one would
     # block the server on its next log line.
     with tempfile.TemporaryFile() as errors:

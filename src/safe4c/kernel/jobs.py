@@ -250,10 +250,16 @@ def remove_local_waiter(notify: Callable[[int], None]) -> None:
 def _wake_after_commit(session: Session) -> None:
     priority = session.info.pop(_ENQUEUED, None)
     if priority is not None:
-        with _local_lock:
-            waiters = list(_local_waiters)
-        for notify in waiters:
-            notify(priority)
+        wake_local(priority)
+
+
+def wake_local(priority: int) -> None:
+    """Tell this process's workers that jobs of ``priority`` were committed (the commit hook above; the
+    asynchronous intake path after its own commit)."""
+    with _local_lock:
+        waiters = list(_local_waiters)
+    for notify in waiters:
+        notify(priority)
 
 
 @event.listens_for(Session, "after_rollback")

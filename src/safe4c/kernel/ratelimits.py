@@ -46,7 +46,18 @@ def _upsert(dialect):
 
 
 _UPSERT = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
-_FORGET = delete(_T).where(_T.c.minute < bindparam("before"))
+FORGET = _FORGET = delete(_T).where(_T.c.minute < bindparam("before"))  # parameter: before (a minute)
+
+
+def hit_statement_pg(minute: str, bucket: str, limit: str):
+    """One hit below the limit as a PostgreSQL statement, with its parameters named ``minute``, ``bucket`` and
+    ``limit`` (to be a part of a caller's statement, as a CTE): returns the new count as ``hits``, or no row,
+    counting nothing, when the bucket already has its limit (the caller then stores nothing either)."""
+    stmt = postgresql.insert(_T).values(minute=bindparam(minute, type_=_T.c.minute.type),
+                                        bucket=bindparam(bucket, type_=_T.c.bucket.type), hits=1)
+    return stmt.on_conflict_do_update(index_elements=[_T.c.minute, _T.c.bucket], set_={"hits": _T.c.hits + 1},
+                                      where=_T.c.hits < bindparam(limit, type_=_T.c.hits.type)
+                                      ).returning(_T.c.hits)
 _HITS = select(_T.c.hits).where(_T.c.minute == bindparam("minute"), _T.c.bucket == bindparam("bucket"))
 
 
@@ -79,8 +90,7 @@ class Limiter:
 
     def _count(self, uow: UnitOfWork, bucket: str, minute: int) -> int:
         conn = uow.session.connection()
-        if minute != self._cleaned:
-            self._cleaned = minute
+        if self.forget_due(minute):
             conn.execute(_FORGET, {"before": minute - 1})
         return conn.execute(_UPSERT[conn.dialect.name], {"minute": minute, "bucket": bucket}).scalar_one()
 
@@ -94,6 +104,29 @@ class Limiter:
         if self._count(uow, bucket, minute) > limit:
             self._remember(bucket, minute)
             raise RateLimited(SCOPES[scope][1])
+
+    def to_count(self, uow, *, scope: str, bucket: str) -> tuple[int, int] | None:
+        """For a caller that counts the hit in a statement of its own (``hit_statement_pg``, the asynchronous
+        intake path): (the minute to count it in, the limit), None when the limit is off. Raises
+        ``RateLimited`` for a bucket the database refused earlier this minute; ``refuse`` when the statement
+        found the bucket at its limit."""
+        limit, minute = self._limit(uow, scope)
+        if limit <= 0:
+            return None
+        self.refused(scope, bucket, minute=minute)
+        return minute, limit
+
+    def forget_due(self, minute: int) -> bool:
+        """True once a minute per process: the caller then deletes older counters (``FORGET``)."""
+        if minute == self._cleaned:
+            return False
+        self._cleaned = minute
+        return True
+
+    def refuse(self, *, scope: str, bucket: str, minute: int) -> None:
+        """Raise ``RateLimited`` for a bucket found at its limit, and remember it for the rest of the minute."""
+        self._remember(bucket, minute)
+        raise RateLimited(SCOPES[scope][1])
 
     def check(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
         """Raise ``RateLimited`` when the bucket already has its limit this minute, counting nothing: one read,

@@ -75,6 +75,19 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
                  ) -> tuple[int, Receipt]:
     """``submit_report`` without the commit: returns the row id so a channel (platforms) can add its own rows
     to the same transaction. ``platform_escalation`` is the platform's "escalate to urgent" flag (triage P1)."""
+    values, code = _row(uow, report, channel=channel, language=language, platform_escalation=platform_escalation,
+                        submission=submission)
+    # One INSERT (Core, not the ORM unit of work): intake is the hot path. Its "created" event is
+    # the row's received_at; the history shows it without a row of its own.
+    report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
+    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py).
+    jobs.enqueue_many(uow, _work(uow, report, channel, values, report_id), urgent=values["priority"] == "P1")
+    return report_id, _receipt(values, code)
+
+
+def _row(uow, report: ReportCreate, *, channel: str, language: str, platform_escalation: bool,
+         submission: replay.Submission | None) -> tuple[dict, str]:
+    """The report's row (sealed, triaged) and its follow-up code: no database work."""
     ctx = uow.ctx
     now = uow.now()
     code = followup.new_code()
@@ -102,9 +115,11 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
         values.update(triage_values(facts, received_at=now, uow=uow))
     except Exception:  # never let a rule bug lose a report: store it, triage it later
         log.exception("inline triage failed; deferring to the worker")
-    # One INSERT (Core, not the ORM unit of work): intake is the hot path. Its "created" event is
-    # the row's received_at; the history shows it without a row of its own.
-    report_id = uow.session.connection().execute(_INSERT_REPORT, values).scalar_one()
+    return values, code
+
+
+def _work(uow, report: ReportCreate, channel: str, values: dict, report_id: int) -> list[tuple[str, dict]]:
+    """The jobs a new report needs, written in its transaction."""
     work = []
     if values["priority"] is None:
         work.append((jobs.TRIAGE_REPORT, {"report_id": report_id}))
@@ -118,10 +133,11 @@ def stage_report(*, uow: UnitOfWork, report: ReportCreate, channel: str, languag
     if report.consent_services and channel != "platform":
         # The reporter agreed to be passed to services: case management takes the child up (cases/cases.py).
         work.append((jobs.OPEN_CASE, {"report_id": report_id}))
-    # One statement, however many jobs; a P1 report's jobs overtake a burst of ordinary ones (kernel/jobs.py).
-    jobs.enqueue_many(uow, work, urgent=values["priority"] == "P1")
-    return report_id, Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]),
-                              now)
+    return work
+
+
+def _receipt(values: dict, code: str) -> Receipt:
+    return Receipt(values["public_id"], code, values["priority"], tuple(values["situations"]), values["received_at"])
 
 
 def triage_report(*, uow: UnitOfWork, report_id: int) -> None:

@@ -21,6 +21,7 @@ from safe4c.reports.rules.report import ReportCreate
 from safe4c.db.session import make_engine
 from safe4c.hashlist.matcher import SharedMatcher
 from safe4c.kernel.ratelimits import Limiter
+from safe4c.kernel.async_uow import AsyncUowFactory
 from safe4c.kernel.uow import UowFactory
 from safe4c.web import authorization, errors, inputs, openapi
 from safe4c.web.api import health, match, platform, platform_webhook, public
@@ -45,11 +46,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         return unavailable_app(settings, problem)
     ctx = uow_factory.ctx
     shared_matcher = SharedMatcher()  # this app's hash list in memory: its API and in-process worker share it
+    # The intake hot paths' transactions on the event loop (PostgreSQL; None on SQLite): kernel/async_uow.py.
+    async_uow_factory = AsyncUowFactory.for_engine(engine, ctx, size=settings.web_threads)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Threads beyond a few per core only queue on the GIL and the database (measured in bench intake).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        if async_uow_factory is not None:
+            await async_uow_factory.open()
         # The hash list loads in the background (a memory-mapped snapshot: well under a second even at millions
         # of hashes); /healthz says "hash_list": "loading" until it matches, and a match request waits for it.
         shared_matcher.start(uow_factory, poll_seconds=settings.matcher_poll_seconds)
@@ -62,6 +67,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             worker.stop()
         # the start-up follower, or the one /api/v1/match started when loading at start-up had failed
         shared_matcher.stop()
+        if async_uow_factory is not None:
+            await async_uow_factory.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -75,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow_factory = uow_factory
+    app.state.async_uow_factory = async_uow_factory
     # Dashboards and /statistik read rollups only; they may read them from a read replica (docs/operations.md).
     app.state.statistics_uow_factory = (UowFactory(make_engine(settings.statistics_database_url), settings, clock)
                                         if settings.statistics_database_url else uow_factory)

@@ -45,6 +45,12 @@ def get_lang(request: Request) -> str:
     return getattr(request.state, "lang", None) or request.app.state.settings.default_language
 
 
+async def _lang_dependency(request: Request) -> str:
+    """``LangDep``: async because FastAPI runs a plain ``def`` dependency in a worker thread, and this one does
+    no I/O."""
+    return get_lang(request)
+
+
 def client_address(request: Request) -> str:
     """The client's address: the peer, or what a trusted reverse proxy forwards (web/proxies.py)."""
     address = getattr(request.state, "client_address", None)
@@ -59,4 +65,4 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 ReadingUowDep = Annotated[UnitOfWork, Depends(get_reading_uow)]
 StatisticsUowDep = Annotated[UnitOfWork, Depends(get_statistics_uow)]
 UowFactoryDep = Annotated[UowFactory, Depends(get_uow_factory)]
-LangDep = Annotated[str, Depends(get_lang)]
+LangDep = Annotated[str, Depends(_lang_dependency)]

@@ -18,7 +18,7 @@ from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_pla
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.takedowns.rules import lifecycle
 from safe4c.access import platforms
-from safe4c.reports import platform_intake, platform_readback
+from safe4c.reports import intake_async, platform_intake, platform_readback
 from safe4c.kernel.clock import rfc3339
 from safe4c.kernel.signals import HASH_KINDS
 from safe4c.access.platforms import PlatformPrincipal
@@ -158,8 +158,19 @@ async def submit_report(request: Request, uow_factory: UowFactoryDep,
                             # checked by services/platforms.py after the key, so documented here only
                             json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"\S"})] = None):
     data = await read_json(request)
-    # The hot path: one trip to a worker thread and one transaction for the key check and the report.
-    receipt = await run_in_threadpool(_submit, request, uow_factory, key, data, idempotency_key)
+    receipt = None
+    fast = request.app.state.async_uow_factory
+    # PostgreSQL, with a key this process checked moments ago: the report's transaction on the event loop
+    # (kernel/async_uow.py, reports/intake_async.py), no trip to a worker thread.
+    platform = key.authorize_remembered() if fast is not None and fast.ready else None
+    if platform is not None:
+        report = parse_platform_report(data)
+        async with fast() as uow:
+            receipt = await intake_async.submit_platform_report(uow=uow, platform=platform, report=report,
+                                                                idempotency_key=idempotency_key,
+                                                                language=request.state.lang)
+    if receipt is None:  # else one trip to a worker thread, one transaction for the key check and the report
+        receipt = await run_in_threadpool(_submit, request, uow_factory, key, data, idempotency_key)
     return JSONResponse({"id": receipt.report_id, "received_at": rfc3339(receipt.received_at),
                          "status": "received"}, status_code=201 if receipt.created else 200)
 

@@ -15,7 +15,7 @@ from safe4c.reports.rules.report import ReportCreate, parse_report
 from safe4c.reports.rules import taxonomy
 from safe4c.reports.rules.taxonomy import N_
 from safe4c.kernel.errors import FieldError, Invalid, NotFound
-from safe4c.reports import intake, public_status
+from safe4c.reports import intake, intake_async, public_status
 from safe4c.web.authorization import Allowed
 from safe4c.kernel.uow import UowFactory
 from safe4c.web.deps import LangDep, UowFactoryDep
@@ -88,7 +88,14 @@ async def submit(request: Request, lang: LangDep, uow_factory: UowFactoryDep,
         raise Invalid([FieldError("Idempotency-Key", BAD_KEY)])
     rate = rate_check(request, "report")
     report = parse_report(await read_json(request))
-    receipt = await run_in_threadpool(_submit, uow_factory, report, lang, idempotency_key, rate)
+    receipt = None
+    fast = request.app.state.async_uow_factory
+    if fast is not None and fast.ready:  # PostgreSQL: the transaction on the event loop (kernel/async_uow.py)
+        async with fast() as uow:
+            receipt = await intake_async.submit_report(uow=uow, report=report, channel="api", language=lang,
+                                                       idempotency_key=idempotency_key, rate=rate)
+    if receipt is None:  # SQLite, or a replay the fast path left to the reference path
+        receipt = await run_in_threadpool(_submit, uow_factory, report, lang, idempotency_key, rate)
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
     return JSONResponse({"id": receipt.report_id, "followup_code": receipt.followup_code, "status": "new",
                          "advice": advice_for(receipt.situations, lang)}, status_code=200 if receipt.replayed else 201)

@@ -1,0 +1,121 @@
+"""The intake hot path on the event loop (kernel/async_uow.py): on PostgreSQL a public report is stored by the
+asynchronous unit of work, with the same rows the synchronous path writes; a replay falls back to the
+synchronous path; SQLite never uses it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from safe4c.db.tables import Job, Report
+from safe4c.kernel import jobs
+from safe4c.reports import intake
+
+URL = "/api/v1/public/reports"
+KEY = "9b2f8c4e-1a7d-4e3b-8c6f-0d5e2a9b7c31"
+GOOD = {"situations": ["sextortion"], "platforms": ["instagram"], "accounts": ["@orang.asing",
+                                                                            "https://instagram.com/orang.asing"],
+        "story": "Dia mengancam menyebarkan foto saya kalau saya tidak mengirim uang.", "age_band": "13_15",
+        "urgent_signals": ["threat_deadline"], "consent_services": True, "contact_method": "none"}
+
+
+@pytest.fixture
+def no_sync_intake(monkeypatch):
+    """Fails any report that reaches the synchronous path; returns the calls it saw."""
+    calls = []
+
+    def refuse(**kwargs):
+        calls.append(kwargs)
+        raise AssertionError("the synchronous intake path was used")
+
+    monkeypatch.setattr(intake, "submit_report", refuse)
+    return calls
+
+
+def test_postgresql_stores_a_public_report_on_the_event_loop(client, app, uow_factory, engine, monkeypatch):
+    if engine.dialect.name != "postgresql":
+        assert app.state.async_uow_factory is None  # SQLite: every report takes the synchronous path
+        assert client.post(URL, json=GOOD).status_code == 201
+        return
+    assert app.state.async_uow_factory is not None
+    woken = []
+    jobs.add_local_waiter(woken.append)
+    sync_calls = []
+    monkeypatch.setattr(intake, "submit_report", lambda **kw: sync_calls.append(kw))
+    try:
+        answer = client.post(URL, json=GOOD)
+    finally:
+        jobs.remove_local_waiter(woken.append)
+    assert answer.status_code == 201, answer.text
+    assert not sync_calls
+    assert woken == [jobs.URGENT]  # a P1 report's jobs, told to this process's workers after the commit
+    with uow_factory() as uow:
+        row = uow.session.scalar(select(Report).where(Report.public_id == answer.json()["id"]))
+        # the same row the synchronous path writes: sealed, triaged, typed as the ORM reads it
+        assert row.priority == "P1" and row.deadline_at is not None and row.triage_reasons
+        assert row.situations == ["sextortion"] and row.received_at.tzinfo is not None
+        assert uow.ctx.sealer.open(row.story_sealed, context="report.story") == GOOD["story"]
+        assert b"orang.asing" not in row.accounts_sealed
+        row_id = row.id
+        stored = {job.kind: (job.payload, job.priority) for job in uow.session.scalars(select(Job))}
+    assert stored == {kind: ({"report_id": row_id}, jobs.URGENT)
+                      for kind in (jobs.MATCH_REPORT, jobs.LINK_REPORT, jobs.OPEN_CASE)}
+
+
+def test_a_replay_is_answered_by_the_synchronous_path(client, engine, uow_factory):
+    first = client.post(URL, json=GOOD, headers={"Idempotency-Key": KEY})
+    again = client.post(URL, json=GOOD, headers={"Idempotency-Key": KEY})
+    other = client.post(URL, json=dict(GOOD, story="Cerita yang lain."), headers={"Idempotency-Key": KEY})
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 422)
+    assert again.json()["followup_code"] == first.json()["followup_code"]
+    with uow_factory() as uow:
+        assert len(list(uow.session.scalars(select(Report.id)))) == 1
+        assert len(list(uow.session.scalars(select(Job.id)))) == 3  # the first report's jobs only
+
+
+def test_a_refused_report_leaves_nothing(app, settings, engine, uow_factory, no_sync_intake):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the asynchronous path is PostgreSQL's")
+    from fastapi.testclient import TestClient
+
+    settings.public_rate_limit_per_minute = 1
+    with TestClient(app) as c:
+        assert c.post(URL, json=GOOD).status_code == 201
+        refused = c.post(URL, json=GOOD)
+    assert refused.status_code == 429
+    assert not no_sync_intake
+    with uow_factory() as uow:
+        assert len(list(uow.session.scalars(select(Report.id)))) == 1
+        assert len(list(uow.session.scalars(select(Job.id)))) == 3
+
+
+def test_a_platform_report_with_a_known_key_is_stored_on_the_event_loop(client, engine, uow_factory,
+                                                                        monkeypatch):
+    from test_platform_reports import REPORT, auth, make_platform
+
+    from safe4c.db.platforms import PlatformReport
+    from safe4c.reports import platform_intake
+
+    p = make_platform(uow_factory)
+    first = client.post("/api/v1/reports", json=REPORT, headers=auth(p.api_key, **{"Idempotency-Key": "k-1"}))
+    assert first.status_code == 201, first.text  # this process now knows the key
+    sync_calls = []
+    real = platform_intake.submit_platform_report
+    monkeypatch.setattr(platform_intake, "submit_platform_report",
+                        lambda **kw: sync_calls.append(kw) or real(**kw))
+    second = client.post("/api/v1/reports", json=dict(REPORT, external_id="ext-2"),
+                         headers=auth(p.api_key, **{"Idempotency-Key": "k-2"}))
+    replayed = client.post("/api/v1/reports", json=dict(REPORT, external_id="ext-2"),
+                           headers=auth(p.api_key, **{"Idempotency-Key": "k-2"}))
+    assert (second.status_code, replayed.status_code) == (201, 200)
+    assert replayed.json() == second.json()
+    # On PostgreSQL only the replay took the synchronous path; on SQLite both did.
+    assert len(sync_calls) == (1 if engine.dialect.name == "postgresql" else 2)
+    with uow_factory() as uow:
+        detail = uow.session.scalar(select(PlatformReport).join(Report, Report.id == PlatformReport.report_id)
+                                    .where(Report.public_id == second.json()["id"]))
+        assert (detail.platform_id, detail.idempotency_key, detail.external_id) == (p.id, "k-2", "ext-2")
+        assert "ext-2" in uow.ctx.sealer.open(detail.detail_sealed, context="platform_report.detail")
+        kinds = sorted(uow.session.scalars(select(Job.kind).where(
+            Job.payload["report_id"].as_integer() == detail.report_id)))
+    assert kinds == sorted([jobs.MATCH_REPORT, jobs.LINK_REPORT])
