@@ -19,8 +19,9 @@ def schemas(engine) -> set[str]:
     if engine.dialect.name != "postgresql":
         return set()
     with engine.connect() as conn:
-        # only the benchmarks' schemas: other tests of this run make and drop schemas of their own meanwhile
-        return set(conn.scalars(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'")))
+        # only this benchmark's schemas: other tests of this run (other benchmarks too) make and drop schemas of
+        # their own meanwhile
+        return set(conn.scalars(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_link\\_%'")))
 
 
 def test_bench_link_leaves_the_given_database_as_it_was(engine, capsys):

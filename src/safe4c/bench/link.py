@@ -282,7 +282,7 @@ def _fresh(database_url: str | None):
     if database_url and database_url.startswith("postgresql"):
         from safe4c.bench.databases import drop_schema, pg_schema
 
-        admin, schema, url = pg_schema(database_url)
+        admin, schema, url = pg_schema(database_url, prefix="bench_link")
         return "postgresql", url, lambda: drop_schema(admin, schema)
     tmp = tempfile.mkdtemp(prefix="safe4c-bench-link-")
     return "sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", lambda: shutil.rmtree(tmp, ignore_errors=True)
