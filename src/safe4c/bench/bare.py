@@ -9,6 +9,7 @@ served rate, measured in the same run on the same schema, so the ratio holds how
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import time
 import uuid
@@ -92,5 +93,8 @@ def bare_loop(url: str, *, reports: int, concurrency: int, db_pids=True) -> tupl
             await conn.close()
         return spent
 
-    own, db = asyncio.run(main())
+    # Its own event loop, in a thread of its own when the caller's thread already runs one (a test process whose
+    # browser fixture runs Playwright's loop).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        own, db = pool.submit(asyncio.run, main()).result()
     return result, own, db
