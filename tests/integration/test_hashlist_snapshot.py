@@ -128,3 +128,30 @@ def test_without_a_writable_snapshot_folder_the_process_loads_the_list_itself(uo
     with uow_factory() as uow:
         m.load(uow)
     assert m._state.base.path is None and found(m)[1] == [(ids["md5"], 0, "National CSAM list")]
+
+
+def test_starting_one_matcher_several_times_at_once_loads_once_and_stops(uow_factory):
+    """An app whose lifespan runs several times at once (TestClients in threads) starts one loader; a match request
+    made meanwhile and the stops all return (they once waited on each other for ever)."""
+    import threading
+
+    from safe4c.hashlist.matcher import SharedMatcher
+
+    setup_list(uow_factory)
+    shared = SharedMatcher()
+    starters = [threading.Thread(target=shared.start, args=(uow_factory,), kwargs={"poll_seconds": 0.05})
+                for _ in range(6)]
+    for t in starters:
+        t.start()
+    for t in starters:
+        t.join(timeout=10)
+    served = threading.Thread(target=shared.serving, args=(uow_factory,), kwargs={"poll_seconds": 0.05})
+    stoppers = [threading.Thread(target=shared.stop) for _ in range(3)]
+    served.start()
+    for t in stoppers:
+        t.start()
+    for t in [served, *stoppers]:
+        t.join(timeout=20)
+    assert not any(t.is_alive() for t in [*starters, served, *stoppers])
+    assert shared.status == "ready"
+    shared.stop()

@@ -270,6 +270,7 @@ class SharedMatcher:
         # Re-entrant: serving() loads and starts the follower under it. Followers are started and stopped under
         # it too, so an app whose lifespan runs several times at once (tests do) never leaves one running.
         self._lock = threading.RLock()
+        self._starting = threading.Lock()
 
     @property
     def matcher(self) -> Matcher | None:
@@ -306,8 +307,11 @@ class SharedMatcher:
             except Exception as exc:  # noqa: BLE001 - serve the rest of the app; matching retries on demand
                 log.warning("hash list not loaded at start-up: %s", type(exc).__name__)
 
-        self._loader = threading.Thread(target=run, name="safe4c-matcher-load", daemon=True)
-        self._loader.start()
+        with self._starting:  # one loader at a time: an app whose lifespan runs several times at once starts one
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(target=run, name="safe4c-matcher-load", daemon=True)
+            self._loader.start()
 
     def load(self, uow: UnitOfWork) -> Matcher:
         """Load a new matcher from ``uow`` and keep it (it replaces any earlier one)."""
@@ -318,8 +322,8 @@ class SharedMatcher:
 
     def refreshed(self, uow: UnitOfWork) -> Matcher:
         """The matcher, loaded if needed and otherwise refreshed now: what a ``report.match`` job matches with."""
-        with self._lock:
-            matcher = self.matcher
+        with self._lock:  # under the lock, the field: the property would wait for a loader that waits for the lock
+            matcher = self._matcher
             if matcher is None or not matcher.loaded:
                 return self.load(uow)
         matcher.refresh(uow)
@@ -335,11 +339,11 @@ class SharedMatcher:
         matcher = self.matcher
         if matcher is None or not matcher.loaded or self.follower is None:
             with self._lock:
-                if self.matcher is None or not self.matcher.loaded or self.follower is None:
+                if self._matcher is None or not self._matcher.loaded or self.follower is None:
                     with uow_factory().reading() as uow:
                         self.load(uow)
                     self.follow(uow_factory, poll_seconds=poll_seconds)
-                return self.matcher
+                return self._matcher
         if time.monotonic() - matcher.refreshed_at > max(1.0, 5 * poll_seconds):
             try:
                 with uow_factory().reading() as uow:
@@ -354,7 +358,7 @@ class SharedMatcher:
         with self._lock:
             if self.follower is not None:
                 self.follower.stop()
-            self.follower = MatcherFollower(self.matcher, uow_factory, poll_seconds=poll_seconds).start()
+            self.follower = MatcherFollower(self._matcher, uow_factory, poll_seconds=poll_seconds).start()
             return self.follower
 
     def stop(self) -> None:
