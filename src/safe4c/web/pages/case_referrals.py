@@ -104,6 +104,17 @@ def _done(referral_id: str, what: str) -> RedirectResponse:
     return RedirectResponse(f"/staff/case-referrals/{referral_id}?saved={what}", status_code=303)
 
 
+def _answer(request: Request, uow, staff, referral_id: str, what: str, change):
+    """Make a change to a referral (``change()``), then back to it saying ``what``; answers that need fixing are
+    shown on the referral's page, and nothing was changed."""
+    try:
+        change()
+    except Invalid as exc:
+        uow.rollback()
+        return _detail(request, uow, staff, referral_id, errors=field_errors(exc), status_code=422)
+    return _done(referral_id, what)
+
+
 @router.post("/case-referrals/{referral_id}/accept")
 def accept(referral_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("case.referral.respond", csrf=True)]):
     referrals.accept(uow=uow, actor=actor_of(staff), referral_id=referral_id)
@@ -114,36 +125,25 @@ def accept(referral_id: str, uow: UowDep, staff: Annotated[StaffUser, Allowed("c
 def decline(request: Request, referral_id: str, uow: UowDep,
             staff: Annotated[StaffUser, Allowed("case.referral.respond", csrf=True)],
             reason: Annotated[str, Form()] = ""):
-    try:
-        referrals.decline(uow=uow, actor=actor_of(staff), referral_id=referral_id, reason=reason)
-    except Invalid as exc:
-        uow.rollback()
-        return _detail(request, uow, staff, referral_id, errors=field_errors(exc), status_code=422)
-    return _done(referral_id, "declined")
+    return _answer(request, uow, staff, referral_id, "declined",
+                   lambda: referrals.decline(uow=uow, actor=actor_of(staff), referral_id=referral_id, reason=reason))
 
 
 @router.post("/case-referrals/{referral_id}/delivered")
 def delivered(request: Request, referral_id: str, uow: UowDep,
               staff: Annotated[StaffUser, Allowed("case.referral.respond", csrf=True)],
               services: Annotated[list[str], Form()] = []):
-    try:
-        referrals.deliver(uow=uow, actor=actor_of(staff), referral_id=referral_id, services=services)
-    except Invalid as exc:
-        uow.rollback()
-        return _detail(request, uow, staff, referral_id, errors=field_errors(exc), status_code=422)
-    return _done(referral_id, "delivered")
+    return _answer(request, uow, staff, referral_id, "delivered",
+                   lambda: referrals.deliver(uow=uow, actor=actor_of(staff), referral_id=referral_id,
+                                             services=services))
 
 
 @router.post("/case-referrals/{referral_id}/withdraw")
 def withdraw(request: Request, referral_id: str, uow: UowDep,
              staff: Annotated[StaffUser, Allowed("case.referral.withdraw", csrf=True)],
              reason: Annotated[str, Form()] = ""):
-    try:
-        referrals.withdraw(uow=uow, actor=actor_of(staff), referral_id=referral_id, reason=reason)
-    except Invalid as exc:
-        uow.rollback()
-        return _detail(request, uow, staff, referral_id, errors=field_errors(exc), status_code=422)
-    return _done(referral_id, "withdrawn")
+    return _answer(request, uow, staff, referral_id, "withdrawn",
+                   lambda: referrals.withdraw(uow=uow, actor=actor_of(staff), referral_id=referral_id, reason=reason))
 
 
 @router.get("/case-referrals/{referral_id}/package.json")

@@ -64,6 +64,16 @@ def _page(request: Request, template: str, staff, **context) -> HTMLResponse:
                 **context)
 
 
+def _act(request: Request, staff, public_id: str, done, change):
+    """Make a change to a case (``change()``), then back to its page saying ``done`` (a message key, or a function
+    of what the change returned); answers that need fixing show what to fix, and nothing was changed."""
+    try:
+        result = change()
+    except Invalid as exc:
+        return refused(request, staff, exc, f"/staff/cases/{public_id}")
+    return _back(public_id, done(result) if callable(done) else done)
+
+
 def _back(public_id: str, done: str | None = None) -> RedirectResponse:
     return RedirectResponse(f"/staff/cases/{public_id}" + (f"?done={done}" if done else ""), status_code=303)
 
@@ -126,11 +136,9 @@ def case_page(request: Request, public_id: str, uow: UowDep, staff: Annotated[St
 def assign_case(request: Request, public_id: str, uow: UowDep,
                 staff: Annotated[StaffUser, Allowed("case.assign", csrf=True)],
                 assignee: Annotated[str, Form()] = ""):
-    try:
-        assignment.assign(uow=uow, actor=actor_of(staff), case_public_id=public_id, assignee=assignee)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "assigned")
+    return _act(request, staff, public_id, "assigned",
+                lambda: assignment.assign(uow=uow, actor=actor_of(staff), case_public_id=public_id,
+                                          assignee=assignee))
 
 
 @router.post("/cases/{public_id}/statement/read", response_class=HTMLResponse)
@@ -145,23 +153,17 @@ def record_statement(request: Request, public_id: str, uow: UowDep,
                      staff: Annotated[StaffUser, Allowed("case.statement.record", csrf=True)],
                      body: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "id",
                      reason: Annotated[str, Form()] = ""):
-    try:
-        statements.record_statement(uow=uow, actor=actor_of(staff), case_public_id=public_id, body=body,
-                                    language=language, reason=reason)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "statement")
+    return _act(request, staff, public_id, "statement",
+                lambda: statements.record_statement(uow=uow, actor=actor_of(staff), case_public_id=public_id,
+                                                    body=body, language=language, reason=reason))
 
 
 @router.post("/cases/{public_id}/notes")
 def add_note(request: Request, public_id: str, uow: UowDep,
              staff: Annotated[StaffUser, Allowed("case.note.add", csrf=True)],
              note: Annotated[str, Form()] = ""):
-    try:
-        statements.add_note(uow=uow, actor=actor_of(staff), case_public_id=public_id, body=note)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "note")
+    return _act(request, staff, public_id, "note",
+                lambda: statements.add_note(uow=uow, actor=actor_of(staff), case_public_id=public_id, body=note))
 
 
 @router.post("/cases/{public_id}/consent")
@@ -178,22 +180,17 @@ def record_consent(request: Request, public_id: str, uow: UowDep,
         statistics="statistics" in covers, legal_basis=legal_basis, share_with=tuple(share_with),
         withheld=tuple([(w, "statement") for w in withhold_statement] + [(w, "contact") for w in withhold_contact]),
         withheld_reason=withheld_reason)
-    try:
-        consent.record_consent(uow=uow, actor=actor_of(staff), case_public_id=public_id, given=given)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "consent")
+    return _act(request, staff, public_id, "consent",
+                lambda: consent.record_consent(uow=uow, actor=actor_of(staff), case_public_id=public_id, given=given))
 
 
 @router.post("/cases/{public_id}/consent/withdraw")
 def withdraw_consent(request: Request, public_id: str, uow: UowDep,
                      staff: Annotated[StaffUser, Allowed("case.consent.manage", csrf=True)],
                      reason: Annotated[str, Form()] = ""):
-    try:
-        consent.withdraw_consent(uow=uow, actor=actor_of(staff), case_public_id=public_id, reason=reason)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "withdrawn")
+    return _act(request, staff, public_id, "withdrawn",
+                lambda: consent.withdraw_consent(uow=uow, actor=actor_of(staff), case_public_id=public_id,
+                                                 reason=reason))
 
 
 @router.post("/cases/{public_id}/steps/{step_id}/done")
@@ -201,41 +198,29 @@ def complete_step(request: Request, public_id: str, step_id: IdPath, uow: UowDep
                   staff: Annotated[StaffUser, Allowed("case.update", csrf=True)],
                   note: Annotated[str, Form()] = "", risks: Annotated[list[str], Form()] = [],
                   needs: Annotated[list[str], Form()] = [], safety: Annotated[str, Form()] = ""):
-    try:
-        workflow.complete_step(uow=uow, actor=actor_of(staff), case_public_id=public_id, step_id=step_id, note=note,
-                               risks=risks, needs=needs, safety=safety)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "step")
+    return _act(request, staff, public_id, "step",
+                lambda: workflow.complete_step(uow=uow, actor=actor_of(staff), case_public_id=public_id,
+                                               step_id=step_id, note=note, risks=risks, needs=needs, safety=safety))
 
 
 @router.post("/cases/{public_id}/follow-ups")
 def add_follow_up(request: Request, public_id: str, uow: UowDep,
                   staff: Annotated[StaffUser, Allowed("case.update", csrf=True)], days: Annotated[str, Form()] = ""):
-    try:
-        workflow.add_follow_up(uow=uow, actor=actor_of(staff), case_public_id=public_id, days=days)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "follow_up")
+    return _act(request, staff, public_id, "follow_up",
+                lambda: workflow.add_follow_up(uow=uow, actor=actor_of(staff), case_public_id=public_id, days=days))
 
 
 @router.post("/cases/{public_id}/closure")
 def request_closure(request: Request, public_id: str, uow: UowDep,
                     staff: Annotated[StaffUser, Allowed("case.update", csrf=True)], note: Annotated[str, Form()] = ""):
-    try:
-        workflow.request_closure(uow=uow, actor=actor_of(staff), case_public_id=public_id, note=note)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "closure")
+    return _act(request, staff, public_id, "closure",
+                lambda: workflow.request_closure(uow=uow, actor=actor_of(staff), case_public_id=public_id, note=note))
 
 
 @router.post("/cases/{public_id}/closure/decide")
 def decide_closure(request: Request, public_id: str, uow: UowDep,
                    staff: Annotated[StaffUser, Allowed("case.close.approve", csrf=True)],
                    decision: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""):
-    try:
-        stage = workflow.decide_closure(uow=uow, actor=actor_of(staff), case_public_id=public_id,
-                                        approve=decision == "approve", note=note)
-    except Invalid as exc:
-        return refused(request, staff, exc, f"/staff/cases/{public_id}")
-    return _back(public_id, "closed" if stage == "closed" else "returned")
+    return _act(request, staff, public_id, lambda stage: "closed" if stage == "closed" else "returned",
+                lambda: workflow.decide_closure(uow=uow, actor=actor_of(staff), case_public_id=public_id,
+                                                approve=decision == "approve", note=note))
