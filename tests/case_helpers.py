@@ -32,5 +32,4 @@ def actor(uow_factory, user_id: int) -> Actor:
     """The actor the web layer would make of this staff member (web/authorization.actor_of)."""
     with uow_factory() as uow:
         user = uow.session.get(StaffUser, user_id)
-        region = uow.session.get(Agency, user.agency_id).region_code if user.agency_id else None
-        return Actor.staff(user.id, user.role, user.agency_id, region)
+        return Actor.staff(user.id, user.role, user.agency_id)

@@ -81,7 +81,7 @@ def test_docs_access_md_shows_the_table_as_the_code_has_it():
 
 
 def test_a_field_with_several_values_meets_a_filter_when_any_of_them_is_allowed():
-    worker = Actor.staff(40, "case_worker", agency_id=7, region_code="32")
+    worker = Actor.staff(40, "case_worker", agency_id=7)
     only = policy.AGENCY_OR_REFERRED.filter_for(worker)
     assert only.admits({"agencies": [3, 7]})
     assert not only.admits({"agencies": [3, 8]})

@@ -230,13 +230,16 @@ def session_user(*, uow: UnitOfWork, token: str | None) -> StaffUser | None:
     """The signed-in user for a session token, sliding its expiry; None when unknown, expired or disabled."""
     if not token or len(token) > 200:
         return None
+    # One query per request: the session, its member and their agency's region.
     found = uow.session.execute(
-        select(StaffSession, StaffUserRow).join(StaffUserRow, StaffUserRow.id == StaffSession.user_id)
+        select(StaffSession, StaffUserRow, Agency.region_code)
+        .join(StaffUserRow, StaffUserRow.id == StaffSession.user_id)
+        .outerjoin(Agency, Agency.id == StaffUserRow.agency_id)
         .where(StaffSession.token_hash == _token_hash(token))
     ).first()
     if found is None:
         return None
-    sess, user = found
+    sess, user, region = found
     now = uow.now()
     if sess.expires_at <= now or not user.active:
         uow.session.delete(sess)
@@ -246,7 +249,7 @@ def session_user(*, uow: UnitOfWork, token: str | None) -> StaffUser | None:
         sess.last_seen_at = now
         sess.expires_at = now + timedelta(hours=uow.settings.session_hours)
         uow.commit()
-    return _public(user, _agency_region(uow, user.agency_id))
+    return _public(user, region)
 
 
 def end_session(*, uow: UnitOfWork, token: str | None) -> None:

@@ -83,8 +83,7 @@ class _Demo:
     def actor(self, username: str) -> Actor:
         with self.factory() as uow:
             row = uow.session.scalar(select(StaffUser).where(StaffUser.username == username))
-            region = agencies.by_ids(uow=uow, ids={row.agency_id}).get(row.agency_id) if row.agency_id else None
-            return Actor.staff(row.id, row.role, row.agency_id, region.region_code if region else None)
+            return Actor.staff(row.id, row.role, row.agency_id)
 
     def step(self, public_id: str, kind: str) -> int:
         with self.factory() as uow:

@@ -39,7 +39,7 @@ FRAMEWORK_ROUTES = {"/openapi.json": "public.view", "/static": "public.view"}
 
 
 def actor_of(user: StaffUser) -> Actor:
-    return (Actor.staff(user.id, user.role, user.agency_id, user.agency_region) if user.active
+    return (Actor.staff(user.id, user.role, user.agency_id) if user.active
             else policy.NOBODY)
 
 

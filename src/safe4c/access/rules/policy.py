@@ -36,15 +36,14 @@ class Actor:
     id: int | None = None  # the platform's or the staff member's id
     role: str | None = None  # staff only
     agency_id: int | None = None  # staff of an agency (case management); conditions compare it with a record's
-    region_code: str | None = None  # that agency's region: "ID", a province ("32") or a regency ("32.73")
 
     @property
     def principal(self) -> str:
         return self.role if self.kind == "staff" and self.role else self.kind
 
     @classmethod
-    def staff(cls, user_id: int, role: str, agency_id: int | None = None, region_code: str | None = None) -> Actor:
-        return cls("staff", user_id, role, agency_id, region_code)
+    def staff(cls, user_id: int, role: str, agency_id: int | None = None) -> Actor:
+        return cls("staff", user_id, role, agency_id)
 
     @classmethod
     def platform(cls, platform_id: int) -> Actor:
