@@ -12,17 +12,29 @@ import io
 import re
 import threading
 from collections import OrderedDict
+from functools import lru_cache
+from types import SimpleNamespace
 
-import matplotlib
-from matplotlib import colormaps
-from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
-# Imported with the web app rather than on the first chart, so no page pays for it. Text stays text in the SVG
-# (smaller, searchable, read by screen readers); stable ids, so the same figures give the same bytes.
-matplotlib.rcParams["svg.fonttype"] = "none"
-matplotlib.rcParams["svg.hashsalt"] = "safe4c"
+@lru_cache(maxsize=1)
+def _mpl() -> SimpleNamespace:
+    """matplotlib, imported once: ``warm()`` does it in the background when a server starts, so neither the
+    start-up nor the first visitor waits for it (about a second of CPU), and commands that draw no chart never
+    pay for it. Text stays text in the SVG (smaller, searchable, read by screen readers); stable ids, so the same
+    figures give the same bytes."""
+    import matplotlib
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["svg.hashsalt"] = "safe4c"
+    return SimpleNamespace(colormaps=colormaps, Normalize=Normalize, Figure=Figure, Rectangle=Rectangle)
+
+
+def warm() -> None:
+    _mpl()
 
 # (column, row) of each province's tile, by Kemendagri code.
 TILES: dict[str, tuple[int, int]] = {
@@ -55,7 +67,7 @@ def cached(key: tuple, render) -> str:
 
 
 def _figure(width: float, height: float):
-    return Figure(figsize=(width, height), dpi=72)
+    return _mpl().Figure(figsize=(width, height), dpi=72)
 
 
 def _svg(fig, label: str) -> str:
@@ -115,14 +127,14 @@ def tile_map(values: dict[str, float | None], names: dict[str, str], *, label: s
     """Each province a square, shaded by its value (darker = higher); hatched when it has no value."""
     known = [v for v in values.values() if v is not None]
     low, high = min(known, default=0), max(known, default=1)
-    norm = Normalize(vmin=low if high > low else 0, vmax=high or 1)
-    cmap = colormaps["Blues"]
+    norm = _mpl().Normalize(vmin=low if high > low else 0, vmax=high or 1)
+    cmap = _mpl().colormaps["Blues"]
     fig = _figure(9, 3.6)
     ax = fig.add_subplot()
     for code, (col, row) in TILES.items():
         v = values.get(code)
         face = cmap(0.15 + 0.85 * norm(v)) if v is not None else "#ffffff"
-        ax.add_patch(Rectangle((col, -row), 0.92, 0.92, facecolor=face, edgecolor=INK, linewidth=0.6,
+        ax.add_patch(_mpl().Rectangle((col, -row), 0.92, 0.92, facecolor=face, edgecolor=INK, linewidth=0.6,
                                hatch=None if v is not None else "///"))
         dark = v is not None and norm(v) > 0.55
         ax.text(col + 0.46, -row + 0.46, code, ha="center", va="center", fontsize=8,

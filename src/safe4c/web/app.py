@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from safe4c.reports.rules.platform_report import PlatformReportCreate
 from safe4c.reports.rules.report import ReportCreate
 from safe4c.db.session import make_engine
 from safe4c.hashlist.matcher import SharedMatcher
+from safe4c.statistics import charts
 from safe4c.kernel.ratelimits import Limiter
 from safe4c.kernel.async_uow import AsyncUowFactory
 from safe4c.kernel.uow import UowFactory
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         # The hash list loads in the background (a memory-mapped snapshot: well under a second even at millions
         # of hashes); /healthz says "hash_list": "loading" until it matches, and a match request waits for it.
         shared_matcher.start(uow_factory, poll_seconds=settings.matcher_poll_seconds)
+        # matplotlib for the statistics charts, imported beside serving rather than before it or on a first visit
+        threading.Thread(target=charts.warm, name="safe4c-charts-warm", daemon=True).start()
         worker = None
         if settings.worker_in_process:
             worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds, matcher=shared_matcher)
