@@ -30,9 +30,7 @@ class World:
 
     def actor(self, username: str) -> Actor:
         role, code = self.roles[username]
-        agency = self.agencies.get(code) if code else None
-        region = {"uptd-ppa-32": "32", "psy-31": "31", "polda-32": "32", "uptd-ppa-33": "33"}.get(code)
-        return Actor.staff(self.staff[username], role, agency, region)
+        return Actor.staff(self.staff[username], role, self.agencies.get(code) if code else None)
 
 
 AGENCIES = (("uptd-ppa-32", "UPTD PPA Provinsi Jawa Barat (contoh)", "uptd_ppa", "32"),
