@@ -81,8 +81,16 @@ def as_owner(engine):
 def empty_postgresql_schema(eng) -> None:
     """Leave the shared test schema as the migrations left it, for the next test of this process."""
     with eng.begin() as conn:
-        # As the superuser we are here: the audit tables' triggers refuse TRUNCATE to everyone else.
+        # As the superuser we are here: the audit tables' triggers refuse DELETE to everyone else.
         conn.execute(text("SET LOCAL session_replication_role = replica"))
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # DELETE from only the tables a test wrote into (TRUNCATE of every table costs ~85 ms of file work; this
+        # ~3 ms; with the replica role no trigger or foreign key fires), then every sequence back to 1, as a
+        # rolled-back insert into a table left empty also moved its sequence.
+        tables = [t.name for t in Base.metadata.sorted_tables]
+        probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)
+        written = [row[0] for row in conn.execute(text(probe))]
+        for name in written:
+            conn.execute(text(f'DELETE FROM "{name}"'))
+        conn.execute(text("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                          "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))
         conn.execute(insert(AuditHead).values(**audit.GENESIS_HEAD))  # as the migration left it
