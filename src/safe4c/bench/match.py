@@ -190,10 +190,27 @@ def _healthz(port: int) -> dict | None:
 
 
 def run_server(n_hashes: int, *, workers: int = 2, database_url: str | None = None, say=print) -> dict:
+    """A server under ``safe4c hashlist import``'s list of ``n_hashes``: start-up, matching, memory. On a
+    temporary SQLite file, or with ``database_url`` (PostgreSQL) in a new schema there."""
+    from safe4c.bench.databases import drop_schema, pg_schema
+
+    report: dict[str, Any] = {"n_hashes": n_hashes, "workers": workers}
+    # PostgreSQL: a schema of the benchmark's own in that database, dropped afterwards (it never writes into
+    # a database it did not create)
+    if database_url and not database_url.startswith("postgresql"):
+        raise SystemExit("bench match --server: --database-url must be PostgreSQL (SQLite runs in a file of its own)")
+    created = pg_schema(database_url, prefix="bench_match") if database_url else None
+    try:
+        return _serve_and_measure(n_hashes, workers, created[2] if created else None, report, say)
+    finally:
+        if created:
+            drop_schema(created[0], created[1])
+
+
+def _serve_and_measure(n_hashes: int, workers: int, database_url: str | None, report: dict, say) -> dict:
     from safe4c.bench.server import free_port
     from safe4c.hashlist.matching.bench import make_dataset as random_data
 
-    report: dict[str, Any] = {"n_hashes": n_hashes, "workers": workers}
     with tempfile.TemporaryDirectory(prefix="safe4c-bench-match-") as tmp:
         url = database_url or f"sqlite:///{tmp}/bench.db"
         env = {**os.environ, "SAFE4C_DATABASE_URL": url, "SAFE4C_DATA_DIR": tmp, "SAFE4C_SECRET_KEY": "bench-secret",
