@@ -117,6 +117,26 @@ def test_csv_import_keeps_good_lines_and_reports_bad_ones_by_line(uow_factory):
     assert matches(m, "url", "https://example.com/a") and matches(m, "pdq", PDQ) and matches(m, "md5", MD5)
 
 
+@pytest.mark.parametrize("lookup_limit", [1, 100_000], ids=["bank-read-whole", "key-by-key"])
+def test_an_import_into_a_filled_bank_adds_only_what_is_new_either_way_it_looks(uow_factory, monkeypatch,
+                                                                                 lookup_limit):
+    b = bank(uow_factory)
+    with uow_factory() as uow:
+        csv_io.import_csv(uow=uow, bank_id=b, lines=[f"md5,{MD5}", f"pdq,{PDQ}"])
+    other = bank(uow_factory, "Other")
+    with uow_factory() as uow:  # the same value in another bank does not count as already there
+        csv_io.import_csv(uow=uow, bank_id=other, lines=["sha1," + "c" * 40])
+    monkeypatch.setattr(csv_io, "LOOKUP_LIMIT", lookup_limit)
+    with uow_factory() as uow:
+        result = csv_io.import_csv(uow=uow, bank_id=b, lines=[f"md5,{MD5.upper()}", "sha1," + "c" * 40,
+                                                             "sha1," + "d" * 40])
+    assert (result.added, result.already) == (2, 1)
+    with uow_factory() as uow:
+        exported = "".join(csv_io.export_csv(uow=uow, bank_id=b)).splitlines()
+    assert sorted(exported[1:]) == sorted([f"md5,{MD5},", f"pdq,{PDQ},", "sha1," + "c" * 40 + ",",
+                                           "sha1," + "d" * 40 + ","])
+
+
 def test_export_round_trips_through_import(uow_factory):
     b = bank(uow_factory)
     with uow_factory() as uow:

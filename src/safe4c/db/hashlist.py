@@ -36,7 +36,8 @@ class HashEntry(Base):
     __tablename__ = "hash_entries"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("hash_banks.id"), index=True)
+    # no index of its own: the unique (bank_id, value_key) index below finds a bank's entries (0018)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("hash_banks.id"))
     signal_type: Mapped[str] = mapped_column(String(16))  # a kernel.signals.SIGNAL_KINDS name (pdq, md5, ...)
     value: Mapped[str] = mapped_column(Text)  # canonical form (matching.normalise_signal)
     value_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of "type:value": URLs are too long to index

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-
 import json
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from safe4c.db.bulk import allocate_ids, bulk_insert, db_value, stream
+from safe4c.db.bulk import IN_CHUNK, allocate_ids, bulk_insert, chunks, db_value, stream
 from safe4c.db.hashlist import HashChange, HashEntry
 from safe4c.hashlist.banks import (
     SOURCES,
@@ -28,12 +26,13 @@ from safe4c.hashlist.banks import (
     signal_error,
     value_key,
 )
-from safe4c.hashlist.matching import InvalidSignal, normalise_signal
+from safe4c.hashlist.matching import InvalidSignal, get_signal_type
 from safe4c.kernel import audit
 from safe4c.kernel.uow import UnitOfWork
 
 CSV_HEADER = "signal_type,signal_value,tags"
 MAX_LINE_ERRORS = 200  # listed one by one; beyond that only counted
+LOOKUP_LIMIT = 100_000  # an import larger than this reads its bank's keys whole rather than key by key
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,15 @@ class ImportResult:
             self.errors.append(LineError(line, code, message, params))
 
 
-def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[int, str, str, list[str], str]]:
-    """Good rows as (line, type, canonical value, tags, value key); bad lines go to ``result.errors``."""
-    good: list[tuple[int, str, str, list[str], str]] = []
+def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[str, str, str, str, int]]:
+    """Good rows as (value key, type, canonical value, tags as JSON, line); bad lines go to ``result.errors``.
+
+    A million lines take a few seconds here, so the per-line work is kept small: each signal type's
+    normaliser and each distinct tags string are looked up once."""
+    good: list[tuple[str, str, str, str, int]] = []
     seen: set[str] = set()
-    tags_of: dict[str, list[str]] = {}  # partner lists repeat the same few tag strings: parse each once
+    tags_of: dict[str, str] = {}  # raw tags -> JSON: partner lists repeat the same few tag strings
+    normalisers: dict[str, Callable[[str], str]] = {}
     reader = csv.reader(line.rstrip("\r\n") for line in lines)
     first = True
     for row in reader:
@@ -79,7 +82,10 @@ def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[int, str
             continue
         signal_type = cells[0].lower()
         try:
-            value = normalise_signal(signal_type, cells[1])
+            normalise = normalisers.get(signal_type)
+            if normalise is None:
+                normalise = normalisers[signal_type] = get_signal_type(signal_type).normalise
+            value = normalise(cells[1])
         except InvalidSignal as exc:
             result.error(line, exc.code, signal_type)
             continue
@@ -87,7 +93,7 @@ def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[int, str
         tags = tags_of.get(raw_tags)
         if tags is None:
             try:
-                tags = tags_of[raw_tags] = parse_tags(raw_tags)
+                tags = tags_of[raw_tags] = json.dumps(parse_tags(raw_tags))
             except ValueError:
                 result.error(line, "bad_tags")
                 continue
@@ -96,7 +102,7 @@ def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[int, str
             result.error(line, "duplicate")
             continue
         seen.add(key)
-        good.append((line, signal_type, value, tags, key))
+        good.append((key, signal_type, value, tags, line))
     return good
 
 
@@ -111,38 +117,49 @@ def import_csv(*, uow: UnitOfWork, bank_id: int, lines: Iterable[str], classific
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     result = ImportResult()
-    rows = parse_csv(lines, result)
+    new = parse_csv(lines, result)
     lock_hashlist(uow)
     bank = bank_row(uow, bank_id)
     session = uow.session
     conn = session.connection()
-    existing: set[str] = set()
+    parsed = len(new)
     if session.scalar(select(HashEntry.id).where(HashEntry.bank_id == bank_id).limit(1)) is not None:
-        existing = set(row[0] for row in stream(conn, select(HashEntry.value_key)
-                                                .where(HashEntry.bank_id == bank_id), 50_000))
+        existing = _keys_in_bank(conn, bank_id, [row[0] for row in new])
+        new = [row for row in new if row[0] not in existing]
+    result.already = parsed - len(new)
+    result.added = len(new)
     # in value-key order: both indexes on hash_entries are keyed by it, so they grow at their end, not at
     # random places (a million random keys would otherwise cost a disk read per row once they outgrow the cache)
-    new = sorted(((k, t, v, tags) for _, t, v, tags, k in rows if k not in existing), key=itemgetter(0))
-    result.already = len(rows) - len(new)
-    result.added = len(new)
+    new.sort()
     if new:
         table = HashEntry.__table__
         now = db_value(conn, table.c.added_at, uow.now())
         first = allocate_ids(session, table, len(new))
         true = db_value(conn, table.c.enabled, True)
-        tags_json: dict[tuple, str] = {}
         bulk_insert(conn, table, ["id", "bank_id", "signal_type", "value", "value_key", "source", "classification",
                                   "tags", "enabled", "added_at", "added_by", "report_id", "updated_at"],
-                    ((first + i, bank_id, t, v, k, source, classification, tags_json.get(tuple(tags)) or tags_json.setdefault(tuple(tags), json.dumps(tags)), true, now, actor_id,
-                      None, now) for i, (k, t, v, tags) in enumerate(new)))
+                    ((first + i, bank_id, t, v, k, source, classification, tags, true, now, actor_id, None, now)
+                     for i, (k, t, v, tags, _line) in enumerate(new)))
         if bank.enabled:
-            changes = HashChange.__table__
-            bulk_insert(conn, changes, ["entry_id", "op", "at"],
+            bulk_insert(conn, HashChange.__table__, ["entry_id", "op", "at"],
                         ((first + i, "add", now) for i in range(len(new))))
     audit.record(uow, actor_id=actor_id, action="hashlist.import", subject_type="hash_bank", subject_id=bank_id,
                  detail={"added": result.added, "already": result.already, "errors": result.error_count})
     uow.commit()
     return result
+
+
+def _keys_in_bank(conn, bank_id: int, keys: list[str]) -> set[str]:
+    """Which of ``keys`` the bank holds already: looked up by key for an import of ordinary size (a few lines
+    into a bank of millions reads a few index pages), the bank's keys read whole for a very large one."""
+    if len(keys) > LOOKUP_LIMIT:
+        return {row[0] for row in stream(conn, select(HashEntry.value_key).where(HashEntry.bank_id == bank_id),
+                                         50_000)}
+    found: set[str] = set()
+    for part in chunks(keys, IN_CHUNK):
+        found.update(conn.scalars(select(HashEntry.value_key).where(HashEntry.bank_id == bank_id,
+                                                                    HashEntry.value_key.in_(part))))
+    return found
 
 
 def export_csv(*, uow: UnitOfWork, bank_id: int, actor_id: int | None = None,

@@ -99,7 +99,7 @@ def build(uow, *, only: tuple[str, str] | None = None) -> Snapshot:
     classes: dict[str, int] = {}
     entry_ids, entry_banks, entry_classes = [], [], []
     pdq_ids, pdq_hex, exact_ids, exact_keys = [], [], [], []
-    for entry_id, signal_type, value, bank_id, _bank, _confirmed, classification in sync.active_entries(uow, only=only):
+    for entry_id, signal_type, value, bank_id, classification in sync.active_entries(uow, only=only):
         entry_ids.append(entry_id)
         entry_banks.append(bank_id)
         entry_classes.append(classes.setdefault(classification, len(classes)))
