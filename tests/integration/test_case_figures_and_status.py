@@ -57,8 +57,8 @@ def test_figures_equal_a_direct_recount(uow_factory, world, clock):
     with uow_factory() as uow:
         got = figures.figures(uow=uow, month="2026-01")
     rows = {f.agency_id: f for f in got.rows}
-    # the recount, straight from the tables
-    start, end = jan.replace(day=1), datetime(2026, 2, 1, tzinfo=timezone.utc)
+    # the recount, straight from the tables: January in WIB (UTC+7), as every figure's month
+    start, end = datetime(2025, 12, 31, 17, 0, tzinfo=timezone.utc), datetime(2026, 1, 31, 17, 0, tzinfo=timezone.utc)
     with uow_factory() as uow:
         q = lambda sql, **p: uow.session.execute(text(sql), {"s": start, "e": end, **p}).all()  # noqa: E731
         for agency_id in (world.agencies["uptd-ppa-32"], world.agencies["uptd-ppa-33"]):
@@ -74,7 +74,8 @@ def test_figures_equal_a_direct_recount(uow_factory, world, clock):
                     received = q("select received_at from reports where id = :r", r=report_id)[0][0]
                     hours.append((_utc(contact) - _utc(received)).total_seconds() / 3600)
             assert f.first_contact_median_hours == (statistics.median(hours) if hours else None)
-            due = [(c, d) for _, _, _, c, d in opened if d is not None and (c is not None or clock.now() >= _utc(d))]
+            # counted for the share: contacted, or past the deadline (met when contacted at or before it)
+            due = [(c, d) for _, _, _, c, d in opened if d is not None and (c is not None or clock.now() > _utc(d))]
             assert (f.first_contact_due, f.first_contact_within) == (
                 len(due), sum(1 for c, d in due if c is not None and _utc(c) <= _utc(d)))
             made = q("select r.status from case_referrals r join cases c on c.id = r.case_id where c.agency_id = :a "
@@ -106,6 +107,34 @@ def test_figures_equal_a_direct_recount(uow_factory, world, clock):
     assert (mine.first_contact_due, mine.first_contact_within) == (4, 2)
     total = rows[None]
     assert total.cases_opened == 5 and total.referrals_made == 4
+
+
+def test_a_case_opened_late_on_31_january_utc_counts_in_february_wib(uow_factory, world, clock):
+    """20:00 UTC on 31 January is 03:00 WIB on 1 February: February's case in the figures, as in the statistics
+    (tests/integration/test_statistics_cases.py)."""
+    late = datetime(2026, 1, 31, 20, 0, tzinfo=timezone.utc)
+    open_case(uow_factory, world, opened_at=late, first_contact_after=timedelta(hours=2))
+    open_case(uow_factory, world, opened_at=late - timedelta(hours=3, seconds=1))  # 23:59:59 WIB: still January
+    clock.advance(days=40)
+    with uow_factory() as uow:
+        jan, feb = (figures.figures(uow=uow, month=m).rows[-1] for m in ("2026-01", "2026-02"))
+        assert figures.figures(uow=uow).month == "2026-02"  # this month, in WIB (14 February)
+    assert (jan.cases_opened, jan.first_contact_due, jan.first_contact_within) == (1, 1, 0)
+    assert (feb.cases_opened, feb.first_contact_due, feb.first_contact_within) == (1, 1, 1)
+
+
+def test_the_first_contact_deadline_is_missed_only_once_it_has_passed(uow_factory, world, clock):
+    """At the due moment a case not yet contacted is not counted as late (it can still be met); a second later it
+    is, in the figures as in the caseload's overdue step."""
+    open_case(uow_factory, world, first_contact_after=None, due_after=timedelta(hours=24))
+    clock.advance(hours=24)
+    with uow_factory() as uow:
+        at_due = figures.figures(uow=uow, month="2026-01").rows[-1]
+    clock.advance(seconds=1)
+    with uow_factory() as uow:
+        after = figures.figures(uow=uow, month="2026-01").rows[-1]
+    assert (at_due.first_contact_due, at_due.first_contact_within) == (0, 0)
+    assert (after.first_contact_due, after.first_contact_within) == (1, 0)
 
 
 def _utc(value):

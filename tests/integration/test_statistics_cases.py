@@ -4,13 +4,13 @@ statistics respected. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from case_world import build, open_case, submit
 from sqlalchemy import select, update
 
-from safe4c.cases import consent as consent_use, referrals
+from safe4c.cases import consent as consent_use, figures as case_figures, referrals
 from safe4c.cases.referrals import ReferralInput
 from safe4c.db.cases import Case
 from safe4c.db.statistics import StatCaseContact, StatCaseContactTime, StatCaseCount, StatCaseReferral
@@ -145,6 +145,25 @@ def test_changes_move_the_figures_incrementally(uow_factory, world, clock):
         assert counts(uow, "total")[("2026-01", "all")] == (4, 0, 3, 4, 1)
         assert contact(uow) == {("2026-01", "P1"): (4, 1, 4, 1)}
         assert recount.differences(uow) == []
+
+
+def test_a_case_opened_late_on_31_january_utc_counts_in_february_as_in_the_case_figures(uow_factory, world, clock):
+    """20:00 UTC on 31 January is 03:00 WIB on 1 February: the rollups, the recount and the case figures
+    (cases/figures.py) put it in the same month."""
+    late = datetime(2026, 1, 31, 20, 0, tzinfo=timezone.utc)
+    open_case(uow_factory, world, opened_at=late, first_contact_after=timedelta(hours=2))
+    open_case(uow_factory, world, opened_at=late - timedelta(hours=3, seconds=1))  # 23:59:59 WIB: January's
+    clock.advance(days=40)
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {("2026-01", "all"): (1, 0, 1, 1, 0), ("2026-02", "all"): (1, 0, 1, 1, 0)}
+        assert contact(uow) == {("2026-01", "P1"): (1, 0, 1, 0), ("2026-02", "P1"): (1, 0, 1, 1)}
+        assert recount.differences(uow) == []
+        for month in ("2026-01", "2026-02"):
+            total = case_figures.figures(uow=uow, month=month).rows[-1]
+            assert (total.cases_opened, total.first_contact_due, total.first_contact_within) == \
+                counts(uow, "total")[(month, "all")][:1] + contact(uow)[(month, "P1")][2:]
 
 
 def test_a_wrong_case_rollup_is_seen_by_the_recount(uow_factory, world, clock):

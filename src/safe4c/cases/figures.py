@@ -1,13 +1,15 @@
 """Figures of case management per agency and month (definitions in cases/rules/figures.py, docs/cases.md).
 
-Reads the rows the month needs and hands them to the pure rule; the page, the CLI and the data centre call
-``figures``. Aggregates only: no child, no case id, no worker named. Who sees which agencies is the policy's
-``case.figures.view`` filter (a supervisor their agency, national staff all).
+Reads the rows the month needs (a WIB month, ``kernel/months.py``, as every figure's) and hands them to the pure
+rule; the page and the CLI call ``figures``, the demo ``total_over`` for its months together. Aggregates only:
+no child, no case id, no worker named. Who sees which agencies is the policy's ``case.figures.view`` filter (a
+supervisor their agency, national staff all).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
@@ -17,11 +19,8 @@ from safe4c.cases.rules import figures as rules
 from safe4c.cases.rules.figures import AgencyFigures, CaseRow, ReferralRow
 from safe4c.db.cases import Agency, Case, CaseReferral, CaseStatement
 from safe4c.db.tables import Report
-from safe4c.kernel.errors import FieldError, Invalid
-from safe4c.kernel.i18n import N_
+from safe4c.kernel import months
 from safe4c.kernel.uow import UnitOfWork
-
-BAD_MONTH = N_("Give the month as YYYY-MM, for example 2026-03.")
 
 
 @dataclass(frozen=True)
@@ -31,33 +30,38 @@ class Figures:
     agencies: dict[int, tuple[str, str]]  # id -> (code, name)
 
 
-def parse_month(month: str | None, *, uow: UnitOfWork) -> str:
-    if not month:
-        return rules.month_of(uow.now())
-    try:
-        rules.month_bounds(month)
-    except ValueError:
-        raise Invalid([FieldError("month", BAD_MONTH)]) from None
-    return month
-
-
 def figures(*, uow: UnitOfWork, month: str | None = None, actor: Actor | None = None) -> Figures:
     """The month's figures for every agency the actor may see (``actor`` None: every agency, for the CLI)."""
-    month = parse_month(month, uow=uow)
-    start, end = rules.month_bounds(month)
+    month = months.parse_month(month, now=uow.now())  # a WIB month, as every figure's
     only = None
     if actor is not None:
         allowed = policy.record_filter(actor, "case.figures.view")
         if allowed is None:
             return Figures(month, [AgencyFigures(None)], {})
         only = allowed.values("agency_id")
+    rows = _compute(uow, *months.month_bounds(month), only=only)
+    ids = [r.agency_id for r in rows if r.agency_id is not None]
+    names = {i: (code, name) for i, code, name in uow.session.execute(
+        select(Agency.id, Agency.code, Agency.name).where(Agency.id.in_(ids)))} if ids else {}
+    return Figures(month, rows, names)
+
+
+def total_over(*, uow: UnitOfWork, first: str, last: str) -> AgencyFigures:
+    """Every agency together over the months ``first`` to ``last`` as one period (the demo's summary): the same
+    definitions as a month's figures, so a median over the period is the median of its cases, not of months."""
+    start, _ = months.month_bounds(first)
+    _, end = months.month_bounds(last)
+    return _compute(uow, start, end, only=None)[-1]
+
+
+def _compute(uow: UnitOfWork, start: datetime, end: datetime, *, only) -> list[AgencyFigures]:
     statements = (select(CaseStatement.case_id, func.count().label("n")).group_by(CaseStatement.case_id)
                   .subquery())
     query = (select(Case.agency_id, Case.opened_at, Case.closed_at, Case.assigned_to, Report.received_at,
                     Case.first_contact_due_at, Case.first_contact_at, func.coalesce(statements.c.n, 0))
              .outerjoin(Report, Report.id == Case.report_id)
              .outerjoin(statements, statements.c.case_id == Case.id)
-             # the month's openings and closings, and every case still open then (the caseload)
+             # the period's openings and closings, and every case still open then (the caseload)
              .where(Case.opened_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= start)))
     referrals = (select(Case.agency_id, CaseReferral.to_agency_id, CaseReferral.sent_at, CaseReferral.status)
                  .join(Case, Case.id == CaseReferral.case_id)
@@ -67,8 +71,4 @@ def figures(*, uow: UnitOfWork, month: str | None = None, actor: Actor | None = 
         referrals = referrals.where(or_(Case.agency_id.in_(only), CaseReferral.to_agency_id.in_(only)))
     cases = [CaseRow(*row) for row in uow.session.execute(query)]
     sent = [ReferralRow(*row) for row in uow.session.execute(referrals)]
-    rows = rules.compute(cases, sent, start=start, end=end, now=uow.now(), only=only)
-    ids = [r.agency_id for r in rows if r.agency_id is not None]
-    names = {i: (code, name) for i, code, name in uow.session.execute(
-        select(Agency.id, Agency.code, Agency.name).where(Agency.id.in_(ids)))} if ids else {}
-    return Figures(month, rows, names)
+    return rules.compute(cases, sent, start=start, end=end, now=uow.now(), only=only)

@@ -44,6 +44,6 @@ def cmd_cases(args, settings) -> int:
 def add_commands(sub) -> None:
     p = sub.add_parser("cases", help="case management: figures per agency and month")
     p.add_argument("action", choices=["figures"])
-    p.add_argument("--month", help="YYYY-MM (default: this month, UTC)")
+    p.add_argument("--month", help="YYYY-MM, a month in WIB as every figure's (default: this month)")
     p.add_argument("--json", action="store_true", help="print JSON instead of lines")
     p.set_defaults(func=cmd_cases)

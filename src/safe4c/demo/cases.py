@@ -12,19 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from safe4c.access import accounts
 from safe4c.access.rules.policy import Actor
 from safe4c.cases import agencies, assignment, cases, consent, figures, referrals, statements, workflow
 from safe4c.cases.referrals import ReferralInput
 from safe4c.cases.rules.consent import ConsentInput
-from safe4c.cases.rules.figures import month_of
-from safe4c.db.cases import Case, CaseStatement, CaseStep
+from safe4c.db.cases import Case, CaseStep
 from safe4c.db.tables import Report, StaffUser
 from safe4c.kernel.clock import FrozenClock
+from safe4c.kernel.months import month_of
 from safe4c.reports import intake
 from safe4c.reports.rules.report import parse_report
 from safe4c.workspace import decisions, queries
@@ -226,32 +225,29 @@ def load_demo_cases(*, uow_factory, password: str, admin_id: int) -> DemoCases |
     return DemoCases(made, tuple(s[0] for s in STAFF))
 
 
+def _shown(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.{1 if unit else 2}f}{unit}"
+
+
 def demo_figures(*, uow_factory, public_ids: list[str]) -> list[str]:
-    """Lines to print: statements per case and report-to-first-contact for the demo's cases, and the month's
-    figures as cases/figures.py gives them (all agencies)."""
+    """Lines to print: statements per case and report-to-first-contact over the demo's months together, and each
+    month's figures, all as cases/figures.py gives them (all agencies)."""
     with uow_factory() as uow:
-        rows = uow.session.execute(
-            select(Case.id, Case.public_id, Case.stage, Case.first_contact_at, Report.received_at)
-            .outerjoin(Report, Report.id == Case.report_id).where(Case.public_id.in_(public_ids))).all()
-        counts = dict(uow.session.execute(select(CaseStatement.case_id, func.count())
-                                          .group_by(CaseStatement.case_id)).all())
-        months = sorted({month_of(uow.now())} | {month_of(r.received_at) for r in rows if r.received_at})
-        monthly = [figures.figures(uow=uow, month=m) for m in months]
-    with_statement = [counts[r.id] for r in rows if r.id in counts]
-    hours = sorted((r.first_contact_at - r.received_at).total_seconds() / 3600 for r in rows
-                   if r.first_contact_at and r.received_at)
+        rows = uow.session.execute(select(Case.stage, Case.opened_at).where(Case.public_id.in_(public_ids))).all()
+        found = sorted({month_of(uow.now())} | {month_of(r.opened_at) for r in rows})
+        total = figures.total_over(uow=uow, first=found[0], last=found[-1])
+        monthly = [figures.figures(uow=uow, month=m) for m in found]
     lines = [f"demo cases: {len(rows)} ({', '.join(sorted({r.stage for r in rows}))})",
-             f"  statements per case: {sum(with_statement) / len(with_statement):.2f} "
-             f"({sum(with_statement)} statements in {len(with_statement)} cases with one; "
-             f"{sum(n > 1 for n in with_statement)} case with a second)",
-             f"  report to first contact: median {median(hours):.1f} h over {len(hours)} cases from a report "
-             f"(min {hours[0]:.1f} h, max {hours[-1]:.1f} h; {sum(h <= 24 for h in hours)} within 24 h)"]
+             f"  statements per case: {_shown(total.statements_per_case)} ({total.statements} statements in "
+             f"{total.cases_with_statement} cases with one; {total.cases_with_more_statements} case with a second)",
+             f"  report to first contact: median {_shown(total.first_contact_median_hours, ' h')} over "
+             f"{total.first_contact_cases} cases from a report; contacted within their priority's deadline: "
+             f"{total.first_contact_within} of {total.first_contact_due} cases ({found[0]} to {found[-1]})"]
     for m in monthly:
-        total = m.rows[-1]
-        per_case = f"{total.statements / total.cases_with_statement:.2f}" if total.cases_with_statement else "-"
-        median_h = f"{total.first_contact_median_hours:.1f} h" if total.first_contact_median_hours is not None else "-"
+        f = m.rows[-1]
         lines.append(f"  figures {m.month} (all agencies, `safe4c cases figures --month {m.month}`): "
-                     f"{total.cases_opened} opened, {total.cases_closed} closed, report to first contact median "
-                     f"{median_h}, statements per case {per_case}, referrals {total.referrals_made} made / "
-                     f"{total.referrals_accepted} accepted / {total.referrals_completed} completed")
+                     f"{f.cases_opened} opened, {f.cases_closed} closed, report to first contact median "
+                     f"{_shown(f.first_contact_median_hours, ' h')}, statements per case "
+                     f"{_shown(f.statements_per_case)}, referrals {f.referrals_made} made / "
+                     f"{f.referrals_accepted} accepted / {f.referrals_completed} completed")
     return lines

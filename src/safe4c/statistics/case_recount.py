@@ -72,13 +72,13 @@ def raw(uow: UnitOfWork) -> dict:
         key = ("contact", m, priority or "none")
         c = contact.setdefault(key, Counter())
         c["cases"] += 1
-        if received is not None and contacted is not None:
+        taken = figures.first_contact_minutes(received, contacted)
+        if taken is not None:
             c["contacted"] += 1
-            minutes[("contact-minutes", m, priority or "none",
-                     max(0, int((contacted - received).total_seconds()) // 60))] += 1
-        c["due"] += figures.first_contact_due(due, contacted, now)
-        c["within"] += figures.first_contact_due(due, contacted, now) and figures.first_contact_within(due,
-                                                                                                       contacted)
+            minutes[("contact-minutes", m, priority or "none", taken)] += 1
+        decided = figures.first_contact_decided(due, contacted, now)
+        c["due"] += decided
+        c["within"] += decided and figures.first_contact_within(due, contacted)
     out.update({k: (c["cases"], c["contacted"], c["due"], c["within"]) for k, c in contact.items()})
     out.update(minutes)
     sent = month_expr(uow, CaseReferral.sent_at)

@@ -24,7 +24,7 @@ from safe4c.db.statistics import StatCaseContact, StatCaseContactTime, StatCaseC
 from safe4c.db.tables import Report
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.statistics.rules.cases import CaseFacts, MonthOfCases, ReferralFacts, add_case, add_referral
-from safe4c.statistics.rules.counting import month_bounds
+from safe4c.kernel.months import month_bounds
 from safe4c.statistics.sql import month_expr, table_cursor
 
 SOURCE = "cases"
@@ -36,7 +36,8 @@ def _digest(text: str) -> str:
 
 
 def _overdue(uow: UnitOfWork):
-    return and_(Case.first_contact_at.is_(None), Case.first_contact_due_at <= uow.now())
+    """Cases past their first-contact deadline without contact (``cases.rules.deadlines.is_overdue`` in SQL)."""
+    return and_(Case.first_contact_at.is_(None), Case.first_contact_due_at < uow.now())
 
 
 def cursor(uow: UnitOfWork) -> str:

@@ -20,7 +20,8 @@ from safe4c.kernel.platforms import PLATFORM_CODES
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.reports.rules.taxonomy import SITUATION_CODES
 from safe4c.statistics.rollups import version
-from safe4c.statistics.rules.counting import NONE, UNKNOWN, month_of, months_between
+from safe4c.kernel.months import month_of, months_between
+from safe4c.statistics.rules.counting import NONE, UNKNOWN
 from safe4c.statistics.rules.suppression import TOTAL, Cell, publish
 
 TABLES = ("province", "situation", "platform")

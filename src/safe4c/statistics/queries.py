@@ -13,7 +13,7 @@ from safe4c.directory import coverage as directory_coverage
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.statistics import population
 from safe4c.statistics.rules import iceberg
-from safe4c.statistics.rules.counting import month_of, months_between
+from safe4c.kernel.months import month_of, months_between
 
 WINDOW = 12  # months shown in trends
 

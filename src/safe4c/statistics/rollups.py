@@ -24,9 +24,10 @@ from safe4c.db.locks import STATISTICS, advisory_xact_lock
 from safe4c.db.platforms import TakedownOrder
 from safe4c.db.statistics import StatPartition, StatReportCount, StatResponse, StatState, StatTakedown
 from safe4c.db.tables import Report, ReportEvent
+from safe4c.kernel.months import month_bounds
 from safe4c.kernel.uow import UnitOfWork
 from safe4c.statistics.rules.counting import (MonthOfReports, OrderFacts, ReportFacts, TakedownCell, add_order,
-                                              add_report, month_bounds)
+                                              add_report)
 from safe4c.statistics import case_rollups
 from safe4c.statistics.sql import month_expr, table_cursor
 

@@ -15,7 +15,8 @@ def dialect(uow: UnitOfWork) -> str:
 
 
 def month_expr(uow: UnitOfWork, column):
-    """The WIB calendar month of a UTC timestamp column (WIB is UTC+7 all year)."""
+    """The WIB calendar month of a UTC timestamp column (WIB is UTC+7 all year): ``kernel.months.month_of`` in
+    SQL."""
     if dialect(uow) == "postgresql":
         return func.to_char(func.timezone("Asia/Jakarta", column), "YYYY-MM")
     return func.strftime("%Y-%m", column, "+7 hours")

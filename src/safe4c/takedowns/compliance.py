@@ -14,22 +14,17 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import select
 
 from safe4c.db.platforms import Platform, TakedownOrder
 from safe4c.takedowns.rules import deadlines
 from safe4c.takedowns.rules.overdue import OpenOrder, PlatformOverdue, overdue_by_platform
-from safe4c.reports.rules.taxonomy import N_
-from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel import audit
+from safe4c.kernel.months import month_bounds, parse_month
 from safe4c.kernel.uow import UnitOfWork
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass(frozen=True)
@@ -64,33 +59,6 @@ class Period:
     @property
     def overdue_total(self) -> int:
         return sum(r.overdue for r in self.overdue)
-
-
-# Months of this century: a year like 9999 would overflow the month's bounds (and no order is that old).
-MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
-
-
-def parse_month(value: str | None, *, now: datetime) -> str:
-    if not value:
-        return now.astimezone(WIB).strftime("%Y-%m")
-    if not re.fullmatch(MONTH_PATTERN, value):
-        raise Invalid([FieldError("month", N_("Give the month as YYYY-MM, e.g. 2026-01."))])
-    return value
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=WIB)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
-
-
-def previous_months(month: str, count: int) -> list[str]:
-    start, _ = month_bounds(month)
-    out = []
-    for _ in range(count):
-        out.append(start.strftime("%Y-%m"))
-        start = (start - timedelta(days=1)).replace(day=1)
-    return list(reversed(out))
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -4,8 +4,10 @@ Each figure has one definition, written here once; ``cases/figures.py`` only fet
 
 - **cases opened / closed**: the agency leads the case; ``opened_at`` / ``closed_at`` falls in the month.
 - **report to first contact**: cases opened in the month that came from a report and had their first contact:
-  hours from the report's receipt to the first contact (median). **Within deadline**: of the cases opened in
-  the month with a first-contact deadline, those contacted by it, out of those contacted or already past it.
+  hours from the report's receipt to the first contact (median; the data centre keeps the same time in whole
+  minutes). **Within deadline**: of the cases opened in the month with a first-contact deadline, those
+  contacted by it (at the deadline still counts), out of those whose outcome is known: contacted, or past the
+  deadline (``deadlines.is_met`` / ``is_overdue``).
 - **referrals made / accepted / declined / completed**: referrals of the agency's cases sent in the month, and
   of those, the ones accepted (accepted or delivered), declined, and delivered. **Received**: referrals to the
   agency sent in the month.
@@ -14,27 +16,18 @@ Each figure has one definition, written here once; ``cases/figures.py`` only fet
 - **caseload per worker**: the agency's cases open at the end of the month (or now, for the running month)
   per assigned worker: how many workers, the mean and the largest caseload; and open cases with nobody
   assigned. No worker is named: a national officer sees these aggregates only.
+
+A month is a calendar month in Western Indonesia Time (``kernel/months.py``), as for every figure.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from statistics import median
 
-MONTH_FORMAT = "%Y-%m"
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """``"2026-03"`` -> [1 March, 1 April) in UTC. Raises ValueError for anything else."""
-    start = datetime.strptime(month, MONTH_FORMAT).replace(tzinfo=timezone.utc)
-    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    return start, end
-
-
-def month_of(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime(MONTH_FORMAT)
+from safe4c.cases.rules import deadlines
 
 
 @dataclass(frozen=True)
@@ -64,7 +57,7 @@ class AgencyFigures:
     cases_closed: int = 0
     first_contact_cases: int = 0
     first_contact_median_hours: float | None = None
-    first_contact_due: int = 0  # counted for the share: contacted, or past the deadline
+    first_contact_due: int = 0  # counted for the share (first_contact_decided): contacted, or past the deadline
     first_contact_within: int = 0
     referrals_made: int = 0
     referrals_accepted: int = 0
@@ -96,20 +89,33 @@ DECLINED = frozenset({"declined"})
 COMPLETED = frozenset({"delivered"})
 
 
-def first_contact_hours(report_received_at: datetime | None, first_contact_at: datetime | None) -> float | None:
-    """Hours from the report's receipt to the first contact; None for a case not from a report or not contacted."""
+def time_to_first_contact(report_received_at: datetime | None, first_contact_at: datetime | None) -> timedelta | None:
+    """From the report's receipt to the first contact (never negative); None for a case not from a report or not
+    contacted."""
     if report_received_at is None or first_contact_at is None:
         return None
-    return (first_contact_at - report_received_at).total_seconds() / 3600
+    return max(timedelta(0), first_contact_at - report_received_at)
 
 
-def first_contact_due(due_at: datetime | None, contacted_at: datetime | None, now: datetime) -> bool:
-    """Does the case count for the share within the deadline: it has a deadline, and was contacted or is past it."""
-    return due_at is not None and (contacted_at is not None or now >= due_at)
+def first_contact_hours(report_received_at: datetime | None, first_contact_at: datetime | None) -> float | None:
+    """``time_to_first_contact`` in hours (the figures' median)."""
+    time = time_to_first_contact(report_received_at, first_contact_at)
+    return None if time is None else time.total_seconds() / 3600
+
+
+def first_contact_minutes(report_received_at: datetime | None, first_contact_at: datetime | None) -> int | None:
+    """``time_to_first_contact`` in whole minutes (the data centre's distribution)."""
+    time = time_to_first_contact(report_received_at, first_contact_at)
+    return None if time is None else time // timedelta(minutes=1)
+
+
+def first_contact_decided(due_at: datetime | None, contacted_at: datetime | None, now: datetime) -> bool:
+    """Does the case count for the share within the deadline: it has a deadline, and was contacted or is overdue."""
+    return due_at is not None and (contacted_at is not None or deadlines.is_overdue(due_at, contacted_at, now))
 
 
 def first_contact_within(due_at: datetime | None, contacted_at: datetime | None) -> bool:
-    return due_at is not None and contacted_at is not None and contacted_at <= due_at
+    return deadlines.is_met(due_at, contacted_at)
 
 
 def referral_outcome(status: str) -> tuple[bool, bool, bool]:
@@ -140,7 +146,7 @@ def compute(cases: list[CaseRow], referrals: list[ReferralRow], *, start: dateti
             if hours is not None:
                 f.first_contact_cases += 1
                 f._hours.append(hours)
-            if first_contact_due(c.first_contact_due_at, c.first_contact_at, now):
+            if first_contact_decided(c.first_contact_due_at, c.first_contact_at, now):
                 f.first_contact_due += 1
                 f.first_contact_within += first_contact_within(c.first_contact_due_at, c.first_contact_at)
             if c.statements:

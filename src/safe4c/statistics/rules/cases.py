@@ -2,8 +2,9 @@
 
 Each figure is defined once, in ``cases/rules/figures.py`` (first contact, the deadline share, a referral's
 outcome) and ``cases/rules/consent.py`` (whether a case counts in statistics at all); here they are only
-added up by WIB month and by the data centre's dimensions. A case's province is the first part of its region
-(``"32.73"`` -> ``"32"``); a missing one counts under ``unknown``, a case without a priority under ``none``.
+added up by month (WIB, ``kernel/months.py``, the same months as the case figures) and by the data centre's
+dimensions. A case's province is the first part of its region (``"32.73"`` -> ``"32"``); a missing one counts
+under ``unknown``, a case without a priority under ``none``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from safe4c.cases.rules import figures
-from safe4c.statistics.rules.counting import ALL, NONE, UNKNOWN, month_of
-
-CASE_DIMENSIONS = ("total", "province", "origin")
+from safe4c.kernel.months import month_of
+from safe4c.statistics.rules.counting import ALL, NONE, UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -95,18 +95,13 @@ def add_case(month: MonthOfCases, name: str, case: CaseFacts, *, now: datetime) 
         return
     contact = month.contact.setdefault(case.priority or NONE, ContactCell())
     contact.cases += 1
-    hours = figures.first_contact_hours(case.report_received_at, case.first_contact_at)
-    if hours is not None:
+    minutes = figures.first_contact_minutes(case.report_received_at, case.first_contact_at)
+    if minutes is not None:
         contact.contacted += 1
-        contact.minutes[minutes_of(case.report_received_at, case.first_contact_at)] += 1
-    if figures.first_contact_due(case.first_contact_due_at, case.first_contact_at, now):
+        contact.minutes[minutes] += 1
+    if figures.first_contact_decided(case.first_contact_due_at, case.first_contact_at, now):
         contact.due += 1
         contact.within += figures.first_contact_within(case.first_contact_due_at, case.first_contact_at)
-
-
-def minutes_of(start: datetime, end: datetime) -> int:
-    """Whole minutes from ``start`` to ``end`` (never negative)."""
-    return max(0, int((end - start).total_seconds()) // 60)
 
 
 def add_referral(month: MonthOfCases, referral: ReferralFacts) -> None:

@@ -1,18 +1,16 @@
 """What one report and one takedown order count for in the rollups (pure, plain values).
 
-A month is a calendar month in Western Indonesia Time (WIB, UTC+7, no daylight saving), the national reference
-also used by the compliance figures. A report counts once in every dimension; a report naming several situations
-or platforms counts once for each of them, and one naming none counts under ``none``. A missing answer counts
-under ``unknown``.
+A month is a calendar month in Western Indonesia Time (WIB), as for every figure (``kernel/months.py``). A report
+counts once in every dimension; a report naming several situations or platforms counts once for each of them, and
+one naming none counts under ``none``. A missing answer counts under ``unknown``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-WIB = timezone(timedelta(hours=7))
 UNKNOWN, NONE, ALL = "unknown", "none", "all"
 # dimension -> the field of ReportFacts it reads ("situation" and "platform" are lists).
 DIMENSIONS: dict[str, str] = {
@@ -22,26 +20,6 @@ DIMENSIONS: dict[str, str] = {
 }
 LIST_DIMENSIONS = ("situation", "platform")
 LEVELS = (1, 2, 3)
-
-
-def month_of(moment: datetime) -> str:
-    return moment.astimezone(WIB).strftime("%Y-%m")
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The UTC instants a WIB month starts and ends (end excluded)."""
-    year, mon = int(month[:4]), int(month[5:7])
-    start = datetime(year, mon, 1, tzinfo=WIB)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=WIB)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
-
-
-def months_between(first: str, last: str) -> list[str]:
-    out, year, mon = [], int(first[:4]), int(first[5:7])
-    while f"{year:04d}-{mon:02d}" <= last:
-        out.append(f"{year:04d}-{mon:02d}")
-        year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
-    return out
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.takedowns.rules import lifecycle
 from safe4c.access import platforms
 from safe4c.reports import intake_async, platform_intake, platform_readback
+from safe4c.kernel import months
 from safe4c.kernel.clock import rfc3339
 from safe4c.kernel.signals import HASH_KINDS
 from safe4c.access.platforms import PlatformPrincipal
@@ -245,8 +246,8 @@ def dispute(order_id: str, body: DisputeCreate, uow: UowDep,
 @router.get("/compliance", response_model=list[ComplianceMonth], responses=ERRORS,
             summary="Your compliance figures for one month (WIB), as the regulator sees them")
 def own_compliance(uow: ReadingUowDep, platform: Annotated[PlatformPrincipal, Allowed("platform.compliance.view")],
-                   month: Annotated[str | None, Query(pattern=compliance.MONTH_PATTERN, description="YYYY-MM")] = None):
-    m = compliance.parse_month(month, now=uow.now())
+                   month: Annotated[str | None, Query(pattern=months.MONTH_PATTERN, description="YYYY-MM")] = None):
+    m = months.parse_month(month, now=uow.now())
     rows = compliance.monthly(uow=uow, month=m, platform_id=platform.id)
     return [{k: v for k, v in r.__dict__.items() if k != "platform_id"} for r in rows]
 

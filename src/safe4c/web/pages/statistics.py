@@ -15,7 +15,8 @@ from safe4c.kernel import regions
 from safe4c.cases.rules.workflow import ORIGINS
 from safe4c.directory.rules.types import SERVICE_TYPES
 from safe4c.statistics import case_queries, charts, open_data, population, queries, rollups
-from safe4c.statistics.rules.counting import UNKNOWN, month_of
+from safe4c.kernel.months import month_of
+from safe4c.statistics.rules.counting import UNKNOWN
 from safe4c.statistics.rules.iceberg import PREVALENCE_SOURCE
 from safe4c.statistics.rules.suppression import TOTAL
 from safe4c.web import auth

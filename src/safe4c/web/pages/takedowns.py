@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from safe4c.takedowns.rules import deadlines
+from safe4c.kernel import months
 from safe4c.kernel.validation import parse_id
 from safe4c.kernel.errors import Invalid
 from safe4c.takedowns import compliance, listing, orders as takedowns
@@ -121,7 +122,7 @@ def compliance_page(request: Request, uow: UowDep, staff: Annotated[StaffUser, A
     slowest = max((r.p90_hours or 0 for r in found.rows), default=0) or 1
     return _page(request, "takedowns/compliance.html", staff=staff, active="compliance", month=found.month,
                  period=found, rows=found.rows, slowest=slowest, hours=deadline_hours(uow.settings),
-                 months=compliance.previous_months(compliance.parse_month(None, now=uow.now()), 12))
+                 months=months.previous_months(months.month_of(uow.now()), 12))
 
 
 @router.get("/compliance.csv")

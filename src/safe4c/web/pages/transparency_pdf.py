@@ -20,7 +20,8 @@ from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from safe4c.takedowns.compliance import WIB, Period, PlatformMonth
+from safe4c.kernel.months import WIB
+from safe4c.takedowns.compliance import Period, PlatformMonth
 from safe4c.takedowns.rules.deadlines import MAX_LEVEL
 from safe4c.web.i18n import translate
 
