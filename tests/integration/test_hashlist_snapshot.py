@@ -179,3 +179,32 @@ def test_starting_one_matcher_several_times_at_once_loads_once_and_stops(uow_fac
     assert shared.status == "ready"
     shared.stop()
 
+
+def test_a_poll_reads_the_change_log_and_looks_at_the_file_only_when_it_could_be_newer(uow_factory, settings,
+                                                                                      monkeypatch):
+    """Five times a second in every serving process: with nothing new, one range read of the change log (no
+    max(seq), no stat of the snapshot file)."""
+    ids = setup_list(uow_factory)
+    m = load(uow_factory, settings)
+    calls = []
+    cursor_of, file_id = sync.current_cursor, snapshot.file_id
+    monkeypatch.setattr(sync, "current_cursor", lambda **kw: calls.append("max(seq)") or cursor_of(**kw))
+    monkeypatch.setattr(snapshot, "file_id", lambda path: calls.append("stat") or file_id(path))
+
+    def poll() -> list[str]:
+        calls.clear()
+        with uow_factory().reading() as uow:
+            m.refresh(uow)
+        return list(calls)
+
+    assert poll() == []  # nothing new, and the snapshot holds everything this matcher has
+    with uow_factory() as uow:
+        sha = hashlist.add_entry(uow=uow, bank_id=ids["bank"], signal_type="sha256", value="cd" * 32).entry_id
+    assert poll() == ["stat"] and m.cursor > m.snapshot_cursor  # applied from the log; has the worker written?
+    assert [h.entry_id for h in m.match([Query("sha256", "cd" * 32)])[0].matches] == [sha]
+    assert poll() == ["stat"]  # not yet: a stat while this matcher holds changes its snapshot lacks
+    calls.clear()
+    assert Worker(uow_factory).refresh_hashlist_snapshot() is True
+    assert "max(seq)" in poll() and m.snapshot_cursor == m.cursor  # moved to the new file (checked once)
+    assert poll() == []
+    assert [h.entry_id for h in m.match([Query("sha256", "cd" * 32)])[0].matches] == [sha]
