@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 from safe4c.cases import cases
@@ -29,6 +30,7 @@ BEAT_SECONDS = 5.0  # /healthz calls a worker stalled after 30 s without a beat
 # finished long ago are deleted (services/jobs.py).
 TIDY_SECONDS = 300.0
 STATISTICS_SECONDS = 60.0  # the default; SAFE4C_STATISTICS_REFRESH_SECONDS
+SNAPSHOT_SECONDS = 30.0  # the default; SAFE4C_HASHLIST_SNAPSHOT_SECONDS
 
 
 def default_handlers(matcher: SharedMatcher) -> dict[str, Handler]:
@@ -44,6 +46,64 @@ def default_handlers(matcher: SharedMatcher) -> dict[str, Handler]:
         case_referrals.CHECK_JOB: lambda *, uow, payload: case_referrals.check_referral(
             uow=uow, referral_id=payload["referral_id"]),
     }
+
+
+@dataclass
+class Chore:
+    """A periodic task: ``run`` every ``every()`` seconds, the first time one interval after the start."""
+
+    name: str
+    every: Callable[[], float]
+    run: Callable[[], object]
+    due: float = 0.0
+
+
+class Housekeeping:
+    """A worker's periodic tasks on a thread of their own (statistics, the hash-list snapshot, tidying), so a job
+    never waits behind them: a statistics refresh takes seconds at a million reports, and a P1 report's jobs or a
+    takedown escalation must not queue behind it. Started and stopped by the worker's ``run_forever``."""
+
+    def __init__(self, chores: list[Chore], *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.chores = chores
+        self.monotonic = monotonic
+        self.stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_due(self) -> float:
+        """Run every chore whose time has come; returns when the next one is due."""
+        for chore in self.chores:
+            if self.stop_event.is_set():
+                break
+            if self.monotonic() >= chore.due:
+                try:
+                    chore.run()
+                except Exception as exc:  # noqa: BLE001 - the database may be briefly away; try at the next time
+                    log.warning("%s failed: %s", chore.name, type(exc).__name__)
+                chore.due = self.monotonic() + chore.every()
+        return min(chore.due for chore in self.chores)
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            self.stop_event.wait(max(0.0, self.run_due() - self.monotonic()))
+
+    def schedule(self) -> None:
+        """Each chore first one interval from now: a process that starts does not do them all at once."""
+        now = self.monotonic()
+        for chore in self.chores:
+            chore.due = now + chore.every()
+
+    def start(self) -> "Housekeeping":
+        self.schedule()
+        self.stop_event.clear()
+        self._thread = threading.Thread(target=self._run, name="safe4c-housekeeping", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """Stop after the chore under way, if any (waiting for it at most ``timeout`` seconds)."""
+        self.stop_event.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
 
 
 class Worker:
@@ -65,6 +125,7 @@ class Worker:
         self.listener = None
         self._best_new: int | None = None  # the best priority enqueued since this worker last claimed
         self._lock = threading.Lock()
+        self._housekeeping: Housekeeping | None = None  # running while run_forever runs
 
     def notify(self, priority: int) -> None:
         """Jobs of ``priority`` were enqueued and committed (any thread)."""
@@ -121,9 +182,13 @@ class Worker:
             while jobs.forget_finished(uow=uow) == 10_000:  # a backlog of old jobs goes a batch per transaction
                 pass
 
+    @property
+    def settings(self):
+        """The settings of the database this worker serves; None for a worker without a context (unit tests)."""
+        return getattr(getattr(self.uow_factory, "ctx", None), "settings", None)
+
     def statistics_seconds(self) -> float:
-        settings = getattr(getattr(self.uow_factory, "ctx", None), "settings", None)
-        return float(getattr(settings, "statistics_refresh_seconds", STATISTICS_SECONDS))
+        return float(getattr(self.settings, "statistics_refresh_seconds", STATISTICS_SECONDS))
 
     def refresh_statistics(self) -> None:
         """The periodic tick that keeps the statistics rollups current (statistics/rollups.py): only the months
@@ -131,32 +196,43 @@ class Worker:
         try:
             with self.uow_factory() as uow:
                 statistics_rollups.refresh(uow)
-        except Exception as exc:  # noqa: BLE001 - figures can wait for the next tick; jobs must not
+        except Exception as exc:  # noqa: BLE001 - figures can wait for the next tick
             log.warning("statistics refresh failed: %s", type(exc).__name__)
 
-    def refresh_hashlist_snapshot(self) -> None:
+    def refresh_hashlist_snapshot(self) -> bool:
         """Rewrite the machine's hash-list snapshot if the list changed since (hashlist/snapshot.py): serving
-        processes map the new file and apply only the changes after it."""
-        settings = getattr(getattr(self.uow_factory, "ctx", None), "settings", None)
+        processes map the new file and apply only the changes after it. Never waits for the file's lock: when
+        another process is writing the snapshot, this round is skipped. True if this call wrote it."""
+        settings = self.settings
         if settings is None:
-            return
+            return False
         try:
             with self.uow_factory().reading() as uow:
-                snapshot.SnapshotFile(settings.resolved_hashlist_snapshot_path).refresh_if_changed(uow)
-        except Exception as exc:  # noqa: BLE001 - matchers apply the change log meanwhile; jobs must not wait
+                return snapshot.SnapshotFile(settings.resolved_hashlist_snapshot_path).refresh_if_changed(
+                    uow, wait=False)
+        except Exception as exc:  # noqa: BLE001 - matchers apply the change log meanwhile
             log.warning("hash-list snapshot not written: %s", type(exc).__name__)
+            return False
 
     def snapshot_seconds(self) -> float:
-        settings = getattr(getattr(self.uow_factory, "ctx", None), "settings", None)
-        return float(getattr(settings, "hashlist_snapshot_seconds", 30.0))
+        return float(getattr(self.settings, "hashlist_snapshot_seconds", SNAPSHOT_SECONDS))
+
+    def housekeeping(self, *, monotonic: Callable[[], float] = time.monotonic) -> Housekeeping:
+        """This worker's periodic tasks, each first due one interval after the start: a process that starts (every
+        web process with an in-process worker) does not refresh the statistics at once; ``safe4c demo`` and
+        ``safe4c stats refresh`` bring them current when data is loaded."""
+        return Housekeeping([
+            Chore("statistics refresh", self.statistics_seconds, self.refresh_statistics),
+            Chore("hash-list snapshot", self.snapshot_seconds, self.refresh_hashlist_snapshot),
+            Chore("tidy", lambda: TIDY_SECONDS, self.tidy),
+        ], monotonic=monotonic)
 
     def run_forever(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        """Run jobs until stopped. The job loop only beats and runs jobs; housekeeping runs on its own thread."""
         log.info("worker %s started", self.worker_id)
         self._start_wakeups()
-        next_snapshot = monotonic() + self.snapshot_seconds()
+        self._housekeeping = self.housekeeping().start()
         next_beat = monotonic()
-        next_tidy = monotonic() + TIDY_SECONDS
-        next_stats = monotonic()
         try:
             while not self.stop_event.is_set():
                 # Cleared before looking, so a job enqueued while we look wakes the wait below at once.
@@ -166,15 +242,6 @@ class Worker:
                     if monotonic() >= next_beat:
                         self.beat()
                         next_beat = monotonic() + BEAT_SECONDS
-                    if monotonic() >= next_tidy:
-                        next_tidy = monotonic() + TIDY_SECONDS
-                        self.tidy()
-                    if monotonic() >= next_stats:
-                        next_stats = monotonic() + self.statistics_seconds()
-                        self.refresh_statistics()
-                    if monotonic() >= next_snapshot:
-                        self.refresh_hashlist_snapshot()
-                        next_snapshot = monotonic() + self.snapshot_seconds()
                     busy = self.run_once()
                 except Exception:  # noqa: BLE001 - the database may be briefly away; keep going
                     log.exception("worker loop error")
@@ -182,6 +249,7 @@ class Worker:
                 if not busy and not self.stop_event.is_set():
                     self.wakeup.wait(self.poll_seconds)
         finally:
+            self._housekeeping.stop()
             self._stop_wakeups()
 
     def _start_wakeups(self) -> None:
@@ -207,3 +275,5 @@ class Worker:
     def stop(self) -> None:
         self.stop_event.set()
         self.wakeup.set()
+        if self._housekeeping is not None:
+            self._housekeeping.stop_event.set()

@@ -41,6 +41,11 @@ def test_upgrade_demo_user_audit(env, tmp_path):
     assert demo.returncode == 0, demo.stderr
     assert "12 reports added" in demo.stdout and "password" in demo.stdout
     assert f"demo platforms: {len(DEMO_PLATFORMS)} platforms" in demo.stdout and len(DEMO_PLATFORMS) == 4
+    # the dashboards count the demo at once (a starting worker refreshes the statistics only after an interval)
+    assert "statistics rollups current" in demo.stdout
+    with sqlite3.connect(tmp_path / "safe4c.db") as db:
+        counted = db.execute("SELECT sum(reports) FROM stat_report_counts WHERE dim = 'total'").fetchone()[0]
+        assert counted == db.execute("SELECT count(*) FROM reports").fetchone()[0] >= 12  # the cases' reports too
     again = run(env, "demo", "--count", "12", "--if-empty")
     assert "already loaded" in again.stdout
 

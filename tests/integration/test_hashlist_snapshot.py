@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from safe4c.hashlist import banks as hashlist, csv_io, snapshot
+from safe4c.hashlist import banks as hashlist, csv_io, snapshot, sync
 from safe4c.hashlist.matcher import Matcher, Query
 from safe4c.worker import Worker
 
@@ -77,9 +77,25 @@ def test_changes_after_the_snapshot_apply_and_matchers_move_to_the_rewritten_fil
     with uow_factory() as uow:
         m.refresh(uow)
     assert found(m)[0] == [(ids["pdq"], 4, "National CSAM list")]
+    worker = Worker(uow_factory)
+    assert worker.refresh_hashlist_snapshot() is True  # the two changes since: written
+    assert snapshot.open_file(m.snapshots.path).cursor == m.cursor
+    assert worker.refresh_hashlist_snapshot() is False  # nothing changed since: left alone
     with uow_factory() as uow:
-        assert Worker(uow_factory).refresh_hashlist_snapshot() is None
         assert not snapshot.SnapshotFile(m.snapshots.path).refresh_if_changed(uow)  # already current
+
+
+def test_the_workers_snapshot_tick_never_waits_for_the_lock_it_skips_the_round(uow_factory, settings):
+    setup_list(uow_factory)
+    path = settings.resolved_hashlist_snapshot_path
+    assert not path.exists()
+    with snapshot.SnapshotFile(path).locked() as held:  # another process is writing the snapshot
+        assert held is True
+        assert Worker(uow_factory).refresh_hashlist_snapshot() is False  # returned at once, not written
+        assert not path.exists()
+    assert Worker(uow_factory).refresh_hashlist_snapshot() is True  # the next round writes it
+    with uow_factory() as uow:
+        assert snapshot.open_file(path).cursor == sync.current_cursor(uow=uow) > 0
 
 
 def test_a_snapshot_of_another_database_or_ahead_of_its_change_log_is_not_used(uow_factory, settings):
@@ -94,8 +110,15 @@ def test_a_snapshot_of_another_database_or_ahead_of_its_change_log_is_not_used(u
         with uow_factory() as uow:
             assert snapshot.SnapshotFile(path).usable(uow) is None
         m = load(uow_factory, settings)  # rebuilt from the database
+        with uow_factory() as uow:
+            fingerprint, cursor = snapshot.database_fingerprint(uow), sync.current_cursor(uow=uow)
         assert json.loads(json.dumps(m._state.base.header))["database"] != "0" * 32
+        assert m._state.base.header["database"] == fingerprint and snapshot.open_file(path).header["database"] \
+            == fingerprint  # the file was rewritten, not just ignored
+        assert m.snapshot_cursor == m.cursor == cursor == snapshot.open_file(path).cursor  # not 10**9
         assert m.snapshot_cursor <= m.cursor and found(m)[0] == [(ids["pdq"], 4, "National CSAM list")]
+        assert found(m) == [[(ids["pdq"], 4, "National CSAM list")], [(ids["md5"], 0, "National CSAM list")],
+                            [(ids["url"], 0, "National CSAM list")]]
 
 
 def test_healthz_says_when_the_hash_list_is_ready(client):
@@ -155,3 +178,33 @@ def test_starting_one_matcher_several_times_at_once_loads_once_and_stops(uow_fac
     assert not any(t.is_alive() for t in [*starters, served, *stoppers])
     assert shared.status == "ready"
     shared.stop()
+
+
+def test_a_poll_reads_the_change_log_and_looks_at_the_file_only_when_it_could_be_newer(uow_factory, settings,
+                                                                                      monkeypatch):
+    """Five times a second in every serving process: with nothing new, one range read of the change log (no
+    max(seq), no stat of the snapshot file)."""
+    ids = setup_list(uow_factory)
+    m = load(uow_factory, settings)
+    calls = []
+    cursor_of, file_id = sync.current_cursor, snapshot.file_id
+    monkeypatch.setattr(sync, "current_cursor", lambda **kw: calls.append("max(seq)") or cursor_of(**kw))
+    monkeypatch.setattr(snapshot, "file_id", lambda path: calls.append("stat") or file_id(path))
+
+    def poll() -> list[str]:
+        calls.clear()
+        with uow_factory().reading() as uow:
+            m.refresh(uow)
+        return list(calls)
+
+    assert poll() == []  # nothing new, and the snapshot holds everything this matcher has
+    with uow_factory() as uow:
+        sha = hashlist.add_entry(uow=uow, bank_id=ids["bank"], signal_type="sha256", value="cd" * 32).entry_id
+    assert poll() == ["stat"] and m.cursor > m.snapshot_cursor  # applied from the log; has the worker written?
+    assert [h.entry_id for h in m.match([Query("sha256", "cd" * 32)])[0].matches] == [sha]
+    assert poll() == ["stat"]  # not yet: a stat while this matcher holds changes its snapshot lacks
+    calls.clear()
+    assert Worker(uow_factory).refresh_hashlist_snapshot() is True
+    assert "max(seq)" in poll() and m.snapshot_cursor == m.cursor  # moved to the new file (checked once)
+    assert poll() == []
+    assert [h.entry_id for h in m.match([Query("sha256", "cd" * 32)])[0].matches] == [sha]

@@ -166,6 +166,39 @@ def test_an_urgent_job_does_not_wait_for_the_rest_of_a_slow_batch(uow_factory):
         assert {(j.attempts, j.done_at is not None) for j in uow.session.scalars(select(Job))} == {(1, True)}
 
 
+def test_an_urgent_job_is_taken_while_a_slow_statistics_refresh_runs(uow_factory, monkeypatch):
+    """Housekeeping runs beside the job loop: a statistics refresh that takes seconds (a million reports) does not
+    hold up a takedown escalation enqueued meanwhile."""
+    from safe4c.statistics import rollups
+
+    refreshing, release, refreshed, ran = (threading.Event() for _ in range(4))
+
+    def slow_refresh(uow, **kwargs):
+        refreshing.set()
+        release.wait(WAIT)
+        refreshed.set()
+
+    monkeypatch.setattr(rollups, "refresh", slow_refresh)
+    worker = Worker(uow_factory, handlers={"takedown.escalate": lambda *, uow, payload: ran.set()}, poll_seconds=60)
+    worker.statistics_seconds = lambda: 0.05
+    thread = _running(worker)
+    try:
+        assert refreshing.wait(WAIT)
+        with uow_factory() as uow:
+            jobs.enqueue(uow, "takedown.escalate", {"order_id": 1, "level": 1})
+            uow.commit()
+        assert ran.wait(WAIT)
+        assert not refreshed.is_set()  # the escalation ran while the refresh was still under way
+    finally:
+        release.set()
+        worker.stop()
+        thread.join(WAIT)
+    assert not thread.is_alive() and refreshed.is_set()
+    with uow_factory() as uow:
+        assert [(j.kind, j.done_at is not None) for j in uow.session.scalars(select(Job))] == [
+            ("takedown.escalate", True)]
+
+
 def test_ordinary_work_arriving_does_not_break_up_a_batch(uow_factory):
     ran = []
 

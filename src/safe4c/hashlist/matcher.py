@@ -1,8 +1,9 @@
 """The per-process matcher: the hash list in memory, following the database's change log.
 
 - PDQ in a ``MultiHashPdqIndex`` (FAISS multi-index hashing, exact up to distance 31); md5, sha1, sha256 and
-  url in a dict from (type, match key) to entry ids. The match key is the canonical value, except that a URL
-  is keyed by ``kernel.urls.url_match_key`` (http and https are the same link), as the hash list's value keys.
+  url in a dict from (type, match key) to entry ids. The match key (``snapshot.match_key``, the snapshot's too)
+  is the canonical value, except that a URL is keyed by ``kernel.urls.url_match_key`` (http and https are the
+  same link), as the hash list's value keys.
 - ``load`` reads every matchable entry once; ``refresh`` applies ``hash_changes`` after its cursor (adds are
   upserts, removes are idempotent, so replaying a change is harmless). A ``MatcherFollower`` thread calls
   ``refresh`` every ``SAFE4C_MATCHER_POLL_SECONDS`` (200 ms), so a hash confirmed in one process matches in
@@ -116,12 +117,17 @@ class Matcher:
 
     def refresh(self, uow: UnitOfWork) -> int:
         """Apply the changes after the cursor; returns how many change rows were read. Moves to a newer
-        snapshot when the worker has written one, or when the list is far ahead (see ``MAX_BEHIND``)."""
+        snapshot when the worker has written one, or when the list is far ahead (see ``MAX_BEHIND``).
+
+        A poll with nothing new is one indexed range read of the change log; the snapshot file is looked at
+        only while this matcher holds changes its snapshot lacks (only then can a newer one exist)."""
         read = 0
         with self._refresh_lock:
-            if self.snapshots is not None and self.loaded:
-                self._rebase_if_newer(uow)
-            read = self._catch_up(self._state, uow)
+            rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
+            if self.snapshots is not None and self.loaded and self._rebase_if_newer(uow, rows):
+                rows = None  # the new state is caught up already
+            if rows is not None:
+                read = self._catch_up(self._state, uow, rows)
             pdq = self._state.pdq
             if pdq is not None and (pdq.inactive_rows > max(1000, len(pdq) // 5) or pdq.params_outgrown):
                 # Removal is a mask: give the memory back now and then. Searches go on during the rebuild.
@@ -129,10 +135,12 @@ class Matcher:
             self.refreshed_at = time.monotonic()
         return read
 
-    def _catch_up(self, state: MatcherState, uow: UnitOfWork) -> int:
+    def _catch_up(self, state: MatcherState, uow: UnitOfWork, rows: Sequence | None = None) -> int:
+        """Apply the change log after the cursor to ``state``, starting with ``rows`` if already read."""
         read = 0
         while True:
-            rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
+            if rows is None:
+                rows = sync.changes_after(uow, self.cursor, REFRESH_BATCH)
             if not rows:
                 break
             state.apply(rows)
@@ -140,21 +148,37 @@ class Matcher:
             read += len(rows)
             if len(rows) < REFRESH_BATCH:
                 break
+            rows = None
         return read
 
-    def _rebase_if_newer(self, uow: UnitOfWork) -> None:
+    def _far_behind(self, uow: UnitOfWork, rows: Sequence) -> bool:
+        """More than ``MAX_BEHIND`` changes after the cursor? ``rows``, the first batch after it, tells unless it
+        is a full batch still within the limit: only then is the log's end asked for."""
+        if not rows:
+            return False
+        if rows[-1][0] - self.cursor > MAX_BEHIND:
+            return True
+        if len(rows) < REFRESH_BATCH:
+            return False
+        return sync.current_cursor(uow=uow) - self.cursor > MAX_BEHIND
+
+    def _rebase_if_newer(self, uow: UnitOfWork, rows: Sequence) -> bool:
+        """Move to a newer snapshot if there is one; True if moved (and caught up). ``rows``: the first batch of
+        changes after the cursor, just read."""
         base = self._state.base
-        db_cursor = sync.current_cursor(uow=uow)
         candidate = None
-        if db_cursor - self.cursor > MAX_BEHIND:
+        if self._far_behind(uow, rows):
             try:
                 candidate = self.snapshots.fresh(uow, max_behind=MAX_BEHIND)
             except OSError as exc:  # apply the changes one by one instead
                 log.warning("hash-list snapshot unavailable: %s", type(exc).__name__)
-        elif snapshot.file_id(self.snapshots.path) not in (None, base.file_id):
-            candidate = self.snapshots.usable(uow, db_cursor=db_cursor)
+        elif (rows or self.cursor > base.cursor) and \
+                snapshot.file_id(self.snapshots.path) not in (None, base.file_id):
+            # A newer snapshot holds changes after ours, so it can exist only if there are some. Rare (the
+            # worker wrote the file): checking it is not ahead of the change log reads the log's end.
+            candidate = self.snapshots.usable(uow)
         if candidate is None or candidate.cursor <= base.cursor:
-            return
+            return False
         # Catch the new state up before it serves, so no match ever sees less than the old state did.
         fresh, cursor = MatcherState(candidate, self.max_distance), self.cursor
         self.cursor = candidate.cursor
@@ -164,6 +188,7 @@ class Matcher:
             self.cursor = cursor
             raise
         self._state = fresh
+        return True
 
     def apply(self, rows: Sequence) -> None:
         """Apply change rows shaped like ``sync.changes_after`` (seq, op, entry id, type, value, bank id,

@@ -14,7 +14,6 @@ from safe4c.hashlist import snapshot
 from safe4c.hashlist.matching import MultiHashPdqIndex
 from safe4c.hashlist.matching.pdq import hashes_to_array
 from safe4c.hashlist.matching.static_index import exact_digest
-from safe4c.kernel.urls import url_match_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +68,7 @@ class MatcherState:
                     pdq_add_ids.append(entry_id)
                     pdq_add.append(value)
                 else:
-                    key = _exact_key(signal_type, value)
+                    key = signal_type, snapshot.match_key(signal_type, value)
                     self.exact[key] = self.exact.get(key, frozenset()) | {entry_id}
             else:
                 self.removed.add(entry_id)
@@ -77,7 +76,7 @@ class MatcherState:
                 if signal_type == "pdq":
                     pdq_remove.append(entry_id)
                 else:
-                    key = _exact_key(signal_type, value)
+                    key = signal_type, snapshot.match_key(signal_type, value)
                     remaining = self.exact.get(key, frozenset()) - {entry_id}
                     if remaining:
                         self.exact[key] = remaining
@@ -96,7 +95,7 @@ class MatcherState:
         return len(self.base) - removed_in_base + added
 
     def exact_ids(self, signal_type: str, value: str) -> list[int]:
-        key = _exact_key(signal_type, value)
+        key = signal_type, snapshot.match_key(signal_type, value)
         ids = set(self.base.exact.lookup(exact_digest(*key))) | self.exact.get(key, frozenset())
         return sorted(ids)
 
@@ -111,7 +110,3 @@ class MatcherState:
             for q, pairs in enumerate(self.pdq.search(queries, max_distance=max_distance)):
                 found[q].extend(pairs)
         return [sorted(pairs, key=lambda pair: (pair[1], pair[0])) for pairs in found]
-
-
-def _exact_key(signal_type: str, value: str) -> tuple[str, str]:
-    return signal_type, url_match_key(value) if signal_type == "url" else value

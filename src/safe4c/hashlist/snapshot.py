@@ -12,7 +12,7 @@ and only the pages a search touches are read from disk.
   password) and the cursor; a snapshot of another database, or one ahead of the database's change log (a
   restored backup), is not used.
 - One writer per machine at a time (``fcntl.flock`` on ``<file>.lock``): the first process that needs a fresh
-  snapshot builds it, the others wait and map it.
+  snapshot builds it, the others wait and map it; the worker's tick never waits (it skips a round instead).
 - Kept current by the worker (``refresh_if_changed``, every ``SAFE4C_HASHLIST_SNAPSHOT_SECONDS``) and after a
   CLI import; changes after a snapshot's cursor are applied from the change log by each matcher.
 """
@@ -47,6 +47,7 @@ FORMAT = 1
 
 
 def match_key(signal_type: str, value: str) -> str:
+    """The one exact key of an md5/sha1/sha256/url value (canonical form): snapshots and matchers both use it."""
     return url_match_key(value) if signal_type == "url" else value
 
 
@@ -194,12 +195,18 @@ class SnapshotFile:
         self.path = Path(path)
 
     @contextlib.contextmanager
-    def locked(self):
+    def locked(self, *, wait: bool = True):
+        """Hold the machine's writer lock; yields True. ``wait=False``: yields False at once, without the lock,
+        when another process (or another file handle in this one) holds it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_name(self.path.name + ".lock"), "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -226,12 +233,15 @@ class SnapshotFile:
             write(build(uow), self.path)
         return open_file(self.path)  # type: ignore[return-value]
 
-    def refresh_if_changed(self, uow) -> bool:
-        """Rewrite the file if the list changed since it was written (the worker's tick). True if written."""
+    def refresh_if_changed(self, uow, *, wait: bool = True) -> bool:
+        """Rewrite the file if the list changed since it was written (the worker's tick). True if written.
+        ``wait=False`` (the worker): if another process holds the lock (it is writing), skip this round."""
         snap = self.usable(uow)
         if snap is not None and snap.cursor == sync.current_cursor(uow=uow):
             return False
-        with self.locked():
+        with self.locked(wait=wait) as held:
+            if not held:
+                return False
             snap = self.usable(uow)
             if snap is not None and snap.cursor == sync.current_cursor(uow=uow):
                 return False
