@@ -246,8 +246,9 @@ def test_police_referral_hands_over_the_evidence_package_with_its_chain_of_custo
     assert actions[:3] == ["referral.create", "case.referral.send", "referral.handover"]
     assert "case.referral.package" in actions and all(e["sha256"] in (None, sha) for e in custody)
     # nobody else opens the package: not the sending case worker, not another agency
-    for who in ("pekerja_a", "pekerja_b"):
-        with uow_factory() as uow, pytest.raises((Forbidden, NotFound)):
+    # (the sender sees the referral but may not open it: 403; another agency does not even see it: 404)
+    for who, refused in (("pekerja_a", Forbidden), ("pekerja_b", NotFound)):
+        with uow_factory() as uow, pytest.raises(refused):
             views.package(uow=uow, actor=world.actor(who), referral_id=referral)
     with uow_factory() as uow:
         referrals.accept(uow=uow, actor=world.actor("polisi"), referral_id=referral)
