@@ -1,4 +1,4 @@
-"""A report has one case (docs/cases.md "Opening a case"; uq_cases_report, migration 0018), on SQLite and
+"""A report has one case (docs/cases.md "Opening a case"; uq_cases_report, migration 0019), on SQLite and
 PostgreSQL: the analyst's "open a case" and the automatic ``case.open`` job, in either order or at the same
 moment, leave one case; the database refuses a second one outright; walk-ins (no report) are not limited; and
 routing picks the agency nearest the child with one query."""

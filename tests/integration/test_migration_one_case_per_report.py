@@ -1,4 +1,4 @@
-"""Migration 0018_one_case_per_report on a database holding two cases for one report (opened before the index
+"""Migration 0019_one_case_per_report on a database holding two cases for one report (opened before the index
 existed), on SQLite and PostgreSQL: the oldest stays the report's case, the later one is detached from the
 report with everything it holds, and the unique index then refuses a second case; a downgrade puts the plain
 index back."""
@@ -19,7 +19,7 @@ from safe4c.db.session import make_engine
 from safe4c.kernel.uow import UowFactory
 
 PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
-BEFORE = "0017_referral_withdraw"
+BEFORE = "0018_hash_entries_bank_index"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -61,7 +61,7 @@ class Case(Base):
     updated_at: Mapped[datetime]
 
     # ix_cases_updated and ix_cases_contact_due (migration 0016): the statistics refresh's change cursor.
-    # uq_cases_report (migration 0018): a report has at most one case (cases/cases.py place_case_for_report).
+    # uq_cases_report (migration 0019): a report has at most one case (cases/cases.py place_case_for_report).
     __table_args__ = (Index("ix_cases_agency_stage", "agency_id", "stage"), Index("ix_cases_updated", "updated_at"),
                       Index("ix_cases_contact_due", "first_contact_at", "first_contact_due_at"),
                       Index("uq_cases_report", "report_id", unique=True, sqlite_where=text("report_id IS NOT NULL"),

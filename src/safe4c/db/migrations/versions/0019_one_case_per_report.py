@@ -11,16 +11,16 @@ A database that already holds two cases for one report keeps both: the oldest st
 later one is detached from the report (``report_id`` NULL; nothing else changes, no statement, note or step
 is lost) and its public id is written to the migration's log, so the lead agency can be asked to review it.
 
-Revision ID: 0018_one_case_per_report
-Revises: 0017_referral_withdraw
+Revision ID: 0019_one_case_per_report
+Revises: 0018_hash_entries_bank_index
 """
 import logging
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0018_one_case_per_report'
-down_revision = '0017_referral_withdraw'
+revision = '0019_one_case_per_report'
+down_revision = '0018_hash_entries_bank_index'
 branch_labels = None
 depends_on = None
 
