@@ -12,6 +12,7 @@ from case_world import build, open_case, submit
 from helpers import hidden, sign_in
 from sqlalchemy import select
 
+from safe4c.access.rules import policy
 from safe4c.cases import referrals, statements
 from safe4c.cases.referrals import ReferralInput
 from safe4c.db.cases import Case, CaseStep
@@ -61,24 +62,39 @@ def _as(client, username: str) -> str:
 
 def _routes(s: dict) -> list[tuple[str, str, dict]]:
     """Every route that names this case, its steps or its referrals, with valid-looking input."""
+    return [(m, u, d) for m, u, d, _ in _routes_with_actions(s)]
+
+
+def _routes_with_actions(s: dict) -> list[tuple[str, str, dict, str]]:
+    """``_routes`` with each route's action in the policy (access/rules/policy.py)."""
     case, b, p = s["case"], s["to_b"], s["to_police"]
-    return [("GET", f"/staff/cases/{case}", {}),
-            ("POST", f"/staff/cases/{case}/statement/read", {}),
-            ("POST", f"/staff/cases/{case}/statement", {"body": "Cerita kedua.", "language": "id", "reason": REASON}),
-            ("POST", f"/staff/cases/{case}/notes", {"note": "Catatan dari luar."}),
-            ("POST", f"/staff/cases/{case}/consent", {"legal_basis": "consent", "covers": "services"}),
-            ("POST", f"/staff/cases/{case}/consent/withdraw", {"reason": REASON}),
-            ("POST", f"/staff/cases/{case}/assign", {"assignee": "me"}),
-            ("POST", f"/staff/cases/{case}/steps/{s['step']}/done", {"note": "Selesai."}),
-            ("POST", f"/staff/cases/{case}/follow-ups", {"days": "7"}),
-            ("POST", f"/staff/cases/{case}/closure", {"note": REASON}),
-            ("POST", f"/staff/cases/{case}/closure/decide", {"decision": "approve"}),
-            ("GET", f"/staff/cases/{case}/referrals", {}),
-            ("POST", f"/staff/cases/{case}/referrals", {"kind": "services", "reason": REASON}),
-            *[(m, f"/staff/case-referrals/{r}{tail}", data) for r in (b, p) for m, tail, data in (
-                ("GET", "", {}), ("POST", "/accept", {}), ("POST", "/decline", {"reason": REASON}),
-                ("POST", "/delivered", {"services": "psychosocial_support"}),
-                ("POST", "/withdraw", {"reason": REASON}), ("GET", "/package.json", {}))]]
+    return [("GET", f"/staff/cases/{case}", {}, "case.view"),
+            ("POST", f"/staff/cases/{case}/statement/read", {}, "case.statement.read"),
+            ("POST", f"/staff/cases/{case}/statement", {"body": "Cerita kedua.", "language": "id", "reason": REASON},
+             "case.statement.record"),
+            ("POST", f"/staff/cases/{case}/notes", {"note": "Catatan dari luar."}, "case.note.add"),
+            ("POST", f"/staff/cases/{case}/consent", {"legal_basis": "consent", "covers": "services"},
+             "case.consent.manage"),
+            ("POST", f"/staff/cases/{case}/consent/withdraw", {"reason": REASON}, "case.consent.manage"),
+            ("POST", f"/staff/cases/{case}/assign", {"assignee": "me"}, "case.assign"),
+            ("POST", f"/staff/cases/{case}/steps/{s['step']}/done", {"note": "Selesai."}, "case.update"),
+            ("POST", f"/staff/cases/{case}/follow-ups", {"days": "7"}, "case.update"),
+            ("POST", f"/staff/cases/{case}/closure", {"note": REASON}, "case.update"),
+            ("POST", f"/staff/cases/{case}/closure/decide", {"decision": "approve"}, "case.close.approve"),
+            ("GET", f"/staff/cases/{case}/referrals", {}, "case.referral.view"),
+            ("POST", f"/staff/cases/{case}/referrals", {"kind": "services", "reason": REASON}, "case.referral.send"),
+            *[(m, f"/staff/case-referrals/{r}{tail}", data, action) for r in (b, p) for m, tail, data, action in (
+                ("GET", "", {}, "case.referral.view"), ("POST", "/accept", {}, "case.referral.respond"),
+                ("POST", "/decline", {"reason": REASON}, "case.referral.respond"),
+                ("POST", "/delivered", {"services": "psychosocial_support"}, "case.referral.respond"),
+                ("POST", "/withdraw", {"reason": REASON}, "case.referral.withdraw"),
+                ("GET", "/package.json", {}, "case.referral.package"))]]
+
+
+def _refusal(s: dict, who: str, action: str) -> int:
+    """The one code a refused request gets (docs/access.md): 403 when the role may never do the action (the
+    route refuses it before any record is read), 404 when it may but this record is hidden from the actor."""
+    return 404 if s["world"].roles[who][0] in policy.roles_allowed(action) else 403
 
 
 def _call(client, csrf, method, url, data):
@@ -98,11 +114,11 @@ def _secrets(s: dict) -> list[str]:
 def test_another_agency_reaches_nothing_of_the_case_by_any_route_or_list(client, uow_factory, scene):
     for who in ("pekerja_c", "penyelia_b"):  # another agency; the receiving agency's supervisor (not referred)
         csrf = _as(client, who)
-        for method, url, data in _routes(scene):
+        for method, url, data, action in _routes_with_actions(scene):
             if who == "penyelia_b" and "referrals" in url:
                 continue  # B's supervisor sees and answers B's referrals (case.referral.view), not the case
             got = _call(client, csrf, method, url, data)
-            assert got.status_code in (403, 404), (who, method, url, got.status_code)
+            assert got.status_code == _refusal(scene, who, action), (who, method, url, got.status_code)
             assert not any(x in got.text for x in (STATEMENT, NOTE, REASON)), (who, url)
         for url in LISTS:
             text = _call(client, csrf, "GET", url, {}).text
@@ -136,11 +152,12 @@ def test_a_withdrawn_referral_cuts_the_receiver_off_at_once(client, uow_factory,
     again = client.post(f"/staff/case-referrals/{scene['to_b']}/withdraw", data={"csrf": csrf_a, "reason": REASON})
     assert again.status_code == 409
     csrf_b = _as(client, "pekerja_b")
-    for method, url, data in _routes(scene):
+    for method, url, data, action in _routes_with_actions(scene):
         if scene["to_police"] in url:
             continue
         got = _call(client, csrf_b, method, url, data)
-        assert got.status_code in (403, 404) and STATEMENT not in got.text and NOTE not in got.text, (url, got)
+        assert got.status_code == _refusal(scene, "pekerja_b", action), (url, got.status_code)
+        assert STATEMENT not in got.text and NOTE not in got.text, (url, got)
     for url in LISTS:
         text = client.get(url).text
         assert scene["case"][:8] not in text and scene["to_b"] not in text, url
@@ -184,8 +201,8 @@ def test_analyst_admin_and_regulator_never_see_the_statement_or_notes(client, uo
 
 def test_a_national_officer_sees_aggregates_only(client, uow_factory, scene):
     csrf = _as(client, "nasional")
-    for method, url, data in _routes(scene):
-        assert _call(client, csrf, method, url, data).status_code in (403, 404), url
+    for method, url, data, action in _routes_with_actions(scene):
+        assert _call(client, csrf, method, url, data).status_code == _refusal(scene, "nasional", action) == 403, url
     figures = client.get("/staff/cases/figures")
     assert figures.status_code == 200
     assert not any(x in figures.text for x in _secrets(scene))
@@ -202,9 +219,10 @@ def test_a_withdrawn_police_referral_takes_the_package_and_the_case_from_the_uni
     assert client.post(f"/staff/case-referrals/{police}/withdraw", data={"csrf": csrf_a, "reason": REASON},
                        follow_redirects=False).status_code == 303
     csrf = _as(client, "polisi")
-    for method, url, data in _routes(scene):
+    for method, url, data, action in _routes_with_actions(scene):
         got = _call(client, csrf, method, url, data)
-        assert got.status_code in (403, 404) and STATEMENT not in got.text, (url, got.status_code)
+        assert got.status_code == _refusal(scene, "polisi", action), (url, got.status_code)
+        assert STATEMENT not in got.text, (url, got.status_code)
     assert police not in client.get("/staff/case-referrals").text
 
 

@@ -9,7 +9,7 @@ from case_world import STORY, build, open_case, submit, withdraw_consent
 from sqlalchemy import select
 
 from safe4c.cases import referral_views as views
-from safe4c.cases import referrals
+from safe4c.cases import referrals, statements
 from safe4c.cases.referrals import ReferralInput
 from safe4c.db.cases import CaseReferral
 from safe4c.db.linking import Referral
@@ -216,8 +216,9 @@ def test_police_referral_hands_over_the_evidence_package_with_its_chain_of_custo
     with uow_factory() as uow:
         package_row = uow.session.scalar(select(Referral).where(Referral.kind == "police"))
         package_id, sha = package_row.public_id, package_row.package_sha256
-    # no consent to report and consent as the only basis: refused
-    refused_case = open_case(uow_factory, world, report_id=report_id, consent={"police": False})
+    # no consent to report and consent as the only basis: refused (a case of another report: a report has one case)
+    other_report_id, _, _ = submit(uow_factory)
+    refused_case = open_case(uow_factory, world, report_id=other_report_id, consent={"police": False})
     with pytest.raises(Invalid):
         _send(uow_factory, world, refused_case, to="polda-32", kind="police")
     # a police unit only
@@ -245,8 +246,9 @@ def test_police_referral_hands_over_the_evidence_package_with_its_chain_of_custo
     assert actions[:3] == ["referral.create", "case.referral.send", "referral.handover"]
     assert "case.referral.package" in actions and all(e["sha256"] in (None, sha) for e in custody)
     # nobody else opens the package: not the sending case worker, not another agency
-    for who in ("pekerja_a", "pekerja_b"):
-        with uow_factory() as uow, pytest.raises((Forbidden, NotFound)):
+    # (the sender sees the referral but may not open it: 403; another agency does not even see it: 404)
+    for who, refused in (("pekerja_a", Forbidden), ("pekerja_b", NotFound)):
+        with uow_factory() as uow, pytest.raises(refused):
             views.package(uow=uow, actor=world.actor(who), referral_id=referral)
     with uow_factory() as uow:
         referrals.accept(uow=uow, actor=world.actor("polisi"), referral_id=referral)
@@ -259,3 +261,60 @@ def test_a_walk_in_police_referral_says_there_is_no_package(uow_factory, world):
     assert not seen.has_package and not seen.can_open_package and seen.package_sha256 is None
     with uow_factory() as uow, pytest.raises(NotFound):
         views.package(uow=uow, actor=world.actor("polisi"), referral_id=referral)
+
+
+def _reads_on_both_pages(uow_factory, world, case, referral, who) -> tuple[object, object]:
+    """What ``who`` gets on the case page (the statement read) and on the referral's page: the statements, or the
+    error's type."""
+    with uow_factory() as uow:
+        try:
+            on_case = [s.body for s in statements.read_statement(uow=uow, actor=world.actor(who),
+                                                                 case_public_id=case).statements]
+        except (Forbidden, NotFound) as refused:
+            on_case = type(refused)
+    try:
+        on_referral = [s.body for s in _detail(uow_factory, world, referral, who=who).statements]
+    except NotFound as refused:
+        on_referral = type(refused)
+    return on_case, on_referral
+
+
+def test_a_police_unit_reads_the_statement_alike_on_the_case_and_referral_pages(uow_factory, world):
+    # consent to report to the police, the statement shared with nobody by name: the police unit the case is
+    # referred to reads it (rules/consent.may_read_statement), on both pages
+    case = open_case(uow_factory, world, consent={"police": True, "share_statement": False, "share_with": []})
+    referral = _send(uow_factory, world, case, to="polda-32", kind="police")
+    assert _reads_on_both_pages(uow_factory, world, case, referral, "polisi") == ([STORY], [STORY])
+    assert _detail(uow_factory, world, referral, who="polisi").summary.shares_statement
+    # with the consent withdrawn (no legal basis), neither page shows it
+    withdraw_consent(uow_factory, world, case)
+    assert _reads_on_both_pages(uow_factory, world, case, referral, "polisi") == (Forbidden, [])
+    seen = _detail(uow_factory, world, referral, who="polisi")
+    assert seen.statement_withheld and seen.can_respond
+
+
+def test_a_withdrawn_referral_gives_the_statement_on_neither_page(uow_factory, world):
+    case = open_case(uow_factory, world, consent={"share_statement": True, "share_with": ["type:psychosocial"]})
+    referral = _send(uow_factory, world, case)
+    assert _reads_on_both_pages(uow_factory, world, case, referral, "pekerja_b") == ([STORY], [STORY])
+    with uow_factory() as uow:
+        referrals.withdraw(uow=uow, actor=world.actor("pekerja_a"), referral_id=referral,
+                           reason="Anak sudah dilayani penyedia lain.")
+    assert _reads_on_both_pages(uow_factory, world, case, referral, "pekerja_b") == (NotFound, NotFound)
+    police = open_case(uow_factory, world, consent={"police": True})
+    to_police = _send(uow_factory, world, police, to="polda-32", kind="police")
+    with uow_factory() as uow:
+        referrals.withdraw(uow=uow, actor=world.actor("pekerja_a"), referral_id=to_police,
+                           reason="Dirujuk ke unit lain.")
+    assert _reads_on_both_pages(uow_factory, world, police, to_police, "polisi") == (NotFound, NotFound)
+    # the lead agency still reads what it took
+    assert _reads_on_both_pages(uow_factory, world, case, referral, "pekerja_a")[0] == [STORY]
+
+
+def test_the_receiving_agencys_supervisor_reads_on_neither_page(uow_factory, world):
+    # case.statement.read gives a supervisor their own agency's cases only: on the referral's page as on the case's
+    case = open_case(uow_factory, world, consent={"share_statement": True, "share_with": ["type:psychosocial"]})
+    referral = _send(uow_factory, world, case)
+    on_case, on_referral = _reads_on_both_pages(uow_factory, world, case, referral, "penyelia_b")
+    assert on_case is NotFound and on_referral == []
+    assert _detail(uow_factory, world, referral, who="penyelia_b").statement_withheld

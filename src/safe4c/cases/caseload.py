@@ -124,10 +124,9 @@ class CaseView:
 
 
 def view_case(*, uow: UnitOfWork, actor: Actor, public_id: str) -> CaseView:
-    case = cases.load(uow, public_id=public_id, actor=actor)
+    case, record = cases.load_with_record(uow, public_id=public_id, actor=actor)
     now = uow.now()
     agency = uow.session.get(Agency, case.agency_id)
-    record = cases.record_of(uow, case)
     # Step notes are the lead agency's working notes: shown to those who may update the case.
     all_steps = _steps_by_case(uow, [case.id], now, only_open=False,
                                notes=policy.allowed(actor, "case.update", record)).get(case.id, [])
@@ -144,7 +143,7 @@ def view_case(*, uow: UnitOfWork, actor: Actor, public_id: str) -> CaseView:
                  detail={"agency_id": actor.agency_id})
     view = CaseView(row, report, case.child_age_band, case.child_gender, case.contact_method, all_steps,
                     consent.current(uow, case.id), consent.history(uow, case.id), statements.count(uow, case.id),
-                    actor.agency_id is not None and statements.may_read(uow, actor, case), assigned,
+                    statements.may_read(uow, actor, case, record), assigned,
                     case.stage == "closure_requested", record, case.assigned_to)
     uow.commit()
     return view
@@ -152,6 +151,7 @@ def view_case(*, uow: UnitOfWork, actor: Actor, public_id: str) -> CaseView:
 
 def summary_for_report(uow: UnitOfWork, report_id: int) -> dict | None:
     """What an analyst may know of a report's case: that it exists, its stage and the agency (no child data)."""
-    row = uow.session.execute(select(Case.stage, Agency.name).join(Agency, Agency.id == Case.agency_id)
-                              .where(Case.report_id == report_id).order_by(Case.id).limit(1)).first()
-    return {"stage": row[0], "agency": row[1]} if row else None
+    case = cases.case_for_report(uow, report_id)
+    if case is None:
+        return None
+    return {"stage": case.stage, "agency": uow.session.scalar(select(Agency.name).where(Agency.id == case.agency_id))}

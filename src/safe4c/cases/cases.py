@@ -18,6 +18,8 @@ import logging
 import uuid
 
 from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import case as sql_case
+from sqlalchemy.exc import IntegrityError
 
 from safe4c.access.rules import policy
 from safe4c.access.rules.policy import Actor
@@ -43,6 +45,7 @@ NO_AGENCY = N_("No agency can take up this case: there is no active UPTD PPA for
 CHOOSE = N_("This choice is not one of the allowed options.")
 WALK_IN_ORIGINS = ("walk_in", "hotline")
 NEEDS_AGENCY = N_("Your account is not linked to an agency, so you cannot open a case. Ask an administrator.")
+NOT_ALLOWED = N_("Your role does not allow this.")
 
 
 # --- access -----------------------------------------------------------------------------------------------
@@ -55,19 +58,35 @@ def record_of(uow: UnitOfWork, case: Case) -> dict:
             "police_agencies": {a for a, kind in referred if kind == "police"}}
 
 
-def load(uow: UnitOfWork, *, public_id: str, actor: Actor, action: str = "case.view", lock: bool = False) -> Case:
-    """The case if ``actor`` may do ``action`` to it: 404 when the actor may not even see it, 403 when it may
-    see it but not do this."""
+def check(actor: Actor, action: str, record: dict, *, seen_with: str = "case.view", refused: str = NOT_ALLOWED,
+          not_found: str = CASE_NOT_FOUND) -> None:
+    """The one access check of a case (and of a referral, with its own record): 404 when the actor may neither
+    see the record (``seen_with``) nor do ``action`` to it, 403 (``refused``) when it sees it but may not act."""
+    if not policy.allowed(actor, action, record):
+        if not policy.allowed(actor, seen_with, record):
+            raise NotFound(not_found)
+        raise Forbidden(refused)
+
+
+def load_with_record(uow: UnitOfWork, *, public_id: str, actor: Actor, action: str = "case.view",
+                     seen_with: str = "case.view", refused: str = NOT_ALLOWED, lock: bool = False
+                     ) -> tuple[Case, dict]:
+    """The case and its record (as the policy reads it) if ``actor`` may do ``action`` to it (``check``)."""
     query = select(Case).where(Case.public_id == public_id)
     case = uow.session.scalar(query.with_for_update() if lock else query)
     if case is None:
         raise NotFound(CASE_NOT_FOUND)
     record = record_of(uow, case)
-    if not policy.allowed(actor, "case.view", record) and not policy.allowed(actor, action, record):
-        raise NotFound(CASE_NOT_FOUND)
-    if not policy.allowed(actor, action, record):
-        raise Forbidden(N_("Your role does not allow this."))
-    return case
+    check(actor, action, record, seen_with=seen_with, refused=refused)
+    return case, record
+
+
+def load(uow: UnitOfWork, *, public_id: str, actor: Actor, action: str = "case.view", seen_with: str = "case.view",
+         refused: str = NOT_ALLOWED, lock: bool = False) -> Case:
+    """The case if ``actor`` may do ``action`` to it: 404 when the actor may not even see it, 403 when it may
+    see it but not do this. Every use case of a case, and of its referrals, loads it here."""
+    return load_with_record(uow, public_id=public_id, actor=actor, action=action, seen_with=seen_with,
+                            refused=refused, lock=lock)[0]
 
 
 def visible(actor: Actor, action: str = "case.list"):
@@ -108,8 +127,14 @@ def place_case(uow: UnitOfWork, *, agency_id: int, origin: str, actor_id: int | 
                 first_contact_due_at=deadlines.first_contact_due(now, priority, uow.settings.case_first_contact_hours),
                 first_contact_at=None, child_age_band=age_band, child_gender=gender, contact_method=contact_method,
                 contact_sealed=contact_sealed, updated_at=now)
-    uow.session.add(case)
-    uow.session.flush()
+    try:
+        with uow.session.begin_nested():  # a report's case: another transaction may have opened it meanwhile
+            uow.session.add(case)
+            uow.session.flush()
+    except IntegrityError:
+        if report_id is None:
+            raise
+        raise _AlreadyOpen() from None
     uow.session.add(CaseStep(case_id=case.id, kind="first_contact", status="open", due_at=case.first_contact_due_at,
                              created_at=now, detail={}))
     open_step(uow, case, "assessment")
@@ -138,17 +163,25 @@ def _take_up_referrals(uow: UnitOfWork, report_id: int) -> int:
 
 
 def case_for_report(uow: UnitOfWork, report_id: int) -> Case | None:
-    return uow.session.scalar(select(Case).where(Case.report_id == report_id).order_by(Case.id).limit(1))
+    """The case of a report (at most one: ``uq_cases_report``). Every reader of "the report's case" asks here."""
+    return uow.session.scalar(select(Case).where(Case.report_id == report_id))
 
 
 def route_report(uow: UnitOfWork, report: Report) -> int | None:
-    candidates = [routing.Candidate(*row) for row in uow.session.execute(
-        select(Agency.id, Agency.agency_type, Agency.region_code, Agency.active))]
-    return routing.route(candidates, regency_code=report.regency_code, province_code=report.province_code)
+    """The agency ``routing.route`` would pick, in one query over the few (region, type) pairs it may pick."""
+    wanted = routing.preferences(regency_code=report.regency_code, province_code=report.province_code)
+    pairs = [and_(Agency.region_code == region, Agency.agency_type == kind) for region, kind in wanted]
+    if not pairs:
+        return None
+    nearest = sql_case(*((pair, rank) for rank, pair in enumerate(pairs)), else_=len(pairs))
+    return uow.session.scalar(select(Agency.id).where(Agency.active.is_(True), or_(*pairs))
+                              .order_by(nearest, Agency.id).limit(1))
 
 
 def place_case_for_report(uow: UnitOfWork, *, report: Report, origin: str, actor_id: int | None) -> Case:
-    """A case for a report (the existing one if it has one): routed to the agency nearest the child."""
+    """The report's case: the existing one if it has one, else a new one routed to the agency nearest the child.
+    Two transactions opening one at the same moment (an analyst's decision and the ``case.open`` job) both get
+    the one case: the second one's write meets ``uq_cases_report`` and gives way to the first."""
     existing = case_for_report(uow, report.id)
     if existing is not None:
         return existing
@@ -156,17 +189,24 @@ def place_case_for_report(uow: UnitOfWork, *, report: Report, origin: str, actor
     if agency_id is None:
         raise Invalid([FieldError("reason", NO_AGENCY)])
     contact = uow.ctx.sealer.open(report.contact_sealed, context="report.contact")
-    return place_case(uow, agency_id=agency_id, origin=origin, actor_id=actor_id, report_id=report.id,
-                      region_code=report.regency_code or report.province_code, priority=report.priority,
-                      age_band=report.age_band, gender=report.gender, contact_method=report.contact_method,
-                      contact_sealed=uow.ctx.sealer.seal(contact, context="case.contact"))
+    try:
+        return place_case(uow, agency_id=agency_id, origin=origin, actor_id=actor_id, report_id=report.id,
+                          region_code=report.regency_code or report.province_code, priority=report.priority,
+                          age_band=report.age_band, gender=report.gender, contact_method=report.contact_method,
+                          contact_sealed=uow.ctx.sealer.seal(contact, context="case.contact"))
+    except _AlreadyOpen:
+        return case_for_report(uow, report.id)
+
+
+class _AlreadyOpen(Exception):
+    """Another transaction opened the report's case since this one looked."""
 
 
 def open_for_report_job(*, uow: UnitOfWork, report_id: int) -> None:
     """Worker job ``case.open``: a report whose reporter consented to services gets a case. Idempotent; a report
     with no agency to route to is logged (its "refer the child" referral, if any, keeps waiting)."""
     report = uow.session.get(Report, report_id)
-    if report is None or not report.consent_services or case_for_report(uow, report_id) is not None:
+    if report is None or not report.consent_services:
         return
     try:
         place_case_for_report(uow, report=report, origin="auto", actor_id=None)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from safe4c.db.cases import Case
+from safe4c.cases import cases
 from safe4c.kernel.uow import UnitOfWork
+from safe4c.reports.rules.taxonomy import CONTACT_METHOD_CODES
 
-CONTACT_WAYS = ("phone", "whatsapp", "email")  # reports/rules/taxonomy.py CONTACT_METHODS, "none" left out
+# How the child may be reached: the report form's contact methods but "none" (taxonomy.CONTACT_METHODS).
+CONTACT_WAYS = tuple(code for code in CONTACT_METHOD_CODES if code != "none")
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,7 @@ class Care:
 
 def care_for_report(*, uow: UnitOfWork, report_id: int) -> Care | None:
     """None when no case was opened from this report (the page then says nothing about cases)."""
-    case = uow.session.scalar(select(Case).where(Case.report_id == report_id)
-                              .order_by(Case.opened_at.desc(), Case.id.desc()).limit(1))
+    case = cases.case_for_report(uow, report_id)
     if case is None:
         return None
     # The case's own record of how the child may be reached (copied from the report when the case was opened,

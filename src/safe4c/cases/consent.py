@@ -9,16 +9,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from safe4c.access.rules.policy import Actor
-from safe4c.cases import cases
+from safe4c.cases import cases, texts
 from safe4c.cases.rules import consent as rules
 from safe4c.db.cases import Agency, CaseConsent
 from safe4c.kernel import audit
 from safe4c.kernel.errors import FieldError, Invalid
 from safe4c.kernel.i18n import N_
 from safe4c.kernel.uow import UnitOfWork
-
-MAX_REASON = 2000
-
 
 def current(uow: UnitOfWork, case_id: int) -> CaseConsent | None:
     return uow.session.scalar(select(CaseConsent).where(CaseConsent.case_id == case_id,
@@ -57,10 +54,12 @@ def record_consent(*, uow: UnitOfWork, actor: Actor, case_public_id: str, given:
     found = rules.problems(given, age_band=case.child_age_band,
                            guardian_below_age=uow.settings.case_guardian_consent_below_age,
                            known_targets=set(targets(uow)))
-    if len(given.withheld_reason) > MAX_REASON:
-        found.append(("withheld_reason", N_("This is too long (at most {max} characters).")))
-    if found:
-        raise Invalid([FieldError(name, message, {"max": MAX_REASON}) for name, message in found])
+    errors = [FieldError(name, message) for name, message in found]
+    too_long = texts.problem(given.withheld_reason, field="withheld_reason", max_length=texts.REASON_MAX)
+    if too_long is not None:
+        errors.append(too_long)
+    if errors:
+        raise Invalid(errors)
     row = CaseConsent(case_id=case.id, child_assent=given.child_assent, guardian_consent=given.guardian_consent,
                       services=given.services, share_statement=given.share_statement, police=given.police,
                       statistics=given.statistics, share_with=sorted(set(given.share_with)),
@@ -83,9 +82,7 @@ def record_consent(*, uow: UnitOfWork, actor: Actor, case_public_id: str, given:
 def withdraw_consent(*, uow: UnitOfWork, actor: Actor, case_public_id: str, reason: str) -> int:
     """Withdraw the case's consent now; returns how many records were withdrawn (0: there was none)."""
     case = cases.load(uow, public_id=case_public_id, actor=actor, action="case.consent.manage", lock=True)
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise Invalid([FieldError("reason", N_("This is too long (at most {max} characters)."), {"max": MAX_REASON})])
+    reason = texts.text(reason, field="reason", max_length=texts.REASON_MAX)
     rows = list(uow.session.scalars(select(CaseConsent).where(CaseConsent.case_id == case.id,
                                                               CaseConsent.withdrawn_at.is_(None))))
     if not rows:

@@ -2,7 +2,9 @@
 an agency's referrals in and out, one referral as its receiver sees it, and a police unit's evidence package.
 
 Reading a statement, a referral or a package is audited here and committed with the reading.
-The statement is shown only while the consent in force allows it (cases/referrals.py ``statement_allowed``).
+The statement is shown to a referral's receiver by the same rule as on the case's page (cases/statements.py
+``may_read``: the policy's ``case.statement.read`` on the case's record, live referrals only, and the consent in
+force), so the two pages never disagree.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import and_, or_, select
 
 from safe4c.access.rules import policy
 from safe4c.access.rules.policy import Actor
+from safe4c.cases import cases
 from safe4c.cases import referrals as use
 from safe4c.cases import statements as statement_use
 from safe4c.cases.rules import referrals as rules
@@ -128,10 +131,8 @@ def _summaries(uow: UnitOfWork, actor: Actor, pairs: list[tuple[CaseReferral, Ca
 
 
 def for_case(*, uow: UnitOfWork, actor: Actor, case_public_id: str) -> CaseReferrals:
-    case = use.load_case(uow, case_public_id)
-    record = use.case_record(uow, case)
-    if not policy.allowed(actor, "case.referral.view", record):
-        raise NotFound(use.CASE_NOT_FOUND)
+    case, record = cases.load_with_record(uow, public_id=case_public_id, actor=actor, action="case.referral.view",
+                                          seen_with="case.referral.view")
     rows = list(uow.session.scalars(select(CaseReferral).where(CaseReferral.case_id == case.id)
                                     .order_by(CaseReferral.sent_at, CaseReferral.id)))
     can_send = policy.allowed(actor, "case.referral.send", record) and case.closed_at is None
@@ -197,9 +198,9 @@ def detail(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> ReferralDetail
     statements: list[Statement] = []
     has_statement = uow.session.scalar(select(CaseStatement.id).where(CaseStatement.case_id == case.id).limit(1))
     receiving = r.to_agency_id is not None and r.to_agency_id == actor.agency_id
-    allowed = not receiving or use.statement_allowed(uow, r)
-    # The lead agency reads its own statement on the case's page; here, the receiver reads what it was given.
-    if receiving and allowed and has_statement:
+    case_record = cases.record_of(uow, case)
+    # The lead agency reads its own statement on the case's page; here, the receiver reads it by the same rule.
+    if receiving and has_statement and statement_use.may_read(uow, actor, case, case_record):
         for s in uow.session.scalars(select(CaseStatement).where(CaseStatement.case_id == case.id)
                                      .order_by(CaseStatement.number)):
             statements.append(Statement(s.number, uow.ctx.sealer.open(s.body_sealed, context=STATEMENT_CONTEXT),
@@ -222,7 +223,7 @@ def detail(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> ReferralDetail
         can_respond=policy.allowed(actor, "case.referral.respond", record),
         can_open_package=r.evidence_referral_id is not None and policy.allowed(actor, "case.referral.package", record),
         can_withdraw=rules.can_move(r.status, "withdraw") and policy.allowed(actor, "case.referral.withdraw",
-                                                                            use.case_record(uow, case)),
+                                                                            case_record),
         withdrawn_at=r.withdrawn_at,
         withdraw_reason=uow.ctx.sealer.open(r.withdraw_reason_sealed, context=use.WITHDRAW_CONTEXT))
     uow.commit()

@@ -3,11 +3,12 @@ an organisation of the service directory) or to a police unit; the receiving age
 reason, then records the services delivered; the worker reminds and marks overdue (``check_referral``).
 
 A referral carries only what the consent in force allows when it is sent (``shares_statement``), and what the
-receiver reads is decided again at each read (cases/referral_views.py), so a withdrawal hides the statement at
-once. A police referral hands over the evidence package an analyst made (``referrals``, workspace/decisions.py
+receiver reads is decided again at each read by the case's one rule (cases/statements.py ``may_read``, the same
+on the case page and the referral's page), so a withdrawal hides the statement at once. A police referral hands over the evidence package an analyst made (``referrals``, workspace/decisions.py
 ``refer_police``): its SHA-256 is copied onto the case referral and the handover is audited on the package, so
 it joins the package's chain of custody. Who may do what to which referral: access/rules/policy.py
-(``case.referral.*``) with the records built here.
+(``case.referral.*``) with the records built here, checked by the case's one access check (cases/cases.py
+``load`` and ``check``).
 """
 
 from __future__ import annotations
@@ -18,23 +19,20 @@ from datetime import timedelta
 
 from sqlalchemy import desc, or_, select
 
-from safe4c.access.rules import policy
 from safe4c.access.rules.policy import Actor
-from safe4c.cases import cases
+from safe4c.cases import cases, texts
 from safe4c.cases.rules import referrals as rules
 from safe4c.db.cases import Agency, Case, CaseConsent, CaseReferral
 from safe4c.db.directory import DirectoryOrganization
 from safe4c.db.linking import ClusterMember, Referral
 from safe4c.directory.rules.types import SERVICE_TYPES
 from safe4c.kernel import audit, jobs
-from safe4c.kernel.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel.i18n import N_
 from safe4c.kernel.uow import UnitOfWork
 
 CHECK_JOB = "case.referral.check"
-REASON_MAX = 2000
 NOT_FOUND = N_("We could not find this referral.")
-CASE_NOT_FOUND = N_("We could not find this case.")
 NOT_YOURS = N_("Only the agency the referral was sent to can answer it.")
 REASON_CONTEXT, DECLINE_CONTEXT = "case_referral.reason", "case_referral.decline_reason"
 WITHDRAW_CONTEXT = "case_referral.withdraw_reason"
@@ -52,13 +50,6 @@ class ReferralInput:
 
 # --- records for the policy: the same fields decide one referral and a list -------------------------------
 
-def case_record(uow: UnitOfWork, case: Case) -> dict:
-    """A case as the policy reads it: its lead agency, every agency it has a live referral to (sent, accepted,
-    delivered: not a declined or withdrawn one), its police units. The same record as the case's own pages
-    (``cases.record_of``), so a referral's pages never reach further than the case's."""
-    return cases.record_of(uow, case)
-
-
 def responder(case: Case, referral: CaseReferral) -> int:
     """The agency that answers a referral: the receiving agency; for a directory organisation that has no
     agency in safe4c, the lead agency records the provider's answer (it asked them by phone or letter)."""
@@ -74,22 +65,16 @@ def referral_record(case: Case, referral: CaseReferral) -> dict:
             "police_agencies": {to} if referral.kind == "police" and to else set()}
 
 
-def load_case(uow: UnitOfWork, public_id: str) -> Case:
-    case = uow.session.scalar(select(Case).where(Case.public_id == public_id))
-    if case is None:
-        raise NotFound(CASE_NOT_FOUND)
-    return case
-
-
 def load_referral(uow: UnitOfWork, actor: Actor, public_id: str, action: str) -> tuple[Case, CaseReferral]:
     """The referral and its case, if ``actor`` may see it (else 404: not even its existence is confirmed) and
-    may do ``action`` to it (else 403)."""
+    may do ``action`` to it (else 403): the case's one access check (``cases.check``) with the referral's record."""
     referral = uow.session.scalar(select(CaseReferral).where(CaseReferral.public_id == public_id))
     case = uow.session.get(Case, referral.case_id) if referral is not None else None
-    if case is None or not policy.allowed(actor, "case.referral.view", referral_record(case, referral)):
+    if case is None:
         raise NotFound(NOT_FOUND)
-    if action != "case.referral.view" and not policy.allowed(actor, action, referral_record(case, referral)):
-        raise Forbidden(NOT_YOURS)
+    record = referral_record(case, referral)
+    cases.check(actor, "case.referral.view", record, seen_with="case.referral.view", not_found=NOT_FOUND)
+    cases.check(actor, action, record, seen_with="case.referral.view", refused=NOT_YOURS, not_found=NOT_FOUND)
     return case, referral
 
 
@@ -98,28 +83,6 @@ def consents_of(uow: UnitOfWork, case_id: int) -> list[dict]:
     return [{"id": c.id, "recorded_at": c.recorded_at, "withdrawn_at": c.withdrawn_at, "services": c.services,
              "share_statement": c.share_statement, "police": c.police, "share_with": c.share_with or [],
              "withheld": c.withheld or [], "legal_basis": c.legal_basis} for c in rows]
-
-
-def receiver_names(uow: UnitOfWork, referral: CaseReferral) -> tuple[str | None, str | None]:
-    """The names consent speaks of for a receiver: an agency's code and ``type``, or a directory organisation's
-    ``org:<hsds id>`` and its type."""
-    if referral.to_agency_id is not None:
-        agency = uow.session.get(Agency, referral.to_agency_id)
-        return agency.code, agency.agency_type
-    if referral.to_organization_id is not None:
-        org = uow.session.get(DirectoryOrganization, referral.to_organization_id)
-        return f"org:{org.hsds_id}", org.org_type
-    return None, None
-
-
-def statement_allowed(uow: UnitOfWork, referral: CaseReferral) -> bool:
-    """May the receiver read the statement now? It had to be shared when sent, and the consent in force must
-    still allow it (a withdrawal or a new consent that no longer names the receiver hides it at once)."""
-    if not referral.shares_statement or referral.status not in cases.LIVE_REFERRALS:
-        return False  # a declined or withdrawn referral carries nothing any more
-    code, agency_type = receiver_names(uow, referral)
-    consent = rules.current(consents_of(uow, referral.case_id))
-    return rules.may_share_statement(consent, agency_code=code, agency_type=agency_type)
 
 
 # --- sending ----------------------------------------------------------------------------------------------
@@ -134,12 +97,10 @@ def _target(uow: UnitOfWork, data: ReferralInput) -> tuple[Agency | None, Direct
         errors.append(FieldError("kind", N_("Choose a referral for services or to the police.")))
     elif data.kind == "services" and data.service_type not in SERVICE_TYPES:
         errors.append(FieldError("service_type", N_("Choose the service the child needs.")))
-    reason = (data.reason or "").strip()
-    if not reason:
-        errors.append(FieldError("reason", N_("Say why the child is referred, so the provider knows what to do.")))
-    elif len(reason) > REASON_MAX:
-        errors.append(FieldError("reason", N_("This is too long (at most {max_length} characters)."),
-                                 {"max_length": REASON_MAX}))
+    found = texts.problem(data.reason, field="reason", max_length=texts.REASON_MAX,
+                          required=N_("Say why the child is referred, so the provider knows what to do."))
+    if found is not None:
+        errors.append(found)
     if errors:
         raise Invalid(errors)
     if org is not None:  # an organisation that has an agency in safe4c: that agency answers
@@ -168,11 +129,8 @@ def _evidence_package(uow: UnitOfWork, case: Case) -> Referral | None:
 def send(*, uow: UnitOfWork, actor: Actor, case_public_id: str, data: ReferralInput) -> str:
     """Refer a case; returns the referral's public id. One transaction: the referral, its audit entries, the
     handover of the package and the worker's first reminder check."""
-    case = load_case(uow, case_public_id)
-    if not policy.allowed(actor, "case.referral.view", case_record(uow, case)):
-        raise NotFound(CASE_NOT_FOUND)
-    if not policy.allowed(actor, "case.referral.send", case_record(uow, case)):
-        raise Forbidden(N_("Only the agency that leads the case refers it."))
+    case = cases.load(uow, public_id=case_public_id, actor=actor, action="case.referral.send",
+                      seen_with="case.referral.view", refused=N_("Only the agency that leads the case refers it."))
     if case.closed_at is not None:
         raise Conflict(N_("This case is closed: it cannot be referred."))
     agency, org = _target(uow, data)
@@ -193,8 +151,10 @@ def send(*, uow: UnitOfWork, actor: Actor, case_public_id: str, data: ReferralIn
                        services_delivered=[], updated_at=now,
                        reason_sealed=uow.ctx.sealer.seal(data.reason.strip(), context=REASON_CONTEXT))
     code, agency_type = (agency.code, agency.agency_type) if agency else (f"org:{org.hsds_id}", org.org_type)
+    # What the consent lets the receiver read as the referral leaves (shown on the referral; each read decides
+    # again: statements.may_read).
     row.shares_statement = rules.may_share_statement(rules.current(consents), agency_code=code,
-                                                     agency_type=agency_type)
+                                                     agency_type=agency_type, police=data.kind == "police")
     package = _evidence_package(uow, case) if data.kind == "police" else None
     if package is not None:
         row.evidence_referral_id, row.package_sha256 = package.id, package.package_sha256
@@ -245,12 +205,7 @@ def accept(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> None:
 
 
 def decline(*, uow: UnitOfWork, actor: Actor, referral_id: str, reason: str) -> None:
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid([FieldError("reason", rules.NEED_REASON)])
-    if len(reason) > REASON_MAX:
-        raise Invalid([FieldError("reason", N_("This is too long (at most {max_length} characters)."),
-                                  {"max_length": REASON_MAX})])
+    reason = texts.text(reason, field="reason", max_length=texts.REASON_MAX, required=rules.NEED_REASON)
     _, referral = _move(uow, actor, referral_id, "decline")
     referral.status, referral.responded_at, referral.responded_by = "declined", uow.now(), actor.id
     referral.updated_at = uow.now()
@@ -275,15 +230,11 @@ def deliver(*, uow: UnitOfWork, actor: Actor, referral_id: str, services: list[s
 def withdraw(*, uow: UnitOfWork, actor: Actor, referral_id: str, reason: str) -> None:
     """The sending agency takes a referral back (sent or accepted), with a reason (sealed). From this
     transaction on the receiver reaches neither the referral, nor the case, nor the statement."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid([FieldError("reason", N_("Say why the referral is withdrawn, so the provider knows."))])
-    if len(reason) > REASON_MAX:
-        raise Invalid([FieldError("reason", N_("This is too long (at most {max_length} characters)."),
-                                  {"max_length": REASON_MAX})])
+    reason = texts.text(reason, field="reason", max_length=texts.REASON_MAX,
+                        required=N_("Say why the referral is withdrawn, so the provider knows."))
     case, referral = load_referral(uow, actor, referral_id, "case.referral.view")
-    if not policy.allowed(actor, "case.referral.withdraw", case_record(uow, case)):
-        raise Forbidden(N_("Only the agency that sent the referral can withdraw it."))
+    cases.check(actor, "case.referral.withdraw", cases.record_of(uow, case), seen_with="case.referral.view",
+                refused=N_("Only the agency that sent the referral can withdraw it."))
     if not rules.can_move(referral.status, "withdraw"):
         raise Conflict(rules.CANNOT_WITHDRAW)
     before = referral.status

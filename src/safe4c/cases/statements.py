@@ -1,9 +1,9 @@
 """The child's statement, told once (docs/cases.md "Tell it once"), and the notes agencies add beside it.
 
 Recording: sealed, with who took it, for which agency and when; the first is number 1, and a second needs a
-stated reason (sealed too). Reading: only an agency the consent covers (``rules/consent.may_read_statement``,
-decided in the reading transaction, so a withdrawal is effective for the next read), every read audited,
-notes included. An analyst or administrator never reads either (access/rules/policy.py).
+stated reason (sealed too). Reading: ``may_read`` is the one rule, for the case page and a referral's page alike
+(the policy's ``case.statement.read`` and ``rules/consent.may_read_statement``, decided in the reading
+transaction, so a withdrawal is effective for the next read), every read audited, notes included. An analyst or administrator never reads either (access/rules/policy.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
+from safe4c.access.rules import policy
 from safe4c.access.rules.policy import Actor
-from safe4c.cases import cases, consent
+from safe4c.cases import cases, consent, texts
 from safe4c.cases.rules import consent as consent_rules
 from safe4c.db.cases import Agency, Case, CaseNote, CaseReferral, CaseStatement
 from safe4c.db.tables import StaffUser
@@ -25,7 +26,6 @@ from safe4c.kernel.i18n import N_
 from safe4c.kernel.uow import UnitOfWork
 
 MAX_STATEMENT = 20000
-MAX_NOTE = 4000
 LANGUAGES = ("id", "en")
 NOT_COVERED = N_("The child's consent does not let your agency read the statement.")
 # Sealing contexts: a sealed value opens only with the context it was sealed with (kernel/crypto), so every
@@ -47,7 +47,7 @@ def record_statement(*, uow: UnitOfWork, actor: Actor, case_public_id: str, body
     if not body:
         errors.append(FieldError("body", N_("Write down what the child said.")))
     elif len(body) > MAX_STATEMENT:
-        errors.append(FieldError("body", N_("This is too long (at most {max} characters)."), {"max": MAX_STATEMENT}))
+        errors.append(FieldError("body", texts.TOO_LONG, {"max": MAX_STATEMENT}))
     if number > 1 and not reason:
         errors.append(FieldError("reason", N_("The child has already told their story once. Say why it must be "
                                               "told again, or add a note beside the first statement instead.")))
@@ -68,6 +68,8 @@ def record_statement(*, uow: UnitOfWork, actor: Actor, case_public_id: str, body
 
 
 def reader_of(uow: UnitOfWork, actor: Actor, case: Case) -> consent_rules.Reader:
+    """The actor's agency as the consent rule reads it: the lead, or a police unit with a live police referral of
+    this case (a declined or withdrawn one gives nothing)."""
     if actor.agency_id is None:
         return consent_rules.Reader(None)
     agency = uow.session.get(Agency, actor.agency_id)
@@ -78,8 +80,14 @@ def reader_of(uow: UnitOfWork, actor: Actor, case: Case) -> consent_rules.Reader
                                 police_referral=bool(police))
 
 
-def may_read(uow: UnitOfWork, actor: Actor, case: Case) -> bool:
-    """The consent half of the question (the policy half is ``cases.load``)."""
+def may_read(uow: UnitOfWork, actor: Actor, case: Case, record: dict | None = None) -> bool:
+    """Who reads a case's statement, on every page that shows it or says whether it may (the case page, the
+    caseload's flag, a referral's page for its receiver): the policy's ``case.statement.read`` on the case's
+    record (``record``, else ``cases.record_of``: only live referrals count) and the consent rule
+    (``rules/consent.may_read_statement``) for the actor's agency, decided against the consent as it is now."""
+    record = record if record is not None else cases.record_of(uow, case)
+    if not policy.allowed(actor, "case.statement.read", record):
+        return False
     return consent_rules.may_read_statement(consent.as_rule(consent.current(uow, case.id)), reader_of(uow, actor, case))
 
 
@@ -120,8 +128,8 @@ class Reading:
 
 def read_statement(*, uow: UnitOfWork, actor: Actor, case_public_id: str) -> Reading:
     """The statements and the notes beside them, for an agency the consent covers; the read is audited."""
-    case = cases.load(uow, public_id=case_public_id, actor=actor, action="case.statement.read")
-    if not may_read(uow, actor, case):
+    case, record = cases.load_with_record(uow, public_id=case_public_id, actor=actor, action="case.statement.read")
+    if not may_read(uow, actor, case, record):
         audit.record(uow, actor_id=actor.id, action="case.statement.refused", subject_type="case",
                      subject_id=case.public_id, detail={"agency_id": actor.agency_id})
         uow.commit()
@@ -147,11 +155,7 @@ def read_statement(*, uow: UnitOfWork, actor: Actor, case_public_id: str) -> Rea
 def add_note(*, uow: UnitOfWork, actor: Actor, case_public_id: str, body: str, sensitive: bool = True) -> None:
     """A note beside the (newest) statement, or on the case when there is none yet."""
     case = cases.load(uow, public_id=case_public_id, actor=actor, action="case.note.add")
-    body = (body or "").strip()
-    if not body:
-        raise Invalid([FieldError("note", N_("Write the note."))])
-    if len(body) > MAX_NOTE:
-        raise Invalid([FieldError("note", N_("This is too long (at most {max} characters)."), {"max": MAX_NOTE})])
+    body = texts.text(body, field="note", max_length=texts.NOTE_MAX, required=N_("Write the note."))
     if actor.agency_id is None:
         raise Invalid([FieldError("note", cases.NEEDS_AGENCY)])
     statement = uow.session.scalar(select(CaseStatement.id).where(CaseStatement.case_id == case.id)

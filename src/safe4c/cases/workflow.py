@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from safe4c.access.rules.policy import Actor
-from safe4c.cases import cases
+from safe4c.cases import cases, texts
 from safe4c.cases.rules import workflow as rules
 from safe4c.db.cases import Case, CaseStep
 from safe4c.kernel import audit
@@ -21,15 +21,11 @@ from safe4c.kernel.errors import Conflict, FieldError, Invalid, NotFound
 from safe4c.kernel.i18n import N_
 from safe4c.kernel.uow import UnitOfWork
 
-MAX_NOTE = 4000
 CLOSED = N_("This case is closed.")
 
 
 def _note(text: str, field: str = "note") -> str | None:
-    text = (text or "").strip()
-    if len(text) > MAX_NOTE:
-        raise Invalid([FieldError(field, N_("This is too long (at most {max} characters)."), {"max": MAX_NOTE})])
-    return text or None
+    return texts.text(text, field=field, max_length=texts.NOTE_MAX) or None
 
 
 def _open_case(uow: UnitOfWork, actor: Actor, public_id: str, action: str = "case.update") -> Case:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safe4c.db.tables import Base, Id
@@ -40,7 +40,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))  # uq_cases_report
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)  # the lead agency
     origin: Mapped[str] = mapped_column(String(16))  # report, auto, walk_in, hotline
     region_code: Mapped[str | None] = mapped_column(String(5))  # the child's regency, else province
@@ -60,9 +60,12 @@ class Case(Base):
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # walk-ins; else the report's contact
     updated_at: Mapped[datetime]
 
-    # ix_cases_updated and ix_cases_contact_due (migration 0018): the statistics refresh's change cursor
+    # ix_cases_updated and ix_cases_contact_due (migration 0016): the statistics refresh's change cursor.
+    # uq_cases_report (migration 0019): a report has at most one case (cases/cases.py place_case_for_report).
     __table_args__ = (Index("ix_cases_agency_stage", "agency_id", "stage"), Index("ix_cases_updated", "updated_at"),
-                      Index("ix_cases_contact_due", "first_contact_at", "first_contact_due_at"))
+                      Index("ix_cases_contact_due", "first_contact_at", "first_contact_due_at"),
+                      Index("uq_cases_report", "report_id", unique=True, sqlite_where=text("report_id IS NOT NULL"),
+                            postgresql_where=text("report_id IS NOT NULL")))
 
 
 class CaseConsent(Base):

@@ -4,7 +4,7 @@ says which months, and a stale month is recomputed from its own rows.
 
 A month's case figures come from the cases opened in it, the cases closed in it and the referrals sent in it, so
 its fingerprint joins three groupings. Every writer of a case, of its consent and of its statements sets
-``cases.updated_at``; every writer of a referral sets ``case_referrals.updated_at`` (migration 0018). The share
+``cases.updated_at``; every writer of a referral sets ``case_referrals.updated_at`` (migration 0016). The share
 within the first-contact deadline moves with the clock (a case past its deadline without contact starts to
 count), so the cursor and the fingerprints also count the cases overdue at the refresh (``ix_cases_contact_due``).
 A case whose consent refuses statistics (``cases.rules.consent.counts_in_statistics``) counts nowhere.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from safe4c.directory.rules.types import NATIONAL, ORGANIZATION_TYPES
+from safe4c.directory.rules.types import NATIONAL, ORGANIZATION_TYPES, covers
 from safe4c.kernel import regions
 from safe4c.kernel.errors import FieldError
 from safe4c.kernel.i18n import N_
@@ -75,10 +75,10 @@ def names_match(a: str, b: str) -> bool:
 
 
 def directory_region_fits(agency_region: str, organization_region: str) -> bool:
-    """An agency and a directory organisation can be the same body when their regions agree; a national agency
-    matches its organisation wherever the head office is (KemenPPPA's is in Jakarta, "31.71")."""
-    return agency_region == NATIONAL or organization_region == agency_region \
-        or organization_region.startswith(agency_region + ".")
+    """An agency and a directory organisation can be the same body when the agency's region covers the
+    organisation's (the directory's own ``covers``); a national agency matches its organisation wherever the
+    head office is (KemenPPPA's is in Jakarta, "31.71")."""
+    return covers(agency_region, organization_region)
 
 
 def region_label(code: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Mapping
 
 from safe4c.kernel.i18n import N_
 
@@ -97,9 +98,21 @@ class Consent:
     withheld: frozenset[tuple[str, str]] = frozenset()  # (from, what)
 
 
+def from_mapping(consent: Mapping | None) -> Consent | None:
+    """A consent given as the fields of ``case_consents`` (``withheld``: ``{"from", "what"}`` items)."""
+    if consent is None:
+        return None
+    return Consent(share_statement=bool(consent.get("share_statement")), police=bool(consent.get("police")),
+                   services=bool(consent.get("services")), legal_basis=consent.get("legal_basis") or "consent",
+                   share_with=frozenset(consent.get("share_with") or ()),
+                   withheld=frozenset((w["from"], w["what"]) for w in consent.get("withheld") or ()))
+
+
 @dataclass(frozen=True)
 class Reader:
-    """An agency that asks to read: the lead agency, one the case is referred to, or a police unit."""
+    """Who asks to read: the lead agency, an agency the case is referred to, or a police unit; or, when a
+    referral is sent, its receiver (a directory organisation has no ``agency_id``). Known by its code and type:
+    staff of no agency are ``Reader(None)`` and read nothing."""
 
     agency_id: int | None
     code: str = ""
@@ -117,7 +130,9 @@ def withheld_from(consent: Consent, reader: Reader, what: str) -> bool:
 
 
 def may_read_statement(consent: Consent | None, reader: Reader) -> bool:
-    if reader.agency_id is None:
+    """The one rule of who reads the child's statement (the case page, a referral's page, what a referral carries
+    when it is sent)."""
+    if not reader.code:
         return False
     if reader.is_lead:
         return True
@@ -136,10 +151,6 @@ def may_read_note(consent: Consent | None, reader: Reader, note_agency_id: int) 
     if reader.is_lead or note_agency_id == reader.agency_id:
         return True
     return consent is not None and not withheld_from(consent, reader, "notes")
-
-
-def may_refer_to_police(consent: Consent | None) -> bool:
-    return consent is not None and (consent.police or consent.legal_basis in POLICE_WITHOUT_CONSENT)
 
 
 def counts_in_statistics(consents: list[tuple[datetime, int, bool, bool]]) -> bool:

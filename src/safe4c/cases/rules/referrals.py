@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
+from safe4c.cases.rules import consent as consent_rules
 from safe4c.kernel.i18n import N_
 
 KINDS = ("services", "police")
@@ -51,19 +52,16 @@ def current(consents: list[Mapping]) -> Mapping | None:
     return None if newest.get("withdrawn_at") else newest
 
 
-def _names(agency_code: str, agency_type: str) -> set[str]:
-    return {agency_code, f"type:{agency_type}"}
-
-
-def may_share_statement(consent: Mapping | None, *, agency_code: str | None, agency_type: str | None) -> bool:
-    """May the child's statement go to this agency? Only with consent to share it that names the agency or its
-    type, and nothing withholding the statement from it; never when there is no consent in force."""
-    if consent is None or not consent.get("share_statement") or agency_code is None or agency_type is None:
+def may_share_statement(consent: Mapping | None, *, agency_code: str | None, agency_type: str | None,
+                        police: bool = False) -> bool:
+    """May the child's statement go to this receiver (an agency, or a directory organisation ``org:<hsds id>``)?
+    The one rule of who reads the statement (``consent.may_read_statement``) asked for the receiver of a referral
+    (``police``: a police referral): consent to share it that names the receiver or its type, or for a police
+    unit consent to the police or a legal basis, and nothing withholding it; never without consent in force."""
+    if agency_code is None or agency_type is None:
         return False
-    names = _names(agency_code, agency_type)
-    if not names & set(consent.get("share_with") or ()):
-        return False
-    return not any(w.get("from") in names and w.get("what") == "statement" for w in consent.get("withheld") or ())
+    reader = consent_rules.Reader(None, agency_code, agency_type, police_referral=police)
+    return consent_rules.may_read_statement(consent_rules.from_mapping(consent), reader)
 
 
 def may_refer_for_services(consent: Mapping | None) -> bool:

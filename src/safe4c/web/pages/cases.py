@@ -31,7 +31,6 @@ from safe4c.web.authorization import Allowed, actor_of
 from safe4c.web.deps import UowDep
 from safe4c.web.inputs import IdPath
 from safe4c.web.pages.clusters import refused
-from safe4c.web.pages.render import environment
 from safe4c.web.pages.staff import page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
@@ -52,9 +51,6 @@ DONE_MESSAGES = {
 }
 CASE_ACTIONS = ("case.assign", "case.update", "case.statement.read", "case.statement.record", "case.note.add",
                 "case.consent.manage", "case.close.approve")
-
-environment().globals.update(case_stages=workflow_rules.STAGES)
-
 
 def _page(request: Request, template: str, staff, **context) -> HTMLResponse:
     return page(request, template, staff=staff, active="cases", stages=workflow_rules.STAGES,
