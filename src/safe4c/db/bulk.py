@@ -15,11 +15,31 @@ def chunks(seq, size: int) -> Iterator:
         yield seq[i:i + size]
 
 
-def stream(conn, stmt, batch_size: int) -> Iterator[tuple]:
-    """Rows of a large SELECT in batches (a server-side cursor on PostgreSQL)."""
+def batches(conn, stmt, batch_size: int) -> Iterator[list]:
+    """A large SELECT's rows, a list of up to ``batch_size`` at a time (a server-side cursor on PostgreSQL)."""
     # per statement: Connection.execution_options() would change the connection itself
     result = conn.execute(stmt, execution_options={"stream_results": True, "yield_per": batch_size})
-    for part in result.partitions(batch_size):
+    yield from result.partitions(batch_size)
+
+
+def raw_batches(conn, stmt, batch_size: int) -> Iterator[list[tuple]]:
+    """Like ``batches``, as the driver's own tuples, for millions of rows of plain columns (integers and text:
+    no type of SQLAlchemy's converts them): a named, server-side cursor on PostgreSQL. Skipping SQLAlchemy's
+    rows halves the time a million of them take."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.dbapi_connection
+    cur = raw.cursor(name="safe4c_raw_batches") if conn.dialect.name == "postgresql" else raw.cursor()
+    try:
+        cur.execute(sql)
+        while part := cur.fetchmany(batch_size):
+            yield part
+    finally:
+        cur.close()
+
+
+def stream(conn, stmt, batch_size: int) -> Iterator[tuple]:
+    """Rows of a large SELECT, read in batches."""
+    for part in batches(conn, stmt, batch_size):
         yield from part
 
 

@@ -100,16 +100,23 @@ def build(uow, *, only: tuple[str, str] | None = None) -> Snapshot:
     classes: dict[str, int] = {}
     entry_ids, entry_banks, entry_classes = [], [], []
     pdq_ids, pdq_hex, exact_ids, exact_keys = [], [], [], []
-    for entry_id, signal_type, value, bank_id, classification in sync.active_entries(uow, only=only):
-        entry_ids.append(entry_id)
-        entry_banks.append(bank_id)
-        entry_classes.append(classes.setdefault(classification, len(classes)))
-        if signal_type == "pdq":
-            pdq_ids.append(entry_id)
-            pdq_hex.append(value)
-        else:
-            exact_ids.append(entry_id)
-            exact_keys.append(exact_digest(signal_type, match_key(signal_type, value)))
+    # column by column, a batch at a time (a million entries: the per-row work was a second of the build)
+    for batch in sync.active_entries(uow, only=only):
+        ids, types, values, bank_ids, classifications = zip(*batch)
+        entry_ids.extend(ids)
+        entry_banks.extend(bank_ids)
+        entry_classes.extend(classes.setdefault(c, len(classes)) for c in classifications)
+        if all(t == "pdq" for t in types):
+            pdq_ids.extend(ids)
+            pdq_hex.extend(values)
+            continue
+        for entry_id, signal_type, value in zip(ids, types, values):
+            if signal_type == "pdq":
+                pdq_ids.append(entry_id)
+                pdq_hex.append(value)
+            else:
+                exact_ids.append(entry_id)
+                exact_keys.append(exact_digest(signal_type, match_key(signal_type, value)))
     header = {"format": FORMAT, "cursor": cursor, "database": database_fingerprint(uow), "banks": banks,
               "classifications": list(classes)}
     return from_entries(header, entry_ids, entry_banks, entry_classes, pdq_ids, pdq_hex, exact_ids, exact_keys)

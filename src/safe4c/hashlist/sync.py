@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from safe4c.db.bulk import stream
+from safe4c.db.bulk import raw_batches
 from safe4c.db.hashlist import HashBank, HashChange, HashEntry
 from safe4c.kernel.signals import value_key
 from safe4c.kernel.uow import UnitOfWork
@@ -67,14 +67,14 @@ def sync_page(*, uow: UnitOfWork, cursor: int = 0, limit: int = 1000) -> SyncPag
 
 
 def active_entries(uow: UnitOfWork, *, only: tuple[str, str] | None = None):
-    """(id, type, value, bank id, classification) of every entry that matches now (entry and bank enabled), in
-    id order, for a snapshot; with ``only=(type, canonical value)`` just the entries of that value (found by its
-    value key). Plain rows streamed from the connection: a million of them read in a fraction of what ORM
-    rows cost."""
+    """Batches of (id, type, value, bank id, classification) of every entry that matches now (entry and bank
+    enabled), in id order, for a snapshot; with ``only=(type, canonical value)`` just the entries of that value
+    (found by its value key). Plain rows streamed from the connection: a million of them read in a fraction of
+    what ORM rows cost."""
     where = [HashEntry.enabled.is_(True), HashBank.enabled.is_(True)]
     if only is not None:
         where += [HashEntry.value_key == value_key(*only), HashEntry.signal_type == only[0]]
-    return stream(uow.session.connection(),
+    return raw_batches(uow.session.connection(),
                   select(HashEntry.id, HashEntry.signal_type, HashEntry.value, HashEntry.bank_id,
                          HashEntry.classification)
                   .join(HashBank, HashBank.id == HashEntry.bank_id)

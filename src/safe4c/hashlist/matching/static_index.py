@@ -73,7 +73,9 @@ def build_pdq_arrays(ids: np.ndarray, vectors: np.ndarray) -> dict[str, np.ndarr
     for start in range(0, n, _BUILD_CHUNK):
         keys[:, start:start + _BUILD_CHUNK] = chunk_keys(vectors[start:start + _BUILD_CHUNK], bits).T
     for t in range(NHASH):
-        order = np.argsort(keys[t], kind="stable").astype(np.uint32)
+        # any order within a bucket will do (a search takes the whole bucket, and the matches are made unique and
+        # sorted by row afterwards): quicksort, 4x faster than a stable sort at a million rows
+        order = np.argsort(keys[t], kind="quicksort").astype(np.uint32)
         rows[t] = order
         counts = np.bincount(keys[t], minlength=size)
         np.cumsum(counts, out=offsets[t, 1:])
