@@ -62,6 +62,32 @@ def sign_in_new(client, uow_factory, username: str = "analis", role: str = "anal
 
 
 @contextmanager
+def database_at(kind: str, tmp_path, revision: str):
+    """A new database migrated only to ``revision``, for a migration's own test: a SQLite file, or a
+    PostgreSQL schema of its own in SAFE4C_TEST_DATABASE_URL (dropped afterwards)."""
+    from safe4c.bench.databases import drop_schema, pg_schema
+    from safe4c.db.migrate import upgrade
+    from safe4c.db.session import make_engine
+
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        upgrade(engine, revision)
+        yield engine
+        engine.dispose()
+        return
+    url = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
+    need(bool(url), "SAFE4C_TEST_DATABASE_URL is not set")
+    admin, schema, schema_url = pg_schema(url, prefix="t_migration")
+    engine = make_engine(schema_url, pool_size=1, max_overflow=0)
+    try:
+        upgrade(engine, revision)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_schema(admin, schema)
+
+
+@contextmanager
 def as_owner(engine):
     """A transaction that the audit tables' triggers do not stop, as their owner could arrange."""
     with engine.begin() as conn:

@@ -3,19 +3,15 @@ twice before it (the retries it now prevents) keep their rows, and queued jobs g
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from helpers import need
+from helpers import database_at
 
-from safe4c.bench.databases import drop_schema, pg_schema
 from safe4c.db.migrate import alembic_config, upgrade
-from safe4c.db.session import make_engine
 
-PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
 
 BEFORE = "0007_throttle"
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -36,19 +32,8 @@ jobs = sa.table("jobs", sa.column("id"), sa.column("kind"), sa.column("payload")
 @pytest.fixture(params=["sqlite", "postgres"])
 def old_engine(request, tmp_path):
     """A database migrated only to the revision before 0008_durable."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(engine, BEFORE)
+    with database_at(request.param, tmp_path, BEFORE) as engine:
         yield engine
-        engine.dispose()
-        return
-    need(bool(PG_URL), "SAFE4C_TEST_DATABASE_URL is not set")
-    admin, schema, url = pg_schema(PG_URL, prefix="t_migration")
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    upgrade(engine, BEFORE)
-    yield engine
-    engine.dispose()
-    drop_schema(admin, schema)
 
 
 def test_duplicates_from_before_keep_their_rows_and_queued_jobs_get_priorities(old_engine):

@@ -5,38 +5,23 @@ index back."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 import sqlalchemy as sa
 from case_world import build, open_case, submit
-from helpers import need
+from helpers import database_at
 
-from safe4c.bench.databases import drop_schema, pg_schema
 from safe4c.db.cases import Case, CaseStatement
 from safe4c.db.migrate import downgrade, upgrade
-from safe4c.db.session import make_engine
 from safe4c.kernel.uow import UowFactory
 
-PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
 BEFORE = "0018_hash_entries_bank_index"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def old_engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(engine, BEFORE)
+    with database_at(request.param, tmp_path, BEFORE) as engine:
         yield engine
-        engine.dispose()
-        return
-    need(bool(PG_URL), "SAFE4C_TEST_DATABASE_URL is not set")
-    admin, schema, url = pg_schema(PG_URL, prefix="t_migration")
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    upgrade(engine, BEFORE)
-    yield engine
-    engine.dispose()
-    drop_schema(admin, schema)
 
 
 def test_a_second_case_for_a_report_is_detached_and_then_refused(old_engine, settings, clock):

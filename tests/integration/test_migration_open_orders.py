@@ -4,18 +4,14 @@ kept order; nothing is deleted, and the unique index then holds."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from helpers import need
+from helpers import database_at
 
-from safe4c.bench.databases import drop_schema, pg_schema
 from safe4c.db.migrate import upgrade
-from safe4c.db.session import make_engine
 
-PG_URL = os.environ.get("SAFE4C_TEST_DATABASE_URL", "")
 BEFORE = "0010_cases"
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 T = sa.DateTime(timezone=True)
@@ -30,19 +26,8 @@ events = sa.table("takedown_events", sa.column("order_id"), sa.column("kind"), s
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def old_engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(engine, BEFORE)
+    with database_at(request.param, tmp_path, BEFORE) as engine:
         yield engine
-        engine.dispose()
-        return
-    need(bool(PG_URL), "SAFE4C_TEST_DATABASE_URL is not set")
-    admin, schema, url = pg_schema(PG_URL, prefix="t_migration")
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    upgrade(engine, BEFORE)
-    yield engine
-    engine.dispose()
-    drop_schema(admin, schema)
 
 
 def order(n: int, target_type: str, value: str, status: str = "issued") -> dict:
