@@ -174,7 +174,10 @@ def test_a_test_event_is_signed_tried_once_visible_to_the_platform_and_counted_n
                                                                      (delivery["id"], "failed")]
     # never an order, so never in the compliance figures (the regulator's come from the same query)
     figures = client.get("/api/v1/compliance", params={"month": "2026-01"}, headers=auth(tiktok.api_key)).json()
+    assert [(row["month"], row["platform"]) for row in figures] == [("2026-01", "TikTok Indonesia")]
     assert all(row["received"] == 0 for row in figures)
+    assert all((row["acknowledged"], row["removed"], row["overdue_now"], row["disputes"], row["withdrawn"])
+               == (0, 0, 0, 0, 0) for row in figures)
     # another platform cannot read the delivery
     other = make_platform(uow_factory, "Instagram", webhook=None)
     assert client.get(f"/api/v1/webhook/deliveries/{ok['id']}", headers=auth(other.api_key)).status_code == 404
