@@ -20,6 +20,7 @@ from safe4c.networks import membership
 from safe4c.reports import intake
 from safe4c.reports.rules.report import parse_report
 from safe4c.takedowns import compliance, orders as takedowns
+from safe4c.web.i18n import translate
 from safe4c.worker import Worker
 
 GROUP = "https://t.me/grup_rahasia_x"
@@ -167,7 +168,11 @@ def test_two_transactions_placing_the_same_order_at_once_give_one_order(uow_fact
     assert not thread.is_alive() and "placed" not in outcome
     refused = outcome["error"]
     assert isinstance(refused, takedowns.DuplicateOrder) and refused.existing == first
+    assert translate("en", refused.message, **refused.params) == (
+        f"An open order for this target and platform already exists: order {first[:8]}.")
     assert [o.public_id for o in open_orders(uow_factory)] == [first]
+    with pytest.raises(ValueError):  # never "order ." without the order's reference
+        takedowns.DuplicateOrder("")
     with uow_factory() as uow:  # one order, one "issued" event: the loser left nothing behind
         assert uow.session.scalar(select(func.count()).select_from(TakedownOrder)) == 1
         assert uow.session.scalar(select(func.count()).select_from(TakedownEvent)) == 1

@@ -29,8 +29,7 @@ from safe4c.kernel.signals import HASH_KINDS as HASH_TYPES, InvalidSignal, norma
 from safe4c.kernel import audit, jobs
 from safe4c.kernel.clock import rfc3339
 from safe4c.takedowns import webhooks
-from safe4c.takedowns.open_orders import (  # noqa: F401  (open_order_*: the callers' names)
-    DuplicateOrder, open_order_by_key, open_order_exists, open_order_for)
+from safe4c.takedowns.open_orders import DuplicateOrder, holder_of, open_order_by_key
 from safe4c.reports import refs
 from safe4c.kernel.uow import UnitOfWork
 
@@ -114,10 +113,8 @@ def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> 
 def place_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> TakedownOrder:
     """Write an order, its event, audit entry, webhook and next deadline step into the caller's transaction
     (no commit: the calling use case commits once). Urgent (4 h) for abuse material and terrorism, else as chosen."""
-    target_type, value, report_row_id, code = _validate(uow, order)
-    hash_type = order.hash_type if target_type == "hash" else None
-    key = targets.target_key(target_type, value, hash_type, code)
-    existing = open_order_by_key(uow, order.platform_id, key)
+    target_type, value, report_row_id, hash_type, key = _target(uow, order)
+    existing = open_order_by_key(uow, order.platform_id, key)  # the common case, without a failed insert
     if existing is not None:
         raise DuplicateOrder(existing)
     now = uow.now()
@@ -137,10 +134,28 @@ def place_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> 
             uow.session.add(row)
             uow.session.flush()
     except IntegrityError:
-        raise DuplicateOrder(open_order_by_key(uow, order.platform_id, key) or "") from None
+        raise DuplicateOrder(holder_of(uow, order.platform_id, key)) from None
     _apply(uow, row, lifecycle.ISSUE, staff=actor_id, detail={"urgent": urgent, "category": order.category},
            audit_detail={"platform_id": row.platform_id, "urgent": urgent, "category": order.category})
     return row
+
+
+def _target(uow: UnitOfWork, order: OrderInput) -> tuple[str, str, int | None, str | None, str]:
+    """(target type, value, report row id, hash type, target key) as stored (``_validate``)."""
+    target_type, value, report_row_id, code = _validate(uow, order)
+    hash_type = order.hash_type if target_type == "hash" else None
+    return target_type, value, report_row_id, hash_type, targets.target_key(target_type, value, hash_type, code)
+
+
+def open_order_exists(uow: UnitOfWork, platform_id: int, target_type: str, value: str,
+                      hash_type: str | None = None) -> bool:
+    """Is an order for this target open, by the key ``place_order`` checks? Only for hashlist/known_material, which
+    asks first; new callers place the order and catch ``DuplicateOrder`` (asking first is racy)."""
+    try:
+        key = _target(uow, OrderInput(platform_id, target_type, value, "csam", hash_type=hash_type))[-1]
+    except Invalid:
+        return False  # nothing valid to order: place_order says why
+    return open_order_by_key(uow, platform_id, key) is not None
 
 
 def _event(uow: UnitOfWork, order: TakedownOrder, kind: str, *, staff: int | None = None,
