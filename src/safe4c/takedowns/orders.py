@@ -175,9 +175,6 @@ def _schedule_next_step(uow: UnitOfWork, order: TakedownOrder) -> None:
     jobs.enqueue(uow, ESCALATE_JOB, {"order_id": order.id, "level": step.level}, delay=delay)
 
 
-_iso = rfc3339  # RFC 3339 UTC with "Z", everywhere in the platform API
-
-
 def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, *,
                intervals: list[float] | None = None, own_report: tuple[str, str | None] | None = None) -> dict:
     """What a platform sees of an order: no staff identities, no sealed text. ``own_report`` is (our id, the
@@ -188,20 +185,20 @@ def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, 
         "report": {"id": own_report[0], "external_id": own_report[1]} if own_report else None,
         "target": {"type": order.target_type, "value": order.target_value, "hash_type": order.hash_type},
         "category": order.category, "legal_basis": order.legal_basis, "urgent": order.urgent,
-        "issued_at": _iso(order.issued_at), "deadline_at": _iso(order.deadline_at),
-        "preserve_until": _iso(order.preserve_until), "acknowledged_at": _iso(order.acknowledged_at),
-        "removed_at": _iso(order.removed_at), "disputed_at": _iso(order.disputed_at),
+        "issued_at": rfc3339(order.issued_at), "deadline_at": rfc3339(order.deadline_at),
+        "preserve_until": rfc3339(order.preserve_until), "acknowledged_at": rfc3339(order.acknowledged_at),
+        "removed_at": rfc3339(order.removed_at), "disputed_at": rfc3339(order.disputed_at),
         "dispute_outcome": order.dispute_outcome,
         "escalation": {"level": order.escalation_level, "step": step.code if step else None,
-                       "escalated_at": _iso(order.escalated_at)},
+                       "escalated_at": rfc3339(order.escalated_at)},
     }
     if intervals is not None:
         nxt = None
         if order.status in deadlines.ESCALATING_STATUSES:
             nxt = deadlines.next_step(order.deadline_at, order.escalation_level, intervals=intervals)
-        view["escalation"]["next_step_due_at"] = _iso(nxt[1]) if nxt else None
+        view["escalation"]["next_step_due_at"] = rfc3339(nxt[1]) if nxt else None
     if events is not None:
-        view["events"] = [{"at": _iso(e.at), "kind": e.kind, "level": e.level,
+        view["events"] = [{"at": rfc3339(e.at), "kind": e.kind, "level": e.level,
                            "step": deadlines.STEPS_BY_LEVEL[e.level].code if e.level else None} for e in events]
     return view
 
@@ -405,7 +402,7 @@ def escalate(*, uow: UnitOfWork, order_id: int, level: int) -> str:
         uow.commit()
     elif plan.result == "escalated":
         row.escalation_level = level
-        _apply(uow, row, plan.move, level=level, detail={"step": plan.step.code, "due_at": _iso(plan.due)},
+        _apply(uow, row, plan.move, level=level, detail={"step": plan.step.code, "due_at": rfc3339(plan.due)},
                audit_detail={"platform_id": row.platform_id, "level": level, "step": plan.step.code})
         uow.commit()
     return plan.result
