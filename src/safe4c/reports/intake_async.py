@@ -124,7 +124,7 @@ async def _store(uow: AsyncUnitOfWork, report: ReportCreate, channel: str, value
     except psycopg.errors.UniqueViolation:
         return False
     if row is None:  # the rate limit: nothing was stored or counted
-        rate.limiter.refuse(scope=rate.scope, bucket=rate.bucket, minute=counting[0])
+        rate.limiter.refuse(scope=rate.scope, bucket=rate.bucket, minute=counting[0], limit=counting[1])
     if kinds:
         jobs.wake_local(min(priorities))  # this process's workers, now that the jobs are committed
     return True
