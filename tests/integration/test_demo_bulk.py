@@ -93,6 +93,8 @@ def test_2000_bulk_reports_are_consistent(uow_factory, clock):
         assert platforms[o.platform_id] in reports_by_id[o.report_id].platforms
         assert o.urgent == (o.category == "csam")
         assert o.escalation_level == kinds.count("escalated") and o.escalation_level <= deadlines.MAX_LEVEL
+        # a step's due time written as the worker writes it (takedowns/orders.py): RFC 3339 with "Z"
+        assert all(e.detail["due_at"].endswith("Z") for e in by_order[o.id] if e.kind == "escalated")
         if o.status == "removed":
             assert o.removed_at and o.closed_at == o.removed_at and kinds[-1] == "removed"
             removed = by_order[o.id][-1]

@@ -119,3 +119,26 @@ def test_a_platform_report_with_a_known_key_is_stored_on_the_event_loop(client, 
         kinds = sorted(uow.session.scalars(select(Job.kind).where(
             Job.payload["report_id"].as_integer() == detail.report_id)))
     assert kinds == sorted([jobs.MATCH_REPORT, jobs.LINK_REPORT])
+
+
+def test_both_paths_prepare_a_platform_report_alike(client, uow_factory):
+    """The event loop's path and the synchronous one prepare a platform's report with the one
+    ``platform_intake.prepare``: a key with spaces around it is the same key, a key too long is refused alike."""
+    from test_platform_reports import REPORT, auth, make_platform
+
+    from safe4c.db.platforms import PlatformReport
+
+    p = make_platform(uow_factory)
+    assert client.post("/api/v1/reports", json=REPORT, headers=auth(p.api_key, **{"Idempotency-Key": "k-1"})
+                       ).status_code == 201  # this process now knows the key (PostgreSQL: the event loop's path)
+    body = dict(REPORT, external_id="ext-3")
+    spaced = client.post("/api/v1/reports", json=body, headers=auth(p.api_key, **{"Idempotency-Key": "  k-3  "}))
+    again = client.post("/api/v1/reports", json=body, headers=auth(p.api_key, **{"Idempotency-Key": "k-3"}))
+    assert (spaced.status_code, again.status_code) == (201, 200) and again.json() == spaced.json()
+    too_long = client.post("/api/v1/reports", json=dict(REPORT, external_id="ext-4"),
+                           headers=auth(p.api_key, **{"Idempotency-Key": "k" * 201, "Accept-Language": "en"}))
+    assert too_long.status_code == 422
+    assert too_long.json()["error"]["fields"][0]["field"] == "Idempotency-Key"
+    with uow_factory() as uow:
+        stored = {(d.idempotency_key, d.external_id) for d in uow.session.scalars(select(PlatformReport))}
+    assert stored == {("k-1", REPORT["external_id"]), ("k-3", "ext-3")}

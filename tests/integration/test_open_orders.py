@@ -5,10 +5,12 @@ only with a reason and a confirmation; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from helpers import hidden, make_user, sign_in
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from safe4c.access import platforms
@@ -18,6 +20,7 @@ from safe4c.networks import membership
 from safe4c.reports import intake
 from safe4c.reports.rules.report import parse_report
 from safe4c.takedowns import compliance, orders as takedowns
+from safe4c.web.i18n import translate
 from safe4c.worker import Worker
 
 GROUP = "https://t.me/grup_rahasia_x"
@@ -95,7 +98,9 @@ def test_a_telegram_group_is_one_link_target_from_the_network_page_and_the_form(
         r = client.post("/staff/takedowns?lang=en", data=form(csrf, telegram.id, "account", value))
         assert r.status_code == 409 and f'href="/staff/takedowns/{order.public_id}"' in r.text
     assert len(open_orders(uow_factory)) == 1
-    assert b  # the story's link joined the same network
+    with uow_factory() as uow:  # the story's link joined the same network as the account's report
+        assert b and b != a and cid is not None
+        assert membership.cluster_of(uow, uow.session.scalar(select(Report.id).where(Report.public_id == b))) == cid
 
 
 def test_the_database_refuses_a_second_open_order_for_a_target(uow_factory):
@@ -117,6 +122,60 @@ def test_the_database_refuses_a_second_open_order_for_a_target(uow_factory):
             platform_id=x.id, target_type="url", target_value="https://x.com/a/status/1", category="csam"))
     with uow_factory() as uow:
         assert uow.session.scalar(select(func.count()).select_from(TakedownOrder)) == 2
+
+
+def wait_until_waiting_on_a_lock(engine, thread: threading.Thread) -> None:
+    """PostgreSQL: until another session waits on a row lock on takedown_orders (the second insert into the
+    unique index, blocked by the first transaction's uncommitted row). SQLite: the second transaction waits for
+    the write lock (BEGIN IMMEDIATE) and is given a moment to get there."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.3)
+        return
+    for _ in range(200):
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                "AND datname = current_database() AND query ILIKE '%takedown_orders%'")):
+                return
+        assert thread.is_alive(), "the second order was not held back by the first"
+        time.sleep(0.05)
+    raise AssertionError("the second transaction never waited for the first")
+
+
+def test_two_transactions_placing_the_same_order_at_once_give_one_order(uow_factory, engine):
+    """Neither transaction sees the other's uncommitted order when it looks; the unique index decides, and the
+    one that loses is told which order is open (place_order's IntegrityError path on PostgreSQL)."""
+    with uow_factory() as uow:
+        x = platforms.create_platform(uow=uow, name="X Corp", taxonomy_code="x")
+    order = takedowns.OrderInput(platform_id=x.id, target_type="url", target_value="https://x.com/a/status/2",
+                                 category="csam")
+    outcome: dict = {}
+
+    def second():
+        try:
+            with uow_factory() as uow:
+                outcome["placed"] = takedowns.place_order(uow=uow, order=order, actor_id=None).public_id
+                uow.commit()
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            outcome["error"] = exc
+
+    with uow_factory() as uow:
+        first = takedowns.place_order(uow=uow, order=order, actor_id=None).public_id  # written, not committed
+        thread = threading.Thread(target=second)
+        thread.start()
+        wait_until_waiting_on_a_lock(engine, thread)
+        uow.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and "placed" not in outcome
+    refused = outcome["error"]
+    assert isinstance(refused, takedowns.DuplicateOrder) and refused.existing == first
+    assert translate("en", refused.message, **refused.params) == (
+        f"An open order for this target and platform already exists: order {first[:8]}.")
+    assert [o.public_id for o in open_orders(uow_factory)] == [first]
+    with pytest.raises(ValueError):  # never "order ." without the order's reference
+        takedowns.DuplicateOrder("")
+    with uow_factory() as uow:  # one order, one "issued" event: the loser left nothing behind
+        assert uow.session.scalar(select(func.count()).select_from(TakedownOrder)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(TakedownEvent)) == 1
 
 
 def test_withdrawing_needs_a_reason_and_a_confirmation_and_is_counted(client, uow_factory, clock):

@@ -174,7 +174,10 @@ def test_a_test_event_is_signed_tried_once_visible_to_the_platform_and_counted_n
                                                                      (delivery["id"], "failed")]
     # never an order, so never in the compliance figures (the regulator's come from the same query)
     figures = client.get("/api/v1/compliance", params={"month": "2026-01"}, headers=auth(tiktok.api_key)).json()
+    assert [(row["month"], row["platform"]) for row in figures] == [("2026-01", "TikTok Indonesia")]
     assert all(row["received"] == 0 for row in figures)
+    assert all((row["acknowledged"], row["removed"], row["overdue_now"], row["disputes"], row["withdrawn"])
+               == (0, 0, 0, 0, 0) for row in figures)
     # another platform cannot read the delivery
     other = make_platform(uow_factory, "Instagram", webhook=None)
     assert client.get(f"/api/v1/webhook/deliveries/{ok['id']}", headers=auth(other.api_key)).status_code == 404
@@ -183,6 +186,14 @@ def test_a_test_event_is_signed_tried_once_visible_to_the_platform_and_counted_n
     assert no_hook.status_code == 409 and "no webhook address" in no_hook.json()["error"]["message"]
     answers = [client.post("/api/v1/webhook/test", headers=auth(tiktok.api_key)).status_code for _ in range(5)]
     assert answers[:3] == [202, 202, 202] and answers[3:] == [429, 429]
+    refused = client.post("/api/v1/webhook/test", headers=auth(tiktok.api_key, **{"Accept-Language": "en"}))
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert refused.json()["error"]["message"] == ("Too many test events: at most 5 a minute. "
+                                                  "Please wait a minute and try again.")
+    clock.advance(minutes=1)  # a new minute: tests are accepted again, and the refused ones were stored nowhere
+    assert client.post("/api/v1/webhook/test", headers=auth(tiktok.api_key)).status_code == 202
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 6
 
 
 def test_the_platform_changes_its_webhook_address_with_the_same_checks_as_registration(client, uow_factory):

@@ -191,6 +191,9 @@ def test_decisions_confirm_takedown_police_child_close(client, uow_factory):
     assert {"type": "md5", "value": MD5, "reports": [b]} in data["hashes"]
     assert any(u["url"].startswith("https://tiktok.com/@kak.rian/video/") for u in data["urls"])
     assert data["takedown_orders"][0]["status"] == "issued"
+    times = [data["created_at"], data["takedown_orders"][0]["issued_at"], *(r["received_at"] for r in data["reports"]),
+             *(t["at"] for t in data["timeline"]), *(c["at"] for c in data["chain_of_custody"])]
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", t) for t in times), times
     custody = [(c["action"], c["actor"]) for c in data["chain_of_custody"]]
     assert ("cluster.view", "analis") in custody and ("report.link", "system") in custody
     assert ("decision.confirm_material", "analis") in custody

@@ -31,6 +31,7 @@ from typing import Callable
 
 from safe4c.demo.reports import NAME_PARTS, PLATFORMS_BY_SITUATION, STORIES
 from safe4c.kernel import regions
+from safe4c.kernel.clock import rfc3339
 from safe4c.kernel.crypto import Sealer
 from safe4c.reports.rules.escalation import stored
 from safe4c.reports.rules.triage import TriageFacts, triage
@@ -336,7 +337,7 @@ class Generator:
             step, due = nxt
             at = due + timedelta(seconds=self.rng.uniform(1, 120))  # the worker runs the step just after
             row.update(level=step.level, escalated_at=at)
-            event("escalated", at, level=step.level, detail={"step": step.code, "due_at": due.isoformat()})
+            event("escalated", at, level=step.level, detail={"step": step.code, "due_at": rfc3339(due)})
 
 
 def _ts(ts, value):

@@ -29,8 +29,9 @@ class FrozenClock:
 
 
 def rfc3339(value: datetime | None) -> str | None:
-    """A moment as the platform API writes every time: RFC 3339 in UTC with ``Z`` (``2026-01-05T08:00:00Z``),
-    the form pydantic writes too, so a webhook's body and the pulled order say the same."""
+    """A moment as every API and JSON document writes it: RFC 3339 in UTC with ``Z`` (``2026-01-05T08:00:00Z``),
+    the form pydantic writes too, so a webhook's body, the pulled order, an evidence package and an event's
+    detail say the same. (The audit chain hashes its own fixed form: kernel/audit.py.)"""
     if value is None:
         return None
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -29,12 +29,27 @@ from safe4c.kernel.i18n import N_
 from safe4c.kernel.errors import RateLimited
 from safe4c.kernel.uow import UnitOfWork
 
-# scope -> (the setting that holds its limit per minute, what a refused person reads)
+TEST_EVENTS_PER_MINUTE = 5  # a platform's webhook test events (takedowns/webhooks.send_test_event)
+
+# scope -> (its limit per minute: the setting that holds it, or a fixed number; what a refused client reads,
+# given the limit as {limit})
 SCOPES = {
     "report": ("public_rate_limit_per_minute", RateLimited.message),
     "status": ("status_rate_limit_per_minute",
                N_("Too many status checks from your connection. Please wait a minute and try again.")),
+    "webhook_test": (TEST_EVENTS_PER_MINUTE,
+                     N_("Too many test events: at most {limit} a minute. Please wait a minute and try again.")),
 }
+
+
+def limit_of(scope: str, settings) -> int:
+    """The scope's limit per minute (0 or less: no limit)."""
+    source = SCOPES[scope][0]
+    return source if isinstance(source, int) else getattr(settings, source)
+
+
+def _refusal(scope: str, limit: int) -> RateLimited:
+    return RateLimited(SCOPES[scope][1], params={"limit": limit})
 
 _T = RateCounter.__table__
 
@@ -66,27 +81,32 @@ class Limiter:
 
     def __init__(self, *, key: bytes):
         self._key = key
-        self._refused: set[str] = set()  # buckets the database refused in minute self._refused_in
+        self._refused: dict[str, int] = {}  # buckets the database refused in minute self._refused_in: their limit
         self._refused_in = 0
         self._cleaned = 0  # the minute this process last deleted old counters in
 
     def bucket(self, scope: str, address: str) -> str:
-        digest = hmac.new(self._key, f"{scope}|{bucket_address(address)}".encode(), hashlib.sha256)
+        """The bucket of a client address (an IPv6 client counts as its /64)."""
+        return self.bucket_of(scope, bucket_address(address))
+
+    def bucket_of(self, scope: str, subject: str) -> str:
+        """The bucket of anything a limit counts by (``platform:<id>``, a client address as ``bucket`` gives it)."""
+        digest = hmac.new(self._key, f"{scope}|{subject}".encode(), hashlib.sha256)
         return f"{scope}:{digest.hexdigest()[:32]}"
 
     def refused(self, scope: str, bucket: str, *, minute: int) -> None:
         """Raise ``RateLimited`` if the database refused this bucket earlier in this minute (no database work)."""
         if minute == self._refused_in and bucket in self._refused:
-            raise RateLimited(SCOPES[scope][1])
+            raise _refusal(scope, self._refused[bucket])
 
-    def _remember(self, bucket: str, minute: int) -> None:
+    def _remember(self, bucket: str, minute: int, limit: int) -> None:
         if minute != self._refused_in:  # a new minute: last minute's refusals no longer hold
-            self._refused, self._refused_in = set(), minute
-        self._refused.add(bucket)
+            self._refused, self._refused_in = {}, minute
+        self._refused[bucket] = limit
 
     def _limit(self, uow: UnitOfWork, scope: str) -> tuple[int, int]:
         """(the scope's limit, the current minute)."""
-        return getattr(uow.settings, SCOPES[scope][0]), int(uow.now().timestamp()) // 60
+        return limit_of(scope, uow.settings), int(uow.now().timestamp()) // 60
 
     def _count(self, uow: UnitOfWork, bucket: str, minute: int) -> int:
         conn = uow.session.connection()
@@ -102,8 +122,8 @@ class Limiter:
             return
         self.refused(scope, bucket, minute=minute)
         if self._count(uow, bucket, minute) > limit:
-            self._remember(bucket, minute)
-            raise RateLimited(SCOPES[scope][1])
+            self._remember(bucket, minute, limit)
+            raise _refusal(scope, limit)
 
     def to_count(self, uow, *, scope: str, bucket: str) -> tuple[int, int] | None:
         """For a caller that counts the hit in a statement of its own (``hit_statement_pg``, the asynchronous
@@ -123,10 +143,10 @@ class Limiter:
         self._cleaned = minute
         return True
 
-    def refuse(self, *, scope: str, bucket: str, minute: int) -> None:
+    def refuse(self, *, scope: str, bucket: str, minute: int, limit: int) -> None:
         """Raise ``RateLimited`` for a bucket found at its limit, and remember it for the rest of the minute."""
-        self._remember(bucket, minute)
-        raise RateLimited(SCOPES[scope][1])
+        self._remember(bucket, minute, limit)
+        raise _refusal(scope, limit)
 
     def check(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
         """Raise ``RateLimited`` when the bucket already has its limit this minute, counting nothing: one read,
@@ -137,15 +157,15 @@ class Limiter:
         self.refused(scope, bucket, minute=minute)
         hits = uow.session.connection().execute(_HITS, {"minute": minute, "bucket": bucket}).scalar()
         if (hits or 0) >= limit:
-            self._remember(bucket, minute)
-            raise RateLimited(SCOPES[scope][1])
+            self._remember(bucket, minute, limit)
+            raise _refusal(scope, limit)
 
     def count(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:
         """Count one request that was already answered (no refusal now; ``check`` refuses the next one).
         Never commits."""
         limit, minute = self._limit(uow, scope)
         if limit > 0 and self._count(uow, bucket, minute) >= limit:
-            self._remember(bucket, minute)
+            self._remember(bucket, minute, limit)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ INSERT ... RETURNING id (only if the hit was counted), its jobs' INSERTs reading
 ``platform_reports`` row. Over the limit it stores and counts nothing and returns no row: ``RateLimited``, as
 the synchronous path refuses (it counts, sees the count over the limit and rolls back).
 
-The row and its jobs are decided by the same code as the synchronous path (``intake._row``, ``intake._work``),
-sealed and triaged before the database is touched; only the way they are sent differs. A unique key clash
+The row and its jobs are decided by the same code as the synchronous path (``intake._row``, ``intake._work``;
+a platform's report is prepared by ``platform_intake.prepare``, as there), sealed and triaged before the database
+is touched; only the way they are sent differs. A unique key clash
 (a replay of an Idempotency-Key, or the key used for another report) stores nothing here: the caller then runs
 ``intake.submit_report``, which tells those cases apart.
 """
@@ -23,9 +24,10 @@ from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Job, Report
 from safe4c.kernel import jobs
 from safe4c.kernel.async_uow import AsyncUnitOfWork
+from safe4c.kernel.errors import Invalid
 from safe4c.kernel.ratelimits import FORGET, Check, hit_statement_pg
 from safe4c.reports import intake, platform_intake, replay
-from safe4c.reports.rules.platform_report import PlatformReportCreate, content_hashes, to_report_create
+from safe4c.reports.rules.platform_report import PlatformReportCreate
 from safe4c.reports.rules.report import ReportCreate
 
 _R, _J, _P = Report.__table__, Job.__table__, PlatformReport.__table__
@@ -84,21 +86,13 @@ async def submit_platform_report(*, uow: AsyncUnitOfWork, platform: PlatformPrin
     """``platform_intake.submit_platform_report`` in an asynchronous unit of work, for an authorized platform:
     the report, its jobs and its ``platform_reports`` row in one statement. None, with nothing stored, for a
     replay (or a clash) and for an Idempotency-Key the synchronous path refuses: the caller then runs it."""
-    if idempotency_key is not None:
-        idempotency_key = idempotency_key.strip()
-        if not idempotency_key or len(idempotency_key) > platform_intake.MAX_IDEMPOTENCY_KEY:
-            return None
-    raw = report.model_dump_json()  # serialised once: hashed and sealed
-    shared = to_report_create(report, platform_code=platform.taxonomy_code, platform_name=platform.name,
-                              received_at=uow.now())
-    values, _ = intake._row(uow, shared, channel="platform", language=language,
-                            platform_escalation=report.incident.escalate_to_urgent, submission=None)
-    detail = dict(
-        platform_id=platform.id, idempotency_key=idempotency_key, body_hash=platform_intake.body_hash(raw),
-        external_id=report.external_id, escalate_to_urgent=report.incident.escalate_to_urgent,
-        annotations=list(report.incident.annotations), content_hashes=content_hashes(report),
-        detail_sealed=uow.ctx.sealer.seal(raw, context="platform_report.detail"))
-    if not await _store(uow, shared, "platform", values, detail=detail):
+    try:
+        prepared = platform_intake.prepare(uow=uow, platform=platform, report=report, idempotency_key=idempotency_key)
+    except Invalid:
+        return None  # the synchronous path refuses it, after checking the key in its transaction
+    values, _ = intake._row(uow, prepared.report, channel="platform", language=language,
+                            platform_escalation=prepared.escalate, submission=None)
+    if not await _store(uow, prepared.report, "platform", values, detail=prepared.detail):
         return None
     return platform_intake.PlatformReceipt(values["public_id"], values["received_at"], created=True)
 
@@ -130,7 +124,7 @@ async def _store(uow: AsyncUnitOfWork, report: ReportCreate, channel: str, value
     except psycopg.errors.UniqueViolation:
         return False
     if row is None:  # the rate limit: nothing was stored or counted
-        rate.limiter.refuse(scope=rate.scope, bucket=rate.bucket, minute=counting[0])
+        rate.limiter.refuse(scope=rate.scope, bucket=rate.bucket, minute=counting[0], limit=counting[1])
     if kinds:
         jobs.wake_local(min(priorities))  # this process's workers, now that the jobs are committed
     return True

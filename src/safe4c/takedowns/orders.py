@@ -29,8 +29,7 @@ from safe4c.kernel.signals import HASH_KINDS as HASH_TYPES, InvalidSignal, norma
 from safe4c.kernel import audit, jobs
 from safe4c.kernel.clock import rfc3339
 from safe4c.takedowns import webhooks
-from safe4c.takedowns.open_orders import (  # noqa: F401  (open_order_*: the callers' names)
-    DuplicateOrder, open_order_by_key, open_order_exists, open_order_for)
+from safe4c.takedowns.open_orders import DuplicateOrder, holder_of, open_order_by_key
 from safe4c.reports import refs
 from safe4c.kernel.uow import UnitOfWork
 
@@ -114,10 +113,8 @@ def issue_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> 
 def place_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> TakedownOrder:
     """Write an order, its event, audit entry, webhook and next deadline step into the caller's transaction
     (no commit: the calling use case commits once). Urgent (4 h) for abuse material and terrorism, else as chosen."""
-    target_type, value, report_row_id, code = _validate(uow, order)
-    hash_type = order.hash_type if target_type == "hash" else None
-    key = targets.target_key(target_type, value, hash_type, code)
-    existing = open_order_by_key(uow, order.platform_id, key)
+    target_type, value, report_row_id, hash_type, key = _target(uow, order)
+    existing = open_order_by_key(uow, order.platform_id, key)  # the common case, without a failed insert
     if existing is not None:
         raise DuplicateOrder(existing)
     now = uow.now()
@@ -137,10 +134,28 @@ def place_order(*, uow: UnitOfWork, order: OrderInput, actor_id: int | None) -> 
             uow.session.add(row)
             uow.session.flush()
     except IntegrityError:
-        raise DuplicateOrder(open_order_by_key(uow, order.platform_id, key) or "") from None
+        raise DuplicateOrder(holder_of(uow, order.platform_id, key)) from None
     _apply(uow, row, lifecycle.ISSUE, staff=actor_id, detail={"urgent": urgent, "category": order.category},
            audit_detail={"platform_id": row.platform_id, "urgent": urgent, "category": order.category})
     return row
+
+
+def _target(uow: UnitOfWork, order: OrderInput) -> tuple[str, str, int | None, str | None, str]:
+    """(target type, value, report row id, hash type, target key) as stored (``_validate``)."""
+    target_type, value, report_row_id, code = _validate(uow, order)
+    hash_type = order.hash_type if target_type == "hash" else None
+    return target_type, value, report_row_id, hash_type, targets.target_key(target_type, value, hash_type, code)
+
+
+def open_order_exists(uow: UnitOfWork, platform_id: int, target_type: str, value: str,
+                      hash_type: str | None = None) -> bool:
+    """Is an order for this target open, by the key ``place_order`` checks? Only for hashlist/known_material, which
+    asks first; new callers place the order and catch ``DuplicateOrder`` (asking first is racy)."""
+    try:
+        key = _target(uow, OrderInput(platform_id, target_type, value, "csam", hash_type=hash_type))[-1]
+    except Invalid:
+        return False  # nothing valid to order: place_order says why
+    return open_order_by_key(uow, platform_id, key) is not None
 
 
 def _event(uow: UnitOfWork, order: TakedownOrder, kind: str, *, staff: int | None = None,
@@ -160,9 +175,6 @@ def _schedule_next_step(uow: UnitOfWork, order: TakedownOrder) -> None:
     jobs.enqueue(uow, ESCALATE_JOB, {"order_id": order.id, "level": step.level}, delay=delay)
 
 
-_iso = rfc3339  # RFC 3339 UTC with "Z", everywhere in the platform API
-
-
 def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, *,
                intervals: list[float] | None = None, own_report: tuple[str, str | None] | None = None) -> dict:
     """What a platform sees of an order: no staff identities, no sealed text. ``own_report`` is (our id, the
@@ -173,20 +185,20 @@ def order_view(order: TakedownOrder, events: list[TakedownEvent] | None = None, 
         "report": {"id": own_report[0], "external_id": own_report[1]} if own_report else None,
         "target": {"type": order.target_type, "value": order.target_value, "hash_type": order.hash_type},
         "category": order.category, "legal_basis": order.legal_basis, "urgent": order.urgent,
-        "issued_at": _iso(order.issued_at), "deadline_at": _iso(order.deadline_at),
-        "preserve_until": _iso(order.preserve_until), "acknowledged_at": _iso(order.acknowledged_at),
-        "removed_at": _iso(order.removed_at), "disputed_at": _iso(order.disputed_at),
+        "issued_at": rfc3339(order.issued_at), "deadline_at": rfc3339(order.deadline_at),
+        "preserve_until": rfc3339(order.preserve_until), "acknowledged_at": rfc3339(order.acknowledged_at),
+        "removed_at": rfc3339(order.removed_at), "disputed_at": rfc3339(order.disputed_at),
         "dispute_outcome": order.dispute_outcome,
         "escalation": {"level": order.escalation_level, "step": step.code if step else None,
-                       "escalated_at": _iso(order.escalated_at)},
+                       "escalated_at": rfc3339(order.escalated_at)},
     }
     if intervals is not None:
         nxt = None
         if order.status in deadlines.ESCALATING_STATUSES:
             nxt = deadlines.next_step(order.deadline_at, order.escalation_level, intervals=intervals)
-        view["escalation"]["next_step_due_at"] = _iso(nxt[1]) if nxt else None
+        view["escalation"]["next_step_due_at"] = rfc3339(nxt[1]) if nxt else None
     if events is not None:
-        view["events"] = [{"at": _iso(e.at), "kind": e.kind, "level": e.level,
+        view["events"] = [{"at": rfc3339(e.at), "kind": e.kind, "level": e.level,
                            "step": deadlines.STEPS_BY_LEVEL[e.level].code if e.level else None} for e in events]
     return view
 
@@ -390,7 +402,7 @@ def escalate(*, uow: UnitOfWork, order_id: int, level: int) -> str:
         uow.commit()
     elif plan.result == "escalated":
         row.escalation_level = level
-        _apply(uow, row, plan.move, level=level, detail={"step": plan.step.code, "due_at": _iso(plan.due)},
+        _apply(uow, row, plan.move, level=level, detail={"step": plan.step.code, "due_at": rfc3339(plan.due)},
                audit_detail={"platform_id": row.platform_id, "level": level, "step": plan.step.code})
         uow.commit()
     return plan.result

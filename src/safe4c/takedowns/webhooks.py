@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import timedelta
 from functools import partial
 from typing import Callable
 
@@ -28,7 +27,8 @@ import httpx
 from sqlalchemy import bindparam, func, literal, select, update
 
 from safe4c.kernel.clock import rfc3339
-from safe4c.kernel.errors import Conflict, NotFound, RateLimited
+from safe4c.kernel.errors import Conflict, NotFound
+from safe4c.kernel.ratelimits import Check
 from safe4c.kernel.i18n import N_
 
 from safe4c.db.platforms import Platform, TakedownEvent, WebhookDelivery
@@ -39,9 +39,8 @@ from safe4c.kernel.uow import UnitOfWork
 
 JOB_KIND = "webhook.deliver"
 TEST_EVENT = "webhook.test"
-TEST_EVENTS_PER_MINUTE = 5
+TEST_SCOPE = "webhook_test"  # its limit and message: kernel/ratelimits.SCOPES (5 a minute per platform)
 NO_WEBHOOK = N_("Your platform has no webhook address yet: set one first (PUT /api/v1/webhook).")
-TOO_MANY_TESTS = N_("Too many test events: at most {limit} a minute. Please wait a minute and try again.")
 DELIVERY_NOT_FOUND = N_("We could not find this webhook delivery.")
 
 # (url, body, headers, timeout seconds) -> HTTP status; raises on a network error or a timeout
@@ -94,18 +93,15 @@ def queue_event(uow: UnitOfWork, *, platform_id: int, event_type: str, data: dic
     return delivery
 
 
-def send_test_event(*, uow: UnitOfWork, platform_id: int) -> dict:
+def send_test_event(*, uow: UnitOfWork, platform_id: int, rate: Check) -> dict:
     """Use case: queue a test event to the platform's webhook and commit; returns the delivery as the platform
-    sees it. A test is no order: nothing counts it (compliance, transparency) and it is tried once."""
+    sees it. A test is no order: nothing counts it (compliance, transparency) and it is tried once. ``rate``
+    counts it against the platform's limit (``TEST_SCOPE``) in this transaction: over the limit it raises
+    ``RateLimited`` and nothing is stored or counted."""
     url = uow.session.scalar(select(Platform.webhook_url).where(Platform.id == platform_id))
     if not url:
         raise Conflict(NO_WEBHOOK)
-    now = uow.now()
-    recent = uow.session.scalar(select(func.count()).select_from(WebhookDelivery).where(
-        WebhookDelivery.platform_id == platform_id, WebhookDelivery.event_type == TEST_EVENT,
-        WebhookDelivery.created_at > now - timedelta(minutes=1)))
-    if recent >= TEST_EVENTS_PER_MINUTE:
-        raise RateLimited(TOO_MANY_TESTS, params={"limit": TEST_EVENTS_PER_MINUTE})
+    rate.hit(uow)
     delivery = queue_event(uow, platform_id=platform_id, event_type=TEST_EVENT, data={"test": True})
     view = delivery_view(delivery)
     uow.commit()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
 
 from sqlalchemy import and_, or_, select
 
@@ -26,13 +25,10 @@ from safe4c.workspace import network_page as clusters
 from safe4c.networks import identifiers as network_identifiers
 from safe4c.kernel import regions
 from safe4c.reports import fields as report_fields
+from safe4c.kernel.clock import rfc3339
 from safe4c.kernel.uow import UnitOfWork
 
 FORMAT = "safe4c.evidence/1"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value else None
 
 
 _region = regions.name_of
@@ -49,7 +45,7 @@ def build(uow: UnitOfWork, *, package_id: str, report_ids: list[int], cluster_id
     rows = list(session.scalars(select(Report).where(Report.id.in_(report_ids)).order_by(Report.received_at, Report.id)))
     public = {r.id: r.public_id for r in rows}
     reports = [{
-        "id": r.public_id, "received_at": _iso(r.received_at), "channel": r.channel,
+        "id": r.public_id, "received_at": rfc3339(r.received_at), "channel": r.channel,
         "reporter_role": r.reporter_role, "situations": list(r.situations), "platforms": list(r.platforms),
         "platform_other": report_fields.platform_other(sealer, r), "incident_when": r.incident_when, "priority": r.priority,
         "priority_reasons": [x.get("code") for x in (r.triage_reasons or [])], "status": r.status,
@@ -73,13 +69,14 @@ def build(uow: UnitOfWork, *, package_id: str, report_ids: list[int], cluster_id
         select(TakedownOrder, Platform.name).join(Platform, Platform.id == TakedownOrder.platform_id)
         .where(TakedownOrder.report_id.in_(list(public))).order_by(TakedownOrder.issued_at)))
     order_items = [{"id": o.public_id, "platform": name, "target_type": o.target_type, "target": o.target_value,
-                    "hash_type": o.hash_type, "category": o.category, "status": o.status, "issued_at": _iso(o.issued_at),
-                    "deadline_at": _iso(o.deadline_at), "removed_at": _iso(o.removed_at),
-                    "preserve_until": _iso(o.preserve_until), "report": public.get(o.report_id)}
+                    "hash_type": o.hash_type, "category": o.category, "status": o.status,
+                    "issued_at": rfc3339(o.issued_at), "deadline_at": rfc3339(o.deadline_at),
+                    "removed_at": rfc3339(o.removed_at),
+                    "preserve_until": rfc3339(o.preserve_until), "report": public.get(o.report_id)}
                    for o, name in orders]
-    timeline = [{"at": _iso(r.received_at), "event": "received", "report": r.public_id} for r in rows]
+    timeline = [{"at": rfc3339(r.received_at), "event": "received", "report": r.public_id} for r in rows]
     for e in session.scalars(select(ReportEvent).where(ReportEvent.report_id.in_(list(public)))):
-        timeline.append({"at": _iso(e.at), "event": e.kind, "report": public[e.report_id],
+        timeline.append({"at": rfc3339(e.at), "event": e.kind, "report": public[e.report_id],
                          **({"to_status": e.to_status} if e.to_status else {})})
     for o in order_items:
         timeline.append({"at": o["issued_at"], "event": "takedown_issued", "report": o["report"], "order": o["id"]})
@@ -89,11 +86,11 @@ def build(uow: UnitOfWork, *, package_id: str, report_ids: list[int], cluster_id
     timeline.sort(key=lambda t: t["at"])
     actor = session.get(StaffUser, actor_id)
     package = {
-        "format": FORMAT, "package_id": package_id, "created_at": _iso(uow.now()),
+        "format": FORMAT, "package_id": package_id, "created_at": rfc3339(uow.now()),
         "created_by": {"username": actor.username, "name": actor.display_name},
         "scope": {"cluster": cluster_id, "reports": [r.public_id for r in rows]},
         "reason": reason,
-        "path": [{**p, "first_seen": _iso(p["first_seen"])} for p in clusters._platform_path(rows, idents)],
+        "path": [{**p, "first_seen": rfc3339(p["first_seen"])} for p in clusters._platform_path(rows, idents)],
         "reports": reports, "identifiers": identifiers, "hashes": hashes, "urls": urls,
         "timeline": timeline, "takedown_orders": order_items,
         "chain_of_custody": chain_of_custody(uow, report_public_ids=list(public.values()), cluster_id=cluster_id,
@@ -127,6 +124,6 @@ def chain_of_custody(uow: UnitOfWork, *, report_public_ids: list[str], cluster_i
     for entry, username in session.execute(
             select(AuditEntry, StaffUser.username).outerjoin(StaffUser, StaffUser.id == AuditEntry.actor_id)
             .where(or_(*conditions)).order_by(AuditEntry.id)):
-        out.append({"entry": entry.id, "at": _iso(entry.at), "actor": username or "system", "action": entry.action,
+        out.append({"entry": entry.id, "at": rfc3339(entry.at), "actor": username or "system", "action": entry.action,
                     "subject_type": entry.subject_type, "subject_id": entry.subject_id, "hash": entry.hash})
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Header, Path
+from fastapi import APIRouter, FastAPI, Header, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from safe4c.access import platforms
@@ -22,6 +22,7 @@ from safe4c.web.api.platform import UNAUTHORIZED, Takedown
 from safe4c.web.authorization import Allowed
 from safe4c.web.deps import ReadingUowDep, UowDep
 from safe4c.web.inputs import ApiRoute
+from safe4c.web.ratelimit import platform_check
 
 router = APIRouter(prefix="/api/v1", tags=["platform"], route_class=ApiRoute)
 
@@ -114,8 +115,10 @@ def rotate_secret(uow: UowDep, platform: Annotated[PlatformPrincipal, Allowed("p
                         409: {"description": "Your platform has no webhook address"},
                         429: {"description": "More than 5 test events in a minute"}},
              summary="Send a test event (webhook.test) to your webhook: signed like every event, counted nowhere")
-def test_event(uow: UowDep, platform: Annotated[PlatformPrincipal, Allowed("platform.webhook.manage")]):
-    return webhooks.send_test_event(uow=uow, platform_id=platform.id)
+def test_event(request: Request, uow: UowDep,
+               platform: Annotated[PlatformPrincipal, Allowed("platform.webhook.manage")]):
+    return webhooks.send_test_event(uow=uow, platform_id=platform.id,
+                                    rate=platform_check(request, webhooks.TEST_SCOPE, platform.id))
 
 
 @router.get("/webhook/deliveries/{delivery_id}", response_model=WebhookDelivery,
