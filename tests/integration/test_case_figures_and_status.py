@@ -10,11 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from case_world import build, open_case, submit
 from helpers import sign_in
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from safe4c.cases import figures, referrals
 from safe4c.cases.referrals import ReferralInput
-from safe4c.db.cases import CaseReferral
 
 
 @pytest.fixture

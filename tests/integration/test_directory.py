@@ -12,7 +12,7 @@ import pytest
 from helpers import sign_in_new
 from sqlalchemy import func, select
 
-from safe4c.db.directory import DirectoryOrganization, DirectoryService
+from safe4c.db.directory import DirectoryService
 from safe4c.db.tables import AuditEntry
 from safe4c.directory import coverage, seed, service
 from safe4c.directory.rules import hsds_out

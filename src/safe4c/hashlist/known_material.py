@@ -16,7 +16,8 @@ the hot path stays one INSERT plus, at most, one job row. The job:
 
 All in one transaction, committed once: the raise, the network's raises and the orders are stored together or
 not at all. Idempotent: a report that already has the reason is not raised again, and no order is placed while
-an open one exists for the same platform and target (``takedown_orders.open_order_exists``).
+an open one exists for the same platform and target (``place_order`` refuses it with ``DuplicateOrder``, also
+when another transaction placed it a moment before).
 """
 
 from __future__ import annotations
@@ -124,11 +125,12 @@ def _place_takedowns(uow: UnitOfWork, row: Report, targets) -> int:
     """Urgent orders for the matched content, in the match's transaction (``place_order`` does not commit)."""
     placed = 0
     for platform_id, target_type, value, hash_type in targets:
-        if takedown_orders.open_order_exists(uow, platform_id, target_type, value, hash_type):
-            continue
-        takedown_orders.place_order(uow=uow, actor_id=None, order=takedown_orders.OrderInput(
-            platform_id=platform_id, target_type=target_type, target_value=value, category="csam", urgent=True,
-            hash_type=hash_type, report_id=row.public_id))
+        try:
+            takedown_orders.place_order(uow=uow, actor_id=None, order=takedown_orders.OrderInput(
+                platform_id=platform_id, target_type=target_type, target_value=value, category="csam", urgent=True,
+                hash_type=hash_type, report_id=row.public_id))
+        except takedown_orders.DuplicateOrder:
+            continue  # an order for this target is open already (place_order's savepoint keeps our transaction)
         placed += 1
     return placed
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from safe4c.db.hashlist import HashBank, HashEntry
+from safe4c.db.hashlist import HashBank
 from safe4c.hashlist import sync
 from safe4c.hashlist.matching.static_index import (
     ExactKeys,

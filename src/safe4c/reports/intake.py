@@ -11,7 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from safe4c.db.tables import Report, ReportEvent

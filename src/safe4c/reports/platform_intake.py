@@ -10,7 +10,6 @@ without one).
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from safe4c.access.platforms import PlatformPrincipal
 from safe4c.db.platforms import PlatformReport
 from safe4c.db.tables import Report
-from safe4c.kernel import audit
 from safe4c.kernel.errors import Conflict, FieldError, Invalid
 from safe4c.kernel.i18n import N_
 from safe4c.kernel.uow import UnitOfWork

@@ -147,17 +147,6 @@ def _target(uow: UnitOfWork, order: OrderInput) -> tuple[str, str, int | None, s
     return target_type, value, report_row_id, hash_type, targets.target_key(target_type, value, hash_type, code)
 
 
-def open_order_exists(uow: UnitOfWork, platform_id: int, target_type: str, value: str,
-                      hash_type: str | None = None) -> bool:
-    """Is an order for this target open, by the key ``place_order`` checks? Only for hashlist/known_material, which
-    asks first; new callers place the order and catch ``DuplicateOrder`` (asking first is racy)."""
-    try:
-        key = _target(uow, OrderInput(platform_id, target_type, value, "csam", hash_type=hash_type))[-1]
-    except Invalid:
-        return False  # nothing valid to order: place_order says why
-    return open_order_by_key(uow, platform_id, key) is not None
-
-
 def _event(uow: UnitOfWork, order: TakedownOrder, kind: str, *, staff: int | None = None,
            platform: int | None = None, level: int | None = None, detail: dict | None = None,
            note: bytes | None = None) -> None:

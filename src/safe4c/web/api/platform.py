@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from safe4c.reports.rules.platform_report import PlatformReportCreate, parse_platform_report
 from safe4c.takedowns import compliance, orders as takedowns
 from safe4c.takedowns.rules import lifecycle
-from safe4c.access import platforms
 from safe4c.reports import intake_async, platform_intake, platform_readback
 from safe4c.kernel import months
 from safe4c.kernel.clock import rfc3339
