@@ -48,6 +48,19 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """Staff passwords hashed with argon2's CHEAPEST profile (the library's profile for tests): real argon2id
+    hashes that verify and rehash as usual, at a millisecond instead of ~0.1 s per user and per sign-in (a
+    third of an ordinary test's time went there). test_accounts.py checks the production parameters."""
+    if request.node.get_closest_marker("production_password_hashing") is None:
+        from argon2 import PasswordHasher, profiles
+
+        from safe4c.access import accounts
+
+        monkeypatch.setattr(accounts, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()

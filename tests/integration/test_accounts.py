@@ -17,6 +17,8 @@ from safe4c.reports.queue import QueueFilters, TimeLeft, time_left
 
 PASSWORD = "correct horse battery"
 
+pytestmark = pytest.mark.production_password_hashing  # the parameters staff passwords really get
+
 
 def make_user(uow_factory, username="analis", role="analyst", password=PASSWORD) -> int:
     with uow_factory() as uow:
@@ -58,6 +60,7 @@ def test_create_user_hashes_with_argon2_and_lists(uow_factory):
         row = uow.session.get(StaffUserRow, user_id)
         assert row.username == "analis"
         assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
+        assert "$m=65536,t=3,p=4$" in row.password_hash  # argon2-cffi's default, RFC 9106's low-memory profile
         users = accounts.list_users(uow=uow)
     assert [(u.username, u.role, u.display_name) for u in users] == [("analis", "analyst", "Analis Satu")]
     assert audit_actions(uow_factory) == [("user.create", {"role": "analyst", "agency": None})]
