@@ -41,6 +41,23 @@ def test_results_equal_brute_force_at_every_distance_up_to_31(n):
             [set(m) for m in brute.search(queries, max_distance=limit)]
 
 
+def test_a_large_batch_searched_by_several_threads_gives_the_same_arrays_in_the_same_order(monkeypatch):
+    import safe4c.hashlist.matching.static_index as static_index
+
+    rng = np.random.default_rng(7)
+    stored = rng.integers(0, 256, (5000, 32), dtype=np.uint8)
+    queries = np.concatenate([flip_random_bits(stored[rng.integers(0, 5000, 900)], rng.integers(0, 34, 900), rng),
+                              rng.integers(0, 256, (300, 32), dtype=np.uint8)])  # 1,200: five passes
+    index = StaticPdqIndex(build_pdq_arrays(np.arange(5000, dtype=np.int64), stored))
+    monkeypatch.setattr(static_index, "SEARCH_THREADS", 1)
+    alone = index.search_rows(queries, 31)
+    monkeypatch.setattr(static_index, "SEARCH_THREADS", 3)
+    threaded = index.search_rows(queries, 31)
+    assert len(alone[0]) > 800  # the near copies within 31 bits were found (flips of 32 and 33 are not)
+    assert all(np.array_equal(a, b) for a, b in zip(alone, threaded))
+    assert np.all(np.diff(threaded[0]) >= 0)  # sorted by query
+
+
 def test_a_row_found_in_several_tables_is_one_match_and_duplicates_of_a_hash_all_match():
     stored = np.zeros((3, 32), dtype=np.uint8)  # three entries with the same hash (three banks)
     index = StaticPdqIndex(build_pdq_arrays(np.array([7, 8, 9]), stored))

@@ -20,6 +20,9 @@ full digests and the entry ids, found by binary search (48 bytes per entry).
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
 import numpy as np
@@ -32,6 +35,19 @@ MAX_EXACT_DISTANCE = NHASH * (NFLIP + 1) - 1  # 32
 MIN_BITS, MAX_BITS = 12, 23  # 11 * 23 = 253 <= 256 bits
 _BUILD_CHUNK = 1_000_000
 _SEARCH_BATCH = 256  # queries per numpy pass: keeps the candidate arrays to a few MB
+# A batch of several passes is searched by up to this many threads: numpy lets go of the GIL inside its loops,
+# so a large batch (a partner's list checked against ours) uses the machine's cores, as FAISS does.
+SEARCH_THREADS = max(1, min(4, os.cpu_count() or 1))
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _search_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="safe4c-pdq-search")
+        return _pool
 
 
 def bits_for(n_hashes: int) -> int:
@@ -111,8 +127,12 @@ class StaticPdqIndex:
         empty = np.empty(0, dtype=np.int64)
         if not self.n or not len(queries):
             return empty, empty, empty
-        parts = [self._search_batch(queries[s:s + _SEARCH_BATCH], max_distance, s)
-                 for s in range(0, len(queries), _SEARCH_BATCH)]
+        starts = range(0, len(queries), _SEARCH_BATCH)
+        if len(starts) > 1 and SEARCH_THREADS > 1:
+            parts = list(_search_pool().map(
+                lambda s: self._search_batch(queries[s:s + _SEARCH_BATCH], max_distance, s), starts))
+        else:
+            parts = [self._search_batch(queries[s:s + _SEARCH_BATCH], max_distance, s) for s in starts]
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
 
     def _search_batch(self, queries: np.ndarray, max_distance: int, first: int):
