@@ -33,6 +33,7 @@ from unittest import mock
 
 from sqlalchemy import func, select
 
+from safe4c.bench.server import stop
 from safe4c.kernel.clock import SystemClock
 from safe4c.kernel.settings import Settings
 from safe4c.db.migrate import upgrade
@@ -202,8 +203,7 @@ def idle(url: str, data_dir: str, *, mode: str) -> dict:
             worker.stop()
             thread.join(30)
         if proc is not None:
-            proc.terminate()
-            proc.wait(30)
+            stop(proc, timeout=30)
         receiver.stop()
     return {"waits": [receiver.arrived[o] - at for o, at in probes if o in receiver.arrived],
             "complete": all(o in receiver.arrived for o, _ in probes)}

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from safe4c.hashlist.matching.bench import _brute_force_truth, _recall, _threatexchange_index, make_dataset
+from safe4c.hashlist.matching.bench import _brute_force_truth, _recall, make_dataset, threatexchange_runners
 from safe4c.hashlist.matching.pdq import PDQ_MATCH_DISTANCE, array_to_hashes
 from safe4c.hashlist.matching.static_index import StaticPdqIndex, build_pdq_arrays
 
@@ -92,17 +92,8 @@ def run_index(n_hashes: int, n_queries: int, *, data: str = "random", rounds: in
         say(f"before (FAISS MIH {old.params}, one per process): build {old_s:.1f} s, +{old_mib:,.0f} MiB RSS = "
             f"{report['before_faiss']['bytes_per_hash']:.0f} bytes per hash")
         runners["before_faiss"] = (lambda h: old.search([h], d), lambda qs: old.search(qs, d))
-    tx = _threatexchange_index(stored, say, d)
-    report["threatexchange"] = tx.pop("figures")
-    if "index" in tx:
-        index = tx["index"]
-        found_tx = [{(m.metadata, int(m.similarity_info.distance)) for m in index.query(h)}
-                    for h in query_hex[:recall_n]]
-        report["threatexchange"].update(_recall(found_tx, truth))
-        say(f"threatexchange recall vs brute force: {report['threatexchange']['recall']:.4%}, "
-            f"identical: {report['threatexchange']['identical_to_brute_force']}")
-        runners["threatexchange"] = (
-            index.query, lambda qs: index.index.search_with_distance_in_result(array_to_hashes(qs), d))
+    runners.update(threatexchange_runners(stored, query_hex, truth, d, say, report))
+    if "threatexchange" in runners:
         # FAISS searches with OpenMP threads (all cores); on a busy machine their spin-waits cost it dearly, so
         # it is also measured with one thread, and the ratio is taken against its better figure of the two.
         report["threatexchange_1thread"] = {}
@@ -208,7 +199,7 @@ def run_server(n_hashes: int, *, workers: int = 2, database_url: str | None = No
 
 
 def _serve_and_measure(n_hashes: int, workers: int, database_url: str | None, report: dict, say) -> dict:
-    from safe4c.bench.server import free_port
+    from safe4c.bench.server import free_port, stop
     from safe4c.hashlist.matching.bench import make_dataset as random_data
 
     with tempfile.TemporaryDirectory(prefix="safe4c-bench-match-") as tmp:
@@ -279,12 +270,7 @@ def _serve_and_measure(n_hashes: int, workers: int, database_url: str | None, re
                 f"(shared pages: PSS counts them once across processes); snapshot file "
                 f"{(report['snapshot_bytes_per_hash'] or 0):.0f} bytes per hash")
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=20)
     return report
 
 

@@ -48,12 +48,17 @@ def running_server(*, database_url: str, data_dir: str, workers: int, extra_env:
                     time.sleep(0.2)
             yield port, proc.pid
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a server the benchmark started: SIGTERM, then SIGKILL if it has not ended within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _tail(file, size: int = 2000) -> str:

@@ -61,7 +61,7 @@ def _upsert(dialect):
 
 
 _UPSERT = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
-FORGET = _FORGET = delete(_T).where(_T.c.minute < bindparam("before"))  # parameter: before (a minute)
+FORGET = delete(_T).where(_T.c.minute < bindparam("before"))  # parameter: before (a minute)
 
 
 def hit_statement_pg(minute: str, bucket: str, limit: str):
@@ -111,7 +111,7 @@ class Limiter:
     def _count(self, uow: UnitOfWork, bucket: str, minute: int) -> int:
         conn = uow.session.connection()
         if self.forget_due(minute):
-            conn.execute(_FORGET, {"before": minute - 1})
+            conn.execute(FORGET, {"before": minute - 1})
         return conn.execute(_UPSERT[conn.dialect.name], {"minute": minute, "bucket": bucket}).scalar_one()
 
     def hit(self, uow: UnitOfWork, *, scope: str, bucket: str) -> None:

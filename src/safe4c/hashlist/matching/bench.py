@@ -148,19 +148,7 @@ def run_match_bench(
     # best, so that other load on a shared machine penalises neither side.
     runners = {"safe4c": (lambda q: ours.search([q], max_distance), lambda qs: ours.search(qs, max_distance))}
     if compare_threatexchange:
-        theirs = _threatexchange_index(stored, say, max_distance)
-        report["threatexchange"] = theirs.pop("figures")
-        if "index" in theirs:
-            tx = theirs["index"]
-            found_tx = [{(m.metadata, int(m.similarity_info.distance)) for m in tx.query(h)}
-                        for h in query_hex[:recall_queries]]
-            report["threatexchange"].update(_recall(found_tx, truth))
-            say(f"threatexchange recall vs brute force: {report['threatexchange']['recall']:.4%}, "
-                f"identical results: {report['threatexchange']['identical_to_brute_force']}")
-            # Its public index answers one query at a time; batching needs its lower layer.
-            runners["threatexchange"] = (
-                tx.query, lambda qs: tx.index.search_with_distance_in_result(array_to_hashes(qs), max_distance)
-            )
+        runners.update(threatexchange_runners(stored, query_hex, truth, max_distance, say, report))
     for name in runners:
         report[name].update(single_qps=0.0, batch_qps=0.0)
     for _ in range(rounds):
@@ -201,6 +189,25 @@ def _brute_force_truth(ids: np.ndarray, stored: np.ndarray, sample: np.ndarray, 
     reference = BruteForcePdqIndex(max_distance=max_distance)
     reference.add(ids, stored)
     return [set(matches) for matches in reference.search(sample)]
+
+
+def threatexchange_runners(stored: np.ndarray, query_hex: list[str], truth: list[set[tuple[int, int]]],
+                           max_distance: int, say: Callable[[str], None], report: dict[str, Any]) -> dict:
+    """threatexchange's PDQ index on ``stored``, its build figures and its recall on the first ``len(truth)``
+    queries put in ``report["threatexchange"]``; returns its (single, batch) search functions by name, or
+    nothing when it is not installed or matches at another distance."""
+    theirs = _threatexchange_index(stored, say, max_distance)
+    report["threatexchange"] = theirs.pop("figures")
+    if "index" not in theirs:
+        return {}
+    tx = theirs["index"]
+    found = [{(m.metadata, int(m.similarity_info.distance)) for m in tx.query(h)} for h in query_hex[:len(truth)]]
+    report["threatexchange"].update(_recall(found, truth))
+    say(f"threatexchange recall vs brute force: {report['threatexchange']['recall']:.4%}, "
+        f"identical: {report['threatexchange']['identical_to_brute_force']}")
+    # Its public index answers one query at a time; batching needs its lower layer.
+    return {"threatexchange": (
+        tx.query, lambda qs: tx.index.search_with_distance_in_result(array_to_hashes(qs), max_distance))}
 
 
 def _threatexchange_index(stored: np.ndarray, say: Callable[[str], None], max_distance: int) -> dict[str, Any]:
