@@ -165,3 +165,31 @@ def test_routing_asks_for_the_one_agency_it_needs(uow_factory, world, engine):
     # one query per report that reads one agency (filtered by type and region, at most one row), not the list
     assert len(statements) == 3
     assert all("WHERE" in q and "LIMIT" in q.upper() and "region_code" in q.split("WHERE")[1] for q in statements)
+
+
+def test_routing_prefers_the_regency_then_the_province_then_the_hotline(uow_factory):
+    """The choice route_report makes in SQL (cases/rules/routing.py ``preferences`` gives the order)."""
+    from types import SimpleNamespace
+
+    from safe4c.db.cases import Agency
+
+    made = [make_agency(uow_factory, f"r{n}", kind, region) for n, (kind, region) in enumerate(
+        [("hotline", "ID"), ("uptd_ppa", "32"), ("uptd_ppa", "32.73"), ("uptd_ppa", "32.01"), ("health", "32.01")])]
+    hotline, province, bandung, closed, _health = made
+    with uow_factory() as uow:
+        uow.session.get(Agency, closed).active = False
+        uow.commit()
+
+    def route(regency_code, province_code):
+        with uow_factory() as uow:
+            return cases.route_report(uow, SimpleNamespace(regency_code=regency_code, province_code=province_code))
+
+    assert route("32.73", "32") == bandung
+    assert route("32.01", "32") == province  # inactive and non-UPTD skipped
+    assert route("32.01", None) == province  # province from the regency
+    assert route(None, "35") == hotline
+    assert route(None, None) == hotline
+    with uow_factory() as uow:
+        uow.session.get(Agency, hotline).active = False
+        uow.commit()
+    assert route(None, "35") is None

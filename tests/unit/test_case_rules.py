@@ -11,16 +11,12 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 HOURS = {"P1": 24, "P2": 48, "P3": 72, "P4": 120}
 
 
-def test_routing_prefers_the_regency_then_the_province_then_the_hotline():
-    agencies = [routing.Candidate(1, "hotline", "ID"), routing.Candidate(2, "uptd_ppa", "32"),
-                routing.Candidate(3, "uptd_ppa", "32.73"), routing.Candidate(4, "uptd_ppa", "32.01", active=False),
-                routing.Candidate(5, "health", "32.01")]
-    assert routing.route(agencies, regency_code="32.73", province_code="32") == 3
-    assert routing.route(agencies, regency_code="32.01", province_code="32") == 2  # inactive and non-UPTD skipped
-    assert routing.route(agencies, regency_code="32.01", province_code=None) == 2  # province from the regency
-    assert routing.route(agencies, regency_code=None, province_code="35") == 1
-    assert routing.route(agencies, regency_code=None, province_code=None) == 1
-    assert routing.route(agencies[1:], regency_code=None, province_code="35") is None
+def test_routing_looks_in_the_regency_then_the_province_then_at_the_hotline():
+    assert routing.preferences(regency_code="32.73", province_code="32") == [
+        ("32.73", "uptd_ppa"), ("32", "uptd_ppa"), ("ID", "hotline")]
+    assert routing.preferences(regency_code="32.01", province_code=None) == [
+        ("32.01", "uptd_ppa"), ("32", "uptd_ppa"), ("ID", "hotline")]  # the province from the regency
+    assert routing.preferences(regency_code=None, province_code=None) == [("ID", "hotline")]
 
 
 def test_the_guardian_is_needed_below_the_configured_age_counting_the_youngest_of_a_band():

@@ -168,7 +168,8 @@ def case_for_report(uow: UnitOfWork, report_id: int) -> Case | None:
 
 
 def route_report(uow: UnitOfWork, report: Report) -> int | None:
-    """The agency ``routing.route`` would pick, in one query over the few (region, type) pairs it may pick."""
+    """The agency nearest the child (``routing.preferences``: regency, province, hotline), the oldest active one
+    of the first pair that has one, in one query."""
     wanted = routing.preferences(regency_code=report.regency_code, province_code=report.province_code)
     pairs = [and_(Agency.region_code == region, Agency.agency_type == kind) for region, kind in wanted]
     if not pairs:
