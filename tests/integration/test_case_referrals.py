@@ -51,6 +51,8 @@ def test_a_referral_without_consent_to_share_carries_no_statement(uow_factory, w
     seen = _detail(uow_factory, world, referral)
     assert not seen.summary.shares_statement and seen.statements == [] and seen.statement_withheld
     assert _audits(uow_factory, "case.statement.read") == []
+    # the refused read is audited as on the case's page: the case, by the receiver
+    assert _audits(uow_factory, "case.statement.refused") == [("case", case, world.staff["pekerja_b"])]
     # consent to share, but naming another agency: still nothing
     other = open_case(uow_factory, world, consent={"share_statement": True, "share_with": ["type:health"]})
     assert _detail(uow_factory, world, _send(uow_factory, world, other)).statements == []
@@ -70,6 +72,7 @@ def test_withdrawal_after_sending_hides_the_statement_from_the_receiver_at_once(
     withdraw_consent(uow_factory, world, case)
     after = _detail(uow_factory, world, referral)
     assert after.statements == [] and after.statement_withheld
+    assert len(_audits(uow_factory, "case.statement.refused")) == 1
     assert len(_audits(uow_factory, "case.statement.read")) == 1
 
 

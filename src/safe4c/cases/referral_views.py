@@ -207,6 +207,10 @@ def detail(*, uow: UnitOfWork, actor: Actor, referral_id: str) -> ReferralDetail
                                         s.taken_at, s.language))
             audit.record(uow, actor_id=actor.id, action="case.statement.read", subject_type="case_statement",
                          subject_id=s.public_id, detail={"referral": r.public_id})
+    elif receiving and has_statement:
+        # Shown as withheld: a refused read, audited like one on the case's page.
+        audit.record(uow, actor_id=actor.id, action="case.statement.refused", subject_type="case",
+                     subject_id=case.public_id, detail={"agency_id": actor.agency_id, "referral": r.public_id})
     audit.record(uow, actor_id=actor.id, action="case.referral.view", subject_type="case_referral",
                  subject_id=r.public_id)
     summary = _summaries(uow, actor, [(r, case)])[0]
