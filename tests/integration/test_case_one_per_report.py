@@ -106,12 +106,8 @@ def test_two_opens_at_the_same_moment_leave_one_case(uow_factory, world, monkeyp
     if first == "decision":
         with uow_factory() as uow:
             cases.open_for_report_job(uow=uow, report_id=report_id)
-    else:
-        with uow_factory() as uow:
-            report = uow.session.get(Report, report_id)
-            got = cases.place_case_for_report(uow, report=report, origin="report", actor_id=world["analyst"])
-            assert got.public_id == existing
-            uow.commit()
+    else:  # the analyst's decision, told the case was already open (not that it opened one)
+        assert _open_by_decision(uow_factory, world, public_id).detail == {"cases": 0, "already_open": 1}
     assert len(looked) == 2, "the refused write went back for the existing case"
     found = _cases_of(uow_factory, report_id)
     assert [c.public_id for c in found] == [existing] and _opened_audits(uow_factory) == 1

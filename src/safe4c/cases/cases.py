@@ -179,13 +179,15 @@ def route_report(uow: UnitOfWork, report: Report) -> int | None:
                               .order_by(nearest, Agency.id).limit(1))
 
 
-def place_case_for_report(uow: UnitOfWork, *, report: Report, origin: str, actor_id: int | None) -> Case:
-    """The report's case: the existing one if it has one, else a new one routed to the agency nearest the child.
+def place_case_for_report(uow: UnitOfWork, *, report: Report, origin: str,
+                          actor_id: int | None) -> tuple[Case, bool]:
+    """The report's case and whether this call opened it: the existing one if it has one, else a new one routed
+    to the agency nearest the child.
     Two transactions opening one at the same moment (an analyst's decision and the ``case.open`` job) both get
     the one case: the second one's write meets ``uq_cases_report`` and gives way to the first."""
     existing = case_for_report(uow, report.id)
     if existing is not None:
-        return existing
+        return existing, False
     agency_id = route_report(uow, report)
     if agency_id is None:
         raise Invalid([FieldError("reason", NO_AGENCY)])
@@ -194,9 +196,9 @@ def place_case_for_report(uow: UnitOfWork, *, report: Report, origin: str, actor
         return place_case(uow, agency_id=agency_id, origin=origin, actor_id=actor_id, report_id=report.id,
                           region_code=report.regency_code or report.province_code, priority=report.priority,
                           age_band=report.age_band, gender=report.gender, contact_method=report.contact_method,
-                          contact_sealed=uow.ctx.sealer.seal(contact, context="case.contact"))
+                          contact_sealed=uow.ctx.sealer.seal(contact, context="case.contact")), True
     except _AlreadyOpen:
-        return case_for_report(uow, report.id)
+        return case_for_report(uow, report.id), False
 
 
 class _AlreadyOpen(Exception):

@@ -199,10 +199,11 @@ def open_case(*, uow: UnitOfWork, where: Scope, actor_id: int, reason: str) -> O
         raise Invalid([FieldError("reason", N_("No report here comes from a child or a person who knows the "
                                                "child: there is nobody to refer yet."))])
     membership.lock(uow)
-    existing = sum(cases.case_for_report(uow, row.id) is not None for row in rows)
-    opened = [cases.place_case_for_report(uow, report=row, origin="report", actor_id=actor_id) for row in rows]
+    # Counted from what each placing did: a case the job opened since the reports were read is "already open".
+    placed = [cases.place_case_for_report(uow, report=row, origin="report", actor_id=actor_id) for row in rows]
+    existing = sum(not opened for _case, opened in placed)
     decision = _record(uow, kind="open_case", where=where, actor_id=actor_id, reason=reason,
-                       detail={"cases": sorted({c.public_id for c in opened}), "already_open": existing})
+                       detail={"cases": sorted({c.public_id for c, _opened in placed}), "already_open": existing})
     uow.commit()
     return Outcome(decision.public_id, {"cases": len(rows) - existing, "already_open": existing})
 
