@@ -165,11 +165,44 @@ def browser():
     need(os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield instance
-        instance.close()
+    watchdog = None
+    try:
+        with sync_playwright() as p:
+            instance = p.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            yield instance
+            watchdog = threading.Timer(DRIVER_EXIT_SECONDS, _kill_playwright_driver)
+            watchdog.daemon = True
+            watchdog.start()
+            instance.close()
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+
+
+# Leaving sync_playwright() waits for its driver (node ... run-driver) to exit once its stdin closes; a driver
+# that never sees the close (a stray child process holding the pipe) would hold the whole test run at its end.
+# After this long the driver is killed instead, with a message, so the run ends and says why.
+DRIVER_EXIT_SECONDS = 60
+
+
+def _kill_playwright_driver() -> None:
+    import signal
+    import sys
+
+    me = str(os.getpid())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                parent = f.read().rsplit(")", 1)[1].split()[1]
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read()
+        except OSError:
+            continue
+        if parent == me and b"run-driver" in command:
+            print(f"the Playwright driver {pid} did not exit within {DRIVER_EXIT_SECONDS} s; killed",
+                  file=sys.stderr)
+            os.kill(int(pid), signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

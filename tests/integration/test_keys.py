@@ -149,15 +149,21 @@ def _start(data_dir: str, start, out) -> None:
 def test_processes_starting_together_share_one_key(tmp_path):
     """`serve --workers N` without SAFE4C_SECRET_KEY: every process must end up with the same key."""
     upgrade(make_engine(f"sqlite:///{tmp_path / 'safe4c.db'}"))
-    ctx = multiprocessing.get_context("fork")
+    # spawn, as the server's worker processes start: a forked child would inherit this test process's open files
+    # (the browser tests' Playwright driver pipe among them) and its threads' held locks.
+    ctx = multiprocessing.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
     procs = [ctx.Process(target=_start, args=(str(tmp_path), start, out)) for _ in range(8)]
     for p in procs:
         p.start()
     start.set()
-    results = [out.get(timeout=60) for _ in procs]
+    results = [out.get(timeout=120) for _ in procs]
     for p in procs:
         p.join(timeout=30)
+    stuck = [p for p in procs if p.is_alive()]
+    for p in stuck:
+        p.kill()
+    assert not stuck, "a process that gave its key did not exit"
     assert not [r for r in results if isinstance(r, Exception)]
     assert len(set(results)) == 1 and results[0]
 
