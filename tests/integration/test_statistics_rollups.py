@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from helpers import make_user
@@ -138,6 +139,37 @@ def test_takedown_compliance_per_platform_and_a_wrong_rollup_is_seen(uow_factory
         found = recount.differences(uow)
         assert any(line.startswith("takedowns") for line in found)
         assert not any(line.startswith("reports") for line in found)  # no reports in this test
+
+
+def test_a_long_refresh_lets_reports_in_between_its_months(uow_factory, monkeypatch):
+    """Each stale month is read in a read-only transaction and written and committed on its own: while the
+    refresh computes June, May's figures are already there for others to read, and a report can be written (on
+    SQLite one writer holds the whole database: a refresh in one transaction kept intake waiting to its end)."""
+    fixture(uow_factory)
+    reports = rollups.SOURCES[0]
+    seen = {}
+
+    def rows(reader, month):
+        if month == "2025-06":
+            with uow_factory() as other:
+                seen["totals"] = counts(other, "total")
+                add_report(other, datetime(2025, 7, 1, 9, 0, tzinfo=UTC))
+                other.commit()
+        return reports.rows(reader, month)
+
+    monkeypatch.setattr(rollups, "SOURCES", (replace(reports, rows=rows), *rollups.SOURCES[1:]))
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+    assert seen["totals"] == {("2025-05", "all"): 3}
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {("2025-05", "all"): 3, ("2025-06", "all"): 2}
+        assert rollups.version(uow)[0] == 1
+    # the report written during the refresh came after its cursor was read: the next refresh counts it
+    with uow_factory() as uow:
+        rollups.refresh(uow)
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {("2025-05", "all"): 3, ("2025-06", "all"): 2, ("2025-07", "all"): 1}
+        assert rollups.version(uow)[0] == 2 and recount.differences(uow) == []
 
 
 def test_the_worker_tick_brings_the_rollups_current(uow_factory):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as when
 
 from safe4c.cases.rules.consent import counts_in_statistics
@@ -99,25 +99,20 @@ def month_of_cases(uow: UnitOfWork, month: str) -> MonthOfCases:
     return acc
 
 
-def recompute(uow: UnitOfWork, month: str) -> None:
+def rows(uow: UnitOfWork, month: str) -> dict:
+    """The month's case rollups, by table, as rows to insert (read only: rollups.refresh writes them)."""
     acc = month_of_cases(uow, month)
-    session = uow.session
-    for table in ROLLUPS:
-        session.execute(delete(table).where(table.month == month))
-    if acc.counts:
-        session.execute(insert(StatCaseCount), [
+    return {
+        StatCaseCount: [
             {"month": month, "dim": d, "key": k, "opened": c.opened, "closed": c.closed,
              "with_statement": c.with_statement, "statements": c.statements, "more_statements": c.more_statements}
-            for (d, k), c in acc.counts.items()])
-    if acc.contact:
-        session.execute(insert(StatCaseContact), [
+            for (d, k), c in acc.counts.items()],
+        StatCaseContact: [
             {"month": month, "priority": p, "cases": c.cases, "contacted": c.contacted, "due": c.due,
-             "within": c.within} for p, c in acc.contact.items()])
-    times = [{"month": month, "priority": p, "minutes": m, "cases": n}
-             for p, c in acc.contact.items() for m, n in c.minutes.items()]
-    if times:
-        session.execute(insert(StatCaseContactTime), times)
-    if acc.referrals:
-        session.execute(insert(StatCaseReferral), [
+             "within": c.within} for p, c in acc.contact.items()],
+        StatCaseContactTime: [{"month": month, "priority": p, "minutes": m, "cases": n}
+                              for p, c in acc.contact.items() for m, n in c.minutes.items()],
+        StatCaseReferral: [
             {"month": month, "service_type": s, "made": c.made, "accepted": c.accepted, "declined": c.declined,
-             "completed": c.completed} for s, c in acc.referrals.items()])
+             "completed": c.completed} for s, c in acc.referrals.items()],
+    }

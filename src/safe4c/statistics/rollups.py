@@ -16,6 +16,8 @@ clock set back) is caught by the full check every ``FULL_EVERY`` (an hour), or `
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
@@ -36,22 +38,47 @@ CURSOR_MONTH = "*"  # the stat_partitions row of a table's cursor (source "<sour
 FULL_EVERY = timedelta(hours=1)  # how often every month's fingerprint is compared anyway
 
 
+@dataclass(frozen=True)
+class _Source:
+    """Raw rows whose rollups move together: their cursor, their fingerprint per month, the rollup tables and
+    a month's rows for them (read only)."""
+
+    name: str
+    cursor: Callable[[UnitOfWork], str]
+    fingerprints: Callable[[UnitOfWork], dict[str, str]]
+    tables: tuple
+    rows: Callable[[UnitOfWork, str], dict]
+
+
 def refresh(uow: UnitOfWork, *, full: bool = False) -> None:
-    """Bring every rollup current and commit; the version moves only when something changed. Two workers'
-    refreshes take turns (a PostgreSQL advisory lock; SQLite serialises writers anyway). ``full``: compare every
-    month's fingerprint even when the cursors have not moved."""
+    """Bring every rollup current; the version moves only when something changed. ``full``: compare every
+    month's fingerprint even when the cursors have not moved.
+
+    Everything is read in read-only transactions, and each stale month is written and committed on its own:
+    on SQLite, where one writer holds the whole database, a report sent during a long refresh (the first one
+    over a million reports) waits for one month's write, not for the refresh. Two workers' writes take turns
+    (a PostgreSQL advisory lock). Should a slower refresh write a month over a newer one's figures, it writes
+    its older fingerprint and cursor with them, so the next refresh recomputes that month."""
+    with uow.reading() as reader:
+        full = _full_check_due(reader) or full
+        plans = [plan for source in SOURCES if (plan := _plan(reader, source, full)) is not None]
+    changed = False
+    for source, _cursor, current, stale in plans:
+        for month in stale:
+            with uow.reading() as reader:
+                figures = source.rows(reader, month)
+            _write_month(uow, source, month, figures, current.get(month))
+            uow.commit()
+            changed = True
     advisory_xact_lock(uow.session, STATISTICS)
+    for source, cursor, _current, _stale in plans:
+        _mark(uow, f"{source.name}-cursor", cursor)
+    if full:
+        _mark(uow, "full-check", uow.now().isoformat())
     state = uow.session.get(StatState, STATE_ID)
     if state is None:
         state = StatState(id=STATE_ID, version=0)
         uow.session.add(state)
-    full = _full_check_due(uow) or full
-    changed = _refresh_if_moved(uow, "reports", table_cursor(uow, Report), _report_fingerprints, _recompute_reports,
-                                full)
-    changed |= _refresh_if_moved(uow, "takedowns", table_cursor(uow, TakedownOrder), _order_fingerprints,
-                                 _recompute_orders, full)
-    changed |= _refresh_if_moved(uow, case_rollups.SOURCE, case_rollups.cursor(uow), case_rollups.fingerprints,
-                                 case_rollups.recompute, full)
     if changed or state.refreshed_at is None:
         state.version += 1
     state.refreshed_at = uow.now()
@@ -65,44 +92,46 @@ def version(uow: UnitOfWork) -> tuple[int, object]:
 
 
 def _full_check_due(uow: UnitOfWork) -> bool:
-    """True (and noted) when the last full check is older than FULL_EVERY, or there was none."""
-    now = uow.now()
+    """True when the last full check (noted at the end of a refresh) is older than FULL_EVERY, or there was none."""
     row = uow.session.get(StatPartition, ("full-check", CURSOR_MONTH))
-    if row is not None and now - datetime.fromisoformat(row.fingerprint) < FULL_EVERY:
-        return False
-    if row is None:
-        uow.session.add(StatPartition(source="full-check", month=CURSOR_MONTH, fingerprint=now.isoformat()))
-    else:
-        row.fingerprint = now.isoformat()
-    return True
+    return row is None or uow.now() - datetime.fromisoformat(row.fingerprint) >= FULL_EVERY
 
 
-def _refresh_if_moved(uow: UnitOfWork, source: str, cursor: str, fingerprints, recompute, full: bool) -> bool:
-    """Recompute the stale months of ``source`` unless its tables' ``cursor`` is where the last refresh left it."""
-    mark = f"{source}-cursor"
-    stored = uow.session.get(StatPartition, (mark, CURSOR_MONTH))
+def _plan(uow: UnitOfWork, source: _Source, full: bool):
+    """(source, cursor, fingerprints, stale months), or None when the source's cursor is where the last refresh
+    left it."""
+    cursor = source.cursor(uow)
+    stored = uow.session.get(StatPartition, (f"{source.name}-cursor", CURSOR_MONTH))
     if not full and stored is not None and stored.fingerprint == cursor:
-        return False
-    changed = _refresh_source(uow, source, fingerprints(uow), recompute)
-    if stored is None:
-        uow.session.add(StatPartition(source=mark, month=CURSOR_MONTH, fingerprint=cursor))
-    else:
-        stored.fingerprint = cursor
-    uow.session.flush()
-    return changed
-
-
-def _refresh_source(uow: UnitOfWork, source: str, current: dict[str, str], recompute) -> bool:
+        return None
+    current = source.fingerprints(uow)
     known = dict(uow.session.execute(select(StatPartition.month, StatPartition.fingerprint)
-                                     .where(StatPartition.source == source)).all())
-    stale = sorted(m for m in current.keys() | known.keys() if current.get(m) != known.get(m))
-    for month in stale:
-        recompute(uow, month)
-        uow.session.execute(delete(StatPartition).where(StatPartition.source == source, StatPartition.month == month))
-        if month in current:
-            uow.session.add(StatPartition(source=source, month=month, fingerprint=current[month]))
+                                     .where(StatPartition.source == source.name)).all())
+    return source, cursor, current, sorted(m for m in current.keys() | known.keys() if current.get(m) != known.get(m))
+
+
+def _write_month(uow: UnitOfWork, source: _Source, month: str, figures: dict, fingerprint: str | None) -> None:
+    """Replace the month's rollups of ``source`` and its fingerprint (none: the month has no rows any more)."""
+    advisory_xact_lock(uow.session, STATISTICS)
+    session = uow.session
+    for table in source.tables:
+        session.execute(delete(table).where(table.month == month))
+    for table, values in figures.items():
+        if values:
+            session.execute(insert(table), values)
+    session.execute(delete(StatPartition).where(StatPartition.source == source.name, StatPartition.month == month))
+    if fingerprint is not None:
+        session.add(StatPartition(source=source.name, month=month, fingerprint=fingerprint))
+    session.flush()
+
+
+def _mark(uow: UnitOfWork, mark: str, value: str) -> None:
+    stored = uow.session.get(StatPartition, (mark, CURSOR_MONTH))
+    if stored is None:
+        uow.session.add(StatPartition(source=mark, month=CURSOR_MONTH, fingerprint=value))
+    else:
+        stored.fingerprint = value
     uow.session.flush()
-    return bool(stale)
 
 
 def _fingerprints(uow: UnitOfWork, table, moment, *extra) -> dict[str, str]:
@@ -140,24 +169,19 @@ def month_facts(uow: UnitOfWork, month: str):
         yield ReportFacts(row[0], row[1], row[2], tuple(row[3] or ()), tuple(row[4] or ()), *row[5:])
 
 
-def _recompute_reports(uow: UnitOfWork, month: str) -> None:
+def _report_rows(uow: UnitOfWork, month: str) -> dict:
     acc = MonthOfReports()
     for facts in month_facts(uow, month):
         add_report(acc, facts)
-    session = uow.session
-    session.execute(delete(StatReportCount).where(StatReportCount.month == month))
-    session.execute(delete(StatResponse).where(StatResponse.month == month))
-    if acc.counts:
-        session.execute(insert(StatReportCount), [{"month": month, "dim": d, "key": k, "reports": n}
-                                                  for (d, k), n in acc.counts.items()])
-    if acc.response:
-        session.execute(insert(StatResponse), [
-            {"month": month, "priority": p, "reports": c.reports, "acted": c.acted,
-             "within_deadline": c.within_deadline, "action_seconds": c.action_seconds}
-            for p, c in acc.response.items()])
+    return {
+        StatReportCount: [{"month": month, "dim": d, "key": k, "reports": n} for (d, k), n in acc.counts.items()],
+        StatResponse: [{"month": month, "priority": p, "reports": c.reports, "acted": c.acted,
+                        "within_deadline": c.within_deadline, "action_seconds": c.action_seconds}
+                       for p, c in acc.response.items()],
+    }
 
 
-def _recompute_orders(uow: UnitOfWork, month: str) -> None:
+def _order_rows(uow: UnitOfWork, month: str) -> dict:
     start, end = month_bounds(month)
     cells: dict[int, TakedownCell] = {}
     query = (select(TakedownOrder.platform_id, TakedownOrder.issued_at, TakedownOrder.deadline_at,
@@ -165,10 +189,18 @@ def _recompute_orders(uow: UnitOfWork, month: str) -> None:
              .where(TakedownOrder.issued_at >= start, TakedownOrder.issued_at < end))
     for row in uow.session.execute(query):
         add_order(cells, OrderFacts(*row))
-    uow.session.execute(delete(StatTakedown).where(StatTakedown.month == month))
-    if cells:
-        uow.session.execute(insert(StatTakedown), [
-            {"month": month, "platform_id": pid, "orders": c.orders, "removed": c.removed,
-             "removed_in_time": c.removed_in_time, "missed": c.missed, "removal_seconds": c.removal_seconds,
-             "level1": c.levels[0], "level2": c.levels[1], "level3": c.levels[2]}
-            for pid, c in cells.items()])
+    return {StatTakedown: [
+        {"month": month, "platform_id": pid, "orders": c.orders, "removed": c.removed,
+         "removed_in_time": c.removed_in_time, "missed": c.missed, "removal_seconds": c.removal_seconds,
+         "level1": c.levels[0], "level2": c.levels[1], "level3": c.levels[2]}
+        for pid, c in cells.items()]}
+
+
+SOURCES = (
+    _Source("reports", lambda uow: table_cursor(uow, Report), _report_fingerprints, (StatReportCount, StatResponse),
+            _report_rows),
+    _Source("takedowns", lambda uow: table_cursor(uow, TakedownOrder), _order_fingerprints, (StatTakedown,),
+            _order_rows),
+    _Source(case_rollups.SOURCE, case_rollups.cursor, case_rollups.fingerprints, case_rollups.ROLLUPS,
+            case_rollups.rows),
+)
