@@ -43,6 +43,15 @@ def test_directory_pages_work_and_have_no_axe_violations(browser, live_server, s
         page.goto(live_server + "/staff/directory/coverage?province=53&only=remote")
         assert page.locator("main table tbody tr").count() == 13  # NTT's 3T regencies
         checked["coverage"] = axe.run(page)
+        # a column per service type: the table scrolls inside its region, not the page, and each row's regency
+        # stays in view while it does
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        region = page.locator("main .table-scroll")
+        heading = page.locator("main table tbody th").first
+        before = heading.bounding_box()["x"]
+        region.evaluate("r => { r.scrollLeft = 600; }")
+        assert region.evaluate("r => r.scrollLeft") > 0
+        assert heading.bounding_box()["x"] == before
         page.screenshot(path=str(screenshots / f"directory-coverage-{locale}.png"), full_page=True)
         for name, results in checked.items():
             assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
