@@ -195,7 +195,7 @@ class Worker:
         whose raw rows changed are recomputed."""
         try:
             with self.uow_factory() as uow:
-                statistics_rollups.refresh(uow)
+                statistics_rollups.refresh(uow, wait=False)
         except Exception as exc:  # noqa: BLE001 - figures can wait for the next tick
             log.warning("statistics refresh failed: %s", type(exc).__name__)
 

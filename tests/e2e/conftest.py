@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -165,19 +166,22 @@ def browser():
     need(os.path.exists(CHROMIUM), f"Debian's chromium is not installed at {CHROMIUM} (make browser)")
     from playwright.sync_api import sync_playwright
 
-    watchdog = None
+    watchdog, killed = None, []
     try:
         with sync_playwright() as p:
             instance = p.chromium.launch(executable_path=CHROMIUM,
                                          args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             yield instance
-            watchdog = threading.Timer(DRIVER_EXIT_SECONDS, _kill_playwright_driver)
+            watchdog = threading.Timer(DRIVER_EXIT_SECONDS, lambda: killed.extend(_kill_playwright_driver()))
             watchdog.daemon = True
             watchdog.start()
             instance.close()
     finally:
         if watchdog is not None:
             watchdog.cancel()
+    if killed:
+        warnings.warn(f"the Playwright driver (pid {killed}) did not exit within {DRIVER_EXIT_SECONDS} s of "
+                      "closing the browser and was killed: a process still holds its pipe", stacklevel=1)
 
 
 # Leaving sync_playwright() waits for its driver (node ... run-driver) to exit once its stdin closes; a driver
@@ -186,11 +190,11 @@ def browser():
 DRIVER_EXIT_SECONDS = 60
 
 
-def _kill_playwright_driver() -> None:
+def _kill_playwright_driver() -> list[int]:
+    """SIGKILL this process's Playwright drivers (its children running ``run-driver``); their pids."""
     import signal
-    import sys
 
-    me = str(os.getpid())
+    me, killed = str(os.getpid()), []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as f:
@@ -200,9 +204,9 @@ def _kill_playwright_driver() -> None:
         except OSError:
             continue
         if parent == me and b"run-driver" in command:
-            print(f"the Playwright driver {pid} did not exit within {DRIVER_EXIT_SECONDS} s; killed",
-                  file=sys.stderr)
             os.kill(int(pid), signal.SIGKILL)
+            killed.append(int(pid))
+    return killed
 
 
 @pytest.fixture(scope="session")

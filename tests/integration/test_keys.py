@@ -137,7 +137,8 @@ def test_threads_starting_together_share_one_key(tmp_path):
     assert len(keys) == 1 and keys.pop()
 
 
-def _start(data_dir: str, start, out) -> None:
+def _start(data_dir: str, ready, start, out) -> None:
+    ready.put(True)  # imported and about to wait: the parent lets all of them go at once
     start.wait()
     try:
         settings = Settings(data_dir=data_dir, secret_key="")
@@ -152,18 +153,22 @@ def test_processes_starting_together_share_one_key(tmp_path):
     # spawn, as the server's worker processes start: a forked child would inherit this test process's open files
     # (the browser tests' Playwright driver pipe among them) and its threads' held locks.
     ctx = multiprocessing.get_context("spawn")
-    start, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_start, args=(str(tmp_path), start, out)) for _ in range(8)]
-    for p in procs:
-        p.start()
-    start.set()
-    results = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=30)
-    stuck = [p for p in procs if p.is_alive()]
-    for p in stuck:
-        p.kill()
-    assert not stuck, "a process that gave its key did not exit"
+    ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_start, args=(str(tmp_path), ready, start, out), daemon=True) for _ in range(8)]
+    try:
+        for p in procs:
+            p.start()
+        for _ in procs:  # spawned children take a second or more to import: start them together once all are up
+            ready.get(timeout=120)
+        start.set()
+        results = [out.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=30)
+        assert not [p for p in procs if p.is_alive()], "a process that gave its key did not exit"
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
     assert not [r for r in results if isinstance(r, Exception)]
     assert len(set(results)) == 1 and results[0]
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 LINKING = 4244  # networks/membership.py: cluster membership
 HASHLIST = 4243  # services/hashlist.py: hash_changes sequence numbers become visible in order
 AUDIT = 4242  # services/audit.py: the hash chain of the audit log
-STATISTICS = 4245  # statistics/rollups.py: one refresh of the rollups at a time (it takes no other lock)
+STATISTICS = 4245  # statistics/rollups.py: the refresh lease and each month's write (it takes no other lock)
 
 # Ascending order of acquisition, first to last.
 ORDER = (STATISTICS, LINKING, HASHLIST, AUDIT)

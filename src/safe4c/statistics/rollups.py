@@ -16,6 +16,9 @@ clock set back) is caught by the full check every ``FULL_EVERY`` (an hour), or `
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,9 +36,14 @@ from safe4c.statistics.rules.counting import (MonthOfReports, OrderFacts, Report
 from safe4c.statistics import case_rollups
 from safe4c.statistics.sql import month_expr, table_cursor
 
+log = logging.getLogger(__name__)
+
 STATE_ID = 1
 CURSOR_MONTH = "*"  # the stat_partitions row of a table's cursor (source "<source>-cursor")
 FULL_EVERY = timedelta(hours=1)  # how often every month's fingerprint is compared anyway
+LEASE_ROW = ("refresh-lease", CURSOR_MONTH)  # "<token>|<until>": the refresh under way (one at a time)
+LEASE = timedelta(minutes=10)  # a refresh's lease lapses this long after its last write (it died)
+LEASE_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,45 +58,103 @@ class _Source:
     rows: Callable[[UnitOfWork, str], dict]
 
 
-def refresh(uow: UnitOfWork, *, full: bool = False) -> None:
-    """Bring every rollup current; the version moves only when something changed. ``full``: compare every
-    month's fingerprint even when the cursors have not moved.
+def refresh(uow: UnitOfWork, *, full: bool = False, wait: bool = True) -> bool:
+    """Bring every rollup current; the version moves with every month whose figures changed. ``full``: compare
+    every month's fingerprint even when the cursors have not moved. Returns False, having done nothing, when
+    another refresh holds the lease and ``wait`` is False (the worker's tick: the other one is doing the work).
 
-    Everything is read in read-only transactions, and each stale month is written and committed on its own:
-    on SQLite, where one writer holds the whole database, a report sent during a long refresh (the first one
-    over a million reports) waits for one month's write, not for the refresh. Two workers' writes take turns
-    (a PostgreSQL advisory lock). Should a slower refresh write a month over a newer one's figures, it writes
-    its older fingerprint and cursor with them, so the next refresh recomputes that month."""
-    with uow.reading() as reader:
-        full = _full_check_due(reader) or full
-        plans = [plan for source in SOURCES if (plan := _plan(reader, source, full)) is not None]
-    changed = False
-    for source, _cursor, current, stale in plans:
-        for month in stale:
-            with uow.reading() as reader:
-                figures = source.rows(reader, month)
-            _write_month(uow, source, month, figures, current.get(month))
-            uow.commit()
-            changed = True
-    advisory_xact_lock(uow.session, STATISTICS)
-    for source, cursor, _current, _stale in plans:
-        _mark(uow, f"{source.name}-cursor", cursor)
-    if full:
-        _mark(uow, "full-check", uow.now().isoformat())
-    state = uow.session.get(StatState, STATE_ID)
-    if state is None:
-        state = StatState(id=STATE_ID, version=0)
-        uow.session.add(state)
-    if changed or state.refreshed_at is None:
-        state.version += 1
-    state.refreshed_at = uow.now()
-    uow.commit()
+    One refresh at a time, by a lease (``LEASE_ROW``) that is not a lock held open: everything is read in
+    read-only transactions, and each stale month is written, the version moved and the lease renewed in one
+    short transaction of its own. On SQLite, where one writer holds the whole database, a report sent during a
+    long refresh (the first one over a million reports) waits for one month's write, not for the refresh. A
+    refresh that dies leaves figures and version consistent month by month; its lease lapses after ``LEASE``."""
+    token = uuid.uuid4().hex
+    while not _take_lease(uow, token):
+        if not wait:
+            return False
+        time.sleep(LEASE_POLL_SECONDS)
+    try:
+        with uow.reading() as reader:
+            full = _full_check_due(reader) or full
+            plans = [plan for source in SOURCES if (plan := _plan(reader, source, full)) is not None]
+        for source, _cursor, current, stale in plans:
+            for month in stale:
+                with uow.reading() as reader:
+                    figures = source.rows(reader, month)
+                state = _hold(uow, token)
+                _write_month(uow, source, month, figures, current.get(month))
+                state.version += 1
+                uow.commit()
+        state = _hold(uow, token)
+        for source, cursor, _current, _stale in plans:
+            _mark(uow, f"{source.name}-cursor", cursor)
+        if full:
+            _mark(uow, "full-check", uow.now().isoformat())
+        state.version = max(state.version, 1)  # the first refresh gives version 1 even when nothing was there
+        state.refreshed_at = uow.now()
+        uow.session.execute(delete(StatPartition).where(*_lease_is(token)))
+        uow.commit()
+    except BaseException:
+        uow.rollback()
+        _give_up_lease(uow, token)
+        raise
+    return True
 
 
 def version(uow: UnitOfWork) -> tuple[int, object]:
     """The rollups' version and when they were last brought current ((0, None) before the first refresh)."""
     state = uow.session.get(StatState, STATE_ID)
     return (state.version, state.refreshed_at) if state else (0, None)
+
+
+def _take_lease(uow: UnitOfWork, token: str) -> bool:
+    """Take the refresh lease unless another refresh holds it (it lapses ``LEASE`` after that one's last write)."""
+    advisory_xact_lock(uow.session, STATISTICS)
+    row = uow.session.get(StatPartition, LEASE_ROW, populate_existing=True)
+    if row is not None and datetime.fromisoformat(row.fingerprint.split("|", 1)[1]) > uow.now():
+        uow.rollback()
+        return False
+    _mark(uow, LEASE_ROW[0], _lease_value(uow, token))
+    uow.commit()
+    return True
+
+
+def _hold(uow: UnitOfWork, token: str) -> StatState:
+    """In a write transaction: check the lease is still this refresh's and renew it; the rollups' state row."""
+    advisory_xact_lock(uow.session, STATISTICS)
+    row = uow.session.get(StatPartition, LEASE_ROW, populate_existing=True)
+    if row is None or row.fingerprint.split("|", 1)[0] != token:
+        raise LeaseLost()
+    row.fingerprint = _lease_value(uow, token)
+    state = uow.session.get(StatState, STATE_ID, populate_existing=True)
+    if state is None:
+        state = StatState(id=STATE_ID, version=0)
+        uow.session.add(state)
+    return state
+
+
+def _give_up_lease(uow: UnitOfWork, token: str) -> None:
+    try:
+        advisory_xact_lock(uow.session, STATISTICS)
+        uow.session.execute(delete(StatPartition).where(*_lease_is(token)))
+        uow.commit()
+    except Exception as exc:  # noqa: BLE001 - the lease lapses by itself
+        uow.rollback()
+        log.warning("statistics refresh lease not given up: %s", type(exc).__name__)
+
+
+def _lease_value(uow: UnitOfWork, token: str) -> str:
+    return f"{token}|{(uow.now() + LEASE).isoformat()}"
+
+
+def _lease_is(token: str):
+    return (StatPartition.source == LEASE_ROW[0], StatPartition.month == LEASE_ROW[1],
+            StatPartition.fingerprint.startswith(token + "|"))
+
+
+class LeaseLost(Exception):
+    """The refresh's lease lapsed and another refresh took it: this one stops (the other brings the figures
+    current)."""
 
 
 def _full_check_due(uow: UnitOfWork) -> bool:
@@ -112,7 +178,6 @@ def _plan(uow: UnitOfWork, source: _Source, full: bool):
 
 def _write_month(uow: UnitOfWork, source: _Source, month: str, figures: dict, fingerprint: str | None) -> None:
     """Replace the month's rollups of ``source`` and its fingerprint (none: the month has no rows any more)."""
-    advisory_xact_lock(uow.session, STATISTICS)
     session = uow.session
     for table in source.tables:
         session.execute(delete(table).where(table.month == month))
