@@ -237,6 +237,52 @@ def test_a_refresh_that_died_leaves_its_months_and_version_and_its_lease_lapses(
         assert uow.session.get(StatPartition, rollups.LEASE_ROW, populate_existing=True) is None
 
 
+def _plant_lease(uow_factory, until, token="0" * 32):
+    with uow_factory() as uow:
+        uow.session.merge(StatPartition(source=rollups.LEASE_ROW[0], month=rollups.LEASE_ROW[1],
+                                        fingerprint=f"{token}|{until.isoformat()}"))
+        uow.commit()
+
+
+def test_a_refresh_whose_lease_was_taken_stops_before_its_next_write(uow_factory, monkeypatch):
+    fixture(uow_factory)
+    reports = rollups.SOURCES[0]
+    other = "f" * 32
+
+    def rows(reader, month):
+        if month == "2025-06":  # while it reads June, its lease lapses and another refresh takes it
+            _plant_lease(uow_factory, reader.now() + rollups.LEASE, other)
+        return reports.rows(reader, month)
+
+    monkeypatch.setattr(rollups, "SOURCES", (replace(reports, rows=rows), *rollups.SOURCES[1:]))
+    with uow_factory() as uow:
+        with pytest.raises(rollups.LeaseLost):
+            rollups.refresh(uow)
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {("2025-05", "all"): 3}  # June is left to the lease's new holder
+        assert uow.session.get(StatPartition, rollups.LEASE_ROW).fingerprint.startswith(other + "|")
+
+
+class Waited(BaseException):
+    """Raised by a refresh that waits for the lease where it should not (the worker's tick)."""
+
+
+def test_the_worker_tick_skips_while_another_refresh_holds_the_lease(uow_factory, clock, monkeypatch):
+    from safe4c.worker import Worker
+
+    fixture(uow_factory)
+    _plant_lease(uow_factory, clock.now() + rollups.LEASE)
+    monkeypatch.setattr(rollups.time, "sleep", lambda _s: (_ for _ in ()).throw(Waited()))
+    Worker(uow_factory, handlers={}).refresh_statistics()
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {} and rollups.version(uow)[0] == 0
+    # a lease running further off than a lease lasts was written by a host whose clock ran fast: lapsed
+    _plant_lease(uow_factory, clock.now() + 2 * rollups.LEASE)
+    Worker(uow_factory, handlers={}).refresh_statistics()
+    with uow_factory() as uow:
+        assert counts(uow, "total") == {("2025-05", "all"): 3, ("2025-06", "all"): 2}
+
+
 def test_the_worker_tick_brings_the_rollups_current(uow_factory):
     from safe4c.worker import Worker
 

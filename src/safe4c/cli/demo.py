@@ -25,10 +25,9 @@ def cmd_demo(args, settings) -> int:
     directory_commands.seed_for_demo(factory, if_empty=args.if_empty)
     agency_commands.seed_for_demo(factory, admin=username, password=password)
     # The worker first refreshes the statistics one interval after it starts: the dashboards count the demo now.
-    from safe4c.statistics import rollups
+    from safe4c.cli.statistics import refresh_now
 
-    with factory() as uow:
-        rollups.refresh(uow)
+    refresh_now(factory)
     print("statistics rollups current")
     print(f"staff demo login: http://127.0.0.1:8000/staff  username '{username}'  password '{password}'")
     return 0

@@ -9,14 +9,27 @@ import time
 from safe4c.cli import common
 
 
+def refresh_now(factory) -> None:
+    """Bring the rollups current now; if a worker's refresh holds the lease, say so and wait for it."""
+    from safe4c.statistics import rollups
+
+    with factory() as uow:
+        if rollups.refresh(uow, wait=False):
+            return
+        until = rollups.lease_until(uow)
+        print("another statistics refresh is under way" + (f" (its lease runs until {until:%H:%M:%S} UTC)"
+                                                            if until else "") + "; waiting for it", flush=True)
+        rollups.refresh(uow)
+
+
 def cmd_stats(args, settings) -> int:
     from safe4c.statistics import recount, rollups
 
     factory = common.uow_factory(settings)
     if args.action == "refresh":
         started = time.perf_counter()
-        with factory() as uow:
-            rollups.refresh(uow)
+        refresh_now(factory)
+        with factory().reading() as uow:
             version, _ = rollups.version(uow)
         print(f"statistics rollups current (version {version}) in {time.perf_counter() - started:.1f} s")
         return 0

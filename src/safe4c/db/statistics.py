@@ -116,7 +116,9 @@ class StatPartition(Base):
 
     __tablename__ = "stat_partitions"
 
-    source: Mapped[str] = mapped_column(String(16), primary_key=True)  # "reports", "takedowns" or "cases"
+    # "reports", "takedowns" or "cases" per month; with month "*": "<source>-cursor", "full-check" and
+    # "refresh-lease" (statistics/rollups.py)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(120))
 

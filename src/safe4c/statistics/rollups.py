@@ -77,6 +77,8 @@ def refresh(uow: UnitOfWork, *, full: bool = False, wait: bool = True) -> bool:
         with uow.reading() as reader:
             full = _full_check_due(reader) or full
             plans = [plan for source in SOURCES if (plan := _plan(reader, source, full)) is not None]
+        _hold(uow, token)  # renewed after the scan of every month's rows, the longest read
+        uow.commit()
         for source, _cursor, current, stale in plans:
             for month in stale:
                 with uow.reading() as reader:
@@ -111,7 +113,7 @@ def _take_lease(uow: UnitOfWork, token: str) -> bool:
     """Take the refresh lease unless another refresh holds it (it lapses ``LEASE`` after that one's last write)."""
     advisory_xact_lock(uow.session, STATISTICS)
     row = uow.session.get(StatPartition, LEASE_ROW, populate_existing=True)
-    if row is not None and datetime.fromisoformat(row.fingerprint.split("|", 1)[1]) > uow.now():
+    if row is not None and _lease_live(uow, row.fingerprint):
         uow.rollback()
         return False
     _mark(uow, LEASE_ROW[0], _lease_value(uow, token))
@@ -141,6 +143,24 @@ def _give_up_lease(uow: UnitOfWork, token: str) -> None:
     except Exception as exc:  # noqa: BLE001 - the lease lapses by itself
         uow.rollback()
         log.warning("statistics refresh lease not given up: %s", type(exc).__name__)
+
+
+def _lease_live(uow: UnitOfWork, value: str) -> bool:
+    """A lease runs until its time, unless that time is further off than a lease lasts (written by a host whose
+    clock ran fast) or unreadable: then it has lapsed."""
+    try:
+        until = datetime.fromisoformat(value.split("|", 1)[1])
+        return uow.now() < until <= uow.now() + LEASE
+    except (IndexError, TypeError, ValueError):
+        return False
+
+
+def lease_until(uow: UnitOfWork) -> datetime | None:
+    """Until when another refresh holds the lease (None: nobody does)."""
+    row = uow.session.get(StatPartition, LEASE_ROW, populate_existing=True)
+    if row is None or not _lease_live(uow, row.fingerprint):
+        return None
+    return datetime.fromisoformat(row.fingerprint.split("|", 1)[1])
 
 
 def _lease_value(uow: UnitOfWork, token: str) -> str:
@@ -191,7 +211,7 @@ def _write_month(uow: UnitOfWork, source: _Source, month: str, figures: dict, fi
 
 
 def _mark(uow: UnitOfWork, mark: str, value: str) -> None:
-    stored = uow.session.get(StatPartition, (mark, CURSOR_MONTH))
+    stored = uow.session.get(StatPartition, (mark, CURSOR_MONTH), populate_existing=True)
     if stored is None:
         uow.session.add(StatPartition(source=mark, month=CURSOR_MONTH, fingerprint=value))
     else:

@@ -32,6 +32,10 @@ def get_statistics_uow(request: Request) -> Iterator[UnitOfWork]:
     """A read-only unit of work on the statistics database: the read replica when
     ``SAFE4C_STATISTICS_DATABASE_URL`` names one, else the main database."""
     with request.app.state.statistics_uow_factory().reading() as uow:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            # One snapshot for the page, as SQLite's read transaction is: the figures and the rollups' version
+            # its charts are cached under agree even while a refresh commits month after month.
+            uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield uow
 
 
