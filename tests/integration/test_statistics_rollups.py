@@ -142,23 +142,33 @@ def test_takedown_compliance_per_platform_and_a_wrong_rollup_is_seen(uow_factory
         assert not any(line.startswith("reports") for line in found)  # no reports in this test
 
 
+def while_june_is_read(monkeypatch, action):
+    """Run ``action`` while a refresh reads June's reports (May is written by then); gives back the real source."""
+    reports = rollups.SOURCES[0]
+
+    def rows(reader, month):
+        if month == "2025-06":
+            action(reader)
+        return reports.rows(reader, month)
+
+    monkeypatch.setattr(rollups, "SOURCES", (replace(reports, rows=rows), *rollups.SOURCES[1:]))
+    return reports
+
+
 def test_a_long_refresh_lets_reports_in_between_its_months(uow_factory, monkeypatch):
     """Each stale month is read in a read-only transaction and written and committed on its own: while the
     refresh computes June, May's figures are already there for others to read, and a report can be written (on
     SQLite one writer holds the whole database: a refresh in one transaction kept intake waiting to its end)."""
     fixture(uow_factory)
-    reports = rollups.SOURCES[0]
     seen = {}
 
-    def rows(reader, month):
-        if month == "2025-06":
-            with uow_factory() as other:
-                seen["totals"] = counts(other, "total")
-                add_report(other, datetime(2025, 7, 1, 9, 0, tzinfo=UTC))
-                other.commit()
-        return reports.rows(reader, month)
+    def meanwhile(_reader):
+        with uow_factory() as other:
+            seen["totals"] = counts(other, "total")
+            add_report(other, datetime(2025, 7, 1, 9, 0, tzinfo=UTC))
+            other.commit()
 
-    monkeypatch.setattr(rollups, "SOURCES", (replace(reports, rows=rows), *rollups.SOURCES[1:]))
+    while_june_is_read(monkeypatch, meanwhile)
     with uow_factory() as uow:
         rollups.refresh(uow)
     assert seen["totals"] == {("2025-05", "all"): 3}
@@ -177,17 +187,14 @@ def test_one_refresh_at_a_time_and_the_others_skip_their_tick(uow_factory, monke
     """A second refresh while one is under way (two worker processes on the same tick) does nothing and says
     so; the first one's lease is gone when it ends, so the next tick refreshes."""
     fixture(uow_factory)
-    reports = rollups.SOURCES[0]
     second = {}
 
-    def rows(reader, month):
-        if month == "2025-06":
-            with uow_factory() as other:
-                second["ran"] = rollups.refresh(other, wait=False)
-                second["totals"] = counts(other, "total")
-        return reports.rows(reader, month)
+    def meanwhile(_reader):
+        with uow_factory() as other:
+            second["ran"] = rollups.refresh(other, wait=False)
+            second["totals"] = counts(other, "total")
 
-    monkeypatch.setattr(rollups, "SOURCES", (replace(reports, rows=rows), *rollups.SOURCES[1:]))
+    reports = while_june_is_read(monkeypatch, meanwhile)
     with uow_factory() as uow:
         assert rollups.refresh(uow, wait=False) is True
     assert second == {"ran": False, "totals": {("2025-05", "all"): 3}}
@@ -246,15 +253,9 @@ def _plant_lease(uow_factory, until, token="0" * 32):
 
 def test_a_refresh_whose_lease_was_taken_stops_before_its_next_write(uow_factory, monkeypatch):
     fixture(uow_factory)
-    reports = rollups.SOURCES[0]
     other = "f" * 32
-
-    def rows(reader, month):
-        if month == "2025-06":  # while it reads June, its lease lapses and another refresh takes it
-            _plant_lease(uow_factory, reader.now() + rollups.LEASE, other)
-        return reports.rows(reader, month)
-
-    monkeypatch.setattr(rollups, "SOURCES", (replace(reports, rows=rows), *rollups.SOURCES[1:]))
+    # while it reads June, its lease lapses and another refresh takes it
+    while_june_is_read(monkeypatch, lambda reader: _plant_lease(uow_factory, reader.now() + rollups.LEASE, other))
     with uow_factory() as uow:
         with pytest.raises(rollups.LeaseLost):
             rollups.refresh(uow)
