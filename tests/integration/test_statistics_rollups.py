@@ -12,7 +12,7 @@ from helpers import make_user
 from sqlalchemy import select, update
 
 from safe4c.db.platforms import Platform, TakedownOrder
-from safe4c.db.statistics import StatPartition, StatReportCount, StatResponse, StatTakedown
+from safe4c.db.statistics import StatReportCount, StatResponse, StatState, StatTakedown
 from safe4c.db.tables import Report
 from safe4c.reports.status import change_status
 from safe4c.statistics import recount, rollups
@@ -199,7 +199,7 @@ def test_one_refresh_at_a_time_and_the_others_skip_their_tick(uow_factory, monke
         assert rollups.refresh(uow, wait=False) is True
     assert second == {"ran": False, "totals": {("2025-05", "all"): 3}}
     with uow_factory() as uow:
-        assert uow.session.get(StatPartition, rollups.LEASE_ROW) is None
+        assert lease(uow) == (None, None)
         add_report(uow, datetime(2025, 7, 1, 9, 0, tzinfo=UTC))
         uow.commit()
     monkeypatch.setattr(rollups, "SOURCES", (reports, *rollups.SOURCES[1:]))
@@ -230,24 +230,28 @@ def test_a_refresh_that_died_leaves_its_months_and_version_and_its_lease_lapses(
         # every month written moved the version with it: pages cached by version show the new figures
         assert counts(uow, "total") == {("2025-05", "all"): 3, ("2025-06", "all"): 2}
         assert rollups.version(uow)[0] > before
-        assert uow.session.get(StatPartition, rollups.LEASE_ROW) is None  # given up on the way out
+        assert lease(uow) == (None, None)  # given up on the way out
     # a refresh killed outright leaves its lease: the others skip until it lapses
-    with uow_factory() as uow:
-        uow.session.add(StatPartition(source=rollups.LEASE_ROW[0], month=rollups.LEASE_ROW[1],
-                                      fingerprint=f"{'0' * 32}|{(clock.now() + rollups.LEASE).isoformat()}"))
-        uow.commit()
+    _plant_lease(uow_factory, clock.now() + rollups.LEASE)
     with uow_factory() as uow:
         assert rollups.refresh(uow, wait=False) is False
     clock.advance(seconds=rollups.LEASE.total_seconds() + 1)
     with uow_factory() as uow:
         assert rollups.refresh(uow, wait=False) is True
-        assert uow.session.get(StatPartition, rollups.LEASE_ROW, populate_existing=True) is None
+        assert lease(uow) == (None, None)
+
+
+def lease(uow) -> tuple:
+    """(token, until) of the refresh lease as stored now."""
+    return tuple(uow.session.execute(select(StatState.lease_token, StatState.lease_until)).one())
 
 
 def _plant_lease(uow_factory, until, token="0" * 32):
     with uow_factory() as uow:
-        uow.session.merge(StatPartition(source=rollups.LEASE_ROW[0], month=rollups.LEASE_ROW[1],
-                                        fingerprint=f"{token}|{until.isoformat()}"))
+        state = uow.session.get(StatState, rollups.STATE_ID, populate_existing=True) or StatState(
+            id=rollups.STATE_ID, version=0)
+        state.lease_token, state.lease_until = token, until
+        uow.session.add(state)
         uow.commit()
 
 
@@ -261,7 +265,7 @@ def test_a_refresh_whose_lease_was_taken_stops_before_its_next_write(uow_factory
             rollups.refresh(uow)
     with uow_factory() as uow:
         assert counts(uow, "total") == {("2025-05", "all"): 3}  # June is left to the lease's new holder
-        assert uow.session.get(StatPartition, rollups.LEASE_ROW).fingerprint.startswith(other + "|")
+        assert lease(uow)[0] == other
 
 
 class Waited(BaseException):

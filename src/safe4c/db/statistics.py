@@ -116,8 +116,7 @@ class StatPartition(Base):
 
     __tablename__ = "stat_partitions"
 
-    # "reports", "takedowns" or "cases" per month; with month "*": "<source>-cursor", "full-check" and
-    # "refresh-lease" (statistics/rollups.py)
+    # "reports", "takedowns" or "cases" per month; with month "*": "<source>-cursor" and "full-check"
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(120))
@@ -132,3 +131,6 @@ class StatState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
     refreshed_at: Mapped[datetime | None]
+    # the refresh under way (statistics/rollups.py, one at a time) and when its lease lapses if it died
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from safe4c.db.locks import STATISTICS, advisory_xact_lock
 from safe4c.db.platforms import TakedownOrder
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 STATE_ID = 1
 CURSOR_MONTH = "*"  # the stat_partitions row of a table's cursor (source "<source>-cursor")
 FULL_EVERY = timedelta(hours=1)  # how often every month's fingerprint is compared anyway
-LEASE_ROW = ("refresh-lease", CURSOR_MONTH)  # "<token>|<until>": the refresh under way (one at a time)
 LEASE = timedelta(minutes=10)  # a refresh's lease lapses this long after its last write (it died)
 LEASE_POLL_SECONDS = 0.5
 
@@ -63,11 +62,12 @@ def refresh(uow: UnitOfWork, *, full: bool = False, wait: bool = True) -> bool:
     every month's fingerprint even when the cursors have not moved. Returns False, having done nothing, when
     another refresh holds the lease and ``wait`` is False (the worker's tick: the other one is doing the work).
 
-    One refresh at a time, by a lease (``LEASE_ROW``) that is not a lock held open: everything is read in
-    read-only transactions, and each stale month is written, the version moved and the lease renewed in one
-    short transaction of its own. On SQLite, where one writer holds the whole database, a report sent during a
-    long refresh (the first one over a million reports) waits for one month's write, not for the refresh. A
-    refresh that dies leaves figures and version consistent month by month; its lease lapses after ``LEASE``."""
+    One refresh at a time, by a lease (``stat_state.lease_token`` / ``lease_until``) that is not a lock held
+    open: everything is read in read-only transactions, and each stale month is written, the version moved and
+    the lease renewed in one short transaction of its own. On SQLite, where one writer holds the whole
+    database, a report sent during a long refresh (the first one over a million reports) waits for one month's
+    write, not for the refresh. A refresh that dies leaves figures and version consistent month by month; its
+    lease lapses ``LEASE`` after its last write."""
     token = uuid.uuid4().hex
     while not _take_lease(uow, token):
         if not wait:
@@ -77,8 +77,6 @@ def refresh(uow: UnitOfWork, *, full: bool = False, wait: bool = True) -> bool:
         with uow.reading() as reader:
             full = _full_check_due(reader) or full
             plans = [plan for source in SOURCES if (plan := _plan(reader, source, full)) is not None]
-        _hold(uow, token)  # renewed after the scan of every month's rows, the longest read
-        uow.commit()
         for source, _cursor, current, stale in plans:
             for month in stale:
                 with uow.reading() as reader:
@@ -94,7 +92,7 @@ def refresh(uow: UnitOfWork, *, full: bool = False, wait: bool = True) -> bool:
             _mark(uow, "full-check", uow.now().isoformat())
         state.version = max(state.version, 1)  # the first refresh gives version 1 even when nothing was there
         state.refreshed_at = uow.now()
-        uow.session.execute(delete(StatPartition).where(*_lease_is(token)))
+        state.lease_token = state.lease_until = None
         uow.commit()
     except BaseException:
         uow.rollback()
@@ -109,25 +107,15 @@ def version(uow: UnitOfWork) -> tuple[int, object]:
     return (state.version, state.refreshed_at) if state else (0, None)
 
 
-def _take_lease(uow: UnitOfWork, token: str) -> bool:
-    """Take the refresh lease unless another refresh holds it (it lapses ``LEASE`` after that one's last write)."""
-    advisory_xact_lock(uow.session, STATISTICS)
-    row = uow.session.get(StatPartition, LEASE_ROW, populate_existing=True)
-    if row is not None and _lease_live(uow, row.fingerprint):
-        uow.rollback()
-        return False
-    _mark(uow, LEASE_ROW[0], _lease_value(uow, token))
-    uow.commit()
-    return True
+def lease_until(uow: UnitOfWork) -> datetime | None:
+    """Until when a refresh holds the lease (None: none does)."""
+    state = uow.session.get(StatState, STATE_ID, populate_existing=True)
+    return state.lease_until if state is not None and _lease_live(uow, state) else None
 
 
-def _hold(uow: UnitOfWork, token: str) -> StatState:
-    """In a write transaction: check the lease is still this refresh's and renew it; the rollups' state row."""
+def _state(uow: UnitOfWork) -> StatState:
+    """The rollups' one state row, read afresh in this write transaction (made on the first refresh)."""
     advisory_xact_lock(uow.session, STATISTICS)
-    row = uow.session.get(StatPartition, LEASE_ROW, populate_existing=True)
-    if row is None or row.fingerprint.split("|", 1)[0] != token:
-        raise LeaseLost()
-    row.fingerprint = _lease_value(uow, token)
     state = uow.session.get(StatState, STATE_ID, populate_existing=True)
     if state is None:
         state = StatState(id=STATE_ID, version=0)
@@ -135,41 +123,42 @@ def _hold(uow: UnitOfWork, token: str) -> StatState:
     return state
 
 
+def _lease_live(uow: UnitOfWork, state: StatState) -> bool:
+    """A lease runs until its time, unless that time is further off than a lease lasts (written by a host whose
+    clock ran fast): then it has lapsed."""
+    now = uow.now()
+    return state.lease_token is not None and state.lease_until is not None and now < state.lease_until <= now + LEASE
+
+
+def _take_lease(uow: UnitOfWork, token: str) -> bool:
+    """Take the refresh lease unless another refresh holds it."""
+    state = _state(uow)
+    if _lease_live(uow, state):
+        uow.rollback()
+        return False
+    state.lease_token, state.lease_until = token, uow.now() + LEASE
+    uow.commit()
+    return True
+
+
+def _hold(uow: UnitOfWork, token: str) -> StatState:
+    """In a write transaction: check the lease is still this refresh's and renew it; the rollups' state row."""
+    state = _state(uow)
+    if state.lease_token != token:
+        raise LeaseLost()
+    state.lease_until = uow.now() + LEASE
+    return state
+
+
 def _give_up_lease(uow: UnitOfWork, token: str) -> None:
     try:
         advisory_xact_lock(uow.session, STATISTICS)
-        uow.session.execute(delete(StatPartition).where(*_lease_is(token)))
+        uow.session.execute(update(StatState).where(StatState.id == STATE_ID, StatState.lease_token == token)
+                            .values(lease_token=None, lease_until=None))
         uow.commit()
     except Exception as exc:  # noqa: BLE001 - the lease lapses by itself
         uow.rollback()
         log.warning("statistics refresh lease not given up: %s", type(exc).__name__)
-
-
-def _lease_live(uow: UnitOfWork, value: str) -> bool:
-    """A lease runs until its time, unless that time is further off than a lease lasts (written by a host whose
-    clock ran fast) or unreadable: then it has lapsed."""
-    try:
-        until = datetime.fromisoformat(value.split("|", 1)[1])
-        return uow.now() < until <= uow.now() + LEASE
-    except (IndexError, TypeError, ValueError):
-        return False
-
-
-def lease_until(uow: UnitOfWork) -> datetime | None:
-    """Until when another refresh holds the lease (None: nobody does)."""
-    row = uow.session.get(StatPartition, LEASE_ROW, populate_existing=True)
-    if row is None or not _lease_live(uow, row.fingerprint):
-        return None
-    return datetime.fromisoformat(row.fingerprint.split("|", 1)[1])
-
-
-def _lease_value(uow: UnitOfWork, token: str) -> str:
-    return f"{token}|{(uow.now() + LEASE).isoformat()}"
-
-
-def _lease_is(token: str):
-    return (StatPartition.source == LEASE_ROW[0], StatPartition.month == LEASE_ROW[1],
-            StatPartition.fingerprint.startswith(token + "|"))
 
 
 class LeaseLost(Exception):
