@@ -10,7 +10,7 @@ import os
 import shutil
 
 import pytest
-from helpers import empty_postgresql_schema, need
+from helpers import database_at, empty_postgresql_schema, need
 
 from safe4c.bench.databases import drop_schema, pg_schema
 from safe4c.kernel.clock import FrozenClock
@@ -46,6 +46,14 @@ def sqlite_template(tmp_path_factory):
     eng.dispose()  # the last connection to close checkpoints the write-ahead log into the file
     assert not path.with_name(path.name + "-wal").exists() or not path.with_name(path.name + "-wal").stat().st_size
     return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def old_engine(request, tmp_path):
+    """For a migration's own test: a database on SQLite and one on PostgreSQL, migrated only to the test
+    module's ``BEFORE`` revision (the one before the migration under test)."""
+    with database_at(request.param, tmp_path, request.module.BEFORE) as engine:
+        yield engine
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from helpers import database_at
 
 from safe4c.db.migrate import alembic_config, upgrade
 
@@ -28,12 +27,6 @@ details = sa.table("platform_reports", *(sa.column(c) for c in (
 jobs = sa.table("jobs", sa.column("id"), sa.column("kind"), sa.column("payload"), sa.column("created_at", T),
                 sa.column("run_after", T), sa.column("attempts"), sa.column("done_at", T))
 
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def old_engine(request, tmp_path):
-    """A database migrated only to the revision before 0008_durable."""
-    with database_at(request.param, tmp_path, BEFORE) as engine:
-        yield engine
 
 
 def test_duplicates_from_before_keep_their_rows_and_queued_jobs_get_priorities(old_engine):

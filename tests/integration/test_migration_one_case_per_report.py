@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from case_world import build, open_case, submit
-from helpers import database_at
 
 from safe4c.db.cases import Case, CaseStatement
 from safe4c.db.migrate import downgrade, upgrade
@@ -17,11 +16,6 @@ from safe4c.kernel.uow import UowFactory
 
 BEFORE = "0018_hash_entries_bank_index"
 
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def old_engine(request, tmp_path):
-    with database_at(request.param, tmp_path, BEFORE) as engine:
-        yield engine
 
 
 def test_a_second_case_for_a_report_is_detached_and_then_refused(old_engine, settings, clock):

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from helpers import database_at
 
 from safe4c.db.migrate import upgrade
 
@@ -23,11 +22,6 @@ orders = sa.table("takedown_orders", *(sa.column(c) for c in (
         "issued_at", "deadline_at", "preserve_until", "updated_at", "closed_at")))
 events = sa.table("takedown_events", sa.column("order_id"), sa.column("kind"), sa.column("detail", sa.JSON))
 
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def old_engine(request, tmp_path):
-    with database_at(request.param, tmp_path, BEFORE) as engine:
-        yield engine
 
 
 def order(n: int, target_type: str, value: str, status: str = "issued") -> dict:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
 import sqlalchemy as sa
-from helpers import database_at
 
 from safe4c.db.migrate import downgrade, upgrade
 from safe4c.kernel.uow import UowFactory
@@ -16,11 +14,6 @@ from safe4c.statistics import rollups
 
 BEFORE = "0019_one_case_per_report"
 
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def old_engine(request, tmp_path):
-    with database_at(request.param, tmp_path, BEFORE) as engine:
-        yield engine
 
 
 def test_the_state_row_gains_an_empty_lease_and_a_refresh_uses_it(old_engine, settings, clock):
