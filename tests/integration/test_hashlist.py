@@ -278,3 +278,21 @@ def test_get_bank_counts_only_its_own_entries(uow_factory):
                                                                                     (b2, "Under review")]
         with pytest.raises(NotFound):
             hashlist.get_bank(uow=uow, bank_id=b2 + 100)
+
+
+def test_a_new_bank_and_its_first_entry_take_the_locks_in_their_order(uow_factory, monkeypatch):
+    """db/locks.py: the hash list's lock before the audit's, else a transaction that creates a bank and then
+    adds to it (an analyst's first confirmed material) deadlocks with an import taking them the other way."""
+    from safe4c.db import locks
+    from safe4c.kernel import audit
+
+    taken = []
+    monkeypatch.setattr(locks, "advisory_xact_lock", lambda session, key: taken.append(key))
+    monkeypatch.setattr(audit, "advisory_xact_lock", lambda session, key: taken.append(key))
+    with uow_factory() as uow:
+        bank_id = hashlist.place_bank(uow=uow, name="Confirmed", confirmed=True, actor_id=None)
+        hashlist.put_entry(uow=uow, bank_id=bank_id, signal_type="md5", value="9e107d9d372bb6826bd81d3542a419d6",
+                           classification="csam", source="analyst", actor_id=None)
+        uow.commit()
+    first = list(dict.fromkeys(taken))  # each lock in the order it was first taken
+    assert first == [k for k in locks.ORDER if k in first] and first[:2] == [locks.HASHLIST, locks.AUDIT]

@@ -104,7 +104,11 @@ def create_bank(*, uow: UnitOfWork, name: str, description: str | None = None, c
 
 def place_bank(*, uow: UnitOfWork, name: str, description: str | None = None, confirmed: bool = True,
                actor_id: int | None = None) -> int:
-    """Write a bank and its audit entry into the caller's transaction (no commit)."""
+    """Write a bank and its audit entry into the caller's transaction (no commit). The hash list's lock first,
+    as every writer of the list takes it before the audit's (db/locks.py ORDER): a caller that then adds entries
+    (an analyst's first confirmed material) would otherwise take them the other way round and could deadlock
+    with an import."""
+    lock_hashlist(uow)
     name = (name or "").strip()
     description = (description or "").strip() or None
     errors = []
