@@ -4,6 +4,9 @@ synchronous path; SQLite never uses it."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+
 import pytest
 from sqlalchemy import select
 
@@ -142,3 +145,48 @@ def test_both_paths_prepare_a_platform_report_alike(client, uow_factory):
     with uow_factory() as uow:
         stored = {(d.idempotency_key, d.external_id) for d in uow.session.scalars(select(PlatformReport))}
     assert stored == {("k-1", REPORT["external_id"]), ("k-3", "ext-3")}
+
+
+def test_intake_connections_go_back_to_the_pool_and_a_broken_one_is_not_given_out_again(engine, settings,
+                                                                                       uow_factory):
+    """The pool is bounded by SAFE4C_INTAKE_CONNECTIONS; a connection comes back after each use, and one that
+    broke while it was out is replaced, not handed to the next report."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the asynchronous path is PostgreSQL's")
+    from safe4c.kernel.async_uow import AsyncUowFactory
+
+    async def scenario():
+        factory = AsyncUowFactory.for_engine(engine, uow_factory.ctx, size=3)
+        await factory.open()
+        try:
+            pool = factory._pools[asyncio.get_running_loop()]
+            assert pool.max_size == 3
+            async with factory() as uow:
+                first = uow.conn
+                await uow.conn.close()  # as a connection the server dropped
+            async with factory() as uow:
+                assert uow.conn is not first and not uow.conn.closed
+                assert await (await uow.conn.execute("select 1")).fetchone() == (1,)
+            async with factory() as a, factory() as b, factory() as c:  # the bound, all out at once
+                assert len({id(a.conn), id(b.conn), id(c.conn)}) == 3
+                assert pool.get_stats()["pool_size"] == 3
+            assert pool.get_stats()["pool_available"] == 3  # all back
+        finally:
+            await factory.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_served_app_sizes_its_intake_pool_from_the_setting(engine, settings, clock):
+    from safe4c.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"intake_connections": 5}), clock=clock, engine=engine)
+    factory = app.state.async_uow_factory
+    assert (factory.size if factory is not None else None) == (5 if engine.dialect.name == "postgresql" else None)
+
+
+def test_an_app_that_has_started_keeps_its_start_up_objects_out_of_full_collections(client):
+    """web/app.py ``settle_heap``: after start-up the process's long-lived objects are frozen, so a full
+    collection no longer scans them."""
+    assert client.get("/healthz").status_code in (200, 503)
+    assert gc.get_freeze_count() > 100_000

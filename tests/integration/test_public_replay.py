@@ -154,3 +154,20 @@ def test_the_same_form_with_changed_answers_says_so_and_a_second_send_is_a_new_r
     assert new_id != data["form_id"]
     assert client.post("/lapor", data=dict(data, situations=["sextortion"], form_id=new_id)).status_code == 200
     assert reports(uow_factory) == 2
+
+
+def test_the_api_description_tells_clients_about_the_key(client):
+    """The route reads the header itself (web/api/public.py): /openapi.json still describes it, as a header a
+    client may send, with the rule the route applies."""
+    operation = client.get("/openapi.json").json()["paths"][URL]["post"]
+    [header] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+    assert header["in"] == "header" and header["required"] is False
+    assert header["schema"]["type"] == "string" and header["schema"]["pattern"] == "^[A-Za-z0-9_.:-]{16,200}$"
+    assert "24 hours" in header["description"]
+
+
+def test_the_route_still_refuses_unstorable_query_text(client, uow_factory):
+    """Served without FastAPI's dependency solving (RequestOnlyRoute), the route still runs the app's checks."""
+    r = client.post(URL + "?catatan=a%00b", json=GOOD, headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "catatan"
+    assert reports(uow_factory) == 0

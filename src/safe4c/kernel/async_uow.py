@@ -124,7 +124,13 @@ class AsyncUowFactory:
 
     @asynccontextmanager
     async def __call__(self):
-        """``async with factory() as uow``: a connection from the running loop's pool (the pool discards a
-        connection left broken)."""
-        async with self._pools[asyncio.get_running_loop()].connection() as conn:
+        """``async with factory() as uow``: a connection from the running loop's pool, given back after (the
+        pool discards a connection left broken). Not the pool's ``connection()``: that one also commits on the
+        way out, which in autocommit has nothing to do and costs as much as taking and giving back the
+        connection."""
+        pool = self._pools[asyncio.get_running_loop()]
+        conn = await pool.getconn()
+        try:
             yield AsyncUnitOfWork(conn, self.ctx)
+        finally:
+            await pool.putconn(conn)

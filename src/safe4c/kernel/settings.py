@@ -68,8 +68,13 @@ class Settings(BaseSettings):
     session_hours: int = Field(8, description="How long a staff session lasts without activity.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (turn on behind HTTPS).")
     web_threads: int = Field(
-        8, description="Threads per web process for database work; a few per core avoid lock and GIL contention. "
-        "On PostgreSQL also the size of each web process's pool of asynchronous connections for intake."
+        8, description="Threads per web process for database work; a few per core avoid lock and GIL contention."
+    )
+    intake_connections: int = Field(
+        16, ge=1, description="PostgreSQL only: the most connections each web process's pool for the intake hot "
+        "paths holds (asynchronous, on the event loop: no threads). Intake requests beyond it wait in the process "
+        "for a connection, which costs CPU of its own; the database's max_connections must allow this for every "
+        "web process, beside SAFE4C_WEB_THREADS' pool."
     )
     worker_in_process: bool = Field(True, description="`safe4c serve` also runs a background worker thread.")
     worker_poll_seconds: float = Field(0.5, description="How often an idle worker looks for new jobs.")

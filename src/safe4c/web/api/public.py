@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -18,9 +17,9 @@ from safe4c.kernel.errors import FieldError, Invalid, NotFound
 from safe4c.reports import intake, intake_async, public_status
 from safe4c.web.authorization import Allowed
 from safe4c.kernel.uow import UowFactory
-from safe4c.web.deps import LangDep, UowFactoryDep
+from safe4c.web.deps import LangDep, UowFactoryDep, get_lang
 from safe4c.web.i18n import translate
-from safe4c.web.inputs import ApiRoute, parse_json
+from safe4c.web.inputs import ApiRoute, RequestOnlyRoute, parse_json
 from safe4c.web.openapi import json_body
 from safe4c.web.ratelimit import rate_check
 
@@ -28,6 +27,12 @@ router = APIRouter(prefix="/api/v1/public", tags=["public"], route_class=ApiRout
 
 # Keys are unique across every client of this anonymous API (services/replay.py): long enough to be random.
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{16,200}")
+_KEY_TEXT = ("A random id for this report (16-200 letters, digits, - _ . :; a UUID is best). Retry with the same key "
+             "after a timeout: the report is stored once and the answer is the same receipt, with the same follow-up "
+             "code, for 24 hours.")
+IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": False, "description": _KEY_TEXT,
+                      "schema": {"type": "string", "title": "Idempotency-Key", "description": _KEY_TEXT,
+                                 "pattern": f"^{IDEMPOTENCY_KEY.pattern}$"}}
 BAD_KEY = N_("The Idempotency-Key header must have 16 to 200 letters, digits or - _ . : (a random UUID is best).")
 
 
@@ -65,25 +70,11 @@ def advice_for(situations, lang: str) -> list[str]:
     return [translate(lang, msgid) for msgid in taxonomy.advice_for(situations)]
 
 
-@router.post(
-    "/reports", status_code=201, response_model=ReportReceipt, dependencies=[Allowed("public.report.create")],
-    summary="Submit a report (anonymous allowed; text only, never files)",
-    openapi_extra=json_body(ReportCreate),
-    responses={200: {"description": "Replay: this Idempotency-Key was seen with the same report; its first receipt, "
-                                    "with the same follow-up code", "model": ReportReceipt},
-               413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
-               422: {"description": "One error per field, in the requested language; also an Idempotency-Key "
-                                    "used for a different report, or more than 24 hours ago"},
-               429: {"description": "Too many reports from this address in a minute (shared by every server)"}},
-)
-async def submit(request: Request, lang: LangDep, uow_factory: UowFactoryDep,
-                 idempotency_key: Annotated[str | None, Header(
-                     alias="Idempotency-Key",
-                     description="A random id for this report (16-200 letters, digits, - _ . :; a UUID is best). "
-                                 "Retry with the same key after a timeout: the report is stored once and the "
-                                 "answer is the same receipt, with the same follow-up code, for 24 hours.",
-                     json_schema_extra={"pattern": f"^{IDEMPOTENCY_KEY.pattern}$"})] = None
-                 ) -> ReportReceipt:
+async def submit(request: Request) -> ReportReceipt:
+    # The busiest route takes only the request (RequestOnlyRoute): its language, its factories and its header are
+    # read here; the header is described for /openapi.json by IDEMPOTENCY_HEADER.
+    lang = get_lang(request)
+    idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise Invalid([FieldError("Idempotency-Key", BAD_KEY)])
     rate = rate_check(request, "report")
@@ -95,10 +86,26 @@ async def submit(request: Request, lang: LangDep, uow_factory: UowFactoryDep,
             receipt = await intake_async.submit_report(uow=uow, report=report, channel="api", language=lang,
                                                        idempotency_key=idempotency_key, rate=rate)
     if receipt is None:  # SQLite, or a replay the fast path left to the reference path
-        receipt = await run_in_threadpool(_submit, uow_factory, report, lang, idempotency_key, rate)
+        receipt = await run_in_threadpool(_submit, request.app.state.uow_factory, report, lang, idempotency_key,
+                                          rate)
     # Built by hand (the schema above documents it): re-validating our own output costs time on the hot path.
     return JSONResponse({"id": receipt.report_id, "followup_code": receipt.followup_code, "status": "new",
                          "advice": advice_for(receipt.situations, lang)}, status_code=200 if receipt.replayed else 201)
+
+
+# The busiest route: served without FastAPI's dependency solving (web/inputs.py, RequestOnlyRoute).
+router.add_api_route(
+    "/reports", submit, methods=["POST"], route_class_override=RequestOnlyRoute, status_code=201,
+    response_model=ReportReceipt, dependencies=[Allowed("public.report.create")],
+    summary="Submit a report (anonymous allowed; text only, never files)",
+    openapi_extra={**json_body(ReportCreate), "parameters": [IDEMPOTENCY_HEADER]},
+    responses={200: {"description": "Replay: this Idempotency-Key was seen with the same report; its first receipt, "
+                                    "with the same follow-up code", "model": ReportReceipt},
+               413: {"description": "Body larger than SAFE4C_MAX_BODY_BYTES (64 KiB by default)"},
+               422: {"description": "One error per field, in the requested language; also an Idempotency-Key "
+                                    "used for a different report, or more than 24 hours ago"},
+               429: {"description": "Too many reports from this address in a minute (shared by every server)"}},
+)
 
 
 def _submit(uow_factory: UowFactory, report: ReportCreate, lang: str, key: str | None, rate) -> intake.Receipt:
