@@ -36,3 +36,22 @@ def test_the_bare_loop_stores_a_report_and_its_job_per_transaction(pg_schema_url
     finally:
         empty_postgresql_schema(engine)
         engine.dispose()
+
+
+def test_the_intake_benchmark_alternates_served_rounds_with_the_bare_loop(pg_schema_url, capsys):
+    """`safe4c bench intake` on PostgreSQL: a bare loop before the first served round and after each, every round
+    compared with the loops on either side, and what the server stored counted apart from the bare loop's rows."""
+    from safe4c.bench.intake import run
+
+    assert run(reports=40, rounds=2, concurrency=4, workers=1, database_url=pg_schema_url) == 0
+    out = capsys.readouterr().out
+    assert "2 rounds of 40 reports" in out
+    assert [line.split()[:2] for line in out.splitlines() if line.startswith("bare ")] == [
+        ["bare", "1"], ["bare", "2"], ["bare", "3"]]
+    [share] = [line for line in out.splitlines() if "intake / bare database loop (all rounds)" in line]
+    assert len(share.split("before and after each: ")[1].split(", ")) == 2
+    # durable on both databases: the reports the server acknowledged are the reports it stored
+    table = [line.split() for line in out.splitlines()
+             if line.startswith(("sqlite ", "postgresql ")) and line.split()[1].isdigit()]
+    assert [(row[0], row[-1]) for row in table] == [("sqlite", "yes"), ("postgresql", "yes")]
+    assert "postgresql: 380 background jobs" in out  # its own reports' jobs only (300 warm-up + 2 x 40)

@@ -207,7 +207,8 @@ def cmd_bench(args, settings: Settings) -> int:
         from safe4c.bench.intake import run
 
         return run(reports=args.reports, concurrency=args.concurrency, workers=args.workers,
-                   database_url=args.database_url, rate_limit=args.rate_limit, addresses=args.addresses)
+                   database_url=args.database_url, rate_limit=args.rate_limit, addresses=args.addresses,
+                   rounds=args.rounds)
     if args.name == "platform-api":
         from safe4c.bench.platform_api import run as run_platform
 
@@ -294,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", default=None, help="defaults to SAFE4C_DATABASE_URL or a temporary SQLite file")
     p.add_argument("--rate-limit", type=int, default=10**9,
                    help="intake: the shared per-address limit the server counts against (0: off)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="intake: served rounds of --reports each; on PostgreSQL each between two runs of the bare "
+                        "loop")
     p.add_argument("--addresses", type=int, default=1000,
                    help="intake: client addresses sent as X-Forwarded-For by a trusted proxy (0: one address)")
     p.add_argument("--hashes", type=int, default=1_000_000, help="match: hashes in the list")

@@ -126,8 +126,8 @@ class AsyncUowFactory:
     async def __call__(self):
         """``async with factory() as uow``: a connection from the running loop's pool, given back after (the
         pool discards a connection left broken). Not the pool's ``connection()``: that one also commits on the
-        way out, which in autocommit has nothing to do and costs as much as taking and giving back the
-        connection."""
+        way out, which in autocommit has nothing to do and yet takes the connection's lock and a turn through
+        psycopg's wait loop for every report."""
         pool = self._pools[asyncio.get_running_loop()]
         conn = await pool.getconn()
         try:

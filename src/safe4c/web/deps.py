@@ -5,7 +5,7 @@
 - ``ReadingUowDep``: a read-only one (on SQLite it takes no write lock): pages and API reads, key checks.
 - ``StatisticsUowDep``: a read-only one on the statistics database (a read replica when one is set).
 - ``UowFactoryDep``: the factory, for the few handlers that need more than one transaction or must run the
-  whole of one in a worker thread themselves (the intake hot paths, the status lookup's read-then-count,
+  whole of one in a worker thread themselves (the platform intake hot path, the status lookup's read-then-count,
   the health probe, where failing to open or close a transaction is the answer).
 """
 
