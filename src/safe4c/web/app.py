@@ -41,9 +41,9 @@ _heap_settled = False
 
 def settle_heap() -> None:
     """Once per process, when the first app has started: what start-up built (modules, routes, templates, the
-    region tables: some 260,000 objects in a web process) is kept out of the cyclic garbage collector's full
+    region tables: some 200,000 objects in a web process) is kept out of the cyclic garbage collector's full
     passes from now on (``gc.freeze``). They live as long as the process, and a full pass that scans them all
-    stops the event loop for about 0.15 s, every few thousand requests.
+    stops the event loop for about 0.15 s, every few thousand requests (docs/operations.md, Intake throughput).
 
     Garbage is collected first, so that none is kept for ever; frozen objects are still freed by reference
     counting when nothing refers to them any more."""
