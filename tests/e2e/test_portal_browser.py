@@ -100,7 +100,7 @@ def test_report_then_status(open_page, live_server, screenshots, js):
     page, outside = open_page(js=js)
     page.goto(live_server + "/lapor")
     fill_report(page, js=js)
-    assert page.get_by_role("heading", name="Terima kasih. Laporanmu sudah terkirim.").is_visible()
+    expect(page.get_by_role("heading", name="Terima kasih. Laporanmu sudah terkirim.")).to_be_visible()
     code = followup_code(page)
     assert code not in page.url
     if js:
@@ -123,7 +123,7 @@ def test_the_short_path_sends_a_report_from_a_phone(open_page, live_server, scre
     page.check("#situations-sextortion")
     page.fill("#story", STORY)
     send.click()
-    assert page.get_by_role("heading", name="Terima kasih. Laporanmu sudah terkirim.").is_visible()
+    expect(page.get_by_role("heading", name="Terima kasih. Laporanmu sudah terkirim.")).to_be_visible()
     check_status(page, live_server, followup_code(page))
     assert outside == []
 
@@ -137,7 +137,8 @@ def test_a_refused_report_keeps_her_where_she_is(open_page, live_server, screens
     page.check("#platforms-instagram")
     page.get_by_role("button", name="Kirim laporan").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible() and summary.bounding_box()["y"] < PHONE["height"]
+    expect(summary).to_be_visible()  # waits for the answer to the post (a click does not wait for its page)
+    assert summary.bounding_box()["y"] < PHONE["height"]
     assert page.get_by_role("button", name="Kirim laporan").bounding_box()["y"] < 3.5 * PHONE["height"]
     assert page.locator("#story").input_value() == STORY
     assert page.locator("#more-where").get_attribute("open") is None  # folded again, and still chosen
@@ -155,6 +156,7 @@ def test_an_error_in_a_folded_part_opens_it(open_page, live_server):
     page.check("#contact_method-email")
     page.fill("#contact_value", "not-an-address")
     page.get_by_role("button", name="Send report").click()
+    expect(page.locator("#contact_value-error")).to_be_visible()
     assert page.locator("#more-contact").get_attribute("open") is not None
     assert page.locator("#more-where").get_attribute("open") is None
     assert page.locator("#contact_value-error").is_visible()
@@ -168,7 +170,7 @@ def test_errors_are_summarised_and_focused(open_page, live_server):
     page.fill("#story", STORY)
     page.get_by_role("button", name="Kirim laporan").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     # enhance.js moves the focus once it has run; wait for it (fails after the timeout if it never does). A
     # locator assertion, not wait_for_function: that one evaluates a string, which the page's CSP forbids.
     expect(summary).to_be_focused()
@@ -221,7 +223,7 @@ def visit_every_public_page(page, live_server):
     page.goto(live_server + "/lapor")
     yield "form"
     page.get_by_role("button", name="Kirim laporan").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     yield "form-errors"
     fill_report(page, js=True)
     code = followup_code(page)
@@ -269,8 +271,8 @@ def test_english_switch_in_the_browser(open_page, live_server, screenshots):
     page, _ = open_page(viewport={"width": 1280, "height": 900})
     page.goto(live_server + "/")
     page.get_by_role("link", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.get_by_role("link", name="Quick exit").is_visible()
     page.screenshot(path=str(screenshots / "home-desktop-en.png"), full_page=True)
     page.get_by_role("navigation").get_by_role("link", name="Make a report").click()
-    assert page.get_by_role("button", name="Send report").is_visible()  # the cookie keeps English
+    expect(page.get_by_role("button", name="Send report")).to_be_visible()  # the cookie keeps English

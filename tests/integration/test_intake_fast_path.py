@@ -10,6 +10,7 @@ import gc
 import pytest
 from sqlalchemy import select
 
+from safe4c.bench.loadgen import run_on_own_loop
 from safe4c.db.tables import Job, Report
 from safe4c.kernel import jobs
 from safe4c.reports import intake
@@ -174,7 +175,7 @@ def test_intake_connections_go_back_to_the_pool_and_a_broken_one_is_not_given_ou
         finally:
             await factory.close()
 
-    asyncio.run(scenario())
+    run_on_own_loop(scenario())  # the test process may run Playwright's loop in this thread
 
 
 def test_the_served_app_sizes_its_intake_pool_from_the_setting(engine, settings, clock):

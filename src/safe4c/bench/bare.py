@@ -9,7 +9,6 @@ served rate, measured in the same run on the same schema, so the ratio holds how
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import time
 import uuid
@@ -22,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from safe4c.bench.cpu import CpuMeter
-from safe4c.bench.loadgen import LoadResult
+from safe4c.bench.loadgen import LoadResult, run_on_own_loop
 from safe4c.db.tables import Job, Report
 
 _DIALECT = postgresql.psycopg.dialect()
@@ -93,8 +92,5 @@ def bare_loop(url: str, *, reports: int, concurrency: int, db_pids=True) -> tupl
             await conn.close()
         return spent
 
-    # Its own event loop, in a thread of its own when the caller's thread already runs one (a test process whose
-    # browser fixture runs Playwright's loop).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        own, db = pool.submit(asyncio.run, main()).result()
+    own, db = run_on_own_loop(main())
     return result, own, db

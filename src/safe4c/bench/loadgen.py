@@ -6,6 +6,7 @@ Lighter than a full client library, so on a 2-core machine the server, not the c
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from dataclasses import dataclass, field
 
@@ -62,5 +63,12 @@ def run_load(host: str, port: int, requests: list[bytes], *, total: int, concurr
         await asyncio.gather(*(_client(host, port, requests, next_index, result) for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
 
-    asyncio.run(main())
+    run_on_own_loop(main())
     return result
+
+
+def run_on_own_loop(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own: the caller's thread may already run an event loop (a
+    test process whose browser fixture runs Playwright's)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
