@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import threading
@@ -37,12 +38,15 @@ from safe4c.web.proxies import ClientAddresses
 WEB_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
 _heap_settled = False
+# after start-up, not during it: the collection that comes first takes about as long as a full pass (below),
+# and a server should answer /healthz as soon as it can (docs/hash-list.md, start-up)
+SETTLE_HEAP_AFTER_SECONDS = 5.0
 
 
 def settle_heap() -> None:
-    """Once per process, when the first app has started: what start-up built (modules, routes, templates, the
-    region tables: some 200,000 objects in a web process) is kept out of the cyclic garbage collector's full
-    passes from now on (``gc.freeze``). They live as long as the process, and a full pass that scans them all
+    """Once per process, soon after the first app has started: what start-up built (modules, routes, templates,
+    the region tables: some 200,000 objects in a web process) is kept out of the cyclic garbage collector's full
+    passes from then on (``gc.freeze``). They live as long as the process, and a full pass that scans them all
     stops the event loop for about 0.15 s, every few thousand requests (docs/operations.md, Intake throughput).
 
     Garbage is collected first, so that none is kept for ever; frozen objects are still freed by reference
@@ -83,8 +87,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         if settings.worker_in_process:
             worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds, matcher=shared_matcher)
             worker.start_thread()
-        settle_heap()
+        settling = asyncio.get_running_loop().call_later(SETTLE_HEAP_AFTER_SECONDS, settle_heap)
         yield
+        settling.cancel()
         if worker is not None:
             worker.stop()
         # the start-up follower, or the one /api/v1/match started when loading at start-up had failed
