@@ -296,3 +296,30 @@ def test_a_new_bank_and_its_first_entry_take_the_locks_in_their_order(uow_factor
         uow.commit()
     first = list(dict.fromkeys(taken))  # each lock in the order it was first taken
     assert first == [k for k in locks.ORDER if k in first] and first[:2] == [locks.HASHLIST, locks.AUDIT]
+
+
+def test_an_import_logs_one_add_per_new_entry_in_their_order_for_followers(uow_factory, clock):
+    """The import's change log is written by the database from the entries just written (csv_io.import_csv):
+    one "add" per new entry, none for a line already there, in the entries' order, at the import's time; a
+    follower that was current before the import matches the new entries from the log alone."""
+    from safe4c.db.hashlist import HashChange, HashEntry
+
+    b = bank(uow_factory)
+    with uow_factory() as uow:
+        csv_io.import_csv(uow=uow, bank_id=b, lines=[f"md5,{MD5}"])
+    follower = MatcherFollower(loaded(uow_factory), uow_factory)
+    with uow_factory() as uow:
+        cursor = uow.session.scalar(select(HashChange.seq).order_by(HashChange.seq.desc()).limit(1))
+    lines = [f"md5,{MD5}", f"pdq,{PDQ}", "sha1," + "c" * 40, "sha1," + "d" * 40]
+    with uow_factory() as uow:
+        result = csv_io.import_csv(uow=uow, bank_id=b, lines=lines)
+    assert (result.added, result.already) == (3, 1)
+    with uow_factory() as uow:
+        new_ids = list(uow.session.scalars(select(HashEntry.id).where(HashEntry.bank_id == b)
+                                           .order_by(HashEntry.id)))[1:]
+        changes = uow.session.execute(select(HashChange.entry_id, HashChange.op, HashChange.at)
+                                      .where(HashChange.seq > cursor).order_by(HashChange.seq)).all()
+    assert [(entry, op) for entry, op, _ in changes] == [(entry, "add") for entry in new_ids]
+    assert {at for _, _, at in changes} == {clock.now()}
+    follower.poll_once()
+    assert matches(follower.matcher, "pdq", PDQ) and matches(follower.matcher, "sha1", "d" * 40)

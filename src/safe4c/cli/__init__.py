@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmarks that print figures")
     p.add_argument("name", choices=["intake", "platform-api", "match", "link", "backup", "jobs", "crash",
                                           "portal", "stats"])
-    p.add_argument("--reports", type=int, default=5000)
+    p.add_argument("--reports", type=int, default=5000, help="reports to send (intake: in each round)")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="web processes for the server under test")
     p.add_argument("--database-url", default=None, help="defaults to SAFE4C_DATABASE_URL or a temporary SQLite file")

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select
 
 from safe4c.db.bulk import IN_CHUNK, allocate_ids, bulk_insert, chunks, db_value, stream
 from safe4c.db.hashlist import HashChange, HashEntry
@@ -141,8 +141,11 @@ def import_csv(*, uow: UnitOfWork, bank_id: int, lines: Iterable[str], classific
                     ((first + i, bank_id, t, v, k, source, classification, tags, true, now, actor_id, None, now)
                      for i, (k, t, v, tags, _line) in enumerate(new)))
         if bank.enabled:
-            bulk_insert(conn, HashChange.__table__, ["entry_id", "op", "at"],
-                        ((first + i, "add", now) for i in range(len(new))))
+            # one "add" per new entry, written by the database from the entries just written (their ids are the
+            # block allocated above), in id order: nothing for the client to send row by row
+            changes = select(table.c.id, literal("add"), literal(uow.now(), type_=HashChange.__table__.c.at.type)
+                             ).where(table.c.id.between(first, first + len(new) - 1)).order_by(table.c.id)
+            conn.execute(insert(HashChange.__table__).from_select(["entry_id", "op", "at"], changes))
     audit.record(uow, actor_id=actor_id, action="hashlist.import", subject_type="hash_bank", subject_id=bank_id,
                  detail={"added": result.added, "already": result.already, "errors": result.error_count})
     uow.commit()
