@@ -55,10 +55,13 @@ def test_every_declared_dependency_runs_in_order_before_the_endpoint():
 
 
 def test_an_endpoint_or_dependency_that_needs_more_than_the_request_is_refused_when_the_app_is_built():
+    async def language(request: Request) -> str:
+        return "id"
+
     async def with_header(request: Request, key: str | None = Header(None)):
         return JSONResponse({})
 
-    async def with_dependency(request: Request, lang: str = Depends(lambda: "id")):
+    async def with_dependency(request: Request, lang: str = Depends(language)):  # its value would be lost
         return JSONResponse({})
 
     async def plain(request: Request):
@@ -67,7 +70,14 @@ def test_an_endpoint_or_dependency_that_needs_more_than_the_request_is_refused_w
     def blocking_check() -> None:  # FastAPI would run it in a thread
         return None
 
-    for endpoint, extra in [(with_header, ()), (with_dependency, ()), (plain, [Depends(blocking_check)])]:
-        with pytest.raises(TypeError, match="RequestOnlyRoute"):  # when the route is built or included
+    async def nested_check(lang: str = Depends(language)) -> None:  # its own dependency would not run
+        return None
+
+    cases = [(with_header, (), "endpoint must be a coroutine taking at most the request"),
+             (with_dependency, (), "declare dependencies in dependencies="),
+             (plain, [Depends(blocking_check)], "dependency must be a coroutine"),
+             (plain, [Depends(nested_check)], "dependency must be a coroutine")]
+    for endpoint, extra, message in cases:
+        with pytest.raises(TypeError, match=message):  # when the route is built or included
             with TestClient(app_with(endpoint, [], dependencies=extra)) as client:
                 client.post("/api/hot")

@@ -24,7 +24,6 @@ from safe4c.bench.loadgen import LoadResult, post_request, run_load
 from safe4c.bench.server import running_server
 
 WARMUP = 300
-ROUNDS = 3  # served rounds, each between two runs of the bare loop
 
 
 def sample_bodies(n: int = 64, seed: int = 7, addresses: int = 0) -> list[bytes]:
@@ -119,7 +118,7 @@ def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: 
     bare_rows = [_bare_row(*b, reports=reports) for b in bare]
     round_rates = [reports / seconds for seconds in round_seconds] if pg else []
     return {
-        "bare": bare_rows, "rounds": rounds,
+        "bare": bare_rows,
         # each round's rate against the mean of the bare loops just before and after it
         "round_shares": [rate / ((bare_rows[n]["per_second"] + bare_rows[n + 1]["per_second"]) / 2)
                          for n, rate in enumerate(round_rates)],
@@ -147,7 +146,7 @@ def _bare_row(result, own_cpu: float, db_cpu: float, *, reports: int) -> dict:
 
 
 def run(*, reports: int, concurrency: int, workers: int, database_url: str | None, rate_limit: int = 10**9,
-        addresses: int = 1000, rounds: int = ROUNDS) -> int:
+        addresses: int = 1000, rounds: int = 3) -> int:
     with bench_databases(database_url) as (data_dir, targets):
         rows = [bench_one(label, url, reports=reports, concurrency=concurrency, workers=workers, data_dir=data_dir,
                           rate_limit=rate_limit, addresses=addresses, rounds=rounds)

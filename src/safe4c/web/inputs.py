@@ -123,7 +123,7 @@ class ApiRoute(APIRoute):
         return parsed_first
 
 
-class RequestOnlyRoute(ApiRoute):
+class RequestOnlyRoute(APIRoute):
     """A route whose endpoint and dependencies take the request and nothing else, served without FastAPI's
     dependency solving: the intake hot path (web/api/public.py), where solving its two dependencies cost
     6-10 % of a web process's CPU per report, in profiles of a server under ``safe4c bench intake``.
@@ -136,11 +136,12 @@ class RequestOnlyRoute(ApiRoute):
 
     def get_route_handler(self):
         route = _effective(self)  # with the dependencies of the app and routers it is included into
-        steps = [_request_only(d, "dependency") for d in route.dependant.dependencies]
-        if any(d.name is not None for d in route.dependant.dependencies):  # a parameter: its value is not passed
+        dependencies = route.dependant.dependencies
+        if any(d.name is not None for d in dependencies):  # an endpoint parameter: its value would not be passed
             raise TypeError(f"{self.endpoint.__name__}: a RequestOnlyRoute's endpoint takes only the request; "
                             "declare dependencies in dependencies=[...]")
-        endpoint, _ = _request_only(route.dependant, "endpoint", beside=route.dependant.dependencies)
+        steps = [_request_only(d, "dependency", dependencies_of_its_own=d.dependencies) for d in dependencies]
+        endpoint, _ = _request_only(route.dependant, "endpoint")  # its dependencies are the steps
 
         async def direct(request: Request):
             for call, wants_request in steps:
@@ -161,12 +162,11 @@ def _effective(route: APIRoute):
     return context if context is not None and context.original_route is route else route
 
 
-def _request_only(dependant, what: str, beside: list = ()) -> tuple:
-    """(the call, whether it takes the request) for a coroutine that needs nothing but the request (and the
-    dependencies ``beside``, which the caller runs)."""
+def _request_only(dependant, what: str, dependencies_of_its_own=()) -> tuple:
+    """(the call, whether it takes the request) for a coroutine that needs nothing but the request."""
     call = dependant.call
     needs = [dependant.path_params, dependant.query_params, dependant.header_params, dependant.cookie_params,
-             dependant.body_params, [d for d in dependant.dependencies if d not in beside]]
+             dependant.body_params, dependencies_of_its_own]
     others = [dependant.websocket_param_name, dependant.http_connection_param_name, dependant.response_param_name,
               dependant.background_tasks_param_name, dependant.security_scopes_param_name]
     if not inspect.iscoroutinefunction(call) or any(needs) or any(others):
