@@ -36,8 +36,11 @@ class HashEntry(Base):
     __tablename__ = "hash_entries"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    # no index of its own: the unique (bank_id, value_key) index below finds a bank's entries (0018)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("hash_banks.id"))
+    # No foreign keys on this table (0021): PostgreSQL checks them row by row, most of the time an import took to
+    # store its rows. Entries are written only by hashlist/banks.py and csv_io.py, under the hash list's lock,
+    # after reading their bank; banks, staff users and reports are never deleted.
+    # bank_id has no index of its own: the unique (bank_id, value_key) index below finds a bank's entries (0018)
+    bank_id: Mapped[int] = mapped_column(Id)
     signal_type: Mapped[str] = mapped_column(String(16))  # a kernel.signals.SIGNAL_KINDS name (pdq, md5, ...)
     value: Mapped[str] = mapped_column(Text)  # canonical form (matching.normalise_signal)
     value_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of "type:value": URLs are too long to index
@@ -46,8 +49,8 @@ class HashEntry(Base):
     tags: Mapped[list]
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[datetime]
-    added_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))  # the report it was confirmed from
+    added_by: Mapped[int | None] = mapped_column(Id)  # a staff user
+    report_id: Mapped[int | None] = mapped_column(Id)  # the report it was confirmed from
     updated_at: Mapped[datetime]
 
     __table_args__ = (
