@@ -3,6 +3,8 @@ second matcher (another serving process) following the change log."""
 
 from __future__ import annotations
 
+import io
+
 import threading
 
 import pytest
@@ -115,6 +117,16 @@ def test_csv_import_keeps_good_lines_and_reports_bad_ones_by_line(uow_factory):
     assert (again.added, again.already) == (0, 3)
     m = loaded(uow_factory)
     assert matches(m, "url", "https://example.com/a") and matches(m, "pdq", PDQ) and matches(m, "md5", MD5)
+
+
+def test_a_value_split_over_two_lines_in_quotes_is_a_bad_line_not_joined(uow_factory):
+    """parse_csv keeps a line end inside a quoted cell (lines as a file opened with newline="" gives them, as the
+    staff page's io.StringIO does too), so a hash split over two lines is refused, not glued back together."""
+    b = bank(uow_factory)
+    text = f'md5,"{MD5[:16]}\r\n{MD5[16:]}"\r\nsha1,{"c" * 40}\r\n'
+    with uow_factory() as uow:
+        result = csv_io.import_csv(uow=uow, bank_id=b, lines=io.StringIO(text, newline=""))
+    assert (result.added, [(e.line, e.code) for e in result.errors]) == (1, [(2, "bad_hex")])
 
 
 @pytest.mark.parametrize("lookup_limit", [1, 100_000], ids=["bank-read-whole", "key-by-key"])

@@ -61,6 +61,9 @@ def test_hashlist_import_export_and_match(env, tmp_path):
     imported = run(env, "hashlist", "import", str(csv), "--bank", "National CSAM list")
     assert imported.returncode == 1  # a bad line: reported, the good lines kept
     assert "imported 2 new" in imported.stdout and "line 2: bad_hex" in imported.stderr
+    # the list was empty: its snapshot as of the import is built beside it, not read back from the database
+    assert "hash-list snapshot written" in imported.stdout and "built beside it" in imported.stdout
+    assert (tmp_path / "hashlist.snap").exists()
     exported = run(env, "hashlist", "export", "--bank", "National CSAM list")
     assert exported.stdout.splitlines() == ["signal_type,signal_value,tags", f"md5,{'a' * 32},", f"pdq,{'f' * 64},"]
     near = f"{int('f' * 64, 16) ^ 0b111:064x}"
@@ -70,3 +73,10 @@ def test_hashlist_import_export_and_match(env, tmp_path):
     assert run(env, "match", "md5", "b" * 32).returncode == 1
     assert run(env, "match", "md5", "zz").returncode == 2
     assert "National CSAM list\tenabled\tconfirmed\t2/2 entries" in run(env, "hashlist", "banks").stdout
+    # a snapshot behind the list (here: none) is brought up to date first, so the one after is still built beside
+    (tmp_path / "hashlist.snap").unlink()
+    more = tmp_path / "more.csv"
+    more.write_text(f"sha1,{'c' * 40}\n")
+    again = run(env, "hashlist", "import", str(more), "--bank", "National CSAM list")
+    assert again.returncode == 0 and "brought up to date first" in again.stdout and "built beside it" in again.stdout
+    assert "3/3 entries" in run(env, "hashlist", "banks").stdout

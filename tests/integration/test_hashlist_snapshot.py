@@ -208,3 +208,78 @@ def test_a_poll_reads_the_change_log_and_looks_at_the_file_only_when_it_could_be
     assert "max(seq)" in poll() and m.snapshot_cursor == m.cursor  # moved to the new file (checked once)
     assert poll() == []
     assert [h.entry_id for h in m.match([Query("sha256", "cd" * 32)])[0].matches] == [sha]
+
+
+def same_snapshot(a: snapshot.Snapshot, b: snapshot.Snapshot) -> bool:
+    import numpy as np
+
+    return a.header == b.header and a.arrays.keys() == b.arrays.keys() and all(
+        a.arrays[k].dtype == b.arrays[k].dtype and np.array_equal(a.arrays[k], b.arrays[k]) for k in a.arrays)
+
+
+def test_an_import_builds_the_list_as_of_its_commit_beside_it_as_reading_it_back_would(uow_factory, settings):
+    """csv_io.import_csv with the machine's snapshot file current: the list as of the import's commit comes from
+    that snapshot and the new entries (hashlist/snapshot.py extended), the same in every array and in its header
+    as ``build`` reading the list back afterwards; written, a new process maps it and matches the new entries."""
+    ids = setup_list(uow_factory)
+    snapshots = snapshot.SnapshotFile(settings.resolved_hashlist_snapshot_path)
+    with uow_factory() as uow:  # the list before: a disabled entry, a disabled bank, three banks in all
+        hashlist.set_entry_enabled(uow=uow, entry_id=ids["md5"], enabled=False, actor_id=None)
+        off = hashlist.create_bank(uow=uow, name="Old list")
+    with uow_factory() as uow:
+        hashlist.add_entry(uow=uow, bank_id=off, signal_type="sha1", value="a" * 40)
+    with uow_factory() as uow:
+        hashlist.set_bank_enabled(uow=uow, bank_id=off, enabled=False, actor_id=None)
+        other = hashlist.create_bank(uow=uow, name="Partner list", confirmed=False)
+        assert snapshots.refresh_if_changed(uow)  # current before the import
+    new_pdq = f"{int(PDQ, 16) ^ ((1 << 256) - 1):064x}"  # every bit flipped: near nothing listed
+    lines = [f"pdq,{new_pdq},partner", f"md5,{MD5}", "sha256," + "e" * 64, "url,http://example.org/a\\b",
+             f"pdq,{PDQ}"]  # md5 and the first pdq: new in this bank though the other bank lists them
+    with uow_factory() as uow:
+        result = csv_io.import_csv(uow=uow, bank_id=other, lines=lines, classification="exploitation",
+                                   snapshots=snapshots)
+    assert result.added == 5 and result.snapshot is not None
+    with uow_factory().reading() as uow:
+        read_back = snapshot.build(uow)
+    assert result.snapshot.cursor == read_back.cursor and same_snapshot(result.snapshot, read_back)
+    assert result.snapshot.classifications == ["csam", "exploitation"] and len(result.snapshot) == 7
+    assert snapshots.put(result.snapshot) and not snapshots.put(result.snapshot)  # once: the file is as new
+    with uow_factory() as uow:  # the next import builds on the file the last one wrote
+        again = csv_io.import_csv(uow=uow, bank_id=ids["bank"], lines=["sha1," + "b" * 40], classification="other",
+                                  snapshots=snapshots)
+    with uow_factory().reading() as uow:
+        assert same_snapshot(again.snapshot, snapshot.build(uow))
+    assert again.snapshot.classifications == ["csam", "exploitation", "other"] and snapshots.put(again.snapshot)
+    m = load(uow_factory, settings)
+    assert m._state.base.file_id == snapshot.file_id(snapshots.path)  # mapped, not rebuilt
+    hits = m.match([Query("pdq", new_pdq), Query("url", "https://example.org/a\\b")])
+    assert [h.bank for h in hits[0].matches] == ["Partner list"] and hits[1].matches
+
+
+def test_an_import_builds_no_snapshot_beside_it_when_the_file_is_behind_or_the_bank_disabled(uow_factory,
+                                                                                           settings, caplog):
+    """Not built, rather than built and failed (nothing logged); a damaged file does not stop the import."""
+    ids = setup_list(uow_factory)
+    snapshots = snapshot.SnapshotFile(settings.resolved_hashlist_snapshot_path)
+    with uow_factory() as uow:
+        snapshots.refresh_if_changed(uow)
+        hashlist.set_entry_enabled(uow=uow, entry_id=ids["md5"], enabled=False, actor_id=None)  # now behind
+    with uow_factory() as uow:
+        behind = csv_io.import_csv(uow=uow, bank_id=ids["bank"], lines=["sha1," + "c" * 40], snapshots=snapshots)
+    with uow_factory() as uow:
+        snapshots.refresh_if_changed(uow)
+        hashlist.set_bank_enabled(uow=uow, bank_id=ids["bank"], enabled=False, actor_id=None)
+        snapshots.refresh_if_changed(uow)
+    with uow_factory() as uow:
+        disabled = csv_io.import_csv(uow=uow, bank_id=ids["bank"], lines=["sha1," + "d" * 40], snapshots=snapshots)
+    assert (behind.added, disabled.added) == (1, 1) and behind.snapshot is None and disabled.snapshot is None
+    assert not [r for r in caplog.records if r.name == "safe4c.hashlist.csv_io"]
+    with uow_factory() as uow:
+        hashlist.set_bank_enabled(uow=uow, bank_id=ids["bank"], enabled=True, actor_id=None)
+        snapshots.refresh_if_changed(uow)
+    with open(snapshots.path, "r+b") as f:  # damaged: a header that promises more than the file holds
+        f.truncate(snapshots.path.stat().st_size // 2)
+    with uow_factory() as uow:
+        damaged = csv_io.import_csv(uow=uow, bank_id=ids["bank"], lines=["sha1," + "e" * 40], snapshots=snapshots)
+    assert damaged.added == 1 and damaged.snapshot is None
+    assert [r.levelname for r in caplog.records if r.name == "safe4c.hashlist.csv_io"] == ["ERROR"]

@@ -70,8 +70,19 @@ def cmd_match(args, settings) -> int:
 def cmd_hashlist(args, settings) -> int:
     from safe4c.kernel.errors import AppError, Invalid
     from safe4c.hashlist import banks as hashlist, csv_io
+    from safe4c.hashlist.snapshot import SnapshotFile
 
     factory = uow_factory(settings)
+    snapshots = SnapshotFile(settings.resolved_hashlist_snapshot_path)
+    if args.action == "import" and args.file and args.bank:
+        # a snapshot as of the list before the import lets the import build the one after it beside it
+        # (csv_io.import_csv): if the file is behind, bring it up to date now, reading only what is listed
+        # already, rather than that and the import back afterwards; before the import's own unit of work, whose
+        # write lock would otherwise be held meanwhile on SQLite
+        started, cpu = time.perf_counter(), time.process_time()
+        if _write_snapshot(factory, snapshots):
+            print(f"hash-list snapshot brought up to date first in {time.perf_counter() - started:.1f} s "
+                  f"({time.process_time() - cpu:.1f} CPU s)")
     try:
         with factory() as uow:
             if args.action == "banks":
@@ -95,7 +106,7 @@ def cmd_hashlist(args, settings) -> int:
                 started, cpu = time.perf_counter(), time.process_time()
                 with open(args.file, encoding="utf-8-sig", newline="") as f:
                     result = csv_io.import_csv(uow=uow, bank_id=bank_id, lines=f, classification=args.classification,
-                                               source="partner")
+                                               source="partner", snapshots=snapshots)
                 for err in result.errors:
                     print(f"line {err.line}: {err.code}: {err.message.format(**err.params)}", file=sys.stderr)
                 if result.error_count > len(result.errors):
@@ -105,8 +116,11 @@ def cmd_hashlist(args, settings) -> int:
                       f"({time.process_time() - cpu:.1f} CPU s)")
                 if result.added:
                     started, cpu = time.perf_counter(), time.process_time()
-                    if _write_snapshot(factory, settings):
-                        print(f"hash-list snapshot written in {time.perf_counter() - started:.1f} s "
+                    how = _put_snapshot(snapshots, result.snapshot) if result.snapshot is not None else None
+                    if how is None and _write_snapshot(factory, snapshots):
+                        how = "written from the database"
+                    if how:
+                        print(f"hash-list snapshot {how} in {time.perf_counter() - started:.1f} s "
                               f"({time.process_time() - cpu:.1f} CPU s)")
                 return 1 if result.error_count else 0
             out = open(args.file, "w", encoding="utf-8", newline="") if args.file else sys.stdout
@@ -129,17 +143,26 @@ def cmd_hashlist(args, settings) -> int:
         return 1
 
 
-def _write_snapshot(factory, settings) -> bool:
+def _write_snapshot(factory, snapshots) -> bool:
     """The import is matchable from its commit (the change log); writing this machine's snapshot now spares
     each serving process the work of building it (hashlist/snapshot.py)."""
-    from safe4c.hashlist.snapshot import SnapshotFile
-
     try:
         with factory().reading() as uow:
-            return SnapshotFile(settings.resolved_hashlist_snapshot_path).refresh_if_changed(uow)
+            return snapshots.refresh_if_changed(uow)
     except Exception as exc:  # noqa: BLE001 - the worker writes it on its next tick instead
         print(f"hash-list snapshot not written ({type(exc).__name__}); the worker will write it", file=sys.stderr)
         return False
+
+
+def _put_snapshot(snapshots, built) -> str | None:
+    """Write the snapshot the import built beside it; None if it could not (then it is read from the database)."""
+    try:
+        if snapshots.put(built):
+            return "written from the snapshot before the import and the new entries, built beside it"
+        return "already written by another process (the worker)"
+    except Exception as exc:  # noqa: BLE001 - a damaged file, a full disk: read it back from the database instead
+        print(f"hash-list snapshot not written from the import ({type(exc).__name__})", file=sys.stderr)
+        return None
 
 
 def add_commands(sub) -> None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import insert, literal, select
 
-from safe4c.db.bulk import IN_CHUNK, allocate_ids, bulk_insert, chunks, db_value, stream
+from safe4c.db.bulk import IN_CHUNK, allocate_ids, chunks, db_value, insert_many, stream
 from safe4c.db.hashlist import HashChange, HashEntry
 from safe4c.hashlist.banks import (
     SOURCES,
@@ -26,9 +29,14 @@ from safe4c.hashlist.banks import (
     signal_error,
     value_key,
 )
+from safe4c.hashlist import snapshot
 from safe4c.hashlist.matching import InvalidSignal, get_signal_type
+from safe4c.hashlist.snapshot import Snapshot, SnapshotFile
+from safe4c.hashlist.sync import current_cursor
 from safe4c.kernel import audit
 from safe4c.kernel.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 CSV_HEADER = "signal_type,signal_value,tags"
 MAX_LINE_ERRORS = 200  # listed one by one; beyond that only counted
@@ -49,6 +57,7 @@ class ImportResult:
     already: int = 0  # the bank already held the value (enabled or not: never silently re-enabled)
     errors: list[LineError] = field(default_factory=list)
     error_count: int = 0
+    snapshot: Snapshot | None = None  # the list as of the import's commit (see import_csv's ``snapshots``)
 
     def error(self, line: int, code: str, signal_type: str | None = None) -> None:
         self.error_count += 1
@@ -60,59 +69,75 @@ class ImportResult:
 def parse_csv(lines: Iterable[str], result: ImportResult) -> list[tuple[str, str, str, str, int]]:
     """Good rows as (value key, type, canonical value, tags as JSON, line); bad lines go to ``result.errors``.
 
-    A million lines take a few seconds here, so the per-line work is kept small: each signal type's
-    normaliser and each distinct tags string are looked up once."""
+    A million lines take a few seconds here, so the per-line work is kept small: a line's type cell is looked
+    up as it stands (a list repeats the same few, so a cell once recognised needs no stripping or checks
+    again), and each distinct tags cell is parsed once. ``lines`` keep their line ends (a file opened with
+    ``newline=""``, ``io.StringIO(text, newline="")``): a quoted cell that runs over a line end keeps it, so
+    a value split over two lines is refused rather than joined."""
     good: list[tuple[str, str, str, str, int]] = []
     seen: set[str] = set()
-    tags_of: dict[str, str] = {}  # raw tags -> JSON: partner lists repeat the same few tag strings
-    normalisers: dict[str, Callable[[str], str]] = {}
-    reader = csv.reader(line.rstrip("\r\n") for line in lines)
+    tags_of: dict[str, str] = {}  # tags cell -> JSON: partner lists repeat the same few tag strings
+    kinds: dict[str, tuple[str, Callable[[str], str]]] = {}  # type cell as written -> (type, its normaliser)
+    reader = csv.reader(lines)
     first = True
     for row in reader:
-        line = reader.line_num
-        cells = [c.strip() for c in row]
-        if not any(cells) or cells[0].startswith("#"):
-            continue
-        if first and cells[0].lower() == "signal_type":
+        kind = kinds.get(row[0]) if row else None
+        if kind is None:
+            cells = [c.strip() for c in row]
+            if not any(cells) or cells[0].startswith("#"):
+                continue
+            if first and cells[0].lower() == "signal_type":
+                first = False
+                continue
             first = False
-            continue
+            if len(row) not in (2, 3):
+                result.error(reader.line_num, "columns")
+                continue
+            try:
+                signal_type = get_signal_type(cells[0].lower())
+            except InvalidSignal as exc:
+                result.error(reader.line_num, exc.code, cells[0].lower())
+                continue
+            kind = kinds[row[0]] = (signal_type.name, signal_type.normalise)
         first = False
-        if len(cells) not in (2, 3):
-            result.error(line, "columns")
+        if len(row) not in (2, 3):
+            result.error(reader.line_num, "columns")
             continue
-        signal_type = cells[0].lower()
+        signal_type, normalise = kind
         try:
-            normalise = normalisers.get(signal_type)
-            if normalise is None:
-                normalise = normalisers[signal_type] = get_signal_type(signal_type).normalise
-            value = normalise(cells[1])
+            value = normalise(row[1].strip())
         except InvalidSignal as exc:
-            result.error(line, exc.code, signal_type)
+            result.error(reader.line_num, exc.code, signal_type)
             continue
-        raw_tags = cells[2] if len(cells) == 3 else ""
+        raw_tags = row[2] if len(row) == 3 else ""
         tags = tags_of.get(raw_tags)
         if tags is None:
             try:
                 tags = tags_of[raw_tags] = json.dumps(parse_tags(raw_tags))
             except ValueError:
-                result.error(line, "bad_tags")
+                result.error(reader.line_num, "bad_tags")
                 continue
         key = value_key(signal_type, value)
         if key in seen:
-            result.error(line, "duplicate")
+            result.error(reader.line_num, "duplicate")
             continue
         seen.add(key)
-        good.append((key, signal_type, value, tags, line))
+        good.append((key, signal_type, value, tags, reader.line_num))
     return good
 
 
 def import_csv(*, uow: UnitOfWork, bank_id: int, lines: Iterable[str], classification: str = "csam",
-               source: str = "partner", actor_id: int | None = None) -> ImportResult:
+               source: str = "partner", actor_id: int | None = None,
+               snapshots: SnapshotFile | None = None) -> ImportResult:
     """Import good lines, report bad ones by line number; one transaction.
 
     Written in bulk (``db/bulk.py``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite) with ids allocated in
     one block under the hash list's lock, and one ``add`` change per new entry: matchers see the whole import
-    at its commit (a million hashes: they move to a fresh snapshot, hashlist/snapshot.py)."""
+    at its commit (a million hashes: they move to a fresh snapshot, hashlist/snapshot.py).
+
+    With ``snapshots`` (the machine's snapshot file) and that file current when the import takes the lock, the
+    list as of the import's commit is built beside it, in a thread, from that snapshot and the new entries
+    while the database writes the change log: ``result.snapshot``, for the caller to write once committed."""
     check_classification(classification)
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
@@ -130,26 +155,58 @@ def import_csv(*, uow: UnitOfWork, bank_id: int, lines: Iterable[str], classific
     result.added = len(new)
     # in value-key order: both indexes on hash_entries are keyed by it, so they grow at their end, not at
     # random places (a million random keys would otherwise cost a disk read per row once they outgrow the cache)
-    new.sort()
+    new.sort(key=itemgetter(0))
     if new:
         table = HashEntry.__table__
         now = db_value(conn, table.c.added_at, uow.now())
         first = allocate_ids(session, table, len(new))
-        true = db_value(conn, table.c.enabled, True)
-        bulk_insert(conn, table, ["id", "bank_id", "signal_type", "value", "value_key", "source", "classification",
-                                  "tags", "enabled", "added_at", "added_by", "report_id", "updated_at"],
-                    ((first + i, bank_id, t, v, k, source, classification, tags, true, now, actor_id, None, now)
-                     for i, (k, t, v, tags, _line) in enumerate(new)))
+        # a million rows: only these five fields differ from row to row, the other eight are written once
+        insert_many(conn, table, ["id", "signal_type", "value", "value_key", "tags"],
+                    ((first + i, t, v, k, tags) for i, (k, t, v, tags, _line) in enumerate(new)),
+                    same={"bank_id": bank_id, "source": source, "classification": classification,
+                          "enabled": db_value(conn, table.c.enabled, True), "added_at": now, "added_by": actor_id,
+                          "report_id": None, "updated_at": now})
+        pending = _snapshot_beside(uow, snapshots, first, new, bank_id, classification) if bank.enabled else None
         if bank.enabled:
             # one "add" per new entry, written by the database from the entries just written (their ids are the
             # block allocated above), in id order: nothing for the client to send row by row
             changes = select(table.c.id, literal("add"), literal(uow.now(), type_=HashChange.__table__.c.at.type)
                              ).where(table.c.id.between(first, first + len(new) - 1)).order_by(table.c.id)
             conn.execute(insert(HashChange.__table__).from_select(["entry_id", "op", "at"], changes))
+        if pending is not None:
+            try:
+                built = pending.result()
+            except Exception:  # noqa: BLE001 - the import stands; the snapshot is built from the database instead
+                log.exception("hash-list snapshot not built beside the import")
+            else:
+                # still under the lock: the list as of this commit
+                result.snapshot = Snapshot({**built.header, "cursor": current_cursor(uow=uow)}, built.arrays)
     audit.record(uow, actor_id=actor_id, action="hashlist.import", subject_type="hash_bank", subject_id=bank_id,
                  detail={"added": result.added, "already": result.already, "errors": result.error_count})
     uow.commit()
     return result
+
+
+def _snapshot_beside(uow, snapshots: SnapshotFile | None, first: int, new: list[tuple], bank_id: int,
+                     classification: str) -> Future | None:
+    """The list with the new entries, built in a thread from the snapshot of the list as it is now (under the
+    hash list's lock), if the machine's file holds it; else None."""
+    if snapshots is None or not new:
+        return None
+    try:
+        base = snapshots.base_at(uow, current_cursor(uow=uow))
+    except Exception:  # noqa: BLE001 - a damaged file: the import stands, the snapshot is read back instead
+        log.exception("hash-list snapshot file unreadable; not built beside the import")
+        return None
+    if base is None:
+        return None
+    header = snapshot.header_for(uow, base.cursor)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safe4c-snapshot")
+    try:
+        return executor.submit(lambda: snapshot.extended(base, header, first, [row[1] for row in new],
+                                                         [row[2] for row in new], bank_id, classification))
+    finally:
+        executor.shutdown(wait=False)
 
 
 def _keys_in_bank(conn, bank_id: int, keys: list[str]) -> set[str]:

@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,9 +95,7 @@ class Snapshot:
 def build(uow, *, only: tuple[str, str] | None = None) -> Snapshot:
     """A snapshot (in memory) of the list as the database has it now: the cursor is read first, so a change
     made during the read is applied again after it (harmless: adds are upserts, removes idempotent)."""
-    cursor = sync.current_cursor(uow=uow)
-    banks = {str(row.id): [row.name, bool(row.confirmed)]
-             for row in uow.session.execute(select(HashBank.id, HashBank.name, HashBank.confirmed))}
+    header = header_for(uow, sync.current_cursor(uow=uow))
     classes: dict[str, int] = {}
     entry_ids, entry_banks, entry_classes = [], [], []
     pdq_ids, pdq_hex, exact_ids, exact_keys = [], [], [], []
@@ -117,23 +116,73 @@ def build(uow, *, only: tuple[str, str] | None = None) -> Snapshot:
             else:
                 exact_ids.append(entry_id)
                 exact_keys.append(exact_digest(signal_type, match_key(signal_type, value)))
-    header = {"format": FORMAT, "cursor": cursor, "database": database_fingerprint(uow), "banks": banks,
-              "classifications": list(classes)}
+    header["classifications"] = list(classes)
     return from_entries(header, entry_ids, entry_banks, entry_classes, pdq_ids, pdq_hex, exact_ids, exact_keys)
 
 
 def from_entries(header, entry_ids, entry_banks, entry_classes, pdq_ids, pdq_hex, exact_ids, exact_keys) -> Snapshot:
-    order = np.argsort(np.asarray(entry_ids, dtype=np.int64), kind="stable")
-    vectors = np.frombuffer(bytes.fromhex("".join(pdq_hex)), dtype=np.uint8).reshape(-1, 32)
+    return _assemble(header, np.asarray(entry_ids, dtype=np.int64), np.asarray(entry_banks, dtype=np.int32),
+                     np.asarray(entry_classes, dtype=np.uint8), np.asarray(pdq_ids, dtype=np.int64),
+                     _pdq_vectors(pdq_hex), np.asarray(exact_ids, dtype=np.int64), _digests(exact_keys))
+
+
+def _pdq_vectors(pdq_hex: list[str]) -> np.ndarray:
+    return np.frombuffer(bytes.fromhex("".join(pdq_hex)), dtype=np.uint8).reshape(-1, 32)
+
+
+def _digests(exact_keys: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(exact_keys), dtype=np.uint8).reshape(-1, 32)
+
+
+def _assemble(header, entry_ids, entry_banks, entry_classes, pdq_ids, pdq_vectors, exact_ids, exact_digests
+              ) -> Snapshot:
+    order = np.argsort(entry_ids, kind="stable")
     arrays = {
-        "entry_ids": np.asarray(entry_ids, dtype=np.int64)[order],
-        "entry_banks": np.asarray(entry_banks, dtype=np.int32)[order],
-        "entry_classes": np.asarray(entry_classes, dtype=np.uint8)[order],
-        **build_pdq_arrays(np.asarray(pdq_ids, dtype=np.int64), vectors),
-        **build_exact_arrays(np.asarray(exact_ids, dtype=np.int64),
-                             np.frombuffer(b"".join(exact_keys), dtype=np.uint8).reshape(-1, 32)),
+        "entry_ids": entry_ids[order],
+        "entry_banks": entry_banks[order],
+        "entry_classes": entry_classes[order],
+        **build_pdq_arrays(pdq_ids, pdq_vectors),
+        **build_exact_arrays(exact_ids, exact_digests),
     }
     return Snapshot(header, arrays)
+
+
+def extended(base: Snapshot, header: dict, first_id: int, types: Sequence[str], values: Sequence[str], bank_id: int,
+             classification: str) -> Snapshot:
+    """``base`` and new entries of one bank and classification, all matchable: ``types`` and canonical ``values``
+    of ids ``first_id``, ``first_id + 1``, ..., above every id in ``base``. The same arrays as ``build`` reading
+    the list back once they are in the database (rows in id order, classifications in order of first
+    appearance), under the header given (its cursor, banks and database)."""
+    ids = np.arange(first_id, first_id + len(types), dtype=np.int64)
+    if len(base) and len(ids) and int(base.entry_ids[-1]) >= first_id:
+        raise ValueError("new entries must have ids above the snapshot's")
+    classes = list(base.classifications)
+    if classification not in classes:
+        classes.append(classification)
+    if all(t == "pdq" for t in types):
+        pdq_rows, pdq_hex, exact = ids, list(values), []
+    else:
+        is_pdq = np.fromiter((t == "pdq" for t in types), dtype=bool, count=len(types))
+        pdq_rows, pdq_hex = ids[is_pdq], [v for t, v in zip(types, values) if t == "pdq"]
+        exact = [(i, exact_digest(t, match_key(t, v))) for i, t, v in zip(ids.tolist(), types, values) if t != "pdq"]
+    return _assemble(
+        {**header, "classifications": classes},
+        np.concatenate([base.entry_ids, ids]),
+        np.concatenate([base.arrays["entry_banks"], np.full(len(ids), bank_id, dtype=np.int32)]),
+        np.concatenate([base.arrays["entry_classes"],
+                        np.full(len(ids), classes.index(classification), dtype=np.uint8)]),
+        np.concatenate([base.pdq.ids, pdq_rows]),
+        np.concatenate([np.asarray(base.pdq.vectors).reshape(-1, 32), _pdq_vectors(pdq_hex)]),
+        np.concatenate([base.exact.ids, np.asarray([i for i, _d in exact], dtype=np.int64)]),
+        np.concatenate([np.asarray(base.exact.digests).reshape(-1, 32), _digests([d for _i, d in exact])]))
+
+
+def header_for(uow, cursor: int) -> dict:
+    """A snapshot's header as of ``cursor``: this database, its banks (classifications are the entries')."""
+    banks = {str(row.id): [row.name, bool(row.confirmed)]
+             for row in uow.session.execute(select(HashBank.id, HashBank.name, HashBank.confirmed))}
+    return {"format": FORMAT, "cursor": cursor, "database": database_fingerprint(uow), "banks": banks,
+            "classifications": []}
 
 
 # --- the file ------------------------------------------------------------------------------------------------
@@ -239,6 +288,26 @@ class SnapshotFile:
                 return snap
             write(build(uow), self.path)
         return open_file(self.path)  # type: ignore[return-value]
+
+    def base_at(self, uow, cursor: int) -> Snapshot | None:
+        """The list exactly as of ``cursor`` (the database's, read under the hash list's lock, so that nothing
+        can change it meanwhile): the file's snapshot if it is at that cursor, the empty list if nothing was
+        ever listed; else None."""
+        if cursor == 0:
+            return empty()
+        snap = self.usable(uow, db_cursor=cursor)
+        return snap if snap is not None and snap.cursor == cursor else None
+
+    def put(self, snapshot: Snapshot) -> bool:
+        """Write ``snapshot`` (built by this process) unless the file already holds this database's list as of
+        its cursor or later (another process wrote it meanwhile). True if written."""
+        with self.locked():
+            current = open_file(self.path)
+            if current is not None and current.header.get("database") == snapshot.header["database"] and \
+                    current.cursor >= snapshot.cursor:
+                return False
+            write(snapshot, self.path)
+        return True
 
     def refresh_if_changed(self, uow, *, wait: bool = True) -> bool:
         """Rewrite the file if the list changed since it was written (the worker's tick). True if written.

@@ -8,6 +8,8 @@ services/hashlist.py.
 
 from __future__ import annotations
 
+import io
+
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -137,7 +139,8 @@ def import_csv(request: Request, bank_id: IdPath, uow: UowDep,
     # The request's own unit of work: on SQLite a second one would wait for this one's write lock.
     text = file.file.read().decode("utf-8-sig", errors="replace")
     try:
-        result = csv_io.import_csv(uow=uow, bank_id=bank_id, lines=text.splitlines(), classification=classification,
+        result = csv_io.import_csv(uow=uow, bank_id=bank_id, lines=io.StringIO(text, newline=""),
+                                     classification=classification,
                                      source="partner", actor_id=staff.id)
     except Invalid as exc:
         uow.rollback()
