@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import logging
 import threading
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -58,6 +60,28 @@ def settle_heap() -> None:
         gc.freeze()
 
 
+async def settle_heap_after(warming: threading.Thread) -> None:
+    """``settle_heap`` once start-up is over: ``SETTLE_HEAP_AFTER_SECONDS`` after it, and after ``warm``."""
+    await asyncio.sleep(SETTLE_HEAP_AFTER_SECONDS)
+    while warming.is_alive():
+        await asyncio.sleep(0.5)
+    settle_heap()
+
+
+def warm() -> None:
+    """Load, beside serving, what only some pages need, so that neither start-up nor a first visit waits for it:
+    the region tables (0.7 s: their package compiles hundreds of patterns on import), matplotlib for the
+    statistics charts, reportlab for the PDFs (evidence packages, transparency reports)."""
+    steps = {"region tables": regions.provinces, "charts": charts.warm,
+             "evidence PDFs": partial(importlib.import_module, "safe4c.web.pages.evidence_pdf"),
+             "transparency PDFs": partial(importlib.import_module, "safe4c.web.pages.transparency_pdf")}
+    for what, step in steps.items():
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - the page that needs it will say so; the others still load
+            log.exception("could not load the %s ahead of use", what)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> FastAPI:
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -81,13 +105,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         # The hash list loads in the background (a memory-mapped snapshot: well under a second even at millions
         # of hashes); /healthz says "hash_list": "loading" until it matches, and a match request waits for it.
         shared_matcher.start(uow_factory, poll_seconds=settings.matcher_poll_seconds)
-        # matplotlib for the statistics charts, imported beside serving rather than before it or on a first visit
-        threading.Thread(target=charts.warm, name="safe4c-charts-warm", daemon=True).start()
+        # what only some pages need, loaded beside serving rather than before it or on a first visit
+        warming = threading.Thread(target=warm, name="safe4c-warm", daemon=True)
+        warming.start()
         worker = None
         if settings.worker_in_process:
             worker = Worker(uow_factory, poll_seconds=settings.worker_poll_seconds, matcher=shared_matcher)
             worker.start_thread()
-        settling = asyncio.get_running_loop().call_later(SETTLE_HEAP_AFTER_SECONDS, settle_heap)
+        settling = asyncio.create_task(settle_heap_after(warming))
         yield
         settling.cancel()
         if worker is not None:
@@ -118,7 +143,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.client_addresses = ClientAddresses(settings.trusted_proxies)
     app.state.limiter = Limiter(key=derive_key(settings.resolved_secret, "rate-limit"))
 
-    regions.provinces()  # load the region tables now, not on the first report
     errors.install(app)
     app.include_router(health.router)
     app.include_router(public.router)

@@ -29,7 +29,6 @@ from safe4c.web.authorization import Allowed, require
 from safe4c.web.deps import UowDep
 from safe4c.web.i18n import translate
 from safe4c.web.inputs import IdPath
-from safe4c.web.pages import evidence_pdf
 from safe4c.web.pages.render import environment
 from safe4c.web.pages.staff import field_errors, page
 
@@ -199,6 +198,8 @@ def referral_json(referral_id: str, uow: UowDep, staff: Annotated[StaffUser, All
 @router.get("/referrals/{referral_id}.pdf")
 def referral_pdf(request: Request, referral_id: str, uow: UowDep,
                  staff: Annotated[StaffUser, Allowed("evidence.download")]):
+    from safe4c.web.pages import evidence_pdf  # reportlab: loaded beside serving (web/app.py warm), not before it
+
     package = decisions.referral_package(uow=uow, referral_id=referral_id, actor_id=staff.id, fmt="pdf")
     return Response(evidence_pdf.render_pdf(package, translate=partial(translate, request.state.lang),
                                                     kinds=IDENTIFIER_KINDS, events=TIMELINE_KINDS), media_type="application/pdf", headers={

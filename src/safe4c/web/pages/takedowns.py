@@ -22,7 +22,6 @@ from safe4c.access.accounts import StaffUser
 from safe4c.web import auth
 from safe4c.web.authorization import Allowed
 from safe4c.web.deps import UowDep
-from safe4c.web.pages import transparency_pdf
 from safe4c.web.pages.staff import field_errors, page
 
 router = APIRouter(prefix="/staff", include_in_schema=False, route_class=auth.StaffRoute)
@@ -137,6 +136,8 @@ def compliance_csv(uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.
 @router.get("/compliance.pdf")
 def compliance_pdf(request: Request, uow: UowDep, staff: Annotated[StaffUser, Allowed("compliance.view")],
                    month: str | None = None):
+    from safe4c.web.pages import transparency_pdf  # reportlab: loaded beside serving (web/app.py warm)
+
     found = compliance.period_for_staff(uow=uow, month=month, actor_id=staff.id, fmt="pdf")
     m = found.month
     pdf = transparency_pdf.render_pdf(found, lang=request.state.lang, generated_at=uow.now(),
