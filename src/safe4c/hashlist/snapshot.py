@@ -221,7 +221,8 @@ def file_id(path: Path) -> tuple | None:
 
 
 def open_file(path: Path) -> Snapshot | None:
-    """Map a snapshot file; None if there is none or it is not one this version reads."""
+    """Map a snapshot file; None if there is none, it is not one this version reads, or it is damaged (then
+    whoever needs one writes it again)."""
     ident = file_id(path)
     try:
         with open(path, "rb") as f:
@@ -236,12 +237,15 @@ def open_file(path: Path) -> Snapshot | None:
         return None
     start = -(-(len(MAGIC) + 8 + length) // ALIGN) * ALIGN
     arrays = {}
-    for name, (offset, dtype, shape) in header.pop("arrays").items():
-        if int(np.prod(shape)) == 0:
-            arrays[name] = np.empty(shape, dtype=dtype)
-        else:
-            arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=start + offset, shape=tuple(shape))
-    return Snapshot(header, arrays, path=path, file_id=ident)
+    try:
+        for name, (offset, dtype, shape) in header.pop("arrays").items():
+            if int(np.prod(shape)) == 0:
+                arrays[name] = np.empty(shape, dtype=dtype)
+            else:
+                arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=start + offset, shape=tuple(shape))
+        return Snapshot(header, arrays, path=path, file_id=ident)
+    except (OSError, ValueError, KeyError, TypeError):  # damaged (cut short, say): as if there were none
+        return None
 
 
 class SnapshotFile:
