@@ -284,5 +284,8 @@ def test_an_import_builds_no_snapshot_beside_it_when_the_file_is_behind_or_the_b
         damaged = csv_io.import_csv(uow=uow, bank_id=ids["bank"], lines=["sha1," + "e" * 40], snapshots=snapshots)
     assert damaged.added == 1 and damaged.snapshot is None
     assert snapshot.open_file(snapshots.path) is None  # damaged: as if there were none, so it is written again
+    other = snapshots.path.with_name("other.snap")  # a header that is not an object
+    other.write_bytes(snapshot.MAGIC + (2).to_bytes(8, "little") + b"[]")
+    assert snapshot.open_file(other) is None
     with uow_factory() as uow:
         assert snapshots.refresh_if_changed(uow) and snapshots.usable(uow) is not None

@@ -105,11 +105,8 @@ def bench_one(label: str, url: str, *, reports: int, concurrency: int, workers: 
             loadgen_cpu += cpu_seconds([os.getpid()]) - own
             spent = meter.stop()
             server_cpu, db_cpu = server_cpu + spent[0], db_cpu + spent[1]
-            served.latencies += result.latencies
-            served.seconds += result.seconds
+            served.add(result)
             round_seconds.append(result.seconds)
-            for status, count in result.statuses.items():
-                served.statuses[status] = served.statuses.get(status, 0) + count
             if pg:
                 bare.append(run_bare())
     engine.dispose()

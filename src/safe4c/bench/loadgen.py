@@ -17,6 +17,13 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def add(self, other: LoadResult) -> None:
+        """Count ``other``'s requests in this result too (rounds of one benchmark)."""
+        self.latencies += other.latencies
+        self.seconds += other.seconds
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
         if not ordered:

@@ -160,7 +160,7 @@ def _put_snapshot(snapshots, built) -> str | None:
         if snapshots.put(built):
             return "written from the snapshot before the import and the new entries, built beside it"
         return "already written by another process (the worker)"
-    except Exception as exc:  # noqa: BLE001 - a damaged file, a full disk: read it back from the database instead
+    except OSError as exc:  # a full disk, say (a damaged file reads as none): read it back from the database
         print(f"hash-list snapshot not written from the import ({type(exc).__name__})", file=sys.stderr)
         return None
 

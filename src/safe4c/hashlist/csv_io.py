@@ -193,11 +193,7 @@ def _snapshot_beside(uow, snapshots: SnapshotFile | None, first: int, new: list[
     hash list's lock), if the machine's file holds it; else None."""
     if snapshots is None or not new:
         return None
-    try:
-        base = snapshots.base_at(uow, current_cursor(uow=uow))
-    except Exception:  # noqa: BLE001 - a damaged file: the import stands, the snapshot is read back instead
-        log.exception("hash-list snapshot file unreadable; not built beside the import")
-        return None
+    base = snapshots.base_at(uow, current_cursor(uow=uow))  # a damaged file reads as none (snapshot.open_file)
     if base is None:
         return None
     header = snapshot.header_for(uow, base.cursor)

@@ -233,7 +233,7 @@ def open_file(path: Path) -> Snapshot | None:
             header = json.loads(f.read(length))
     except (OSError, ValueError):
         return None
-    if header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
         return None
     start = -(-(len(MAGIC) + 8 + length) // ALIGN) * ALIGN
     arrays = {}
